@@ -1,0 +1,1 @@
+"""BLE acquisition: device drivers, their simulated twins and the recorder (extra ``ble``)."""

@@ -1,0 +1,1 @@
+"""Desktop GUI for live capture and review at a visit (extra ``gui``)."""

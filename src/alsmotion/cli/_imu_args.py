@@ -1,0 +1,82 @@
+"""Command-line options shared by commands that read an IMU recording file."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from alsmotion.errors import InvalidInputError
+from alsmotion.readers import read_csv_recording, read_geneactiv_csv
+from alsmotion.readers.geneactiv import is_geneactiv_csv
+from alsmotion.recording import Recording
+
+
+def _columns(text: str) -> tuple[str, ...]:
+    names = tuple(part.strip() for part in text.split(","))
+    if len(names) != 3 or not all(names):
+        raise argparse.ArgumentTypeError(f"expected three comma-separated names, got {text!r}")
+    return names
+
+
+def add_imu_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add FILE and the format, unit, column and rate options of an IMU recording."""
+    parser.add_argument("file", type=Path, metavar="FILE", help="recording file")
+    parser.add_argument(
+        "--format",
+        choices=("auto", "geneactiv-csv", "csv"),
+        default="auto",
+        help="file format (default: GENEActiv when the header says so, else generic CSV)",
+    )
+    parser.add_argument(
+        "--sampling-rate-hz", type=float, help="sampling rate when the file has no time column"
+    )
+    parser.add_argument(
+        "--accel-unit",
+        choices=("g", "mps2"),
+        default="g",
+        help="unit of the acceleration columns (default g)",
+    )
+    parser.add_argument(
+        "--gyro-unit",
+        choices=("dps", "rads"),
+        default="dps",
+        help="unit of the gyroscope columns (default dps)",
+    )
+    parser.add_argument(
+        "--accel-columns",
+        type=_columns,
+        default=("x", "y", "z"),
+        help="acceleration columns (default x,y,z)",
+    )
+    parser.add_argument(
+        "--gyro-columns", type=_columns, help="gyroscope columns, when the file has them"
+    )
+    parser.add_argument(
+        "--time-column", help="column of times (numbers in --time-unit, or ISO 8601)"
+    )
+    parser.add_argument(
+        "--time-unit",
+        choices=("s", "ms", "us", "ns"),
+        default="s",
+        help="unit of a numeric time column (default s)",
+    )
+
+
+def read_imu(args: argparse.Namespace) -> Recording:
+    """Read the recording the IMU options describe."""
+    path: Path = args.file
+    if not path.is_file():
+        raise InvalidInputError(f"{path}: no such file")
+    geneactiv = args.format == "geneactiv-csv" or (args.format == "auto" and is_geneactiv_csv(path))
+    if geneactiv:
+        return read_geneactiv_csv(path)
+    return read_csv_recording(
+        path,
+        accel_columns=args.accel_columns,
+        accel_unit=args.accel_unit,
+        gyro_columns=args.gyro_columns,
+        gyro_unit=args.gyro_unit,
+        time_column=args.time_column,
+        time_unit=args.time_unit,
+        sampling_rate_hz=args.sampling_rate_hz,
+    )

@@ -1,0 +1,118 @@
+"""Reader for GENEActiv CSV exports (GENEActiv PC Software): a key,value header then
+``timestamp,x,y,z,lux,button,temperature`` rows with acceleration in g."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import UTC, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from alsmotion.errors import InvalidRecordingError
+from alsmotion.readers._timegrid import nominal_rate_hz, to_uniform_grid
+from alsmotion.recording import DeviceInfo, Recording, Stream
+from alsmotion.units import accel_to_mps2
+
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}:\d{3},")
+_TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S:%f"
+_TIME_ZONE = re.compile(r"GMT\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?")
+
+
+def _header(lines: list[str]) -> tuple[dict[str, str], int]:
+    header: dict[str, str] = {}
+    for index, line in enumerate(lines):
+        if _TIMESTAMP.match(line):
+            return header, index
+        key, _, value = line.partition(",")
+        if key.strip() and key.strip() not in header:
+            header[key.strip()] = value.strip()
+    raise InvalidRecordingError("no data rows found: is this a GENEActiv CSV export?")
+
+
+def _utc_offset(header: dict[str, str]) -> timedelta | None:
+    match = _TIME_ZONE.search(header.get("Time Zone", ""))
+    if match is None:
+        return None
+    sign = 1 if match.group(1) == "+" else -1
+    return sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3) or 0))
+
+
+def read_geneactiv_csv(path: str | Path) -> Recording:
+    """Read a GENEActiv CSV export into a :class:`Recording` (acceleration in m/s^2).
+
+    The per-row timestamps are local device time; the header's ``Time Zone`` gives the UTC start.
+    Irregular timestamps are interpolated onto the header's ``Measurement Frequency`` grid, and
+    gaps are left as NaN.
+    """
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("latin-1").replace("\x00", "")
+    except OSError as exc:
+        raise InvalidRecordingError(f"cannot read file: {exc.strerror}", path=path) from None
+    lines = text.splitlines()
+    try:
+        header, first = _header(lines)
+    except InvalidRecordingError as exc:
+        raise InvalidRecordingError(exc.reason, path=path) from None
+    if "Device Type" not in header or "GENEActiv" not in header["Device Type"]:
+        raise InvalidRecordingError(
+            "header has no 'Device Type,GENEActiv' line: use --format csv for other CSV files",
+            path=path,
+            line=1,
+        )
+    table = pd.read_csv(
+        io.StringIO("\n".join(lines[first:])),
+        header=None,
+        names=["timestamp", "x", "y", "z", "lux", "button", "temperature"],
+        dtype=str,
+        keep_default_na=False,
+    )
+    stamps = pd.to_datetime(table["timestamp"], format=_TIMESTAMP_FORMAT, errors="coerce")
+    xyz = table[["x", "y", "z"]].apply(pd.to_numeric, errors="coerce")
+    bad_rows = np.flatnonzero(stamps.isna().to_numpy() | xyz.isna().any(axis=1).to_numpy())
+    if len(bad_rows):
+        row = int(bad_rows[0])
+        raise InvalidRecordingError(
+            f"cannot parse row {lines[first + row]!r}: expected 'YYYY-MM-DD hh:mm:ss:mmm,x,y,z,...'",
+            path=path,
+            line=first + row + 1,
+        )
+    elapsed_s = (stamps - stamps.iloc[0]).dt.total_seconds().to_numpy()
+    rate_text = header.get("Measurement Frequency", "").split()
+    try:
+        rate_hz = float(rate_text[0])
+    except (IndexError, ValueError):
+        rate_hz = nominal_rate_hz(elapsed_s, path=path, first_line=first + 1)
+    nominal_rate_hz(elapsed_s, path=path, first_line=first + 1)  # rejects non-increasing stamps
+    time_s, accel_g = to_uniform_grid(elapsed_s, xyz.to_numpy(dtype=float), rate_hz)
+    offset = _utc_offset(header)
+    start_local = stamps.iloc[0].to_pydatetime()
+    start_utc = None
+    if offset is not None:
+        start_utc = (start_local - offset).replace(tzinfo=UTC)
+    device = DeviceInfo(
+        manufacturer="Activinsights",
+        model=f"GENEActiv {header.get('Device Model', '')}".strip(),
+        serial=header.get("Device Unique Serial Code", ""),
+        firmware=header.get("Device Firmware Version", ""),
+    )
+    return Recording(
+        sampling_rate_hz=rate_hz,
+        time_s=time_s,
+        streams={"accel": Stream("accel", accel_to_mps2(accel_g, "g"), ("x", "y", "z"))},
+        start_utc=start_utc,
+        device=device,
+        source=path,
+    )
+
+
+def is_geneactiv_csv(path: Path) -> bool:
+    """True when the file starts with GENEActiv's ``Device Type`` header line."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(64).startswith(b"Device Type,GENEActiv")
+    except OSError:
+        return False

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real reference recordings beside the checkout (never copied into the project)."""
+    if not SHARED_DATA.is_dir():
+        pytest.fail(f"reference recordings not found at {SHARED_DATA}: clone next to shared/")
+    return SHARED_DATA
