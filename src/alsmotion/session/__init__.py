@@ -7,10 +7,12 @@ Write with :class:`SessionWriter` (``SessionWriter.create(parent_dir, metadata)`
 pyarrow is imported only when streams are written or read.
 """
 
+from alsmotion.session.audit import append_audit
 from alsmotion.session.metadata import SessionMetadata
 from alsmotion.session.pseudonym import DEFAULT_PSEUDONYM_PATTERN, validate_pseudonym
 from alsmotion.session.reader import Session, StreamData
 from alsmotion.session.streamfile import StreamWriter
+from alsmotion.session.verify import VerificationReport, verify_session
 from alsmotion.session.writer import SessionWriter
 
 __all__ = [
@@ -20,5 +22,8 @@ __all__ = [
     "SessionWriter",
     "StreamData",
     "StreamWriter",
+    "VerificationReport",
+    "append_audit",
     "validate_pseudonym",
+    "verify_session",
 ]
