@@ -148,13 +148,15 @@ def assign_visits(sessions: pd.DataFrame, schedule: StudySchedule) -> pd.DataFra
         raise InvalidInputError(f"sessions table lacks column(s) {', '.join(sorted(missing))}")
     if sessions["session_id"].duplicated().any():
         raise InvalidInputError("session_id must be unique")
-    rows = []
+    rows: list[dict[str, Any]] = []
     ordered = sessions.sort_values(["participant_id", "session_start_utc", "session_id"])
     for _, group in ordered.groupby("participant_id", sort=True):
-        rows += _assign_participant(group.to_dict("records"), schedule)
-    frame = pd.DataFrame(rows, columns=ASSIGNMENT_COLUMNS)
-    _mark_duplicates(frame, schedule)
-    return frame
+        records = [{str(k): v for k, v in r.items()} for r in group.to_dict("records")]
+        rows += _assign_participant(records, schedule)
+    _mark_duplicates(rows)
+    for row in rows:
+        row["flags"] = ";".join(row["flags"])
+    return pd.DataFrame(rows, columns=ASSIGNMENT_COLUMNS)
 
 
 def _assign_participant(
@@ -217,19 +219,18 @@ def _unscheduled_number(visit_day: int, schedule: StudySchedule) -> float:
     return round((max(before) if before else schedule.baseline.number) + 0.1, 2)
 
 
-def _mark_duplicates(frame: pd.DataFrame, schedule: StudySchedule) -> None:
-    scheduled = frame["visit"] != UNSCHEDULED
-    for _, group in frame[scheduled].groupby(["participant_id", "visit"]):
+def _mark_duplicates(rows: list[dict[str, Any]]) -> None:
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        if row["visit"] != UNSCHEDULED:
+            groups.setdefault((row["participant_id"], row["visit"]), []).append(row)
+    for group in groups.values():
         if len(group) < 2:
             continue
-        distance = (group["visit_day"] - group["target_day"]).abs()
-        best = distance.sort_values(kind="stable").index[0]
-        for index in group.index:
-            frame.at[index, "flags"] = [*frame.at[index, "flags"], "duplicate"]
-            frame.at[index, "primary"] = index == best
-    frame["flags"] = frame["flags"].map(lambda flags: ";".join(flags))
-    frame["primary"] = frame["primary"].astype(bool)
-    frame["in_window"] = frame["in_window"].astype(bool)
+        best = min(group, key=lambda row: abs(row["visit_day"] - row["target_day"]))
+        for row in group:
+            row["flags"] = [*row["flags"], "duplicate"]
+            row["primary"] = row is best
 
 
 def _utc_date(value: datetime) -> Any:
