@@ -18,6 +18,9 @@ NO_VALID_TRIAL = "no_valid_trial"
 CANNOT_PERFORM = "cannot_perform"
 NOT_RECORDED = "not_recorded"
 
+#: Muscle or side of trials recorded without saying which (e.g. a CSV without those columns).
+UNSPECIFIED = "unspecified"
+
 # Flags of a muscle and side.
 BEST_TWO_DIFFER = "best_two_differ"
 FEWER_VALID_TRIALS_THAN_PLANNED = "fewer_valid_trials_than_planned"
@@ -35,8 +38,10 @@ class StrengthTrial:
     cannot_perform_reason: str | None = None
 
     def __post_init__(self) -> None:
-        if self.side not in SIDES:
-            raise InvalidInputError(f"side must be one of {SIDES}, got {self.side!r}")
+        if self.side not in (*SIDES, UNSPECIFIED):
+            raise InvalidInputError(
+                f"side must be one of {(*SIDES, UNSPECIFIED)}, got {self.side!r}"
+            )
         if (self.result is None) == (self.cannot_perform_reason is None):
             raise InvalidInputError(
                 f"{self.muscle} {self.side} trial {self.trial}: give either a result or a "

@@ -112,12 +112,16 @@ class ForceTrialResult:
         data["flags"] = list(self.flags)
         return data
 
-    def to_frame(self) -> pd.DataFrame:
-        """One row; ``reasons`` and ``flags`` joined with ``;``."""
+    def to_record(self) -> dict[str, object]:
+        """All fields, flat: ``reasons`` and ``flags`` joined with ``;`` (for CSV rows)."""
         row = self.to_dict()
         row["reasons"] = ";".join(self.reasons)
         row["flags"] = ";".join(self.flags)
-        return pd.DataFrame([row])
+        return row
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row of :meth:`to_record`."""
+        return pd.DataFrame([self.to_record()])
 
 
 def _validated_samples(
