@@ -126,19 +126,19 @@ def test_device_guidance_messages():
 
 
 def test_trial_trace_keeps_each_sample_once_across_overlapping_pulls():
-    trace = TrialTrace(n_channels=2, start_host_ns=1_000)
-    host = np.arange(0, 10_000, 10, dtype=np.int64)  # 1000 samples
-    values = np.column_stack([host, -host]).astype(float)
-    assert trace.add(host[:300], values[:300]) == 200  # samples before the start are left out
-    assert trace.add(host[250:700], values[250:700]) == 400
-    assert trace.add(host[650:], values[650:]) == 300
-    assert trace.add(host[650:], values[650:]) == 0
+    trace = TrialTrace(n_channels=2, start_s=1.0)
+    clock_s = np.arange(1000) / 100.0
+    values = np.column_stack([clock_s, -clock_s])
+    assert trace.add(clock_s[:300], values[:300]) == 200  # samples before the start are left out
+    assert trace.add(clock_s[250:700], values[250:700]) == 400
+    assert trace.add(clock_s[650:], values[650:]) == 300
+    assert trace.add(clock_s[650:], values[650:]) == 0
     assert len(trace) == 900
-    np.testing.assert_array_equal(trace.host_time_ns, host[100:])
+    np.testing.assert_array_equal(trace.clock_s, clock_s[100:])
     np.testing.assert_array_equal(trace.values, values[100:])
-    np.testing.assert_allclose(trace.time_s, (host[100:] - 1_000) / 1e9)
-    big = TrialTrace(n_channels=1, start_host_ns=0)
-    assert big.add(np.arange(1, 10_001), np.ones(10_000)) == 10_000
+    np.testing.assert_allclose(trace.time_s, clock_s[100:] - 1.0)
+    big = TrialTrace(n_channels=1, start_s=0.0)
+    assert big.add(np.arange(1, 10_001) / 100, np.ones(10_000)) == 10_000
     assert len(big.values) == 10_000
 
 
@@ -148,6 +148,10 @@ def test_force_release_and_gaps():
     released = np.r_[rising, np.linspace(150, 0, 10), np.zeros(40)]
     assert force_released(released, threshold_n=20, hold_samples=40)
     assert not force_released(np.zeros(100), threshold_n=20, hold_samples=40)
-    host = np.r_[np.arange(0, 1_000_000_000, 10_000_000), 2_500_000_000].astype(np.int64)
-    assert largest_gap_s(host, sampling_rate_hz=100) == pytest.approx(1.5, abs=1e-6)
-    assert largest_gap_s(host[:50], sampling_rate_hz=100) == pytest.approx(0.0, abs=1e-9)
+    # started while pushing: that effort's release does not count, the next full effort does
+    pushing = np.r_[np.full(10, 150.0), np.zeros(60)]
+    assert not force_released(pushing, threshold_n=20, hold_samples=40)
+    assert force_released(np.r_[pushing, released], threshold_n=20, hold_samples=40)
+    time_s = np.r_[np.arange(100) / 100, 2.5]
+    assert largest_gap_s(time_s, sampling_rate_hz=100) == pytest.approx(1.5, abs=1e-9)
+    assert largest_gap_s(time_s[:50], sampling_rate_hz=100) == pytest.approx(0.0, abs=1e-9)
