@@ -79,6 +79,8 @@ def test_trials_and_summary_are_written(tmp_path, capsys):
     assert left["force_per_mass_n_per_kg"] == pytest.approx(320.0 / 75, rel=0.01)
     assert (right["status"], right["reason"]) == ("no_valid_trial", "saturation")
     assert summary["visit"]["asymmetry"] == []
+    visit_left = summary["visit"]["muscles"][0]
+    assert visit_left["force_per_mass_n_per_kg"] == left["force_per_mass_n_per_kg"]
 
 
 def test_a_single_unlabelled_trial(tmp_path):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from alsmotion.errors import InsufficientDataError, InvalidInputError
-from alsmotion.simulate.force import FAILURE_MODES, simulate_force_trial
+from alsmotion.simulate.force import FAILURE_MODES, effort_force_n, simulate_force_trial
 from alsmotion.strength import ForceTrialAnalyzer, TrialSettings, analyze_trial
 from alsmotion.strength.trial import (
     LOWPASS_NOT_APPLIED,
@@ -59,14 +59,32 @@ def test_noisy_jittered_trial_keeps_peak_within_one_percent(rate_hz):
     assert result.lowpass_cutoff_hz == 15.0
 
 
-def test_irregular_timestamps_weight_impulse_by_time():
-    sim = simulate_force_trial(sampling_rate_hz=100.0, timestamp_jitter_fraction=0.45, seed=3)
-    jittered = analyze_trial(sim.force_n, sampling_rate_hz=100.0, time_s=sim.time_s)
-    assumed_uniform = analyze_trial(sim.force_n, sampling_rate_hz=100.0)
-    assert jittered.impulse_ns == pytest.approx(sim.truth.impulse_ns, rel=0.005)
-    assert abs(jittered.impulse_ns - sim.truth.impulse_ns) < abs(
-        assumed_uniform.impulse_ns - sim.truth.impulse_ns
-    ) or assumed_uniform.impulse_ns == pytest.approx(sim.truth.impulse_ns, rel=0.005)
+def test_irregular_timestamps_are_used_as_given():
+    # A device whose samples arrive at uneven intervals (0.2 to 1.8 nominal periods).
+    rate_hz = 100.0
+    rng = np.random.default_rng(4)
+    time_s = np.cumsum(rng.uniform(0.2, 1.8, 700)) / rate_hz
+    effort = {
+        "onset_s": 1.0,
+        "peak_force_n": 200.0,
+        "rise_time_s": 0.4,
+        "overshoot_fraction": 0.005,
+        "hold_s": 3.0,
+        "release_time_s": 0.3,
+        "fatigue_pct_per_s": 3.0,
+    }
+    force_n = effort_force_n(time_s, **effort)
+    dense_s = np.arange(0.0, time_s[-1], 1e-5)
+    dense_n = effort_force_n(dense_s, **effort)
+    true_impulse_ns = np.sum(0.5 * (dense_n[1:] + dense_n[:-1]) * np.diff(dense_s))
+    result = analyze_trial(force_n, sampling_rate_hz=rate_hz, time_s=time_s)
+    assert result.valid, result.reasons
+    assert result.impulse_ns == pytest.approx(true_impulse_ns, rel=0.002)
+    assert result.peak_force_n == pytest.approx(200.0, rel=0.01)
+    assert result.plateau_force_n == pytest.approx(0.995 * 200.0 - 200.0 * 0.03 * 0.5, rel=0.005)
+    # Treating the same samples as uniform at 100 Hz stretches the effort in time.
+    assumed_uniform = analyze_trial(force_n, sampling_rate_hz=rate_hz)
+    assert abs(assumed_uniform.impulse_ns - true_impulse_ns) > 0.01 * true_impulse_ns
 
 
 @pytest.mark.parametrize("failure", FAILURE_MODES)
@@ -161,6 +179,8 @@ def test_settings_round_trip_and_refuse_unknown_keys():
         TrialSettings.from_dict({"onset_treshold_n": 3.0})
     with pytest.raises(InvalidInputError):
         TrialSettings(baseline_window_s=-1.0)
+    with pytest.raises(InvalidInputError, match="whole number"):
+        TrialSettings(lowpass_order=2.5)
 
 
 @pytest.mark.parametrize(
@@ -184,3 +204,5 @@ def test_times_must_increase_and_a_baseline_must_exist():
         analyze_trial(force, sampling_rate_hz=100.0, time_s=times)
     with pytest.raises(InsufficientDataError, match="quiet"):
         analyze_trial(np.zeros(2), sampling_rate_hz=10.0)
+    with pytest.raises(InsufficientDataError, match="quiet"):
+        analyze_trial(np.full(100, np.nan), sampling_rate_hz=100.0)

@@ -193,7 +193,10 @@ def analyze_trial(
     settings = settings if settings is not None else TrialSettings()
     rate = validate_sampling_rate_hz(sampling_rate_hz, minimum_hz=MIN_SAMPLING_RATE_HZ)
     times, raw, n_dropped = _validated_samples(force_n, time_s, rate)
-    if curve.samples_in_span(times, times[0], times[0] + settings.baseline_window_s) < 3:
+    if (
+        times.size < 3
+        or curve.samples_in_span(times, times[0], times[0] + settings.baseline_window_s) < 3
+    ):
         raise InsufficientDataError(
             f"the recording needs at least 3 samples in its first {settings.baseline_window_s:g} s "
             "(the quiet baseline before the effort): record a quiet start"
