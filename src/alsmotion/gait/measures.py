@@ -7,7 +7,7 @@ import pandas as pd
 
 from alsmotion.gait.cycles import edge_positions, stride_starts
 from alsmotion.gait.results import BOUT_COLUMNS, STRIDE_COLUMNS, GaitSummary
-from alsmotion.gait.turns import heading_change_from_ml_rad
+from alsmotion.gait.turns import heading_change_from_ml_rad, turn_length_factor
 
 
 def stride_table(
@@ -20,6 +20,7 @@ def stride_table(
     heading_change_rad: np.ndarray,
     ml_velocity_change_mps: np.ndarray,
     turn_threshold_deg: float,
+    turn_length_exponent: float,
     steady_edge_strides: int,
 ) -> pd.DataFrame:
     """One row per stride (two consecutive steps of one bout), columns :data:`STRIDE_COLUMNS`.
@@ -38,14 +39,16 @@ def stride_table(
     stance = fc_same_s[k] - ic_s[k]
     initial_ds = fc_opposite_s[k] - ic_s[k]
     terminal_ds = fc_same_s[k] - ic_s[k + 1]
-    step_length = step_length_m[k]
-    stride_length = step_length_m[k] + step_length_m[k + 1]
+    pendulum_stride_m = step_length_m[k] + step_length_m[k + 1]
     heading = heading_change_rad[k] + heading_change_rad[k + 1]
     estimated = heading_change_from_ml_rad(
-        ml_velocity_change_mps[k] + ml_velocity_change_mps[k + 1], stride_time, stride_length
+        ml_velocity_change_mps[k] + ml_velocity_change_mps[k + 1], stride_time, pendulum_stride_m
     )
     heading = np.where(np.isnan(heading), estimated, heading)
     heading_deg = np.degrees(heading)
+    turn_factor = turn_length_factor(heading, exponent=turn_length_exponent)
+    step_length = step_length_m[k] * turn_factor
+    stride_length = pendulum_stride_m * turn_factor
     is_turn = np.abs(heading_deg) > turn_threshold_deg
     from_start, from_end = edge_positions(step_bout, k)
     is_steady = (from_start >= steady_edge_strides) & (from_end >= steady_edge_strides) & ~is_turn

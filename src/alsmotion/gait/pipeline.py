@@ -175,6 +175,7 @@ class GaitPipeline:
             heading_change_rad=joined["heading_change_rad"],
             ml_velocity_change_mps=joined["ml_velocity_change_mps"],
             turn_threshold_deg=settings.turn_threshold_deg,
+            turn_length_exponent=settings.turn_length_exponent,
             steady_edge_strides=settings.steady_edge_strides,
         )
         bouts = bout_table(joined["ic_s"], step_bout, strides)

@@ -36,7 +36,12 @@ class GaitSettings:
         the bout (irregular, not walking).
     min_bout_steps : minimum number of steps in a gait bout.
     pendulum_correction : factor K multiplying the inverted-pendulum step length
-        ``K * 2 * sqrt(2 l h - h^2)`` (1.0: Zijlstra & Hof 2003 as GaitPy; mobgap uses 4.587/4).
+        ``K * 2 * sqrt(2 l h - h^2)`` (Zijlstra & Hof 2003 use 1 with a drifting excursion; mobgap
+        4.587/4). 1.19 was chosen on the validation recordings (GaitPy demo, Mobilise-D HA001 Test5),
+        so those are calibration, not independent, data for speed.
+    turn_length_exponent : a stride with heading change ``d`` has its length scaled by
+        ``cos(d / 2) ** turn_length_exponent`` (pivoting on a turn moves the trunk up and down
+        without carrying it forward; 0 disables; 2 halves the length of a 90-degree stride).
     steady_edge_strides : strides dropped at each end of a bout before stride-time variability.
     turn_threshold_deg : heading change (deg) over a stride above which the stride is a turn.
     min_variability_strides : fewer steady strides than this raise ``fewer_than_20_strides``.
@@ -52,15 +57,16 @@ class GaitSettings:
     ic_prominence_mps2: float = 0.1
     fc_prominence_mps3: float = 0.26
     min_step_s: float = 0.25
-    max_step_s: float = 1.125
+    max_step_s: float = 1.5
     max_loading_s: float = 0.45
     min_excursion_m: float = 0.004
     max_excursion_m: float = 0.12
     activity_window_s: float = 1.0
     activity_threshold_mps2: float = 0.3
-    max_step_ratio: float = 1.6
+    max_step_ratio: float = 2.5
     min_bout_steps: int = 5
-    pendulum_correction: float = 1.0
+    pendulum_correction: float = 1.19
+    turn_length_exponent: float = 2.0
     steady_edge_strides: int = 2
     turn_threshold_deg: float = 30.0
     min_variability_strides: int = 20

@@ -31,3 +31,9 @@ def heading_change_from_ml_rad(
         return np.where(
             stride_length_m > 0, ml_velocity_change_mps * stride_time_s / stride_length_m, np.nan
         )
+
+
+def turn_length_factor(heading_change_rad: np.ndarray, *, exponent: float) -> np.ndarray:
+    """``cos(d / 2) ** exponent`` for heading changes ``d`` (rad, clipped to 180 deg); NaN -> 1."""
+    half = np.minimum(np.abs(np.nan_to_num(heading_change_rad)), np.pi) / 2.0
+    return np.cos(half) ** exponent
