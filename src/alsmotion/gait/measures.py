@@ -30,7 +30,7 @@ def stride_table(
     ic_s, fc_opposite_s, fc_same_s : per initial contact (n,), seconds.
     step_bout, step_length_m, heading_change_rad, ml_velocity_change_mps : per step (n - 1,);
         ``heading_change_rad`` is NaN without a gyroscope, and the heading change is then estimated
-        from the ML acceleration.
+        from the ML acceleration (for turn flags only; stride lengths are then not turn-corrected).
     """
     k = stride_starts(step_bout)
     step_time = ic_s[k + 1] - ic_s[k]
@@ -40,13 +40,14 @@ def stride_table(
     initial_ds = fc_opposite_s[k] - ic_s[k]
     terminal_ds = fc_same_s[k] - ic_s[k + 1]
     pendulum_stride_m = step_length_m[k] + step_length_m[k + 1]
-    heading = heading_change_rad[k] + heading_change_rad[k + 1]
+    measured = heading_change_rad[k] + heading_change_rad[k + 1]
     estimated = heading_change_from_ml_rad(
         ml_velocity_change_mps[k] + ml_velocity_change_mps[k + 1], stride_time, pendulum_stride_m
     )
-    heading = np.where(np.isnan(heading), estimated, heading)
-    heading_deg = np.degrees(heading)
-    turn_factor = turn_length_factor(heading, exponent=turn_length_exponent)
+    heading_deg = np.degrees(np.where(np.isnan(measured), estimated, measured))
+    # Only a measured heading shortens strides; the estimate is too rough for that and serves
+    # only to keep likely turns out of the variability.
+    turn_factor = turn_length_factor(measured, exponent=turn_length_exponent)
     step_length = step_length_m[k] * turn_factor
     stride_length = pendulum_stride_m * turn_factor
     is_turn = np.abs(heading_deg) > turn_threshold_deg

@@ -9,7 +9,7 @@ from fractions import Fraction
 
 import numpy as np
 from scipy.ndimage import uniform_filter1d
-from scipy.signal import resample_poly
+from scipy.signal import butter, resample_poly, sosfiltfilt
 
 from alsmotion.errors import InsufficientDataError, InvalidInputError
 from alsmotion.units import STANDARD_GRAVITY_MPS2
@@ -109,14 +109,19 @@ def project(values: np.ndarray, directions: np.ndarray) -> np.ndarray:
     return np.einsum("ij,ij->i", values, directions)
 
 
-def horizontal_axes(accel_mps2: np.ndarray, up: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def horizontal_axes(
+    accel_mps2: np.ndarray, up: np.ndarray, *, sampling_rate_hz: float, highpass_hz: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Anterior-posterior and medio-lateral unit axes (3,) by PCA of horizontal acceleration.
 
-    The horizontal acceleration is the part orthogonal to ``up`` (n, 3); its first principal axis is
-    AP (the trunk accelerates most fore-aft in walking), the second ML. Signs are arbitrary.
+    The horizontal acceleration is the part orthogonal to ``up`` (n, 3). It is high-passed above
+    ``highpass_hz`` first, which keeps the fore-aft oscillation at the step frequency and weakens
+    the sideways sway at the (half as high) stride frequency and the slow centripetal acceleration
+    of turns; its first principal axis is then AP and the second ML. Signs are arbitrary.
     """
     vertical = project(accel_mps2, up)
     horizontal = accel_mps2 - vertical[:, None] * up
-    horizontal = horizontal - horizontal.mean(axis=0)
+    sos = butter(2, highpass_hz, btype="highpass", fs=sampling_rate_hz, output="sos")
+    horizontal = sosfiltfilt(sos, horizontal, axis=0)
     _, eigenvectors = np.linalg.eigh(horizontal.T @ horizontal)
     return eigenvectors[:, 2], eigenvectors[:, 1]

@@ -39,10 +39,13 @@ class GaitSettings:
         ``K * 2 * sqrt(2 l h - h^2)`` (Zijlstra & Hof 2003 use 1 with a drifting excursion; mobgap
         4.587/4). 1.19 was chosen on the validation recordings (GaitPy demo, Mobilise-D HA001 Test5),
         so those are calibration, not independent, data for speed.
-    turn_length_exponent : a stride with heading change ``d`` has its length scaled by
+    turn_length_exponent : a stride with heading change ``d`` (measured by a gyroscope) has its length scaled by
         ``cos(d / 2) ** turn_length_exponent`` (pivoting on a turn moves the trunk up and down
         without carrying it forward; 0 disables; 2 halves the length of a 90-degree stride).
     steady_edge_strides : strides dropped at each end of a bout before stride-time variability.
+    turn_gravity_window_s : gravity window (s) for the medio-lateral acceleration that estimates
+        turns without a gyroscope (longer than a turn, so the turn does not tilt the vertical).
+    ap_highpass_hz : high-pass (Hz) applied before the PCA that finds the AP and ML axes.
     turn_threshold_deg : heading change (deg) over a stride above which the stride is a turn.
     min_variability_strides : fewer steady strides than this raise ``fewer_than_20_strides``.
     block_s : long recordings are analysed in blocks of about this length (s), cut at rest.
@@ -62,12 +65,14 @@ class GaitSettings:
     min_excursion_m: float = 0.004
     max_excursion_m: float = 0.12
     activity_window_s: float = 1.0
-    activity_threshold_mps2: float = 0.3
+    activity_threshold_mps2: float = 0.2
     max_step_ratio: float = 2.5
     min_bout_steps: int = 5
     pendulum_correction: float = 1.19
     turn_length_exponent: float = 2.0
     steady_edge_strides: int = 2
+    turn_gravity_window_s: float = 20.0
+    ap_highpass_hz: float = 1.2
     turn_threshold_deg: float = 30.0
     min_variability_strides: int = 20
     block_s: float = 3600.0

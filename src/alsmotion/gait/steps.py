@@ -89,8 +89,13 @@ def block_steps(
         heading = interval_integrals(yaw_rads, ic, sampling_rate_hz=rate_hz)
     else:
         heading = np.full(len(step_s), np.nan)
-    _, ml_axis = horizontal_axes(accel, up)
-    horizontal = accel - vertical[:, None] * up
+    # Centripetal acceleration lasts as long as a turn, so the vertical it is measured against comes
+    # from a window longer than a turn.
+    slow_up = gravity_direction(accel, window_samples=int(settings.turn_gravity_window_s * rate_hz))
+    _, ml_axis = horizontal_axes(
+        accel, slow_up, sampling_rate_hz=rate_hz, highpass_hz=settings.ap_highpass_hz
+    )
+    horizontal = accel - project(accel, slow_up)[:, None] * slow_up
     ml_change = interval_integrals(horizontal @ ml_axis, ic, sampling_rate_hz=rate_hz)
     return BlockSteps(
         ic_s=ic_s,
