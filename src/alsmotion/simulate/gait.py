@@ -84,7 +84,9 @@ class SimulatedWalk:
             raise InvalidInputError(f"unknown acceleration unit {unit!r}: use g or mps2") from None
 
 
-def pendulum_excursion_m(step_length_m: float, *, sensor_height_m: float, correction: float) -> float:
+def pendulum_excursion_m(
+    step_length_m: float, *, sensor_height_m: float, correction: float
+) -> float:
     """Vertical excursion (m) that the pendulum model with ``correction`` maps to ``step_length_m``."""
     half_chord = step_length_m / (2.0 * correction)
     if half_chord >= sensor_height_m:
@@ -171,7 +173,7 @@ def simulate_walk(
                 turn_spans.append((start, start + turn_duration_s))
         clock_s = ic_s[-1] + rest_s
     total_s = duration_s if duration_s is not None else clock_s
-    n_samples = int(round(total_s * rate_hz))
+    n_samples = round(total_s * rate_hz)
     time_s = np.arange(n_samples) / rate_hz
 
     # Which step each sample is in (-1 at rest), its phase and its duration.
