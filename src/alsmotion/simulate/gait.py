@@ -214,9 +214,9 @@ def simulate_walk(
     strides_s = np.concatenate([ic[2:] - ic[:-2] for ic in ic_parts])
     stride_starts_s = np.concatenate([ic[:-2] for ic in ic_parts])
     cumulative_yaw = np.concatenate(([0.0], np.cumsum(yaw_rads))) / rate_hz
-    first = np.searchsorted(time_s, stride_starts_s)
-    last = np.searchsorted(time_s, stride_starts_s + strides_s)
-    heading = cumulative_yaw[last] - cumulative_yaw[first]
+    start_index = np.searchsorted(time_s, stride_starts_s)
+    end_index = np.searchsorted(time_s, stride_starts_s + strides_s)
+    heading = cumulative_yaw[end_index] - cumulative_yaw[start_index]
     speeds = 2.0 * step_length_m * np.cos(np.minimum(np.abs(heading), np.pi) / 2.0) ** 2 / strides_s
     truth = WalkTruth(
         ic_times_s=ic_all,
