@@ -41,10 +41,9 @@ def resolve_sensor_height_m(
 
 
 def _blocks(
-    accel_mps2: np.ndarray, *, sampling_rate_hz: float, settings: GaitSettings
+    accel_mps2: np.ndarray, finite: np.ndarray, *, sampling_rate_hz: float, settings: GaitSettings
 ) -> tuple[np.ndarray, list[str]]:
     """(start, stop) samples of the gap-free blocks to analyse, and flags about gaps."""
-    finite = np.isfinite(accel_mps2).all(axis=1)
     runs = finite_runs(finite, min_samples=int(MIN_BLOCK_S * sampling_rate_hz))
     flags = ["gaps_split_recording"] if not finite.all() else []
     block_samples = int(settings.block_s * sampling_rate_hz)
@@ -139,14 +138,15 @@ class GaitPipeline:
                 f"the recording lasts {len(accel) / rate_hz:.2f} s; gait analysis needs at least "
                 f"{MIN_BLOCK_S:g} s of data"
             )
-        check_accel_units(accel)
+        finite = ~np.isnan(accel).any(axis=1)
+        check_accel_units(accel, finite)
         sensor_height, flags = resolve_sensor_height_m(sensor_height_m, height_m)
         if gyro is not None:
             # Missing gyroscope samples only lose the turn information, not the steps.
             gyro = np.nan_to_num(gyro)
         else:
             flags.append("turns_from_acceleration")
-        pieces, gap_flags = _blocks(accel, sampling_rate_hz=rate_hz, settings=settings)
+        pieces, gap_flags = _blocks(accel, finite, sampling_rate_hz=rate_hz, settings=settings)
         flags.extend(gap_flags)
         blocks = [
             block_steps(

@@ -75,7 +75,7 @@ class GaitSettings:
     ap_highpass_hz: float = 1.2
     turn_threshold_deg: float = 30.0
     min_variability_strides: int = 20
-    block_s: float = 3600.0
+    block_s: float = 600.0
 
     def __post_init__(self) -> None:
         for item in fields(self):

@@ -26,7 +26,11 @@ def _cumtrapz_rows(values: np.ndarray, pair_valid: np.ndarray, period_s: float) 
 
 
 def step_excursions_m(
-    vertical_mps2: np.ndarray, ic_samples: np.ndarray, *, sampling_rate_hz: float
+    vertical_mps2: np.ndarray,
+    ic_samples: np.ndarray,
+    *,
+    sampling_rate_hz: float,
+    max_step_samples: int | None = None,
 ) -> np.ndarray:
     """Vertical excursion (m) of the sensor over each step between consecutive initial contacts.
 
@@ -34,16 +38,23 @@ def step_excursions_m(
     ----------
     vertical_mps2 : vertical acceleration (m/s^2), gravity included or not (it is detrended away).
     ic_samples : sorted sample indices of initial contacts; step k spans ic[k]..ic[k+1] inclusive.
+    max_step_samples : steps longer than this get NaN (they are not steps, and would make the
+        padded matrix as wide as the longest rest).
 
     Returns
     -------
-    (len(ic_samples) - 1,) array of excursions in metres. All steps are processed at once as rows
+    (len(ic_samples) - 1,) array of excursions in metres (NaN where not measured). All steps are processed at once as rows
     of a padded matrix (no per-step Python loop).
     """
-    starts = np.asarray(ic_samples[:-1], dtype=int)
-    lengths = np.diff(np.asarray(ic_samples, dtype=int)) + 1
+    all_starts = np.asarray(ic_samples[:-1], dtype=int)
+    all_lengths = np.diff(np.asarray(ic_samples, dtype=int)) + 1
+    excursions = np.full(len(all_starts), np.nan)
+    measured = all_lengths >= 2
+    if max_step_samples is not None:
+        measured &= all_lengths <= max_step_samples + 1
+    starts, lengths = all_starts[measured], all_lengths[measured]
     if len(starts) == 0:
-        return np.zeros(0)
+        return excursions
     width = int(lengths.max())
     offsets = np.arange(width)
     valid = offsets[None, :] < lengths[:, None]
@@ -74,7 +85,8 @@ def step_excursions_m(
     position = _cumtrapz_rows(velocity, pair_valid, period_s)
     highest = np.where(valid, position, -np.inf).max(axis=1)
     lowest = np.where(valid, position, np.inf).min(axis=1)
-    return highest - lowest
+    excursions[measured] = highest - lowest
+    return excursions
 
 
 def pendulum_step_length_m(

@@ -73,15 +73,20 @@ def block_steps(
     step_s = np.diff(ic_s)
     activity = moving_sd(vertical, window_samples=int(settings.activity_window_s * rate_hz))
     active = activity[ic] >= settings.activity_threshold_mps2
-    excursion_m = step_excursions_m(vertical, ic, sampling_rate_hz=rate_hz)
+    excursion_m = step_excursions_m(
+        vertical, ic, sampling_rate_hz=rate_hz, max_step_samples=int(settings.max_step_s * rate_hz)
+    )
+    with np.errstate(invalid="ignore"):
+        plausible_excursion = (excursion_m >= settings.min_excursion_m) & (
+            excursion_m <= settings.max_excursion_m
+        )
     valid = (
         (step_s >= settings.min_step_s)
         & (step_s <= settings.max_step_s)
         & regular_steps(step_s, max_ratio=settings.max_step_ratio)
         & active[:-1]
         & active[1:]
-        & (excursion_m >= settings.min_excursion_m)
-        & (excursion_m <= settings.max_excursion_m)
+        & plausible_excursion
     )
     if gyro_rads is not None:
         gyro = resample(gyro_rads, sampling_rate_hz=sampling_rate_hz, target_rate_hz=rate_hz)
