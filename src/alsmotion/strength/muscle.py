@@ -42,6 +42,8 @@ class StrengthTrial:
             raise InvalidInputError(
                 f"side must be one of {(*SIDES, UNSPECIFIED)}, got {self.side!r}"
             )
+        if isinstance(self.trial, bool) or not isinstance(self.trial, int) or self.trial < 1:
+            raise InvalidInputError(f"trial numbers start at 1, got {self.trial!r}")
         if (self.result is None) == (self.cannot_perform_reason is None):
             raise InvalidInputError(
                 f"{self.muscle} {self.side} trial {self.trial}: give either a result or a "
