@@ -165,12 +165,11 @@ def analyze_trial(
     Method: the tare is the mean of the first ``baseline_window_s`` (noise = SD about a fitted
     line). The curve is low-passed (zero-phase Butterworth, ``lowpass_cutoff_hz``). An effort is a
     run of the low-passed curve above ``max(onset_threshold_n, onset_threshold_sd x SD)`` over the
-    tare; the main effort holds the highest peak. Onset is the first sample after the raw,
-    drift-corrected force was last within ``onset_quiet_sd`` SDs of the baseline, and onset time is
-    halfway between that last quiet sample and the next (so sampling shifts it by at most half a
-    sample period); the end is the
-    first sample back below the threshold. Peak, time to peak, impulse and plateau use the raw
-    curve; RFD uses the low-passed curve.
+    tare; the main effort holds the highest peak. Onset time is halfway between the last raw sample
+    within ``onset_quiet_sd`` SDs of the drift-corrected baseline before the effort and the next
+    sample (so sampling shifts it by at most half a sample period); the end is the first sample back
+    below the threshold. Peak, time to peak, impulse and plateau use the raw curve; RFD uses the
+    low-passed curve.
 
     Parameters
     ----------
