@@ -4,6 +4,7 @@ through the strength pipeline, honouring accepted/rejected decisions and "cannot
 :func:`process_session` is deterministic: the same session files and settings give equal results.
 """
 
+from alsmotion.processing.pipeline import process_session, session_sha256
 from alsmotion.processing.result import MEASURE_COLUMNS, TRIAL_COLUMNS, SessionResult
 from alsmotion.processing.settings import ProcessingSettings
 
@@ -16,4 +17,6 @@ __all__ = [
     "TRIAL_COLUMNS",
     "ProcessingSettings",
     "SessionResult",
+    "process_session",
+    "session_sha256",
 ]
