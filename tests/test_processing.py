@@ -8,11 +8,11 @@ import pytest
 pytest.importorskip("alsmotion.gait", reason="the gait area has not landed on main yet")
 pytest.importorskip("alsmotion.simulate.gait", reason="the gait simulator has not landed yet")
 
-from alsmotion.cli import main  # noqa: E402
-from alsmotion.errors import InvalidInputError  # noqa: E402
-from alsmotion.processing import ProcessingSettings, SessionResult, process_session  # noqa: E402
-from alsmotion.session import append_audit, verify_session  # noqa: E402
-from alsmotion.simulate.trial import simulate_trial  # noqa: E402
+from alsmotion.cli import main
+from alsmotion.errors import InvalidInputError
+from alsmotion.processing import ProcessingSettings, SessionResult, process_session
+from alsmotion.session import append_audit, verify_session
+from alsmotion.simulate.trial import simulate_trial
 
 
 @pytest.fixture(scope="module")
