@@ -49,10 +49,10 @@ def _plot_lines(rows: pd.DataFrame, label_columns: list[str], title: str, unit: 
             group = group.sort_values("visit_day")
             name = " ".join(str(part) for part in (label if isinstance(label, tuple) else (label,)))
             axes.plot(group["visit_day"], group["value"], marker="o", label=name)
-            for _, point in group[
-                group["flags"].str.contains("out_of_window|duplicate")
-            ].iterrows():
-                axes.annotate("!", (point["visit_day"], point["value"]), color="red")
+            flagged = group[group["flags"].str.contains("out_of_window|duplicate")]
+            for _, point in flagged.iterrows():
+                note = "out of window" if "out_of_window" in point["flags"] else "duplicate"
+                axes.annotate(note, (point["visit_day"], point["value"]), color="red", fontsize=7)
         axes.set_xlabel("days after baseline")
         axes.set_ylabel(f"{title} ({unit})")
         axes.set_title(title)
@@ -104,7 +104,10 @@ def write_participant_report(
     for muscle, group in strength.groupby("muscle", sort=True):
         name = f"strength_{muscle}.png"
         plot_title = f"{title}: {str(muscle).replace('_', ' ')}"
-        atomic_write_bytes(folder / name, _plot_lines(group, ["side", "measure"], plot_title, unit))
+        group = group.assign(
+            method=group["measure"].str.removeprefix("HHD_").str.removesuffix(suffix)
+        )
+        atomic_write_bytes(folder / name, _plot_lines(group, ["side", "method"], plot_title, unit))
         sections.append(
             f'<h2>{html.escape(plot_title)}</h2><img src="{name}" alt="{html.escape(plot_title)}">'
         )
@@ -116,7 +119,7 @@ def write_participant_report(
 td,th{{padding:2px 6px;border-bottom:1px solid #ddd}} img{{max-width:640px}}</style></head>
 <body><h1>Participant {html.escape(participant_id)}</h1>
 <p>Measures per visit with change from baseline. Flags: out_of_window, duplicate, unscheduled,
-not_recorded, cannot_perform and the analysis quality flags. Red "!" marks flagged visits.</p>
+not_recorded, cannot_perform and the analysis quality flags. Flagged visits are named in red on the plots.</p>
 {"".join(sections)}
 <h2>Flagged values ({len(flagged)})</h2>{_table_html(flagged) if len(flagged) else "<p>none</p>"}
 <h2>All measures</h2>{_table_html(rows)}
