@@ -139,3 +139,15 @@ def test_the_same_session_twice_is_refused(tmp_path):
     result = make_result("ALS-001", "baseline", 0)
     with pytest.raises(InvalidInputError, match="given twice"):
         write_exports([result, result], tmp_path)
+
+
+def test_gait_measures_without_a_timed_walk_have_no_sdtm_rows(tmp_path):
+    from dataclasses import replace
+
+    result = make_result("ALS-009", "baseline", 0, skip_strength=True)
+    measures = result.measures.assign(test="recording")
+    paths = write_exports([replace(result, measures=measures)], tmp_path, reports=False)
+    table = _csv(paths["visit_measures_csv"])
+    assert "recording_walk_speed_mps" in set(table["measure"])
+    ft = _csv(paths["sdtm_ft"])
+    assert not (ft["FTDRVFL"] == "Y").any()  # only the 10MWT trial rows remain

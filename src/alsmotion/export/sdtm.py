@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 
 from alsmotion.processing.result import SessionResult
-from alsmotion.session.events import WALK_TESTS
 
 
 @dataclass(frozen=True)
@@ -67,6 +66,9 @@ _WALK_CATEGORY = {
     "6MWT": "6-MINUTE WALK TEST",
 }
 _METHODS = {"make": "MAKE TEST", "break": "BREAK TEST"}
+#: SDTM domain of each measure domain; gait measures without a timed-walk test code (e.g. a whole
+#: free-living recording) have no FT test code and are left out.
+_DOMAINS = {"gait": "FT", "strength": "MK"}
 
 _COMMON = ["STUDYID", "DOMAIN", "USUBJID"]
 _RESULT = ["ORRES", "ORRESU", "STRESC", "STRESN", "STRESU", "STAT", "REASND"]
@@ -140,7 +142,7 @@ def build_sdtm(
         for trial in result.trials.to_dict("records"):
             if trial["status"] != "accepted":
                 continue
-            domain = "FT" if trial["test"] in WALK_TESTS else "MK"
+            domain = _DOMAINS[trial["domain"]]
             row = _row(domain, base, trial, float(trial["value"]), "", trial["trial"], "")
             if row is not None:
                 row[f"{domain}DTC"] = str(trial["start_utc"])[:19]
@@ -148,7 +150,7 @@ def build_sdtm(
                 row["_session"] = result.session_id
                 rows[domain].append(row)
         for measure in result.measures.to_dict("records"):
-            domain = "FT" if measure["test"] in WALK_TESTS else "MK"
+            domain = _DOMAINS[measure["domain"]]
             reason = _reason(measure["flags"])
             row = _row(domain, base, measure, float(measure["value"]), reason, np.nan, "Y")
             if row is not None:
