@@ -16,9 +16,7 @@ from concurrent.futures import Future
 from typing import Any
 
 import numpy as np
-from alsmotion.acquisition.devices import DRIVERS
 from alsmotion.acquisition.recorder import (
-    DeviceRequest,
     DeviceStatus,
     ReconnectPolicy,
     Recorder,
@@ -26,32 +24,12 @@ from alsmotion.acquisition.recorder import (
 )
 from alsmotion.acquisition.transport.base import Transport
 from alsmotion.acquisition.twins.faults import FaultPlan
+from alsmotion.acquisition.wiring import build_requests, make_transport
 
-from alsmotion.errors import DeviceError, InvalidInputError
+from alsmotion.errors import DeviceError
 
 #: Longest time (s) ``stop`` waits for the recorder to flush and close the connections.
 STOP_TIMEOUT_S = 30.0
-
-
-def build_requests(
-    devices: Mapping[str, str], sampling_rates_hz: Mapping[str, float] | None
-) -> list[DeviceRequest]:
-    """``kind -> address`` (kinds ``imu``, ``force``) into recorder requests with drivers.
-
-    Each device records at ``sampling_rates_hz[kind]``, or at its driver's ``recording_rate_hz``.
-    """
-    rates = dict(sampling_rates_hz or {})
-    unknown = sorted((set(devices) | set(rates)) - set(DRIVERS))
-    if unknown:
-        raise InvalidInputError(
-            f"unknown device kind(s) {', '.join(unknown)}: use {', '.join(DRIVERS)}"
-        )
-    requests = []
-    for kind, address in devices.items():
-        driver_class = DRIVERS[kind]
-        rate_hz = rates.get(kind, driver_class.recording_rate_hz)
-        requests.append(DeviceRequest(kind, address, driver_class(sampling_rate_hz=rate_hz)))
-    return requests
 
 
 class LiveAcquisition:
@@ -107,7 +85,7 @@ class LiveAcquisition:
             raise DeviceError("already recording: call stop() first")
         requests = build_requests(devices, sampling_rates_hz)
         if transport is None:
-            transport = self._make_transport(devices, simulate=simulate, faults=faults or {})
+            transport, self.twins = make_transport(devices, simulate=simulate, faults=faults)
         self.recorder = Recorder(
             transport,
             requests,
@@ -122,24 +100,6 @@ class LiveAcquisition:
         )
         self._thread.start()
         self._ready.wait()
-
-    def _make_transport(
-        self, devices: Mapping[str, str], *, simulate: bool, faults: Mapping[str, FaultPlan]
-    ) -> Transport:
-        if simulate:
-            from alsmotion.acquisition.transport.inprocess import InProcessTransport
-            from alsmotion.acquisition.twins.factory import make_twin
-
-            self.twins = [
-                make_twin(kind, address, faults=faults.get(kind), seed=i)
-                for i, (kind, address) in enumerate(devices.items())
-            ]
-            return InProcessTransport(self.twins)
-        if faults:
-            raise InvalidInputError("faults can only be injected into simulated devices")
-        from alsmotion.acquisition.transport.bleak_transport import BleakTransport
-
-        return BleakTransport()
 
     def _run(self, recorder: Recorder, duration_s: float | None) -> None:
         loop = asyncio.new_event_loop()

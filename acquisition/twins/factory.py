@@ -1,16 +1,15 @@
-"""Twins for ``--simulate``: one per requested device, fed by the signals of :mod:`.signals`."""
+"""Twins for ``--simulate``: one per requested device, fed by walking and make-test signals."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from alsmotion.acquisition.twins.base import SimulatedPeripheral
 from alsmotion.acquisition.twins.faults import FaultPlan
-from alsmotion.acquisition.twins.signals import make_test_force_signal, walking_imu_signal
+from alsmotion.acquisition.twins.signals import walking_imu_signal
 from alsmotion.acquisition.twins.tindeq import TindeqTwin
 from alsmotion.acquisition.twins.witmotion import WitMotionTwin
 
 from alsmotion.errors import InvalidInputError
+from alsmotion.simulate.force import simulate_force_trial
 
 #: Rate (Hz) of the IMU twin's source signal (the sensor's highest rate).
 IMU_SIGNAL_RATE_HZ = 200.0
@@ -38,21 +37,20 @@ def make_twin(
             time_scale=time_scale,
         )
     if kind == "force":
-        signal = make_test_force_signal(sampling_rate_hz=FORCE_SIGNAL_RATE_HZ, seed=seed)
+        trial = simulate_force_trial(
+            sampling_rate_hz=FORCE_SIGNAL_RATE_HZ,
+            peak_force_n=180.0,
+            quiet_before_s=2.0,
+            quiet_after_s=2.0,
+            noise_sd_n=0.3,
+            seed=seed,
+        )
         return TindeqTwin(
             address=address,
-            signal_si=signal,
+            signal_si=trial.force_n[:, None],
             signal_rate_hz=FORCE_SIGNAL_RATE_HZ,
             faults=faults,
             seed=seed,
             time_scale=time_scale,
         )
     raise InvalidInputError(f"no simulated twin for device kind {kind!r}: use imu or force")
-
-
-def make_twins(addresses: Mapping[str, str], *, seed: int = 0) -> list[SimulatedPeripheral]:
-    """One twin per ``kind -> address`` entry."""
-    return [
-        make_twin(kind, address, seed=seed + i)
-        for i, (kind, address) in enumerate(addresses.items())
-    ]

@@ -1,7 +1,4 @@
-"""Signals that feed the twins in ``--simulate`` mode: walking for the IMU, make tests for the gauge.
-
-Each returns an (n, k) array in the driver's SI channels, sampled at ``sampling_rate_hz``.
-"""
+"""Walking signal that feeds the IMU twin: an (n, 9) array in the driver's SI channels."""
 
 from __future__ import annotations
 
@@ -42,31 +39,3 @@ def walking_imu_signal(
     gyro = np.gradient(angles, 1 / rate, axis=0)
     noise = rng.normal(0.0, [0.05] * 3 + [0.01] * 3 + [0.001] * 3, size=(len(t), 9))
     return np.hstack([accel, gyro, angles]) + noise
-
-
-def make_test_force_signal(
-    *,
-    sampling_rate_hz: float,
-    peak_force_n: float = 180.0,
-    rest_s: float = 2.0,
-    rise_s: float = 0.6,
-    hold_s: float = 3.0,
-    seed: int = 0,
-) -> np.ndarray:
-    """One make test of a handheld dynamometer, rest to rest: (n, 1) force (N).
-
-    Force rises as a smoothstep to the peak, is held with a slow sag and 8-12 Hz tremor, and falls
-    in half the rise time.
-    """
-    rate = validate_sampling_rate_hz(sampling_rate_hz)
-    rng = np.random.default_rng(seed)
-    fall_s = rise_s / 2
-    t = np.arange(round((2 * rest_s + rise_s + hold_s + fall_s) * rate)) / rate
-    u_rise = np.clip((t - rest_s) / rise_s, 0, 1)
-    u_fall = np.clip((t - rest_s - rise_s - hold_s) / fall_s, 0, 1)
-    smooth = lambda u: u * u * (3 - 2 * u)  # noqa: E731 - local shape function
-    held = 1.0 - 0.08 * np.clip((t - rest_s - rise_s) / hold_s, 0, 1)
-    force = peak_force_n * smooth(u_rise) * held * (1 - smooth(u_fall))
-    tremor = 0.01 * peak_force_n * np.sin(2 * np.pi * rng.uniform(8, 12) * t) * smooth(u_rise)
-    noise = rng.normal(0.0, 0.3, len(t))
-    return (force + tremor * (1 - smooth(u_fall)) + noise)[:, None]
