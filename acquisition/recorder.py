@@ -15,7 +15,7 @@ import contextlib
 import queue
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -39,6 +39,10 @@ STATES = ("connecting", "streaming", "reconnecting", "lost", "stopped")
 BATTERY_POLL_S = 30.0
 #: How often (s) the consumer releases held-back samples of quiet streams.
 RELEASE_TICK_S = 0.1
+#: The consumer hands samples to the writer thread in batches at most this old (s).
+HANDOFF_S = 0.05
+#: Rate marks (time, count) kept per device before old ones are pruned.
+MAX_RATE_MARKS = 256
 
 
 class StreamSink(Protocol):
@@ -151,6 +155,8 @@ class _Device:
     last_device_s: float | None = None
     away_since_ns: int | None = None
     rate_marks: list[tuple[int, int]] = field(default_factory=list)
+    unwritten: list[SampleBlock] = field(default_factory=list)
+    unwritten_arrivals_ns: list[int] = field(default_factory=list)
 
 
 class _WriterThread:
@@ -168,12 +174,14 @@ class _WriterThread:
     def submit(self, job: Callable[[], None]) -> None:
         self._jobs.put(job)
 
-    def append(self, sink: StreamSink, block: SampleBlock, arrival_mono_ns: int) -> None:
+    def append(self, sink: StreamSink, block: SampleBlock, arrivals_mono_ns: list[int]) -> None:
+        """Append ``block``; ``arrivals_mono_ns`` are the notifications' arrival times."""
+
         def job() -> None:
             sink.append(
                 block.values, host_time_ns=block.arrival_ns, device_time_s=block.device_time_s
             )
-            self._unflushed.setdefault(id(sink), (sink, []))[1].append(arrival_mono_ns)
+            self._unflushed.setdefault(id(sink), (sink, []))[1].extend(arrivals_mono_ns)
 
         self._jobs.put(job)
 
@@ -528,9 +536,12 @@ class Recorder:
                 item = await asyncio.wait_for(self._queue.get(), timeout=RELEASE_TICK_S)
             except TimeoutError:
                 self._release_all(time.monotonic_ns())
+                self._hand_off(force=False)
                 continue
+            self._hand_off(force=False)
             stream, segment_id, arrival_mono_ns, data = item
             if not stream:
+                self._hand_off(force=True)
                 return
             device = self._devices[stream]
             if data is None:
@@ -616,8 +627,9 @@ class Recorder:
             self._submit_gap(device, gap)
         segment = device.segment
         for block in blocks:
-            if device.sink is not None and self._writer is not None:
-                self._writer.append(device.sink, block, arrival_mono_ns)
+            if device.sink is not None:
+                device.unwritten.append(block)
+                device.unwritten_arrivals_ns.append(arrival_mono_ns)
             host_ns = segment.host_ns(block.device_time_s) if segment else block.arrival_ns
             device.ring.extend((host_ns - self.start_utc_ns) / 1e9, block.values)
             device.last_host_ns = int(host_ns[-1])
@@ -626,13 +638,23 @@ class Recorder:
                 n_samples = device.status.n_samples + len(block.values)
                 device.status = replace(device.status, n_samples=n_samples)
                 device.rate_marks.append((time.monotonic_ns(), n_samples))
+                if len(device.rate_marks) > MAX_RATE_MARKS:
+                    del device.rate_marks[: MAX_RATE_MARKS // 2]
 
-
-def requests_from_addresses(
-    addresses: Mapping[str, str], drivers: Mapping[str, DeviceDriver]
-) -> list[DeviceRequest]:
-    """Pair ``stream -> address`` with ``stream -> driver`` into :class:`DeviceRequest` s."""
-    missing = sorted(set(addresses) - set(drivers))
-    if missing:
-        raise InvalidInputError(f"no driver for device role(s) {', '.join(missing)}")
-    return [DeviceRequest(name, address, drivers[name]) for name, address in addresses.items()]
+    def _hand_off(self, *, force: bool) -> None:
+        """Pass the samples stored since the last hand-off to the writer thread, one block
+        per device, when the oldest waited ``HANDOFF_S`` (or ``force``)."""
+        now_ns = time.monotonic_ns()
+        for device in self._devices.values():
+            if not device.unwritten or device.sink is None or self._writer is None:
+                continue
+            if not force and now_ns - device.unwritten_arrivals_ns[0] < HANDOFF_S * 1e9:
+                continue
+            blocks = device.unwritten
+            merged = SampleBlock(
+                np.concatenate([b.values for b in blocks]),
+                np.concatenate([b.arrival_ns for b in blocks]),
+                np.concatenate([b.device_time_s for b in blocks]),
+            )
+            self._writer.append(device.sink, merged, device.unwritten_arrivals_ns)
+            device.unwritten, device.unwritten_arrivals_ns = [], []

@@ -11,6 +11,7 @@ estimated from the clock fit.
 
 from __future__ import annotations
 
+import bisect
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -19,8 +20,10 @@ from alsmotion.acquisition.timing import ClockFit, fit_clock
 
 #: How long (s) samples with timestamps wait for late (reordered) packets before release.
 HOLDBACK_S = 0.25
-#: Refit the clock after this many seconds of new data.
+#: Refit the clock after this many seconds of new data ...
 REFIT_INTERVAL_S = 2.0
+#: ... over the packets of this many most recent seconds (the final fit uses all of them).
+REFIT_WINDOW_S = 120.0
 #: A clockless device whose arrivals pause this many sample periods beyond the fit has lost data.
 TIMING_GAP_PERIODS = 10
 #: Device times remembered to recognise duplicates that arrive after release.
@@ -197,7 +200,10 @@ class SegmentState:
         self._fit_device_s.append(device_s)
         self._fit_arrival_ns.append(arrival_ns)
         if self.fit is None or device_s >= self._fit_until_s:
-            self.fit = fit_clock(np.array(self._fit_device_s), np.array(self._fit_arrival_ns))
+            first = bisect.bisect_left(self._fit_device_s, device_s - REFIT_WINDOW_S)
+            self.fit = fit_clock(
+                np.array(self._fit_device_s[first:]), np.array(self._fit_arrival_ns[first:])
+            )
             self._fit_until_s = device_s + REFIT_INTERVAL_S
             return
         predicted = int(self.fit.host_time_ns(np.array([device_s]))[0])
