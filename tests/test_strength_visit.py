@@ -3,6 +3,7 @@ that cannot be performed, megascore references, and normative % predicted."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -252,8 +253,6 @@ def test_normative_table_is_validated(tmp_path):
 
 
 def test_trial_numbers_accept_numpy_integers_and_refuse_zero():
-    import numpy as np
-
     result = visit_trials()[0].result
     assert StrengthTrial("grip", "left", np.int64(2), result=result).trial == 2
     with pytest.raises(InvalidInputError, match="start at 1"):
