@@ -53,6 +53,18 @@ def test_recovers_truth(speed_mps, cadence_spm, cv_pct, rate_hz, orientation_deg
     assert "fewer_than_20_strides" not in summary.flags
 
 
+def test_feet_alternate_and_match_truth():
+    sim = simulate_walk(sampling_rate_hz=100, n_strides=40, bout_strides=20, seed=4)
+    strides = _analyze(sim).strides
+    distance_s = np.abs(strides["ic_time_s"].to_numpy()[:, None] - sim.truth.ic_times_s[None, :])
+    matched = distance_s.min(axis=1) <= 0.04
+    assert matched.sum() > 70
+    expected = sim.truth.ic_feet[distance_s.argmin(axis=1)][matched]
+    assert (strides["foot"].to_numpy()[matched] == expected).all()
+    no_gyro = analyze_gait(sim.accel_mps2, sampling_rate_hz=100, sensor_height_m=0.95)
+    assert set(no_gyro.strides["foot"]) == {""}
+
+
 @settings(max_examples=8, deadline=None)
 @given(orientation_deg=angles, seed=st.integers(0, 10_000))
 def test_invariant_to_orientation(orientation_deg, seed):

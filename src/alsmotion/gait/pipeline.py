@@ -68,7 +68,12 @@ def _blocks(
 
 def _join(blocks: list[BlockSteps], offsets_s: list[float]) -> dict[str, np.ndarray]:
     """Concatenate block steps on one time axis; a step never joins two blocks."""
-    per_ic: dict[str, list[np.ndarray]] = {"ic_s": [], "fc_opposite_s": [], "fc_same_s": []}
+    per_ic: dict[str, list[np.ndarray]] = {
+        "ic_s": [],
+        "fc_opposite_s": [],
+        "fc_same_s": [],
+        "yaw_rate_rads": [],
+    }
     per_step: dict[str, list[np.ndarray]] = {
         "valid": [],
         "excursion_m": [],
@@ -85,6 +90,7 @@ def _join(blocks: list[BlockSteps], offsets_s: list[float]) -> dict[str, np.ndar
         per_ic["ic_s"].append(block.ic_s + offset_s)
         per_ic["fc_opposite_s"].append(block.fc_opposite_s + offset_s)
         per_ic["fc_same_s"].append(block.fc_same_s + offset_s)
+        per_ic["yaw_rate_rads"].append(block.yaw_rate_rads)
         for name in per_step:
             per_step[name].append(getattr(block, name))
     joined = {
@@ -170,6 +176,7 @@ class GaitPipeline:
             ic_s=joined["ic_s"],
             fc_opposite_s=joined["fc_opposite_s"],
             fc_same_s=joined["fc_same_s"],
+            yaw_rate_rads=joined["yaw_rate_rads"],
             step_bout=step_bout,
             step_length_m=step_length,
             heading_change_rad=joined["heading_change_rad"],

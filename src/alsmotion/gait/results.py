@@ -28,6 +28,7 @@ STRIDE_COLUMNS = (
     "gait_speed_mps",
     "cadence_spm",
     "heading_change_deg",
+    "foot",
     "is_turn",
     "is_steady",
 )

@@ -19,7 +19,8 @@ from alsmotion.gait.turns import interval_integrals
 class BlockSteps:
     """Candidate steps of one block; step k runs from ``ic_s[k]`` to ``ic_s[k + 1]``.
 
-    Per IC (length n): ``ic_s``, ``fc_opposite_s``, ``fc_same_s`` (s from the block start).
+    Per IC (length n): ``ic_s``, ``fc_opposite_s``, ``fc_same_s`` (s from the block start), and
+    ``yaw_rate_rads`` (angular velocity about the vertical at the IC; NaN without a gyroscope).
     Per step (length n - 1): ``valid`` (plausible walking step), ``excursion_m``,
     ``heading_change_rad`` (from the gyroscope, NaN without one), ``ml_velocity_change_mps``
     (without a gyroscope only, else NaN).
@@ -28,6 +29,7 @@ class BlockSteps:
     ic_s: np.ndarray
     fc_opposite_s: np.ndarray
     fc_same_s: np.ndarray
+    yaw_rate_rads: np.ndarray
     valid: np.ndarray
     excursion_m: np.ndarray
     heading_change_rad: np.ndarray
@@ -109,15 +111,19 @@ def block_steps(
     )
     if gyro_rads is not None:
         gyro = resample(gyro_rads, sampling_rate_hz=sampling_rate_hz, target_rate_hz=rate_hz)
-        heading = interval_integrals(project(gyro, up), ic, sampling_rate_hz=rate_hz)
+        yaw_rads = project(gyro, up)
+        heading = interval_integrals(yaw_rads, ic, sampling_rate_hz=rate_hz)
+        yaw_at_ic = yaw_rads[ic]
         ml_change = np.full(len(step_s), np.nan)
     else:
         heading = np.full(len(step_s), np.nan)
+        yaw_at_ic = np.full(len(ic), np.nan)
         ml_change = ml_velocity_changes_mps(accel, ic, sampling_rate_hz=rate_hz, settings=settings)
     return BlockSteps(
         ic_s=ic_s,
         fc_opposite_s=fc_opposite_s[keep],
         fc_same_s=fc_same_s[keep],
+        yaw_rate_rads=yaw_at_ic,
         valid=valid,
         excursion_m=excursion_m,
         heading_change_rad=heading,
