@@ -71,11 +71,16 @@ def mobilised(name: str, *, use_gyro: bool) -> None:
     matched = distance_s.min(axis=1) < 0.1
     labels = reference["lr_label"].to_numpy()[distance_s.argmin(axis=1)][matched]
     feet = result.strides["foot"].to_numpy()[matched]
+    side = (
+        f"left/right agrees with the reference on {(feet == labels).mean():.0%} of "
+        f"{matched.sum()} matched strides"
+        if use_gyro
+        else "left/right needs the gyroscope"
+    )
     print(
         f"HA001 {name} ({'with' if use_gyro else 'without'} gyro): strides in {len(errors)} of "
         f"{len(bouts)} reference bouts, MAE {np.mean(np.abs(errors)):.3f} m/s "
-        f"[reference speed:error {' '.join(shown)}]; left/right agrees with the reference on "
-        f"{(feet == labels).mean():.0%} of {matched.sum()} matched strides"
+        f"[reference speed:error {' '.join(shown)}]; {side}"
     )
 
 
