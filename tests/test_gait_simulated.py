@@ -87,6 +87,14 @@ def test_invariant_to_sampling_rate(rate_hz, seed):
     assert other.gait_speed_mps == pytest.approx(reference.gait_speed_mps, rel=0.02)
 
 
+@pytest.mark.parametrize("rate_hz", [20, 30])
+def test_low_rates_down_to_20_hz(rate_hz):
+    sim = simulate_walk(sampling_rate_hz=rate_hz, n_strides=40, seed=3)
+    summary = _analyze(sim).summary
+    assert summary.cadence_spm == pytest.approx(sim.truth.cadence_spm, abs=1.0)
+    assert summary.gait_speed_mps == pytest.approx(sim.truth.gait_speed_mps, rel=0.03)
+
+
 def test_invariant_to_units():
     sim = simulate_walk(sampling_rate_hz=100, n_strides=30, seed=3)
     from_g = accel_to_mps2(sim.accel_in("g"), "g")
