@@ -159,3 +159,22 @@ def test_simulator_is_deterministic():
     b = simulate_walk(sampling_rate_hz=60, n_strides=10, seed=9)
     np.testing.assert_array_equal(a.accel_mps2, b.accel_mps2)
     assert len(a.truth.stride_times_s) == 2 * 10 - 1
+
+
+@pytest.mark.parametrize("pitch_deg", [40.0, 90.0])
+def test_sitting_or_lying_between_bouts_adds_no_strides(pitch_deg):
+    sim = simulate_walk(
+        sampling_rate_hz=100,
+        n_strides=60,
+        bout_strides=30,
+        rest_s=15.0,
+        rest_trunk_pitch_deg=pitch_deg,
+        seed=2,
+    )
+    result = analyze_gait(sim.accel_mps2, sampling_rate_hz=100, sensor_height_m=0.95)
+    spans = sim.truth.bout_spans_s
+    ic_s = result.strides["ic_time_s"].to_numpy()
+    inside = ((ic_s[:, None] >= spans[:, 0] - 0.1) & (ic_s[:, None] <= spans[:, 1])).any(axis=1)
+    assert result.summary.n_bouts == 2
+    assert inside.all()
+    assert result.summary.n_strides >= len(sim.truth.stride_times_s) - 4

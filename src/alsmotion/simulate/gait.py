@@ -101,6 +101,21 @@ def pendulum_excursion_m(
     return sensor_height_m - float(np.sqrt(sensor_height_m**2 - half_chord**2))
 
 
+def rest_posture(
+    time_s: np.ndarray, bout_spans_s: np.ndarray, *, delay_s: float, transition_s: float
+) -> np.ndarray:
+    """0 while walking, rising smoothly to 1 during rest: a raised-cosine step that starts
+    ``delay_s`` after a bout ends (and ends ``delay_s`` before the next starts) and lasts
+    ``transition_s``."""
+    starts, ends = bout_spans_s[:, 0], bout_spans_s[:, 1]
+    after = np.searchsorted(starts, time_s, side="right")
+    since_end = time_s - np.where(after > 0, ends[np.maximum(after - 1, 0)], -np.inf)
+    until_start = np.where(after < len(starts), starts[np.minimum(after, len(starts) - 1)], np.inf)
+    distance_s = np.minimum(since_end, until_start - time_s)
+    u = np.clip((distance_s - delay_s) / transition_s, 0.0, 1.0)
+    return 0.5 - 0.5 * np.cos(np.pi * u)
+
+
 def simulate_walk(
     *,
     sampling_rate_hz: float,
@@ -115,6 +130,7 @@ def simulate_walk(
     turn_every_strides: int | None = None,
     turn_duration_s: float = 2.0,
     orientation_deg: tuple[float, float, float] = (0.0, 0.0, 0.0),
+    rest_trunk_pitch_deg: float = 0.0,
     noise_mps2: float = 0.03,
     seed: int = 0,
 ) -> SimulatedWalk:
@@ -133,6 +149,9 @@ def simulate_walk(
     turn_every_strides : a 180-degree turn of ``turn_duration_s`` after every this many strides.
     orientation_deg : x-y-z Euler angles (deg) rotating the body frame (AP, ML, up) into the
         sensor frame.
+    rest_trunk_pitch_deg : trunk inclination (deg, backwards) while resting, e.g. 30 for sitting
+        reclined or 90 for lying; reached and left in 1.5 s transitions starting 1 s after a bout
+        ends and ending 1 s before the next starts (the recording then starts and ends inclined).
     noise_mps2 : white accelerometer noise SD (m/s^2); the gyroscope gets noise_mps2 rad/s.
     seed : random seed; the same arguments and seed give the same signal.
     """
@@ -206,11 +225,21 @@ def simulate_walk(
         yaw_rads[inside] = np.pi / (end - start) * (1.0 - np.cos(2.0 * np.pi * u))
     ml += speed_mps * yaw_rads * walking
 
-    accel_body = np.column_stack((ap, ml, up + STANDARD_GRAVITY_MPS2))
+    pitch_rad = np.radians(rest_trunk_pitch_deg) * rest_posture(
+        time_s, np.asarray(bout_spans).reshape(-1, 2), delay_s=1.0, transition_s=1.5
+    )
+    accel_body = np.column_stack(
+        (
+            ap - STANDARD_GRAVITY_MPS2 * np.sin(pitch_rad),
+            ml,
+            up + STANDARD_GRAVITY_MPS2 * np.cos(pitch_rad),
+        )
+    )
     del ap, ml, up
     accel_body += rng.normal(0.0, noise_mps2, accel_body.shape)
     sway = TRUNK_SWAY_RADS * np.sin(2.0 * np.pi * time_s * cadence_spm / 60.0) * walking
-    gyro_body = np.column_stack((sway, 0.5 * sway, yaw_rads + pelvis_yaw_rads))
+    pitch_rate_rads = np.gradient(pitch_rad, 1.0 / rate_hz)
+    gyro_body = np.column_stack((sway, 0.5 * sway + pitch_rate_rads, yaw_rads + pelvis_yaw_rads))
     gyro_body += rng.normal(0.0, noise_mps2, gyro_body.shape)
     rotation = Rotation.from_euler("xyz", orientation_deg, degrees=True).as_matrix()
     accel = accel_body @ rotation.T
