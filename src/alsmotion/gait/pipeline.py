@@ -52,16 +52,17 @@ def _blocks(
         if stop - start <= 2 * block_samples:
             pieces.append((start, stop))
             continue
-        # Cut long stretches at rest; the activity is computed on a 1-in-`stride` subsample.
-        stride = max(int(sampling_rate_hz // 10), 1)
-        norm = np.linalg.norm(accel_mps2[start:stop:stride], axis=1)
-        activity = moving_sd(norm, window_samples=int(10 * sampling_rate_hz / stride))
+        # Cut long stretches at rest (lowest 10 s moving SD of the acceleration magnitude within
+        # 60 s of each block boundary), computed on a subsample at about 10 Hz.
+        decimation = max(int(sampling_rate_hz // 10), 1)
+        norm = np.linalg.norm(accel_mps2[start:stop:decimation], axis=1)
+        activity = moving_sd(norm, window_samples=int(10 * sampling_rate_hz / decimation))
         cuts = rest_cut_points(
             activity,
-            block_samples=block_samples // stride,
-            search_samples=int(60 * sampling_rate_hz / stride),
+            block_samples=block_samples // decimation,
+            search_samples=int(60 * sampling_rate_hz / decimation),
         )
-        edges = np.concatenate(([start], start + cuts * stride, [stop]))
+        edges = np.concatenate(([start], start + cuts * decimation, [stop]))
         pieces.extend(itertools.pairwise(edges))
     return np.asarray(pieces, dtype=int).reshape(-1, 2), flags
 
