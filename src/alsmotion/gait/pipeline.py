@@ -44,7 +44,8 @@ def _blocks(
     accel_mps2: np.ndarray, finite: np.ndarray, *, sampling_rate_hz: float, settings: GaitSettings
 ) -> tuple[np.ndarray, list[str]]:
     """(start, stop) samples of the gap-free blocks to analyse, and flags about gaps."""
-    runs = finite_runs(finite, min_samples=int(MIN_BLOCK_S * sampling_rate_hz))
+    min_samples = int(MIN_BLOCK_S * sampling_rate_hz)
+    runs = finite_runs(finite, min_samples=min_samples)
     flags = ["gaps_split_recording"] if not finite.all() else []
     block_samples = int(settings.block_s * sampling_rate_hz)
     pieces = []
@@ -64,7 +65,8 @@ def _blocks(
         )
         edges = np.concatenate(([start], start + cuts * decimation, [stop]))
         pieces.extend(itertools.pairwise(edges))
-    return np.asarray(pieces, dtype=int).reshape(-1, 2), flags
+    blocks = np.asarray(pieces, dtype=int).reshape(-1, 2)
+    return blocks[blocks[:, 1] - blocks[:, 0] >= min_samples], flags
 
 
 def _join(blocks: list[BlockSteps], offsets_s: list[float]) -> dict[str, np.ndarray]:
