@@ -5,9 +5,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-pytest.importorskip("alsmotion.gait", reason="the gait area has not landed on main yet")
-pytest.importorskip("alsmotion.simulate.gait", reason="the gait simulator has not landed yet")
-
 from alsmotion.cli import main
 from alsmotion.errors import InvalidInputError
 from alsmotion.processing import ProcessingSettings, SessionResult, process_session
