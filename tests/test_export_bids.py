@@ -143,6 +143,7 @@ def test_motion_json_required_and_recommended_fields(dataset):
     assert sidecar["TrackingSystemName"] == "imu"
     force = json.loads(files[name.replace("tracksys-imu", "tracksys-force")].read_text())
     assert force["MISCChannelCount"] == 1 and "ACCELChannelCount" not in force
+    assert "LATENCYChannelCount" not in sidecar
 
 
 def test_scans_tsv_gives_the_recording_onset(dataset):
