@@ -51,12 +51,6 @@ def entry_sha256(entry: dict[str, Any]) -> str:
     return hashlib.sha256(dumps_canonical(body).encode("utf-8")).hexdigest()
 
 
-def read_audit(session_path: str | Path) -> list[dict[str, Any]]:
-    """The audit entries of a session, oldest first (a torn last line is left out)."""
-    records, _ = read_lines(Path(session_path) / AUDIT_FILE)
-    return records
-
-
 def append_audit(
     session_path: str | Path, *, who: str, what: str, why: str, change: dict[str, Any]
 ) -> dict[str, Any]:
