@@ -10,7 +10,9 @@ dynamometry. Strength trials carry ``muscle`` (e.g. ``knee_extension``), ``side`
 ``right``) and ``method`` (``make`` or ``break``).
 
 A trial is the time between its ``trial_started`` and ``trial_stopped`` events; it counts unless a
-``trial_rejected`` event (or a later audit entry) rejects it. ``cannot_perform`` records that a test
+``trial_rejected`` event (or a later audit entry) rejects it. A trial repeated under the same
+number is a new attempt (optionally numbered with an ``attempt`` field); later events about that
+trial apply to its latest attempt unless they name one. ``cannot_perform`` records that a test
 (or one muscle and side) could not be done, with the reason: a result, not a blank.
 """
 
