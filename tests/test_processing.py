@@ -202,3 +202,19 @@ def test_exports_of_processed_sessions_are_byte_identical(results, tmp_path):
 def test_export_cli_refuses_a_folder_that_is_not_a_session(tmp_path, capsys):
     assert main(["export", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
     assert "not an alsmotion session" in capsys.readouterr().err
+
+
+def test_an_interrupted_session_still_processes_with_flags(trial, tmp_path):
+    import os
+    import shutil
+
+    path = tmp_path / trial.session_paths[6].name
+    shutil.copytree(trial.session_paths[6], path)
+    (path / "manifest.json").unlink()
+    stream = path / "streams" / "force.arrows"
+    os.chmod(stream, 0o644)
+    stream.write_bytes(stream.read_bytes()[:-200])  # the last force batch is torn
+    result = process_session(path)
+    assert {"session_not_closed", "torn_tail_skipped"} <= set(result.flags)
+    walk = _value(result, "10MWT", "walk_speed_mps")
+    assert walk["n"] == 2 and np.isfinite(walk["value"])
