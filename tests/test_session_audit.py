@@ -190,3 +190,27 @@ def test_a_repeated_trial_number_keeps_both_attempts(tmp_path):
         change={**fields, "attempt": 1, "before": "rejected", "after": "accepted"},
     )
     assert dec.trials(Session.open(writer.path))["status"].tolist() == ["accepted", "accepted"]
+
+
+def test_sealing_an_interrupted_session_makes_it_verifiable(tmp_path, capsys):
+    path = write_small_session(tmp_path)
+    (path / "manifest.json").unlink()
+    stream = path / "streams" / "imu.arrows"
+    os.chmod(stream, 0o644)
+    stream.write_bytes(stream.read_bytes()[:-20])
+    assert main(["verify", str(path)]) == 1
+    assert "never closed" in capsys.readouterr().out
+    assert main(["seal", str(path), "--who", "OP1", "--why", "laptop battery died"]) == 0
+    assert "torn last record batch" in capsys.readouterr().out
+    report = verify_session(path)
+    assert report.ok
+    assert report.notes == ("stream imu: torn last record batch skipped (200 samples kept)",)
+    assert main(["verify", str(path)]) == 0
+    assert "note (recorded when sealed): stream imu: torn" in capsys.readouterr().out
+    entry = Session.open(path).audit_records[-1]
+    assert (entry["what"], entry["who"], entry["change"]["after"]) == (
+        "seal_interrupted",
+        "OP1",
+        "sealed",
+    )
+    assert main(["seal", str(path), "--who", "OP1", "--why", "again"]) == 2

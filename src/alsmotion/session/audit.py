@@ -14,6 +14,8 @@ Actions and the keys their ``change`` needs besides ``before`` and ``after``:
 - ``correct_note``: ``event_seq`` of the note; ``before``/``after`` are the texts.
 - ``cannot_perform``: ``test`` (+ ``muscle``, ``side``); records afterwards that a test could not
   be done (``before`` None, ``after`` the reason).
+- ``seal_interrupted``: the manifest of an interrupted recording was written afterwards
+  (:func:`alsmotion.session.seal.seal_interrupted_session`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ ACCEPT_TRIAL = "accept_trial"
 REASSIGN_VISIT = "reassign_visit"
 CORRECT_NOTE = "correct_note"
 CANNOT_PERFORM = "cannot_perform"
+SEAL_INTERRUPTED = "seal_interrupted"
 
 #: Keys each action's ``change`` must hold (besides ``before`` and ``after``).
 AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
@@ -42,6 +45,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
     REASSIGN_VISIT: (),
     CORRECT_NOTE: ("event_seq",),
     CANNOT_PERFORM: ("test",),
+    SEAL_INTERRUPTED: (),
 }
 
 
