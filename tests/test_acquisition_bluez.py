@@ -160,7 +160,7 @@ def test_recorder_over_bleak_and_emulated_bluez(emulated_bluez: str, tmp_path: P
             GattTwinServer(force, adapter="hci0", index=0),
             GattTwinServer(imu, adapter="hci1", index=1),
         ):
-            transport = BleakTransport(adapter="hci2", use_acquire_notify=False)
+            transport = BleakTransport(adapter="hci2")  # AcquireNotify: notifications over a socket
             seen = await _scan_until_found(transport, {FORCE_ADDRESS, IMU_ADDRESS})
             policy = ReconnectPolicy(initial_backoff_s=0.3, max_backoff_s=1.0, give_up_after_s=20)
             recorder = Recorder(transport, requests, session=session, reconnect=policy)
