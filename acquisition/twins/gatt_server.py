@@ -143,6 +143,7 @@ class NotifyCharacteristic(GattCharacteristic):
     ) -> None:
         super().__init__(server, uuid, service_path, flags)
         self._socket: socket.socket | None = None
+        self._handed_over: socket.socket | None = None
 
     @dbus_property(access=PropertyAccess.READ)
     def NotifyAcquired(self) -> DBusBool:
@@ -156,6 +157,7 @@ class NotifyCharacteristic(GattCharacteristic):
         self.notifying = True
         self._server.on_start_notify(self._uuid)
         # The reply carries a duplicate of ``theirs``; close ours once the reply has gone.
+        self._handed_over = theirs
         asyncio.get_running_loop().call_later(FD_HANDOVER_S, theirs.close)
         return [theirs.fileno(), ATT_MTU]
 
@@ -171,9 +173,10 @@ class NotifyCharacteristic(GattCharacteristic):
 
     def close(self) -> None:
         super().close()
-        if self._socket is not None:
-            self._socket.close()
-            self._socket = None
+        for end in (self._socket, self._handed_over):
+            if end is not None:
+                end.close()
+        self._socket = self._handed_over = None
 
 
 class Advertisement(ServiceInterface):
@@ -281,6 +284,8 @@ class GattTwinServer:
         if self._bus is None:
             return
         self.twin.detach()
+        for characteristic in self._characteristics.values():
+            characteristic.close()
         with contextlib.suppress(Exception):
             await self._set_advertising(False)
             manager = await self._interface(self.adapter_path, "org.bluez.GattManager1")
