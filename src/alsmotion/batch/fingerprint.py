@@ -1,0 +1,39 @@
+"""SHA-256 of a session's raw content: the part of the cache key that says "the data changed"."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from alsmotion.batch.sources import SessionSource
+
+_CHUNK_BYTES = 1 << 20
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of one file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def source_sha256(source: SessionSource) -> str:
+    """Hex SHA-256 over every file of a session: its path relative to the session and its bytes.
+
+    Renaming, adding, removing or editing any file (an audit-log entry included) changes it.
+
+    Raises
+    ------
+    OSError
+        When a file cannot be read.
+    """
+    base = source.path if source.kind == "native" else source.path.parent
+    digest = hashlib.sha256()
+    for file in source.files():
+        digest.update(file.relative_to(base).as_posix().encode("utf-8"))
+        digest.update(b"\0")
+        digest.update(file_sha256(file).encode("ascii"))
+        digest.update(b"\n")
+    return digest.hexdigest()
