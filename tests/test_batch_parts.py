@@ -142,3 +142,21 @@ def test_local_processes_run_batch_functions_like_the_parent(raw_tree: Path):
 def test_executor_options_are_checked(options: dict, message: str):
     with pytest.raises(InvalidInputError, match=message):
         open_executor(**options)
+
+
+def test_dask_cluster_runs_batch_functions_like_the_parent(raw_tree: Path, dask_scheduler: str):
+    sources = discover_sessions(raw_tree)
+    with open_executor(scheduler=dask_scheduler) as handle:
+        assert (handle.kind, handle.address) == ("dask", dask_scheduler)
+        digests = [handle.executor.submit(source_sha256, source) for source in sources]
+        assert [future.result() for future in digests] == [source_sha256(s) for s in sources]
+
+
+def test_an_unreachable_scheduler_is_reported(tmp_path: Path):
+    from alsmotion.batch.executors import SchedulerUnreachableError
+
+    with (
+        pytest.raises(SchedulerUnreachableError, match="cannot reach"),
+        open_executor(scheduler="tcp://127.0.0.1:9", connect_timeout_s=1.0),
+    ):
+        pass

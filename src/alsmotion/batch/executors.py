@@ -77,10 +77,10 @@ def _local_processes(n_workers: int) -> Iterator[ExecutorHandle]:
 
 
 @contextmanager
-def _dask_cluster(address: str) -> Iterator[ExecutorHandle]:
+def _dask_cluster(address: str, connect_timeout_s: float) -> Iterator[ExecutorHandle]:
     distributed = require("distributed", extra="dask", feature="processing on a Dask cluster")
     try:
-        client = distributed.Client(address, timeout="10s", set_as_default=False)
+        client = distributed.Client(address, timeout=connect_timeout_s, set_as_default=False)
     except (OSError, TimeoutError) as exc:
         raise SchedulerUnreachableError(
             f"cannot reach the Dask scheduler at {address} ({exc}): start one with "
@@ -98,13 +98,16 @@ def _dask_cluster(address: str) -> Iterator[ExecutorHandle]:
         client.close()
 
 
-def open_executor(*, workers: int | None = None, scheduler: str | None = None):
+def open_executor(
+    *, workers: int | None = None, scheduler: str | None = None, connect_timeout_s: float = 10.0
+):
     """Open the executor a run asked for, as a context manager yielding an :class:`ExecutorHandle`.
 
     Parameters
     ----------
     workers : local worker processes; None for one per available core. Not used with a scheduler.
     scheduler : address of an existing Dask scheduler, e.g. ``tcp://10.0.0.5:8786``.
+    connect_timeout_s : how long to try reaching the scheduler (s).
 
     Raises
     ------
@@ -120,7 +123,7 @@ def open_executor(*, workers: int | None = None, scheduler: str | None = None):
             raise InvalidInputError(
                 f"scheduler address {scheduler!r} has no protocol: use e.g. tcp://HOST:8786"
             )
-        return _dask_cluster(scheduler)
+        return _dask_cluster(scheduler, connect_timeout_s)
     n_workers = available_cores() if workers is None else workers
     if n_workers < 1:
         raise InvalidInputError(f"--workers must be at least 1, got {n_workers}")
