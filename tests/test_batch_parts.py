@@ -93,13 +93,17 @@ def test_fingerprint_changes_with_any_file_of_the_session(tmp_path: Path):
 
 def test_cache_round_trip_misses_on_any_key_change_and_on_torn_entries(tmp_path: Path):
     cache = ResultCache(tmp_path / ".cache")
-    key = CacheKey("a" * 64, "settings-1", "1")
+    key = CacheKey("a" * 64, "settings-1", "1", "0.1.0")
     assert cache.get(key) is None
     cache.put(key, {"gait_speed_mps": 1.2})
     assert cache.get(key) == {"gait_speed_mps": 1.2}
-    assert cache.get(CacheKey("b" * 64, "settings-1", "1")) is None
-    assert cache.get(CacheKey("a" * 64, "settings-2", "1")) is None
-    assert cache.get(CacheKey("a" * 64, "settings-1", "2")) is None
+    for changed in (
+        CacheKey("b" * 64, "settings-1", "1", "0.1.0"),
+        CacheKey("a" * 64, "settings-2", "1", "0.1.0"),
+        CacheKey("a" * 64, "settings-1", "2", "0.1.0"),
+        CacheKey("a" * 64, "settings-1", "1", "0.2.0"),
+    ):
+        assert cache.get(changed) is None
     entries = list((tmp_path / ".cache").rglob("*.pkl"))
     assert len(entries) == 1 and not list((tmp_path / ".cache").rglob("*.tmp"))
     entries[0].write_bytes(entries[0].read_bytes()[:10])

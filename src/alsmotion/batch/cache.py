@@ -1,7 +1,9 @@
 """Per-session result cache under ``OUT/.cache/``.
 
-An entry is keyed by the session's raw SHA-256, the settings hash and the algorithm version, so a
-session is recomputed when its data, the settings or the algorithm change, and only then. Entries are
+An entry is keyed by the session's raw SHA-256, the settings hash, the algorithm version and the
+software version, so a session is recomputed when its data, the settings, the algorithm or the
+alsmotion release change (a run's outputs then truly come from the version they name), and only
+then. Entries are
 pickles written atomically (temporary file, fsync, rename): a run killed mid-write leaves either a
 whole entry or none. An entry that cannot be loaded counts as missing. The cache is private to the
 output folder that holds it; only load caches you wrote (pickle runs code on load).
@@ -28,9 +30,12 @@ class CacheKey:
     raw_sha256: str
     settings_hash: str
     algorithm_version: str
+    software_version: str
 
     def entry_name(self) -> str:
-        text = f"{self.raw_sha256}\n{self.settings_hash}\n{self.algorithm_version}"
+        text = "\n".join(
+            (self.raw_sha256, self.settings_hash, self.algorithm_version, self.software_version)
+        )
         return hashlib.sha256(text.encode("utf-8")).hexdigest() + ".pkl"
 
 

@@ -235,7 +235,9 @@ class BatchProcessor:
             digests = {source: pool.submit(source_sha256, source) for source in sources}
             for source, digest in digests.items():
                 try:
-                    keys[source] = CacheKey(digest.result(), settings_hash, algorithm_version)
+                    keys[source] = CacheKey(
+                        digest.result(), settings_hash, algorithm_version, __version__
+                    )
                 except OSError as exc:
                     reason = f"cannot read the raw files: {failure_reason(exc)}"
                     failures.append(SessionFailure.of(source, raw_root, reason))
