@@ -18,8 +18,11 @@ from alsmotion.errors import InvalidInputError
 
 def _native(folder: Path, participant: str | None, visit: str | None) -> Path:
     folder.mkdir(parents=True)
-    metadata = {"participant_id": participant, "visit": visit}
-    (folder / NATIVE_METADATA_FILE).write_text(json.dumps(metadata))
+    document = {
+        "format": "alsmotion-session",
+        "metadata": {"participant_id": participant, "visit": visit},
+    }
+    (folder / NATIVE_METADATA_FILE).write_text(json.dumps(document))
     (folder / "streams").mkdir()
     (folder / "streams" / "imu.arrows").write_bytes(b"raw bytes")
     return folder

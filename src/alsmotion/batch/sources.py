@@ -87,7 +87,10 @@ def _labels_from_path(folder: Path, root: Path) -> tuple[str, str]:
 
 
 def _native_source(folder: Path) -> SessionSource:
-    metadata = _read_json_object(folder / NATIVE_METADATA_FILE)
+    document = _read_json_object(folder / NATIVE_METADATA_FILE)
+    metadata = document.get("metadata")
+    if not isinstance(metadata, dict):
+        metadata = {}
     participant, visit = _label(metadata.get("participant_id")), _label(metadata.get("visit"))
     match = _NATIVE_FOLDER.match(folder.name)
     if match is not None:
