@@ -11,6 +11,7 @@ cache.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -73,10 +74,6 @@ def _algorithm_version() -> str:
     return str(ALGORITHM_VERSION)
 
 
-def _default_schedule() -> Any:
-    from alsmotion.visits import DEFAULT_SCHEDULE
-
-    return DEFAULT_SCHEDULE
 
 
 def _progress_bar(total: int, initial: int, enabled: bool):
@@ -111,7 +108,7 @@ class BatchProcessor:
         processes.
     force : recompute every session even when a cached result matches.
     progress : show a progress bar on stderr.
-    schedule : visit schedule for the exports; None for the trial's default schedule.
+    schedule : ``alsmotion.visits.StudySchedule`` for the exports; None for the default schedule.
 
     Attributes
     ----------
@@ -134,6 +131,10 @@ class BatchProcessor:
         self.scheduler = scheduler
         self.force = force
         self.progress = progress
+        if schedule is None:
+            from alsmotion.visits import StudySchedule
+
+            schedule = StudySchedule.default()
         self.schedule = schedule
 
     def run(self, raw_root: str | Path, out_dir: str | Path) -> BatchProcessor:
@@ -207,6 +208,7 @@ class BatchProcessor:
                 "algorithm_version": algorithm_version,
                 "settings": _settings_record(self.settings),
                 "settings_hash": settings_hash,
+                "schedule": dataclasses.asdict(self.schedule),
                 "raw_root": raw_root.as_posix(),
                 "executor": {
                     "kind": handle.kind,
@@ -273,5 +275,4 @@ class BatchProcessor:
             return {}
         from alsmotion.export import write_exports
 
-        schedule = _default_schedule() if self.schedule is None else self.schedule
-        return dict(write_exports(results, out_dir, schedule=schedule))
+        return dict(write_exports(results, out_dir, schedule=self.schedule))

@@ -48,6 +48,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--settings", type=Path, metavar="FILE", help="processing settings JSON (default: built-in)"
     )
     parser.add_argument(
+        "--schedule",
+        type=Path,
+        metavar="FILE",
+        help="visit schedule TOML (default: baseline, day 30, day 90, day 180)",
+    )
+    parser.add_argument(
         "--force", action="store_true", help="recompute every session, ignoring the cache"
     )
     parser.set_defaults(func=run)
@@ -56,14 +62,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from alsmotion.batch import BatchProcessor
     from alsmotion.processing import ProcessingSettings
+    from alsmotion.visits import StudySchedule
 
     settings = (
         ProcessingSettings()
         if args.settings is None
         else ProcessingSettings.from_file(args.settings)
     )
+    schedule = None if args.schedule is None else StudySchedule.from_toml(args.schedule)
     processor = BatchProcessor(
-        settings, workers=args.workers, scheduler=args.scheduler, force=args.force
+        settings,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        force=args.force,
+        schedule=schedule,
     ).run(args.raw_root, args.out)
     summary = processor.summary_
     print(
