@@ -74,8 +74,6 @@ def _algorithm_version() -> str:
     return str(ALGORITHM_VERSION)
 
 
-
-
 def _progress_bar(total: int, initial: int, enabled: bool):
     from tqdm import tqdm
 
