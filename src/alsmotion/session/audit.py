@@ -1,0 +1,126 @@
+"""Audit log of changes made after recording (``audit.jsonl``): append-only and hash-chained.
+
+Each entry is one JSON line with ``seq``, ``utc`` (when, UTC), ``who``, ``what`` (one of
+:data:`AUDIT_ACTIONS`), ``why``, ``change`` (what it applies to, with ``before`` and ``after``),
+``prev_sha256`` (the previous entry's hash, 64 zeros for the first) and ``sha256`` (SHA-256 of the
+entry's canonical JSON without ``sha256``). Editing, reordering or deleting an entry in the middle
+breaks the chain; raw files are never rewritten (the manifest would catch it).
+
+Actions and the keys their ``change`` needs besides ``before`` and ``after``:
+
+- ``reject_trial`` / ``accept_trial``: ``test``, ``trial`` (+ ``muscle``, ``side`` for HHD);
+  ``before``/``after`` are ``"accepted"``/``"rejected"``.
+- ``reassign_visit``: the session's visit label changes from ``before`` to ``after``.
+- ``correct_note``: ``event_seq`` of the note; ``before``/``after`` are the texts.
+- ``cannot_perform``: ``test`` (+ ``muscle``, ``side``); records afterwards that a test could not
+  be done (``before`` None, ``after`` the reason).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from alsmotion.errors import InvalidInputError, SessionError
+from alsmotion.session.jsonlines import append_line, dumps_canonical, read_lines
+from alsmotion.session.layout import AUDIT_FILE, METADATA_FILE
+from alsmotion.session.metadata import format_utc, utc_now
+
+GENESIS_SHA256 = "0" * 64
+
+REJECT_TRIAL = "reject_trial"
+ACCEPT_TRIAL = "accept_trial"
+REASSIGN_VISIT = "reassign_visit"
+CORRECT_NOTE = "correct_note"
+CANNOT_PERFORM = "cannot_perform"
+
+#: Keys each action's ``change`` must hold (besides ``before`` and ``after``).
+AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
+    REJECT_TRIAL: ("test", "trial"),
+    ACCEPT_TRIAL: ("test", "trial"),
+    REASSIGN_VISIT: (),
+    CORRECT_NOTE: ("event_seq",),
+    CANNOT_PERFORM: ("test",),
+}
+
+
+def entry_sha256(entry: dict[str, Any]) -> str:
+    """SHA-256 of an entry's canonical JSON, without its own ``sha256`` field."""
+    body = {key: value for key, value in entry.items() if key != "sha256"}
+    return hashlib.sha256(dumps_canonical(body).encode("utf-8")).hexdigest()
+
+
+def read_audit(session_path: str | Path) -> list[dict[str, Any]]:
+    """The audit entries of a session, oldest first (a torn last line is left out)."""
+    records, _ = read_lines(Path(session_path) / AUDIT_FILE)
+    return records
+
+
+def append_audit(
+    session_path: str | Path, *, who: str, what: str, why: str, change: dict[str, Any]
+) -> dict[str, Any]:
+    """Append one change to a session's audit log and return the stored entry.
+
+    Parameters
+    ----------
+    session_path : the session folder.
+    who : the person making the change (user name or code).
+    what : the action, one of :data:`AUDIT_ACTIONS`.
+    why : the reason, in words.
+    change : what the action applies to, with ``before`` and ``after`` values.
+    """
+    path = Path(session_path)
+    if not (path / METADATA_FILE).is_file():
+        raise SessionError("not an alsmotion session folder", path=path)
+    if what not in AUDIT_ACTIONS:
+        raise InvalidInputError(
+            f"unknown audit action {what!r}: use one of {', '.join(AUDIT_ACTIONS)}"
+        )
+    for name, value in (("who", who), ("why", why)):
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidInputError(f"an audit entry needs a non-empty {name!r}")
+    missing = [key for key in (*AUDIT_ACTIONS[what], "before", "after") if key not in change]
+    if missing:
+        raise InvalidInputError(f"audit action {what!r} needs change keys {', '.join(missing)}")
+    records, torn = read_lines(path / AUDIT_FILE)
+    if torn:
+        raise SessionError(
+            "the audit log ends in a torn line; run `alsmotion verify` and repair it first",
+            path=path,
+        )
+    problems = chain_problems(records)
+    if problems:
+        raise SessionError(f"the audit log is broken ({problems[0]}); not appending", path=path)
+    entry: dict[str, Any] = {
+        "seq": len(records),
+        "utc": format_utc(utc_now()),
+        "who": who,
+        "what": what,
+        "why": why,
+        "change": dict(change),
+        "prev_sha256": records[-1]["sha256"] if records else GENESIS_SHA256,
+    }
+    try:
+        entry["sha256"] = entry_sha256(entry)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(f"audit change must be JSON-able: {exc}") from None
+    append_line(path / AUDIT_FILE, entry)
+    return entry
+
+
+def chain_problems(records: list[dict[str, Any]]) -> list[str]:
+    """What breaks the hash chain of ``records`` (empty list: intact)."""
+    problems = []
+    previous = GENESIS_SHA256
+    for index, entry in enumerate(records):
+        if entry.get("seq") != index:
+            problems.append(
+                f"audit entry {index}: sequence number {entry.get('seq')} (entry removed?)"
+            )
+        if entry.get("prev_sha256") != previous:
+            problems.append(f"audit entry {index}: does not chain to the entry before it")
+        if entry.get("sha256") != entry_sha256(entry):
+            problems.append(f"audit entry {index}: content does not match its hash (edited)")
+        previous = entry.get("sha256", "")
+    return problems

@@ -1,0 +1,131 @@
+"""Decisions as they stand now: the event log as recorded, with the audit log applied on top.
+
+The raw events are never changed. A trial rejected later, a visit reassigned, a note corrected or
+a test marked "cannot perform" afterwards is an audit entry; these functions replay the entries in
+order (the last one wins) and return the current state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from alsmotion.session import audit
+from alsmotion.session import events as ev
+from alsmotion.session.reader import Session
+
+ACCEPTED = "accepted"
+REJECTED = "rejected"
+INCOMPLETE = "incomplete"
+
+TRIAL_COLUMNS = [
+    "test",
+    "muscle",
+    "side",
+    "method",
+    "trial",
+    "start_host_ns",
+    "stop_host_ns",
+    "status",
+    "reason",
+    "distance_m",
+]
+_FIXED = set(TRIAL_COLUMNS) | set(ev.RESERVED_FIELDS)
+
+
+def _key(record: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(record.get(name) for name in ev.TRIAL_KEY_FIELDS)
+
+
+def trials(session: Session) -> pd.DataFrame:
+    """One row per trial: key fields, start/stop host times (ns), status and reason.
+
+    Status is ``accepted`` unless a ``trial_rejected`` event or a later audit entry rejects it, or
+    ``incomplete`` when the trial never stopped (recording interrupted). Extra fields logged on
+    the start/stop events (e.g. ``distance_m``, ``method``) are kept.
+    """
+    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for record in session.event_records:
+        kind = record["type"]
+        key = _key(record)
+        if kind == ev.TRIAL_STARTED:
+            extra = {k: v for k, v in record.items() if k not in _FIXED}
+            rows[key] = {
+                **{name: record.get(name) for name in ev.TRIAL_KEY_FIELDS},
+                "method": record.get("method"),
+                "start_host_ns": record["host_time_ns"],
+                "stop_host_ns": None,
+                "status": INCOMPLETE,
+                "reason": "trial never stopped (recording interrupted)",
+                "distance_m": record.get("distance_m"),
+                **extra,
+            }
+        elif kind == ev.TRIAL_STOPPED and key in rows:
+            row = rows[key]
+            row["stop_host_ns"] = record["host_time_ns"]
+            row["status"], row["reason"] = ACCEPTED, ""
+            if record.get("distance_m") is not None:
+                row["distance_m"] = record["distance_m"]
+            row.update({k: v for k, v in record.items() if k not in _FIXED})
+        elif kind in (ev.TRIAL_ACCEPTED, ev.TRIAL_REJECTED) and key in rows:
+            _decide(rows[key], kind == ev.TRIAL_ACCEPTED, record.get("reason", ""))
+    for entry in session.audit_records:
+        if entry["what"] in (audit.ACCEPT_TRIAL, audit.REJECT_TRIAL):
+            key = _key(entry["change"])
+            if key in rows:
+                _decide(rows[key], entry["what"] == audit.ACCEPT_TRIAL, entry["why"])
+    frame = pd.DataFrame(list(rows.values()))
+    if frame.empty:
+        return pd.DataFrame(columns=TRIAL_COLUMNS)
+    extra_columns = sorted(c for c in frame.columns if c not in TRIAL_COLUMNS)
+    return frame[TRIAL_COLUMNS + extra_columns].reset_index(drop=True)
+
+
+def _decide(row: dict[str, Any], accepted: bool, reason: str) -> None:
+    if row["stop_host_ns"] is None:
+        return
+    row["status"] = ACCEPTED if accepted else REJECTED
+    row["reason"] = "" if accepted else reason
+
+
+def cannot_perform(session: Session) -> pd.DataFrame:
+    """Tests (or muscle and side) that could not be done: test, muscle, side, reason."""
+    columns = ["test", "muscle", "side", "reason"]
+    rows = [
+        {name: record.get(name) for name in columns}
+        for record in session.event_records
+        if record["type"] == ev.CANNOT_PERFORM
+    ]
+    rows += [
+        {**{name: entry["change"].get(name) for name in columns[:3]}, "reason": entry["why"]}
+        for entry in session.audit_records
+        if entry["what"] == audit.CANNOT_PERFORM
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def visit_label(session: Session) -> str:
+    """The session's visit label after any ``reassign_visit`` audit entries."""
+    label = session.metadata.visit
+    for entry in session.audit_records:
+        if entry["what"] == audit.REASSIGN_VISIT:
+            label = str(entry["change"]["after"])
+    return label
+
+
+def notes(session: Session) -> pd.DataFrame:
+    """Notes (seq, utc, text, corrected) with corrections from the audit log applied."""
+    rows = {
+        record["seq"]: {"seq": record["seq"], "utc": record["utc"], "text": record["text"]}
+        for record in session.event_records
+        if record["type"] == ev.NOTE
+    }
+    for row in rows.values():
+        row["corrected"] = False
+    for entry in session.audit_records:
+        seq = entry["change"].get("event_seq") if entry["what"] == audit.CORRECT_NOTE else None
+        if seq in rows:
+            rows[seq]["text"] = entry["change"]["after"]
+            rows[seq]["corrected"] = True
+    return pd.DataFrame(list(rows.values()), columns=["seq", "utc", "text", "corrected"])

@@ -1,0 +1,100 @@
+"""Event vocabulary of a session's event log (``events.jsonl``).
+
+Every event is one JSON line: ``seq`` (0, 1, 2, ...), ``host_time_ns`` (host clock, ns since the
+Unix epoch, UTC), ``utc`` (the same instant as ISO 8601), ``type`` (one of the names below) and the
+type's fields. :data:`REQUIRED_FIELDS` lists the fields each type must carry; any other JSON-able
+field may be added (e.g. ``distance_m`` on a walk, ``method`` on a strength trial).
+
+Test codes: the timed walks ``10MWT``, ``T25FW``, ``2MWT``, ``6MWT`` and ``HHD`` for handheld
+dynamometry. Strength trials carry ``muscle`` (e.g. ``knee_extension``), ``side`` (``left`` or
+``right``) and ``method`` (``make`` or ``break``).
+
+A trial is the time between its ``trial_started`` and ``trial_stopped`` events; it counts unless a
+``trial_rejected`` event (or a later audit entry) rejects it. ``cannot_perform`` records that a test
+(or one muscle and side) could not be done, with the reason: a result, not a blank.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from alsmotion.errors import InvalidInputError
+
+TEST_STARTED = "test_started"
+TEST_STOPPED = "test_stopped"
+TRIAL_STARTED = "trial_started"
+TRIAL_STOPPED = "trial_stopped"
+TRIAL_ACCEPTED = "trial_accepted"
+TRIAL_REJECTED = "trial_rejected"
+CANNOT_PERFORM = "cannot_perform"
+DEVICE_CONNECTED = "device_connected"
+DEVICE_DISCONNECTED = "device_disconnected"
+DEVICE_GAP = "device_gap"
+TIMING_FIT = "timing_fit"
+NOTE = "note"
+
+#: Fields each event type must carry (besides seq, host_time_ns, utc, type).
+REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
+    TEST_STARTED: ("test",),
+    TEST_STOPPED: ("test",),
+    TRIAL_STARTED: ("test", "trial"),
+    TRIAL_STOPPED: ("test", "trial"),
+    TRIAL_ACCEPTED: ("test", "trial"),
+    TRIAL_REJECTED: ("test", "trial", "reason"),
+    CANNOT_PERFORM: ("test", "reason"),
+    DEVICE_CONNECTED: ("stream",),
+    DEVICE_DISCONNECTED: ("stream",),
+    DEVICE_GAP: ("stream", "start_host_ns", "end_host_ns", "reason"),
+    TIMING_FIT: ("stream", "fit"),
+    NOTE: ("text",),
+}
+
+EVENT_TYPES = tuple(REQUIRED_FIELDS)
+
+#: Timed walk tests and their fixed distance in metres (None: the distance walked is measured
+#: and logged as ``distance_m`` on ``trial_stopped``).
+WALK_TESTS: dict[str, float | None] = {"10MWT": 10.0, "T25FW": 7.62, "2MWT": None, "6MWT": None}
+STRENGTH_TEST = "HHD"
+TEST_CODES = (*WALK_TESTS, STRENGTH_TEST)
+SIDES = ("left", "right")
+METHODS = ("make", "break")
+
+#: Fields that identify one trial (strength trials add muscle and side).
+TRIAL_KEY_FIELDS = ("test", "muscle", "side", "trial")
+
+RESERVED_FIELDS = ("seq", "host_time_ns", "utc", "type")
+
+
+def validate_event(event_type: str, fields: Mapping[str, Any]) -> None:
+    """Raise :class:`InvalidInputError` if an event does not follow the vocabulary."""
+    if event_type not in REQUIRED_FIELDS:
+        raise InvalidInputError(
+            f"unknown event type {event_type!r}: use one of {', '.join(EVENT_TYPES)}"
+        )
+    reserved = sorted(set(fields) & set(RESERVED_FIELDS))
+    if reserved:
+        raise InvalidInputError(f"event fields {reserved} are set by the session, not the caller")
+    missing = [name for name in REQUIRED_FIELDS[event_type] if name not in fields]
+    if missing:
+        raise InvalidInputError(f"event {event_type!r} needs field(s) {', '.join(missing)}")
+    test = fields.get("test")
+    if test is not None and test not in TEST_CODES:
+        raise InvalidInputError(f"unknown test code {test!r}: use one of {', '.join(TEST_CODES)}")
+    if test == STRENGTH_TEST and event_type in (TRIAL_STARTED, TRIAL_STOPPED):
+        for name in ("muscle", "side"):
+            if not fields.get(name):
+                raise InvalidInputError(f"a {STRENGTH_TEST} {event_type} event needs {name!r}")
+    side = fields.get("side")
+    if side is not None and side not in SIDES:
+        raise InvalidInputError(f"side must be one of {', '.join(SIDES)}, got {side!r}")
+    method = fields.get("method")
+    if method is not None and method not in METHODS:
+        raise InvalidInputError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    trial = fields.get("trial")
+    if trial is not None and (isinstance(trial, bool) or not isinstance(trial, int) or trial < 1):
+        raise InvalidInputError(f"trial must be a positive integer, got {trial!r}")
+    for name, value in fields.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InvalidInputError(f"event field {name!r} is {value}: use a finite number")

@@ -1,0 +1,33 @@
+"""File names and format identifiers of a session directory.
+
+::
+
+    <participant>_<visit>_<YYYYmmddTHHMMSSZ>/
+        session.json           metadata (written once, atomically, when the session is created)
+        streams/<name>.arrows  one Arrow IPC stream file per stream, record batches appended
+        events.jsonl           event log, one JSON line per event, fsync'd
+        manifest.json          SHA-256 of every file above, written by close()
+        audit.jsonl            changes after recording, hash-chained (never in the manifest)
+"""
+
+from __future__ import annotations
+
+FORMAT_NAME = "alsmotion-session"
+FORMAT_VERSION = 1
+STREAM_FORMAT_NAME = "alsmotion-stream"
+
+METADATA_FILE = "session.json"
+EVENTS_FILE = "events.jsonl"
+MANIFEST_FILE = "manifest.json"
+AUDIT_FILE = "audit.jsonl"
+STREAMS_DIR = "streams"
+STREAM_SUFFIX = ".arrows"
+
+#: Key of the stream descriptor (JSON) in each Arrow schema's metadata.
+SCHEMA_METADATA_KEY = b"alsmotion"
+
+#: Timing columns of every stream file, before the channel columns.
+HOST_TIME_COLUMN = "host_time_ns"
+DEVICE_TIME_COLUMN = "device_time_s"
+COUNTER_COLUMN = "counter"
+TIMING_COLUMNS = (HOST_TIME_COLUMN, DEVICE_TIME_COLUMN, COUNTER_COLUMN)

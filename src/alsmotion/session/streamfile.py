@@ -1,0 +1,270 @@
+"""One stream of a session as an Arrow IPC stream file (``streams/<name>.arrows``).
+
+Columns: ``host_time_ns`` (int64, host arrival time, ns since the Unix epoch), ``device_time_s``
+(float64, the device's own timestamp, NaN when it sends none), ``counter`` (int64, the device's
+packet/sample counter, null when it sends none), then one float64 column per channel in its SI
+unit. The schema metadata key ``alsmotion`` holds the stream descriptor as JSON: format, name,
+kind, channels with units, nominal sampling rate, device identity and extra facts.
+
+Why Arrow IPC stream files: every record batch is a self-delimiting message appended to the file,
+so a process killed at any moment leaves all flushed batches readable and a partly written last
+message fails to parse at exactly that message (seen under SIGKILL, DOMAIN.md section 7).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from alsmotion.errors import InvalidInputError, SessionError
+from alsmotion.recording import DeviceInfo
+from alsmotion.session.layout import (
+    COUNTER_COLUMN,
+    DEVICE_TIME_COLUMN,
+    HOST_TIME_COLUMN,
+    SCHEMA_METADATA_KEY,
+    STREAM_FORMAT_NAME,
+    TIMING_COLUMNS,
+)
+from alsmotion.units import validate_sampling_rate_hz
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class StreamDescriptor:
+    """What a stream holds: name, kind, channels (name, SI unit), nominal rate, device."""
+
+    name: str
+    kind: str
+    channels: tuple[tuple[str, str], ...]
+    sampling_rate_hz: float
+    device: DeviceInfo
+    extra: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        if not _NAME.match(self.name):
+            raise InvalidInputError(
+                f"stream name {self.name!r} must be letters, digits, '_' or '-' (e.g. 'imu')"
+            )
+        if not self.kind:
+            raise InvalidInputError("stream kind must not be empty (e.g. 'imu', 'force')")
+        channels = tuple((str(name), str(unit)) for name, unit in self.channels)
+        names = [name for name, _ in channels]
+        if not channels or len(set(names)) != len(names):
+            raise InvalidInputError(f"stream {self.name!r} needs unique channel names, got {names}")
+        clash = sorted(set(names) & set(TIMING_COLUMNS))
+        if clash:
+            raise InvalidInputError(f"channel names {clash} are reserved for timing columns")
+        if any(not unit for _, unit in channels):
+            raise InvalidInputError(f"every channel of stream {self.name!r} needs its SI unit")
+        object.__setattr__(self, "channels", channels)
+        object.__setattr__(
+            self, "sampling_rate_hz", validate_sampling_rate_hz(self.sampling_rate_hz)
+        )
+
+    @property
+    def channel_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.channels)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": STREAM_FORMAT_NAME,
+            "name": self.name,
+            "kind": self.kind,
+            "channels": [list(channel) for channel in self.channels],
+            "sampling_rate_hz": self.sampling_rate_hz,
+            "device": self.device.to_dict(),
+            "extra": self.extra,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StreamDescriptor:
+        if data.get("format") != STREAM_FORMAT_NAME:
+            raise InvalidInputError("not an alsmotion stream descriptor")
+        return cls(
+            name=data["name"],
+            kind=data["kind"],
+            channels=tuple((name, unit) for name, unit in data["channels"]),
+            sampling_rate_hz=data["sampling_rate_hz"],
+            device=DeviceInfo(**data["device"]),
+            extra=dict(data.get("extra", {})),
+        )
+
+    def arrow_schema(self) -> Any:
+        import pyarrow as pa
+
+        fields = [
+            pa.field(HOST_TIME_COLUMN, pa.int64(), nullable=False),
+            pa.field(DEVICE_TIME_COLUMN, pa.float64()),
+            pa.field(COUNTER_COLUMN, pa.int64()),
+            *(pa.field(name, pa.float64()) for name in self.channel_names),
+        ]
+        metadata = {SCHEMA_METADATA_KEY: json.dumps(self.to_dict(), sort_keys=True).encode()}
+        return pa.schema(fields, metadata=metadata)
+
+
+class StreamWriter:
+    """Appends samples of one stream; flushes and fsyncs buffered samples at least every
+    ``flush_interval_s`` (the session's background flusher covers streams that go quiet).
+
+    Create it with :meth:`alsmotion.session.SessionWriter.add_stream`.
+    """
+
+    def __init__(self, path: Path, descriptor: StreamDescriptor, *, flush_interval_s: float):
+        import pyarrow as pa
+
+        self.path = path
+        self.descriptor = descriptor
+        self.flush_interval_s = flush_interval_s
+        self.n_samples = 0
+        self._lock = threading.Lock()
+        self._pending: list[tuple[np.ndarray, ...]] = []
+        self._last_flush = time.monotonic()
+        self._schema = descriptor.arrow_schema()
+        self._file = path.open("xb")
+        self._writer = pa.ipc.new_stream(self._file, self._schema)
+        # An empty first batch puts the schema (the stream descriptor) on disk at once.
+        empty = [pa.array([], type=column.type) for column in self._schema]
+        self._writer.write_batch(pa.record_batch(empty, schema=self._schema))
+        self._sync()
+        self._closed = False
+
+    @property
+    def name(self) -> str:
+        return self.descriptor.name
+
+    def append(
+        self,
+        values: np.ndarray,
+        *,
+        host_time_ns: np.ndarray,
+        device_time_s: np.ndarray | None = None,
+        counter: np.ndarray | None = None,
+    ) -> None:
+        """Append ``n`` samples.
+
+        Parameters
+        ----------
+        values : (n, k) float, one column per channel, in the channels' SI units ((n,) if k == 1).
+        host_time_ns : (n,) int64 host arrival time, ns since the Unix epoch (UTC).
+        device_time_s : (n,) float device timestamps in seconds, if the device sends them.
+        counter : (n,) int device packet/sample counter, if the device sends one.
+        """
+        n_channels = len(self.descriptor.channels)
+        data = np.asarray(values, dtype=np.float64)
+        if data.ndim == 1 and n_channels == 1:
+            data = data[:, None]
+        if data.ndim != 2 or data.shape[1] != n_channels:
+            raise InvalidInputError(
+                f"stream {self.name!r}: values have shape {data.shape}, expected (n, {n_channels})"
+            )
+        n = data.shape[0]
+        host = np.asarray(host_time_ns)
+        if host.shape != (n,) or not np.issubdtype(host.dtype, np.integer):
+            raise InvalidInputError(
+                f"stream {self.name!r}: host_time_ns must be ({n},) integers (ns since the epoch)"
+            )
+        device = (
+            np.full(n, np.nan)
+            if device_time_s is None
+            else np.asarray(device_time_s, dtype=np.float64)
+        )
+        count = np.zeros(n, dtype=np.int64) if counter is None else np.asarray(counter)
+        if device.shape != (n,) or count.shape != (n,):
+            raise InvalidInputError(
+                f"stream {self.name!r}: device_time_s and counter must have shape ({n},)"
+            )
+        count_valid = np.full(n, counter is not None)
+        with self._lock:
+            if self._closed:
+                raise SessionError(f"stream {self.name!r} is closed", path=self.path)
+            self._pending.append(
+                (data, host.astype(np.int64), device, count.astype(np.int64), count_valid)
+            )
+            self.n_samples += n
+            if time.monotonic() - self._last_flush >= self.flush_interval_s:
+                self._flush_locked()
+
+    def flush(self) -> None:
+        """Write buffered samples as one record batch and fsync the file."""
+        with self._lock:
+            if not self._closed:
+                self._flush_locked()
+
+    def flush_if_due(self) -> None:
+        """Flush when the oldest buffered sample waited ``flush_interval_s`` or longer."""
+        with self._lock:
+            due = time.monotonic() - self._last_flush >= self.flush_interval_s
+            if due and not self._closed:
+                self._flush_locked()
+
+    def close(self) -> None:
+        """Flush, write the end-of-stream marker and close the file."""
+        with self._lock:
+            if self._closed:
+                return
+            self._flush_locked()
+            self._writer.close()
+            self._sync()
+            self._file.close()
+            self._closed = True
+
+    def _flush_locked(self) -> None:
+        import pyarrow as pa
+
+        self._last_flush = time.monotonic()
+        if not self._pending:
+            return
+        data, host, device, count, valid = (
+            np.concatenate(parts) for parts in zip(*self._pending, strict=True)
+        )
+        self._pending.clear()
+        columns = [
+            pa.array(host, type=pa.int64()),
+            pa.array(device, type=pa.float64()),
+            pa.array(count, type=pa.int64(), mask=~valid),
+            *(pa.array(data[:, i], type=pa.float64()) for i in range(data.shape[1])),
+        ]
+        self._writer.write_batch(pa.record_batch(columns, schema=self._schema))
+        self._sync()
+
+    def _sync(self) -> None:
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+
+def open_stream_writer(
+    streams_dir: Path,
+    *,
+    name: str,
+    kind: str,
+    channels: Sequence[tuple[str, str]],
+    sampling_rate_hz: float,
+    device: DeviceInfo,
+    extra: dict[str, Any] | None,
+    flush_interval_s: float,
+    suffix: str,
+) -> StreamWriter:
+    """Create ``streams/<name><suffix>`` with its descriptor and return its writer."""
+    descriptor = StreamDescriptor(
+        name=name,
+        kind=kind,
+        channels=tuple(channels),
+        sampling_rate_hz=sampling_rate_hz,
+        device=device,
+        extra=dict(extra or {}),
+    )
+    path = streams_dir / f"{name}{suffix}"
+    if path.exists():
+        raise InvalidInputError(f"stream {name!r} already exists in this session")
+    return StreamWriter(path, descriptor, flush_interval_s=flush_interval_s)

@@ -1,0 +1,54 @@
+"""Muscle strength from handheld dynamometry: one trial's force curve, muscles, sides and visits.
+
+- :func:`analyze_trial` -> :class:`ForceTrialResult` (one force curve).
+- :class:`StrengthProtocol` (muscles, sides, trials, make/break).
+- :func:`summarize_muscle_side` and :func:`summarize_visit` -> per muscle/side and per visit tables,
+  with megascore (:class:`StrengthReference`) and % predicted (:class:`NormativeTable`).
+"""
+
+from alsmotion.strength.muscle import (
+    MuscleSideSummary,
+    StrengthTrial,
+    limb_asymmetry_pct,
+    summarize_muscle_side,
+    symmetry_index_pct,
+)
+from alsmotion.strength.normative import (
+    NormativeTable,
+    SubjectCharacteristics,
+    load_harbo_2012,
+    percent_predicted,
+)
+from alsmotion.strength.protocol import DEFAULT_MUSCLE_GROUPS, StrengthProtocol
+from alsmotion.strength.reference import StrengthReference
+from alsmotion.strength.settings import TrialSettings
+from alsmotion.strength.trial import (
+    INVALID_REASONS,
+    ForceTrialAnalyzer,
+    ForceTrialResult,
+    analyze_trial,
+)
+from alsmotion.strength.visit import MuscleAsymmetry, VisitStrengthSummary, summarize_visit
+
+__all__ = [
+    "DEFAULT_MUSCLE_GROUPS",
+    "INVALID_REASONS",
+    "ForceTrialAnalyzer",
+    "ForceTrialResult",
+    "MuscleAsymmetry",
+    "MuscleSideSummary",
+    "NormativeTable",
+    "StrengthProtocol",
+    "StrengthReference",
+    "StrengthTrial",
+    "SubjectCharacteristics",
+    "TrialSettings",
+    "VisitStrengthSummary",
+    "analyze_trial",
+    "limb_asymmetry_pct",
+    "load_harbo_2012",
+    "percent_predicted",
+    "summarize_muscle_side",
+    "summarize_visit",
+    "symmetry_index_pct",
+]

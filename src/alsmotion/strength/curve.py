@@ -1,0 +1,197 @@
+"""Pure numpy functions over one force curve: times in s (any spacing, strictly increasing), force
+in N. Nothing here reads files, clocks or settings objects."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from scipy import signal
+
+
+class Baseline(NamedTuple):
+    """The quiet period at the start of a recording, fitted with a straight line.
+
+    ``mean_n`` is the tare (N); ``sd_n`` the SD of the residual about the line (the noise with the
+    drift removed, N); the line is ``mean_n + drift_n_per_s x (t - centre_s)``.
+    """
+
+    mean_n: float
+    sd_n: float
+    drift_n_per_s: float
+    centre_s: float
+
+    def at(self, time_s: np.ndarray) -> np.ndarray:
+        """The baseline line at ``time_s``, N."""
+        return self.mean_n + self.drift_n_per_s * (time_s - self.centre_s)
+
+
+def fit_baseline(time_s: np.ndarray, force_n: np.ndarray, *, window_s: float) -> Baseline:
+    """Tare, noise and drift of the quiet period at the start of a recording.
+
+    Parameters
+    ----------
+    time_s : sample times, s (at least 3 within the window).
+    force_n : force, N.
+    window_s : length of the quiet period from the first sample, s.
+    """
+    in_window = time_s - time_s[0] <= window_s + 1e-9
+    t = time_s[in_window]
+    f = force_n[in_window]
+    centre_s = float(np.mean(t))
+    slope, intercept = np.polyfit(t - centre_s, f, 1)
+    residual = f - (intercept + slope * (t - centre_s))
+    return Baseline(
+        float(np.mean(f)),
+        float(np.sqrt(np.sum(residual**2) / max(t.size - 2, 1))),
+        float(slope),
+        centre_s,
+    )
+
+
+def lowpass_zero_phase(
+    time_s: np.ndarray,
+    force_n: np.ndarray,
+    *,
+    sampling_rate_hz: float,
+    cutoff_hz: float,
+    order: int,
+) -> np.ndarray:
+    """Zero-phase Butterworth low-pass of a force curve sampled at any times.
+
+    The curve is interpolated linearly onto a uniform grid at ``sampling_rate_hz``, filtered forward
+    and backward (``scipy.signal.sosfiltfilt``, so no delay and an effective order of
+    ``2 x order``) and interpolated back to the original times. The caller checks that the cutoff is
+    below the Nyquist frequency and that the curve is long enough (:func:`lowpass_padding_samples`).
+
+    Parameters
+    ----------
+    time_s : sample times, s.
+    force_n : force, N.
+    sampling_rate_hz : nominal rate of the device, Hz.
+    cutoff_hz : -3 dB cutoff of each pass, Hz.
+    order : Butterworth order of each pass.
+    """
+    sos = signal.butter(order, cutoff_hz, btype="low", fs=sampling_rate_hz, output="sos")
+    n_grid = int(np.floor((time_s[-1] - time_s[0]) * sampling_rate_hz + 1e-9)) + 1
+    grid_s = time_s[0] + np.arange(n_grid) / sampling_rate_hz
+    uniform = np.allclose(grid_s, time_s, rtol=0, atol=1e-9) if n_grid == time_s.size else False
+    values = force_n if uniform else np.interp(grid_s, time_s, force_n)
+    filtered = signal.sosfiltfilt(sos, values)
+    return filtered if uniform else np.interp(time_s, grid_s, filtered)
+
+
+def lowpass_padding_samples(order: int) -> int:
+    """Samples ``sosfiltfilt`` pads at each end for a Butterworth low-pass of this order."""
+    n_sections = (order + 1) // 2
+    return 3 * (2 * n_sections + 1)
+
+
+def active_segments(active: np.ndarray) -> np.ndarray:
+    """Runs of True in a boolean array as an (n, 2) array of [start, stop) sample indices."""
+    padded = np.concatenate(([False], np.asarray(active, dtype=bool), [False]))
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    return edges.reshape(-1, 2)
+
+
+def quiet_onset_index(excess_n: np.ndarray, crossing_index: int, *, quiet_level_n: float) -> int:
+    """First sample of an effort: the one after the last sample at or below ``quiet_level_n``.
+
+    Parameters
+    ----------
+    excess_n : force above the drift-corrected baseline, N.
+    crossing_index : first sample of the effort above the onset threshold.
+    quiet_level_n : force above baseline still counted as quiet, N.
+    """
+    quiet = np.flatnonzero(excess_n[: crossing_index + 1] <= quiet_level_n)
+    return int(quiet[-1] + 1) if quiet.size else 0
+
+
+def trapezoid_impulse_ns(time_s: np.ndarray, force_n: np.ndarray) -> float:
+    """Time integral of force by the trapezoid rule on the actual sample times, N s."""
+    if time_s.size < 2:
+        return 0.0
+    return float(np.sum(0.5 * (force_n[1:] + force_n[:-1]) * np.diff(time_s)))
+
+
+def best_window_mean(
+    time_s: np.ndarray, force_n: np.ndarray, *, window_s: float
+) -> tuple[float, float] | None:
+    """Highest time-weighted mean force over any window of ``window_s`` inside the samples.
+
+    Windows start at each sample; the mean is the trapezoid integral over the window (the end
+    interpolated linearly) divided by ``window_s``, so irregular spacing is weighted properly.
+
+    Returns
+    -------
+    (mean_n, start_s), or None when the samples span less than ``window_s``.
+    """
+    if time_s.size < 2 or time_s[-1] - time_s[0] < window_s - 1e-9:
+        return None
+    cumulative = np.concatenate(
+        ([0.0], np.cumsum(0.5 * (force_n[1:] + force_n[:-1]) * np.diff(time_s)))
+    )
+    starts = time_s[time_s <= time_s[-1] - window_s + 1e-9]
+    ends = np.minimum(starts + window_s, time_s[-1])
+    means = (np.interp(ends, time_s, cumulative) - cumulative[: starts.size]) / window_s
+    best = int(np.argmax(means))
+    return float(means[best]), float(starts[best])
+
+
+def samples_in_span(time_s: np.ndarray, start_s: float, stop_s: float) -> int:
+    """Number of samples with ``start_s <= t <= stop_s`` (a small tolerance on both ends)."""
+    tolerance = 1e-9
+    lo = np.searchsorted(time_s, start_s - tolerance, side="left")
+    hi = np.searchsorted(time_s, stop_s + tolerance, side="right")
+    return int(hi - lo)
+
+
+def nominal_samples(span_s: float, *, sampling_rate_hz: float) -> int:
+    """Samples a span holds at the device's nominal rate (a 50 ms span at 80 Hz holds 4)."""
+    return int(np.floor(span_s * sampling_rate_hz + 1e-6))
+
+
+def fixed_window_rfd_n_per_s(
+    time_s: np.ndarray, force_n: np.ndarray, onset_index: int, *, window_s: float
+) -> float | None:
+    """Mean rate of force development from onset over ``window_s``: ``(F(t0 + w) - F(t0)) / w``.
+
+    ``F(t0 + w)`` is interpolated linearly between samples. Returns None when the recording ends
+    before ``t0 + w``.
+    """
+    t0 = time_s[onset_index]
+    if t0 + window_s > time_s[-1] + 1e-9:
+        return None
+    end_force = float(np.interp(t0 + window_s, time_s, force_n))
+    return (end_force - float(force_n[onset_index])) / window_s
+
+
+def level_crossing_s(
+    time_s: np.ndarray, force_n: np.ndarray, start_index: int, stop_index: int, level_n: float
+) -> float | None:
+    """Time of the first upward crossing of ``level_n`` between two samples, interpolated, s."""
+    segment = force_n[start_index : stop_index + 1]
+    above = np.flatnonzero(segment >= level_n)
+    if above.size == 0:
+        return None
+    i = start_index + int(above[0])
+    if i == start_index:
+        return float(time_s[i])
+    f0, f1 = force_n[i - 1], force_n[i]
+    fraction = (level_n - f0) / (f1 - f0)
+    return float(time_s[i - 1] + fraction * (time_s[i] - time_s[i - 1]))
+
+
+def longest_run_at_maximum(values: np.ndarray) -> tuple[int, int]:
+    """Longest run of consecutive samples equal to the maximum.
+
+    Returns
+    -------
+    (start_index, n_samples) of that run.
+    """
+    maximum = np.max(values)
+    tolerance = 1e-9 * max(abs(float(maximum)), 1.0)
+    runs = active_segments(values >= maximum - tolerance)
+    lengths = runs[:, 1] - runs[:, 0]
+    best = int(np.argmax(lengths))
+    return int(runs[best, 0]), int(lengths[best])

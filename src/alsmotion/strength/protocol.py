@@ -1,0 +1,135 @@
+"""A strength protocol: which muscle groups, sides and trials a visit measures, and how trials
+become one value per muscle and side. JSON round-trip so a result can name its protocol."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from alsmotion.errors import InvalidInputError
+
+#: Muscle groups typical of ALS trials (DOMAIN.md section 3; Shefner 2016 uses 9 groups).
+DEFAULT_MUSCLE_GROUPS = (
+    "shoulder_flexion",
+    "elbow_flexion",
+    "elbow_extension",
+    "wrist_extension",
+    "grip",
+    "hip_flexion",
+    "knee_flexion",
+    "knee_extension",
+    "ankle_dorsiflexion",
+)
+SIDES = ("left", "right")
+TEST_TYPES = ("make", "break")
+SUMMARY_STATISTICS = ("max", "mean")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class StrengthProtocol:
+    """Muscle groups, sides and trials of a visit's strength assessment.
+
+    Attributes
+    ----------
+    muscles : muscle-group names (lower-case identifiers, e.g. ``knee_extension``).
+    sides : ``left`` and/or ``right``.
+    trials_per_side : trials planned per muscle and side.
+    test_type : ``make`` (patient pushes against a still dynamometer; preferred for serial testing)
+        or ``break`` (the examiner overcomes the patient; reads 16-51 % higher, Burns 2005).
+    summary_statistic : ``max`` (best valid trial) or ``mean`` (of valid trials): the value a
+        muscle and side contributes to asymmetry, megascore and % predicted.
+    best_two_tolerance_pct : flag a muscle and side whose best two valid trials differ by more.
+    rest_between_trials_s : planned rest between trials, s (recorded, not enforced).
+    """
+
+    muscles: tuple[str, ...] = DEFAULT_MUSCLE_GROUPS
+    sides: tuple[str, ...] = SIDES
+    trials_per_side: int = 3
+    test_type: str = "make"
+    summary_statistic: str = "max"
+    best_two_tolerance_pct: float = 10.0
+    rest_between_trials_s: float = 60.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "muscles", tuple(self.muscles))
+        object.__setattr__(self, "sides", tuple(self.sides))
+        if not self.muscles:
+            raise InvalidInputError("a strength protocol needs at least one muscle group")
+        for muscle in self.muscles:
+            if not isinstance(muscle, str) or not _NAME.match(muscle):
+                raise InvalidInputError(
+                    f"muscle name {muscle!r} must be a lower-case identifier such as 'knee_extension'"
+                )
+        if len(set(self.muscles)) != len(self.muscles):
+            raise InvalidInputError("muscle groups in a strength protocol must not repeat")
+        if (
+            not self.sides
+            or any(side not in SIDES for side in self.sides)
+            or len(set(self.sides)) != len(self.sides)
+        ):
+            raise InvalidInputError(f"sides must be distinct values of {SIDES}, got {self.sides}")
+        if isinstance(self.trials_per_side, bool) or not isinstance(self.trials_per_side, int):
+            raise InvalidInputError("trials_per_side must be a whole number")
+        if self.trials_per_side < 1:
+            raise InvalidInputError("trials_per_side must be at least 1")
+        if self.test_type not in TEST_TYPES:
+            raise InvalidInputError(
+                f"test_type must be one of {TEST_TYPES}, got {self.test_type!r}"
+            )
+        if self.summary_statistic not in SUMMARY_STATISTICS:
+            raise InvalidInputError(
+                f"summary_statistic must be one of {SUMMARY_STATISTICS}, got {self.summary_statistic!r}"
+            )
+        for name in ("best_two_tolerance_pct", "rest_between_trials_s"):
+            value = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not (math.isfinite(value) and value >= 0)
+            ):
+                raise InvalidInputError(f"{name} must be a finite number >= 0, got {value!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["muscles"] = list(self.muscles)
+        data["sides"] = list(self.sides)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StrengthProtocol:
+        known = {item.name for item in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise InvalidInputError(
+                f"unknown strength protocol key(s) {', '.join(unknown)}: use {', '.join(sorted(known))}"
+            )
+        return cls(**data)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> StrengthProtocol:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidInputError(f"strength protocol is not valid JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise InvalidInputError("a strength protocol must be a JSON object")
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> StrengthProtocol:
+        """Read a protocol written by :meth:`to_json`."""
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InvalidInputError(
+                f"cannot read strength protocol {path}: {exc.strerror}"
+            ) from None
+        return cls.from_json(text)

@@ -1,0 +1,119 @@
+"""Reference values (mean and SD of force per muscle and side) for the strength megascore: taken
+from the participants' baseline visits or read from a user-supplied CSV table."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from alsmotion.errors import InsufficientDataError, InvalidRecordingError
+
+if TYPE_CHECKING:
+    from alsmotion.strength.visit import VisitStrengthSummary
+
+REFERENCE_COLUMNS = ("muscle", "side", "mean_n", "sd_n")
+
+
+@dataclass(frozen=True)
+class StrengthReference:
+    """Mean and SD of force (N) per (muscle, side), for z-scores ``(F - mean_n) / sd_n``.
+
+    ``values[(muscle, side)]`` is ``(mean_n, sd_n, n)``, ``n`` the participants behind the value
+    (0 when read from a file, which does not say).
+    """
+
+    values: Mapping[tuple[str, str], tuple[float, float, int]]
+    source: str
+
+    def z_score(self, muscle: str, side: str, force_n: float) -> float | None:
+        """z-score of a force against this reference, or None when the muscle has no reference."""
+        value = self.values.get((muscle, side))
+        if value is None:
+            return None
+        mean_n, sd_n, _ = value
+        return (force_n - mean_n) / sd_n
+
+    def to_frame(self) -> pd.DataFrame:
+        """Columns ``muscle, side, mean_n, sd_n, n``, sorted by muscle and side."""
+        rows = [(m, s, *value) for (m, s), value in sorted(self.values.items())]
+        return pd.DataFrame(rows, columns=[*REFERENCE_COLUMNS, "n"])
+
+    @staticmethod
+    def _values_of(table: pd.DataFrame) -> dict[tuple[str, str], tuple[float, float, int]]:
+        return {
+            (str(row[0]), str(row[1])): (float(row[2]), float(row[3]), int(row[4]))
+            for row in table[[*REFERENCE_COLUMNS, "n"]].itertuples(index=False)
+        }
+
+    @classmethod
+    def from_baseline(
+        cls, baselines: Iterable[VisitStrengthSummary], *, min_participants: int = 2
+    ) -> StrengthReference:
+        """Mean and SD (n - 1) of each muscle and side over participants' baseline visits.
+
+        Parameters
+        ----------
+        baselines : one baseline-visit summary per participant.
+        min_participants : muscles and sides measured in fewer participants are left out.
+        """
+        rows = [
+            (m.muscle, m.side, m.force_n)
+            for visit in baselines
+            for m in visit.muscles
+            if m.force_n is not None
+        ]
+        frame = pd.DataFrame(rows, columns=["muscle", "side", "force_n"])
+        grouped = frame.groupby(["muscle", "side"])["force_n"]
+        table = pd.DataFrame(
+            {"mean_n": grouped.mean(), "sd_n": grouped.std(ddof=1), "n": grouped.size()}
+        )
+        table = table[(table["n"] >= min_participants) & (table["sd_n"] > 0)]
+        if table.empty:
+            raise InsufficientDataError(
+                f"no muscle was measured at baseline in at least {min_participants} participants "
+                "with differing forces: supply a reference table instead"
+            )
+        return cls(values=cls._values_of(table.reset_index()), source="baseline visits")
+
+    @classmethod
+    def from_csv(cls, path: str | Path) -> StrengthReference:
+        """Read a reference table with columns ``muscle, side, mean_n, sd_n`` (``#`` comments)."""
+        path = Path(path)
+        try:
+            table = pd.read_csv(path, comment="#", skipinitialspace=True)
+        except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise InvalidRecordingError(f"cannot read reference table: {exc}", path=path) from None
+        missing = [c for c in REFERENCE_COLUMNS if c not in table.columns]
+        if missing:
+            raise InvalidRecordingError(
+                f"reference table lacks column(s) {', '.join(missing)}; "
+                f"it needs {', '.join(REFERENCE_COLUMNS)}",
+                path=path,
+            )
+        for column in ("mean_n", "sd_n"):
+            values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
+            if not np.all(np.isfinite(values)):
+                raise InvalidRecordingError(f"column {column} must hold finite numbers", path=path)
+            table[column] = values
+        if (table["sd_n"] <= 0).any():
+            raise InvalidRecordingError("sd_n must be positive", path=path)
+        if table.duplicated(["muscle", "side"]).any():
+            raise InvalidRecordingError("a muscle and side appears twice: keep one", path=path)
+        table["n"] = 0
+        return cls(values=cls._values_of(table), source=str(path))
+
+    def to_csv(self, path: str | Path) -> None:
+        """Write the reference in the format :meth:`from_csv` reads."""
+        self.to_frame()[list(REFERENCE_COLUMNS)].to_csv(path, index=False, float_format="%.17g")
+
+
+def megascore(z_scores: Iterable[float]) -> float | None:
+    """Mean of the z-scores of the muscles measured, or None when there are none."""
+    values = [z for z in z_scores if math.isfinite(z)]
+    return float(np.mean(values)) if values else None

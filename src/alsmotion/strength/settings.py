@@ -1,0 +1,117 @@
+"""Settings of the force-curve analysis of one dynamometer trial, with a JSON round-trip and a hash
+so that every result can name the exact settings that produced it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from alsmotion.errors import InvalidInputError
+
+
+@dataclass(frozen=True)
+class TrialSettings:
+    """How one force trial is analysed. Every threshold is in SI units (N, s, Hz).
+
+    Attributes
+    ----------
+    baseline_window_s : length of the quiet period at the start of the recording used for the tare
+        (mean) and its noise (SD), s.
+    onset_threshold_n : fixed part of the effort threshold above the baseline, N.
+    onset_threshold_sd : the threshold is ``max(onset_threshold_n, onset_threshold_sd x SD)``.
+    onset_quiet_sd : onset is the first sample after the force was last within this many baseline
+        SDs of the (drift-corrected) baseline before the threshold crossing.
+    lowpass_cutoff_hz : cutoff of the zero-phase Butterworth low-pass applied before onset
+        detection, the filtered peak and RFD, Hz; ``None`` disables it.
+    lowpass_order : order of the Butterworth filter run forward and backward (the effective order
+        is twice this).
+    min_effort_s : efforts shorter than this (onset to end) are invalid, s.
+    plateau_window_s : window over which the best mean force (plateau) is taken, s.
+    min_window_samples : a window holding fewer samples than this at the device's rate is reported
+        as not supported.
+    device_limit_n : full-scale reading of the device (before tare), N; readings at the limit
+        mark saturation. ``None`` relies on flat-top detection only.
+    flat_top_min_samples, flat_top_min_s : a run of identical readings at the maximum at least this
+        long (in samples and in seconds) is clipping.
+    other_effort_fraction : another excursion above the threshold counts as a second effort when
+        its peak reaches this fraction of the main peak.
+    min_segment_s : excursions above the threshold shorter than this are ignored, s.
+    dropout_gap_periods : a gap between samples longer than this many nominal sample periods is a
+        signal dropout.
+    """
+
+    baseline_window_s: float = 0.5
+    onset_threshold_n: float = 5.0
+    onset_threshold_sd: float = 5.0
+    onset_quiet_sd: float = 2.0
+    lowpass_cutoff_hz: float | None = 15.0
+    lowpass_order: int = 2
+    min_effort_s: float = 1.0
+    plateau_window_s: float = 1.0
+    min_window_samples: int = 5
+    device_limit_n: float | None = None
+    flat_top_min_samples: int = 5
+    flat_top_min_s: float = 0.05
+    other_effort_fraction: float = 0.25
+    min_segment_s: float = 0.1
+    dropout_gap_periods: float = 3.0
+
+    def __post_init__(self) -> None:
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if value is None and item.name in ("lowpass_cutoff_hz", "device_limit_n"):
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise InvalidInputError(
+                    f"TrialSettings.{item.name} must be a number, got {value!r}"
+                )
+            if not math.isfinite(value) or value < 0:
+                raise InvalidInputError(
+                    f"TrialSettings.{item.name} must be finite and >= 0, got {value!r}"
+                )
+        for name in (
+            "baseline_window_s",
+            "plateau_window_s",
+            "lowpass_order",
+            "min_window_samples",
+        ):
+            if getattr(self, name) <= 0:
+                raise InvalidInputError(f"TrialSettings.{name} must be > 0")
+        if not 0 < self.other_effort_fraction <= 1:
+            raise InvalidInputError("TrialSettings.other_effort_fraction must be in (0, 1]")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as a JSON-able dict."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrialSettings:
+        """Build settings from :meth:`to_dict` output; unknown keys are refused."""
+        known = {item.name for item in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise InvalidInputError(
+                f"unknown strength trial setting(s) {', '.join(unknown)}: use {', '.join(sorted(known))}"
+            )
+        return cls(**data)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> TrialSettings:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidInputError(f"strength trial settings are not valid JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise InvalidInputError("strength trial settings must be a JSON object")
+        return cls.from_dict(data)
+
+    @property
+    def settings_hash(self) -> str:
+        """First 16 hex digits of the SHA-256 of the canonical JSON of the settings."""
+        return hashlib.sha256(self.to_json().encode()).hexdigest()[:16]
