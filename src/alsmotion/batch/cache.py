@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from alsmotion.batch._atomic import write_bytes_atomic
+from alsmotion.atomicio import atomic_write_bytes
 
 #: Folder of the cache inside the output folder.
 CACHE_DIR_NAME = ".cache"
@@ -65,4 +65,4 @@ class ResultCache:
     def put(self, key: CacheKey, result: Any) -> None:
         """Store ``result`` under ``key`` atomically."""
         data = pickle.dumps({"key": key, "result": result}, protocol=pickle.HIGHEST_PROTOCOL)
-        write_bytes_atomic(self._path(key), data)
+        atomic_write_bytes(self._path(key), data)

@@ -3,20 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 from alsmotion.batch.sources import SessionSource
-
-_CHUNK_BYTES = 1 << 20
-
-
-def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of one file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
+from alsmotion.session.manifest import sha256_file
 
 
 def source_sha256(source: SessionSource) -> str:
@@ -34,6 +23,6 @@ def source_sha256(source: SessionSource) -> str:
     for file in source.files():
         digest.update(file.relative_to(base).as_posix().encode("utf-8"))
         digest.update(b"\0")
-        digest.update(file_sha256(file).encode("ascii"))
+        digest.update(sha256_file(file).encode("ascii"))
         digest.update(b"\n")
     return digest.hexdigest()

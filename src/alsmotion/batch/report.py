@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from alsmotion.batch._atomic import write_bytes_atomic
+from alsmotion.atomicio import atomic_write_bytes
 from alsmotion.batch.sources import SessionSource
 
 ERRORS_FILE = "errors.csv"
@@ -60,7 +60,7 @@ def write_errors_csv(out_dir: Path, failures: Iterable[SessionFailure]) -> Path:
     for failure in sorted(failures, key=lambda item: (item.file, item.reason)):
         writer.writerow(failure.to_dict())
     path = out_dir / ERRORS_FILE
-    write_bytes_atomic(path, buffer.getvalue().encode("utf-8"))
+    atomic_write_bytes(path, buffer.getvalue().encode("utf-8"))
     return path
 
 
@@ -68,5 +68,5 @@ def write_run_json(out_dir: Path, record: dict[str, Any]) -> Path:
     """Write ``run.json`` with the run's ``record`` (sorted keys, UTF-8)."""
     path = out_dir / RUN_FILE
     text = json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    write_bytes_atomic(path, text.encode("utf-8"))
+    atomic_write_bytes(path, text.encode("utf-8"))
     return path
