@@ -284,9 +284,9 @@ def test_sigkill_keeps_everything_flushed_before_the_last_second(tmp_path):
         while time.monotonic() < deadline:
             index, stamp = child.stdout.readline().split()
             progress.append((int(index), float(stamp)))
+        kill_time = time.monotonic()
         child.send_signal(signal.SIGKILL)
         child.wait()
-        kill_time = time.monotonic()
     appended_before = [i for i, stamp in progress if stamp <= kill_time - 1.0]
     assert appended_before, "the writer made no progress"
     session = Session.open(session_path)

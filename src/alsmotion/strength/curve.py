@@ -152,18 +152,17 @@ def nominal_samples(span_s: float, *, sampling_rate_hz: float) -> int:
 
 
 def fixed_window_rfd_n_per_s(
-    time_s: np.ndarray, force_n: np.ndarray, onset_index: int, *, window_s: float
+    time_s: np.ndarray, force_n: np.ndarray, onset_s: float, *, window_s: float
 ) -> float | None:
-    """Mean rate of force development from onset over ``window_s``: ``(F(t0 + w) - F(t0)) / w``.
+    """Mean rate of force development from ``onset_s`` over ``window_s``: ``(F(t0 + w) - F(t0)) / w``.
 
-    ``F(t0 + w)`` is interpolated linearly between samples. Returns None when the recording ends
+    Both forces are interpolated linearly between samples. Returns None when the recording ends
     before ``t0 + w``.
     """
-    t0 = time_s[onset_index]
-    if t0 + window_s > time_s[-1] + 1e-9:
+    if onset_s + window_s > time_s[-1] + 1e-9:
         return None
-    end_force = float(np.interp(t0 + window_s, time_s, force_n))
-    return (end_force - float(force_n[onset_index])) / window_s
+    start_n, end_n = np.interp([onset_s, onset_s + window_s], time_s, force_n)
+    return float(end_n - start_n) / window_s
 
 
 def level_crossing_s(

@@ -72,6 +72,9 @@ class TrialSettings:
                 raise InvalidInputError(
                     f"TrialSettings.{item.name} must be finite and >= 0, got {value!r}"
                 )
+        for name in ("lowpass_order", "min_window_samples", "flat_top_min_samples"):
+            if not isinstance(getattr(self, name), int):
+                raise InvalidInputError(f"TrialSettings.{name} must be a whole number")
         for name in (
             "baseline_window_s",
             "plateau_window_s",

@@ -64,9 +64,11 @@ class ForceTrialResult:
     peak_force_n : highest raw sample above the tare, N.
     peak_force_filtered_n : peak of the low-passed curve, N (equal to the raw peak if unfiltered).
     time_to_peak_s : raw peak time minus onset time, s.
-    onset_time_s, peak_time_s, end_time_s : on the input's time axis, s.
+    onset_time_s : halfway between the last quiet sample and the first sample of the effort, s.
+    peak_time_s, end_time_s : times of the raw peak sample and of the first sample back below
+        the threshold (the last sample when force never returns), s.
     effort_duration_s : onset to end (or to the last sample when force never returns), s.
-    impulse_ns : trapezoid integral of force from onset to end, N s.
+    impulse_ns : trapezoid integral of force from the last quiet sample to the end, N s.
     plateau_force_n : highest mean force over ``plateau_window_s`` within the effort, N.
     rfd_0_50ms_n_per_s, rfd_0_100ms_n_per_s, rfd_0_200ms_n_per_s : mean slope of the low-passed
         curve from onset over each window, N/s.
@@ -164,7 +166,9 @@ def analyze_trial(
     line). The curve is low-passed (zero-phase Butterworth, ``lowpass_cutoff_hz``). An effort is a
     run of the low-passed curve above ``max(onset_threshold_n, onset_threshold_sd x SD)`` over the
     tare; the main effort holds the highest peak. Onset is the first sample after the raw,
-    drift-corrected force was last within ``onset_quiet_sd`` SDs of the baseline; the end is the
+    drift-corrected force was last within ``onset_quiet_sd`` SDs of the baseline, and onset time is
+    halfway between that last quiet sample and the next (so sampling shifts it by at most half a
+    sample period); the end is the
     first sample back below the threshold. Peak, time to peak, impulse and plateau use the raw
     curve; RFD uses the low-passed curve.
 
@@ -189,7 +193,10 @@ def analyze_trial(
     settings = settings if settings is not None else TrialSettings()
     rate = validate_sampling_rate_hz(sampling_rate_hz, minimum_hz=MIN_SAMPLING_RATE_HZ)
     times, raw, n_dropped = _validated_samples(force_n, time_s, rate)
-    if curve.samples_in_span(times, times[0], times[0] + settings.baseline_window_s) < 3:
+    if (
+        times.size < 3
+        or curve.samples_in_span(times, times[0], times[0] + settings.baseline_window_s) < 3
+    ):
         raise InsufficientDataError(
             f"the recording needs at least 3 samples in its first {settings.baseline_window_s:g} s "
             "(the quiet baseline before the effort): record a quiet start"
@@ -250,19 +257,25 @@ def analyze_trial(
     # The floor keeps rounding error of a noise-free curve from counting as movement.
     quiet_level_n = max(settings.onset_quiet_sd * baseline.sd_n, 1e-6 * threshold_n)
     onset = curve.quiet_onset_index(excess_n, start, quiet_level_n=quiet_level_n)
-    if times[onset] - times[0] <= settings.baseline_window_s:
+    # The force left the baseline between the last quiet sample and the first effort sample.
+    onset_time_s = float(0.5 * (times[onset - 1] + times[onset])) if onset > 0 else float(times[0])
+    in_baseline = times - times[0] <= settings.baseline_window_s
+    if (
+        onset_time_s - times[0] <= settings.baseline_window_s
+        or np.ptp(filtered[in_baseline]) > threshold_n
+    ):
         reasons.append(NO_QUIET_BASELINE)
     if stop >= times.size:
         reasons.append(NO_RETURN_TO_BASELINE)
     end = min(stop, times.size - 1)
-    effort_duration_s = float(times[end] - times[onset])
+    effort_duration_s = float(times[end] - onset_time_s)
     if effort_duration_s < settings.min_effort_s:
         reasons.append(EFFORT_TOO_SHORT)
     if _saturated(raw, start, stop, settings, rate):
         reasons.append(SATURATION)
 
-    effort = slice(onset, end + 1)
-    peak = onset + int(np.argmax(tared[effort]))
+    peak = onset + int(np.argmax(tared[onset : end + 1]))
+    effort = slice(max(onset - 1, 0), end + 1)
     plateau = curve.best_window_mean(
         times[effort], tared[effort], window_s=settings.plateau_window_s
     )
@@ -273,11 +286,11 @@ def analyze_trial(
         window_s = window_ms / 1000.0
         supported = (
             curve.nominal_samples(window_s, sampling_rate_hz=rate) >= settings.min_window_samples
-            and curve.samples_in_span(times, times[onset], times[onset] + window_s)
+            and curve.samples_in_span(times, onset_time_s, onset_time_s + window_s)
             >= settings.min_window_samples
         )
         value = (
-            curve.fixed_window_rfd_n_per_s(times, filtered, onset, window_s=window_s)
+            curve.fixed_window_rfd_n_per_s(times, filtered, onset_time_s, window_s=window_s)
             if supported
             else None
         )
@@ -294,13 +307,13 @@ def analyze_trial(
         reasons=tuple(reasons),
         flags=tuple(flags),
         n_efforts=n_efforts,
-        onset_time_s=float(times[onset]),
+        onset_time_s=onset_time_s,
         peak_time_s=float(times[peak]),
         end_time_s=float(times[end]),
         effort_duration_s=effort_duration_s,
         peak_force_n=float(tared[peak]),
         peak_force_filtered_n=peak_filtered_n,
-        time_to_peak_s=float(times[peak] - times[onset]),
+        time_to_peak_s=float(times[peak] - onset_time_s),
         impulse_ns=curve.trapezoid_impulse_ns(times[effort], tared[effort]),
         plateau_force_n=None if plateau is None else plateau[0],
         plateau_start_s=None if plateau is None else plateau[1],
