@@ -5,24 +5,27 @@ from __future__ import annotations
 import hashlib
 
 from alsmotion.batch.sources import SessionSource
+from alsmotion.processing.pipeline import session_sha256
 from alsmotion.session.manifest import sha256_file
 
 
 def source_sha256(source: SessionSource) -> str:
-    """Hex SHA-256 over every file of a session: its path relative to the session and its bytes.
+    """Hex SHA-256 of a session's raw content.
 
-    Renaming, adding, removing or editing any file (an audit-log entry included) changes it.
+    For a native session it is :func:`alsmotion.processing.pipeline.session_sha256` (every file's
+    relative path and bytes, audit log included), the ``source_sha256`` its result carries. For a
+    foreign recording it covers the file and its sidecar, by name and bytes.
 
     Raises
     ------
     OSError
         When a file cannot be read.
     """
-    base = source.path if source.kind == "native" else source.path.parent
+    if source.kind == "native":
+        return session_sha256(source.path)
     digest = hashlib.sha256()
-    for file in source.files():
-        digest.update(file.relative_to(base).as_posix().encode("utf-8"))
-        digest.update(b"\0")
-        digest.update(sha256_file(file).encode("ascii"))
-        digest.update(b"\n")
+    for file in (source.path, source.sidecar):
+        if file is not None:
+            digest.update(file.name.encode("utf-8") + b"\0")
+            digest.update(sha256_file(file).encode("ascii") + b"\n")
     return digest.hexdigest()

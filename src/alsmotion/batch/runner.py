@@ -107,6 +107,7 @@ class BatchProcessor:
     force : recompute every session even when a cached result matches.
     progress : show a progress bar on stderr.
     schedule : ``alsmotion.visits.StudySchedule`` for the exports; None for the default schedule.
+    reports : also write the per-participant HTML/PNG reports (the slowest export).
 
     Attributes
     ----------
@@ -123,6 +124,7 @@ class BatchProcessor:
         force: bool = False,
         progress: bool = True,
         schedule: Any = None,
+        reports: bool = True,
     ):
         self.settings = settings
         self.workers = workers
@@ -134,6 +136,7 @@ class BatchProcessor:
 
             schedule = StudySchedule.default()
         self.schedule = schedule
+        self.reports = reports
 
     def run(self, raw_root: str | Path, out_dir: str | Path) -> BatchProcessor:
         """Process every session under ``raw_root`` and write the exports into ``out_dir``.
@@ -214,6 +217,7 @@ class BatchProcessor:
                     "address": handle.address,
                 },
                 "force": self.force,
+                "reports": self.reports,
                 "started_utc": started_utc.isoformat(),
                 "finished_utc": datetime.now(UTC).isoformat(),
                 **self.summary_.to_dict(),
@@ -273,4 +277,4 @@ class BatchProcessor:
             return {}
         from alsmotion.export import write_exports
 
-        return dict(write_exports(results, out_dir, schedule=self.schedule))
+        return dict(write_exports(results, out_dir, schedule=self.schedule, reports=self.reports))

@@ -53,17 +53,6 @@ class SessionSource:
     visit: str
     sidecar: Path | None = None
 
-    def files(self) -> tuple[Path, ...]:
-        """Every file whose content defines this session, in a fixed order."""
-        if self.kind == "native":
-            return tuple(
-                sorted(
-                    (item for item in self.path.rglob("*") if item.is_file()),
-                    key=lambda item: item.relative_to(self.path).as_posix(),
-                )
-            )
-        return (self.path,) if self.sidecar is None else (self.path, self.sidecar)
-
 
 def _read_json_object(path: Path) -> dict:
     try:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from alsmotion.batch.sources import SessionSource
+from alsmotion.errors import AlsmotionError
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,9 @@ def process_one(source: SessionSource, settings: Any) -> Any:
 
 
 def failure_reason(exc: BaseException) -> str:
-    """One line saying why a session failed: the error's own reason, or its type and message."""
-    reason = getattr(exc, "reason", None)
-    text = reason if isinstance(reason, str) and reason else f"{type(exc).__name__}: {exc}"
+    """One line saying why a session failed: an alsmotion error's message (it names the file and
+    line), or for anything else its type and message."""
+    text = str(exc) if isinstance(exc, AlsmotionError) else f"{type(exc).__name__}: {exc}"
     return " ".join(text.split())
 
 

@@ -54,6 +54,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="visit schedule TOML (default: baseline, day 30, day 90, day 180)",
     )
     parser.add_argument(
+        "--no-reports",
+        dest="reports",
+        action="store_false",
+        help="skip the per-participant HTML/PNG reports (the slowest export)",
+    )
+    parser.add_argument(
         "--force", action="store_true", help="recompute every session, ignoring the cache"
     )
     parser.set_defaults(func=run)
@@ -76,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         force=args.force,
         schedule=schedule,
+        reports=args.reports,
     ).run(args.raw_root, args.out)
     summary = processor.summary_
     print(
