@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 
 from alsmotion.batch.sources import SessionSource
-from alsmotion.processing.pipeline import session_sha256
+from alsmotion.processing import session_sha256
 from alsmotion.session.manifest import sha256_file
 
 
 def source_sha256(source: SessionSource) -> str:
     """Hex SHA-256 of a session's raw content.
 
-    For a native session it is :func:`alsmotion.processing.pipeline.session_sha256` (every file's
+    For a native session it is :func:`alsmotion.processing.session_sha256` (every file's
     relative path and bytes, audit log included), the ``source_sha256`` its result carries. For a
     foreign recording it covers the file and its sidecar, by name and bytes.
 

@@ -14,8 +14,20 @@ from typing import Any
 
 import pandas as pd
 
+from alsmotion.batch.fingerprint import source_sha256
 from alsmotion.batch.sources import SessionSource
 from alsmotion.errors import InvalidRecordingError
+from alsmotion.gait import GaitSettings, analyze_gait
+from alsmotion.processing import (
+    ALGORITHM_VERSION,
+    MEASURE_COLUMNS,
+    TRIAL_COLUMNS,
+    ProcessingSettings,
+    SessionResult,
+)
+from alsmotion.processing.walks import WALK_MEASURE_UNITS
+from alsmotion.readers import read_geneactiv_csv
+from alsmotion.session import SessionMetadata
 
 #: Test label of the measures of a foreign recording (the whole recording, not a timed walk).
 FOREIGN_GAIT_TEST = "recording"
@@ -57,35 +69,22 @@ def _optional_m(values: dict[str, Any], name: str, source: SessionSource) -> flo
 
 
 def _default_study_id() -> str:
-    from alsmotion.session import SessionMetadata
-
     return str(next(item.default for item in fields(SessionMetadata) if item.name == "study_id"))
 
 
-def process_foreign_recording(source: SessionSource, settings: Any) -> Any:
-    """Gait measures of a GENEActiv CSV recording, as an ``alsmotion.processing.SessionResult``.
+def process_foreign_recording(source: SessionSource, settings: ProcessingSettings) -> SessionResult:
+    """Gait measures of a GENEActiv CSV recording, as a session result.
 
     Parameters
     ----------
     source : a ``geneactiv-csv`` source with participant and visit.
-    settings : ``alsmotion.processing.ProcessingSettings`` (its ``gait`` settings are used).
+    settings : processing settings (its ``gait`` settings are used).
 
     Raises
     ------
     InvalidRecordingError
         When participant or visit is unknown, the start time is unknown, or the file is unreadable.
     """
-    from alsmotion.batch.fingerprint import source_sha256
-    from alsmotion.gait import GaitSettings, analyze_gait
-    from alsmotion.processing import (
-        ALGORITHM_VERSION,
-        MEASURE_COLUMNS,
-        TRIAL_COLUMNS,
-        SessionResult,
-    )
-    from alsmotion.processing.walks import WALK_MEASURE_UNITS
-    from alsmotion.readers import read_geneactiv_csv
-
     if not source.participant_id or not source.visit:
         raise InvalidRecordingError(
             "participant and visit unknown: put the file in <participant>/<visit>/ or add a "

@@ -23,10 +23,13 @@ from alsmotion._version import __version__
 from alsmotion.batch.cache import CACHE_DIR_NAME, CacheKey, ResultCache
 from alsmotion.batch.executors import ExecutorHandle, open_executor
 from alsmotion.batch.fingerprint import source_sha256
-from alsmotion.batch.report import SessionFailure, write_errors_csv, write_run_json
+from alsmotion.batch.report import RUN_FILE, SessionFailure, write_errors_csv, write_run_json
 from alsmotion.batch.sources import SessionSource, discover_sessions
 from alsmotion.batch.tasks import TaskOutcome, failure_reason, run_task
 from alsmotion.errors import InvalidInputError
+from alsmotion.export import write_exports
+from alsmotion.processing import ALGORITHM_VERSION, ProcessingSettings, SessionResult
+from alsmotion.visits import StudySchedule
 
 #: Threads that hash raw files before dispatch (hashlib releases the GIL on large reads).
 _HASH_THREADS = 4
@@ -60,18 +63,8 @@ class BatchSummary:
             "n_cached": self.n_cached,
             "n_failed": self.n_failed,
             "failures": [failure.to_dict() for failure in self.failures],
-            "exports": {name: path.name for name, path in sorted(self.exports.items())},
+            "exports": sorted(self.exports),
         }
-
-
-def _settings_record(settings: Any) -> dict[str, Any]:
-    return settings.to_dict()
-
-
-def _algorithm_version() -> str:
-    from alsmotion.processing import ALGORITHM_VERSION
-
-    return str(ALGORITHM_VERSION)
 
 
 def _progress_bar(total: int, initial: int, enabled: bool):
@@ -100,13 +93,13 @@ class BatchProcessor:
 
     Parameters
     ----------
-    settings : ``alsmotion.processing.ProcessingSettings`` for every session.
+    settings : processing settings for every session.
     workers : local worker processes; None for one per core.
     scheduler : address of an existing Dask scheduler (``tcp://HOST:PORT``) instead of local
         processes.
     force : recompute every session even when a cached result matches.
     progress : show a progress bar on stderr.
-    schedule : ``alsmotion.visits.StudySchedule`` for the exports; None for the default schedule.
+    schedule : visit schedule of the exports; None for the default (baseline, day 30, 90, 180).
     reports : also write the per-participant HTML/PNG reports (the slowest export).
 
     Attributes
@@ -117,13 +110,13 @@ class BatchProcessor:
 
     def __init__(
         self,
-        settings: Any,
+        settings: ProcessingSettings,
         *,
         workers: int | None = None,
         scheduler: str | None = None,
         force: bool = False,
         progress: bool = True,
-        schedule: Any = None,
+        schedule: StudySchedule | None = None,
         reports: bool = True,
     ):
         self.settings = settings
@@ -131,11 +124,7 @@ class BatchProcessor:
         self.scheduler = scheduler
         self.force = force
         self.progress = progress
-        if schedule is None:
-            from alsmotion.visits import StudySchedule
-
-            schedule = StudySchedule.default()
-        self.schedule = schedule
+        self.schedule = StudySchedule.default() if schedule is None else schedule
         self.reports = reports
 
     def run(self, raw_root: str | Path, out_dir: str | Path) -> BatchProcessor:
@@ -159,12 +148,11 @@ class BatchProcessor:
         started_utc = datetime.now(UTC)
         executor_context = open_executor(workers=self.workers, scheduler=self.scheduler)
         settings_hash = str(self.settings.settings_hash)
-        algorithm_version = _algorithm_version()
         cache = ResultCache(out_dir / CACHE_DIR_NAME)
 
-        results: dict[SessionSource, Any] = {}
+        results: dict[SessionSource, SessionResult] = {}
         failures: list[SessionFailure] = []
-        keys = self._cache_keys(sources, settings_hash, algorithm_version, raw_root, failures)
+        keys = self._cache_keys(sources, settings_hash, ALGORITHM_VERSION, raw_root, failures)
         pending: list[SessionSource] = []
         for source, key in keys.items():
             cached = None if self.force else cache.get(key)
@@ -206,8 +194,8 @@ class BatchProcessor:
             {
                 "software": "alsmotion",
                 "software_version": __version__,
-                "algorithm_version": algorithm_version,
-                "settings": _settings_record(self.settings),
+                "algorithm_version": ALGORITHM_VERSION,
+                "settings": self.settings.to_dict(),
                 "settings_hash": settings_hash,
                 "schedule": dataclasses.asdict(self.schedule),
                 "raw_root": raw_root.as_posix(),
@@ -229,7 +217,7 @@ class BatchProcessor:
     def _cache_keys(
         sources: list[SessionSource],
         settings_hash: str,
-        algorithm_version: str,
+        ALGORITHM_VERSION: str,
         raw_root: Path,
         failures: list[SessionFailure],
     ) -> dict[SessionSource, CacheKey]:
@@ -240,7 +228,7 @@ class BatchProcessor:
             for source, digest in digests.items():
                 try:
                     keys[source] = CacheKey(
-                        digest.result(), settings_hash, algorithm_version, __version__
+                        digest.result(), settings_hash, ALGORITHM_VERSION, __version__
                     )
                 except OSError as exc:
                     reason = f"cannot read the raw files: {failure_reason(exc)}"
@@ -272,9 +260,11 @@ class BatchProcessor:
                         yield outcome
             raise
 
-    def _write_exports(self, results: list[Any], out_dir: Path) -> dict[str, Path]:
+    def _write_exports(self, results: list[SessionResult], out_dir: Path) -> dict[str, Path]:
+        """Write the exports; ``run.json`` is removed first and written last, so an export stage
+        cut short leaves no ``run.json`` beside a mix of old and new files."""
+        (out_dir / RUN_FILE).unlink(missing_ok=True)
         if not results:
             return {}
-        from alsmotion.export import write_exports
-
-        return dict(write_exports(results, out_dir, schedule=self.schedule, reports=self.reports))
+        exports = write_exports(results, out_dir, schedule=self.schedule, reports=self.reports)
+        return dict(exports)

@@ -7,10 +7,11 @@ the parent's state and everything it returns must pickle.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from alsmotion.batch.foreign import process_foreign_recording
 from alsmotion.batch.sources import SessionSource
 from alsmotion.errors import AlsmotionError
+from alsmotion.processing import ProcessingSettings, SessionResult, process_session
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,7 @@ class TaskOutcome:
     """Result of one task: ``result`` when the session was processed, else the ``reason`` why not."""
 
     source: SessionSource
-    result: Any | None
+    result: SessionResult | None
     reason: str = ""
 
     @property
@@ -26,18 +27,14 @@ class TaskOutcome:
         return self.result is not None
 
 
-def process_one(source: SessionSource, settings: Any) -> Any:
+def process_one(source: SessionSource, settings: ProcessingSettings) -> SessionResult:
     """Process one session with ``settings`` and return its ``SessionResult``.
 
     Native sessions go through :func:`alsmotion.processing.process_session`; foreign recordings
     through :func:`alsmotion.batch.foreign.process_foreign_recording`.
     """
     if source.kind == "native":
-        from alsmotion.processing import process_session
-
         return process_session(source.path, settings)
-    from alsmotion.batch.foreign import process_foreign_recording
-
     return process_foreign_recording(source, settings)
 
 
@@ -48,7 +45,7 @@ def failure_reason(exc: BaseException) -> str:
     return " ".join(text.split())
 
 
-def run_task(source: SessionSource, settings: Any) -> TaskOutcome:
+def run_task(source: SessionSource, settings: ProcessingSettings) -> TaskOutcome:
     """Process one session; never raises for a bad session, so one corrupt file cannot stop a run."""
     try:
         return TaskOutcome(source, process_one(source, settings))
