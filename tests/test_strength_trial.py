@@ -206,3 +206,26 @@ def test_times_must_increase_and_a_baseline_must_exist():
         analyze_trial(np.zeros(2), sampling_rate_hz=10.0)
     with pytest.raises(InsufficientDataError, match="quiet"):
         analyze_trial(np.full(100, np.nan), sampling_rate_hz=100.0)
+
+
+@pytest.mark.parametrize("quiet_before_s", [1.0, 10.0])
+def test_onset_after_a_long_noisy_quiet_period(quiet_before_s):
+    # Noise in the 0.5 s tare window must not be extrapolated as drift over 10 s of waiting.
+    for seed in range(20):
+        sim = simulate_force_trial(
+            sampling_rate_hz=80.0, noise_sd_n=1.0, quiet_before_s=quiet_before_s, seed=seed
+        )
+        result = analyze_trial(sim.force_n, sampling_rate_hz=80.0)
+        assert result.valid, result.reasons
+        assert result.onset_time_s == pytest.approx(quiet_before_s, abs=0.06)
+
+
+def test_filter_can_be_switched_off():
+    sim = simulate_force_trial(sampling_rate_hz=1000.0, noise_sd_n=0.5, seed=9)
+    raw = analyze_trial(
+        sim.force_n, sampling_rate_hz=1000.0, settings=TrialSettings(lowpass_cutoff_hz=None)
+    )
+    filtered = analyze_trial(sim.force_n, sampling_rate_hz=1000.0)
+    assert raw.valid and raw.lowpass_cutoff_hz is None and raw.flags == ()
+    assert raw.peak_force_filtered_n == raw.peak_force_n == filtered.peak_force_n
+    assert filtered.peak_force_filtered_n < filtered.peak_force_n

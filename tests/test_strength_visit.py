@@ -3,6 +3,7 @@ that cannot be performed, megascore references, and normative % predicted."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -249,3 +250,10 @@ def test_normative_table_is_validated(tmp_path):
     assert harbo.predicted_torque_nm("grip", women) is None
     with pytest.raises(InvalidInputError, match="height_m"):
         SubjectCharacteristics(sex="female", age_years=50, height_m=165, mass_kg=65)
+
+
+def test_trial_numbers_accept_numpy_integers_and_refuse_zero():
+    result = visit_trials()[0].result
+    assert StrengthTrial("grip", "left", np.int64(2), result=result).trial == 2
+    with pytest.raises(InvalidInputError, match="start at 1"):
+        StrengthTrial("grip", "left", 0, result=result)

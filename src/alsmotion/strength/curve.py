@@ -13,7 +13,9 @@ class Baseline(NamedTuple):
     """The quiet period at the start of a recording, fitted with a straight line.
 
     ``mean_n`` is the tare (N); ``sd_n`` the SD of the residual about the line (the noise with the
-    drift removed, N); the line is ``mean_n + drift_n_per_s x (t - centre_s)``.
+    drift removed, N); the line is ``mean_n + drift_n_per_s x (t - centre_s)``. ``drift_n_per_s`` is
+    0 when the fitted slope is within 3 standard errors of zero, so that noise in a short window is
+    not extrapolated over the rest of the trial.
     """
 
     mean_n: float
@@ -38,15 +40,14 @@ def fit_baseline(time_s: np.ndarray, force_n: np.ndarray, *, window_s: float) ->
     in_window = time_s - time_s[0] <= window_s + 1e-9
     t = time_s[in_window]
     f = force_n[in_window]
-    centre_s = float(np.mean(t))
-    slope, intercept = np.polyfit(t - centre_s, f, 1)
-    residual = f - (intercept + slope * (t - centre_s))
-    return Baseline(
-        float(np.mean(f)),
-        float(np.sqrt(np.sum(residual**2) / max(t.size - 2, 1))),
-        float(slope),
-        centre_s,
-    )
+    centred_s = t - np.mean(t)
+    spread_s2 = float(np.sum(centred_s**2))
+    slope = float(np.sum(centred_s * (f - np.mean(f))) / spread_s2)
+    residual = f - np.mean(f) - slope * centred_s
+    sd_n = float(np.sqrt(np.sum(residual**2) / max(t.size - 2, 1)))
+    slope_se = sd_n / np.sqrt(spread_s2)
+    drift = slope if abs(slope) > 3.0 * slope_se else 0.0
+    return Baseline(float(np.mean(f)), sd_n, drift, float(np.mean(t)))
 
 
 def lowpass_zero_phase(

@@ -165,12 +165,11 @@ def analyze_trial(
     Method: the tare is the mean of the first ``baseline_window_s`` (noise = SD about a fitted
     line). The curve is low-passed (zero-phase Butterworth, ``lowpass_cutoff_hz``). An effort is a
     run of the low-passed curve above ``max(onset_threshold_n, onset_threshold_sd x SD)`` over the
-    tare; the main effort holds the highest peak. Onset is the first sample after the raw,
-    drift-corrected force was last within ``onset_quiet_sd`` SDs of the baseline, and onset time is
-    halfway between that last quiet sample and the next (so sampling shifts it by at most half a
-    sample period); the end is the
-    first sample back below the threshold. Peak, time to peak, impulse and plateau use the raw
-    curve; RFD uses the low-passed curve.
+    tare; the main effort holds the highest peak. Onset time is halfway between the last raw sample
+    within ``onset_quiet_sd`` SDs of the drift-corrected baseline before the effort and the next
+    sample (so sampling shifts it by at most half a sample period); the end is the first sample back
+    below the threshold. Peak, time to peak, impulse and plateau use the raw curve; RFD uses the
+    low-passed curve.
 
     Parameters
     ----------
@@ -281,22 +280,13 @@ def analyze_trial(
     )
     if plateau is None:
         flags.append(PLATEAU_UNSUPPORTED)
-    rfd: dict[int, float | None] = {}
-    for window_ms in RFD_WINDOWS_MS:
-        window_s = window_ms / 1000.0
-        supported = (
-            curve.nominal_samples(window_s, sampling_rate_hz=rate) >= settings.min_window_samples
-            and curve.samples_in_span(times, onset_time_s, onset_time_s + window_s)
-            >= settings.min_window_samples
+    rfd = {
+        window_ms: _fixed_window_rfd(
+            times, filtered, onset_time_s, window_ms / 1000.0, rate, settings
         )
-        value = (
-            curve.fixed_window_rfd_n_per_s(times, filtered, onset_time_s, window_s=window_s)
-            if supported
-            else None
-        )
-        if value is None:
-            flags.append(rfd_unsupported_flag(window_ms))
-        rfd[window_ms] = value
+        for window_ms in RFD_WINDOWS_MS
+    }
+    flags.extend(rfd_unsupported_flag(ms) for ms, value in rfd.items() if value is None)
     rfd_20_80 = _rfd_20_80(times, filtered, onset, stop, rate, settings)
     if rfd_20_80 is None:
         flags.append(RFD_20_80_UNSUPPORTED)
@@ -336,6 +326,31 @@ def _saturated(
     return run_samples >= needed
 
 
+def _window_supported(
+    times: np.ndarray, start_s: float, stop_s: float, rate: float, settings: TrialSettings
+) -> bool:
+    """A window holds enough samples both at the device's nominal rate and in the data."""
+    return (
+        curve.nominal_samples(stop_s - start_s, sampling_rate_hz=rate)
+        >= settings.min_window_samples
+        and curve.samples_in_span(times, start_s, stop_s) >= settings.min_window_samples
+    )
+
+
+def _fixed_window_rfd(
+    times: np.ndarray,
+    filtered: np.ndarray,
+    onset_s: float,
+    window_s: float,
+    rate: float,
+    settings: TrialSettings,
+) -> float | None:
+    """RFD from onset over ``window_s`` of the filtered curve, N/s; None when not supported."""
+    if not _window_supported(times, onset_s, onset_s + window_s, rate, settings):
+        return None
+    return curve.fixed_window_rfd_n_per_s(times, filtered, onset_s, window_s=window_s)
+
+
 def _rfd_20_80(
     times: np.ndarray,
     filtered: np.ndarray,
@@ -351,10 +366,7 @@ def _rfd_20_80(
     t80 = curve.level_crossing_s(times, filtered, onset, peak_index, 0.8 * peak_n)
     if t20 is None or t80 is None or t80 <= t20:
         return None
-    if (
-        curve.nominal_samples(t80 - t20, sampling_rate_hz=rate) < settings.min_window_samples
-        or curve.samples_in_span(times, t20, t80) < settings.min_window_samples
-    ):
+    if not _window_supported(times, t20, t80, rate, settings):
         return None
     return 0.6 * peak_n / (t80 - t20)
 
