@@ -124,12 +124,16 @@ def rising_edge_onset_s(
     crosses zero at ``t0``. A straight line is fitted to ``sqrt(excess_n)`` against time by
     least squares weighted by the force (``sqrt(F)`` of a force with additive noise has a variance
     proportional to ``1 / F``), over the samples from ``first_index`` until the first one reaching
-    ``fit_level_n`` (at least two samples), and extrapolated back to zero. The result is kept
-    within the samples' bounds: no later than ``time_s[first_index]`` and no earlier than the last
-    quiet sample ``time_s[first_index - 1]`` minus the time the fitted rise takes to climb
-    through ``quiet_level_n`` (a sample can be quiet just after the onset). Without a usable
-    fit (fewer than two rising samples, a line that does not rise), the onset is halfway between
-    the last quiet sample and ``first_index``.
+    ``fit_level_n`` (at least two samples, none past the peak), and extrapolated back to zero.
+
+    The onset must lie in an interval the samples allow: no later than ``time_s[first_index]``
+    and no earlier than the last quiet sample ``time_s[first_index - 1]`` minus the time the fitted
+    rise takes to climb through ``quiet_level_n`` (a sample can still be quiet just after the
+    onset). A fit outside the interval is moved to its nearer end, unless it lands before the
+    interval by more than half the interval's width: the rise then is not quadratic at the
+    sampling resolution, and the middle of the interval is returned. The middle of the last quiet
+    sample and ``first_index`` is also returned without a usable fit (fewer than two rising
+    samples, or a line that does not rise).
 
     Parameters
     ----------
@@ -137,6 +141,7 @@ def rising_edge_onset_s(
     excess_n : force above the (drift-corrected) baseline, N.
     first_index : first sample of the effort (the one after the last sample within
         ``quiet_level_n`` of the baseline); 0 means the effort starts with the recording.
+    peak_index : the sample of the effort's maximum; the fit does not go past it.
     quiet_level_n : force above baseline still counted as quiet, N.
     fit_level_n : the fit stops at the first sample at or above this force, N.
     """
@@ -204,9 +209,9 @@ def parabolic_peak_s(time_s: np.ndarray, force_n: np.ndarray, peak_index: int) -
 
 
 def stands_out(force_n: np.ndarray, peak_index: int, *, noise_n: float) -> bool:
-    """True when the maximum sample exceeds both neighbours by more than ``noise_n``."""
-    neighbours = force_n[max(peak_index - 1, 0) : peak_index + 2]
-    return bool(np.all(np.sort(force_n[peak_index] - neighbours)[1:] > noise_n))
+    """True when the maximum sample exceeds each neighbour it has by more than ``noise_n``."""
+    neighbours = [i for i in (peak_index - 1, peak_index + 1) if 0 <= i < force_n.size]
+    return bool(np.all(force_n[peak_index] - force_n[neighbours] > noise_n))
 
 
 def trapezoid_impulse_ns(time_s: np.ndarray, force_n: np.ndarray) -> float:

@@ -17,9 +17,11 @@ from alsmotion.units import validate_sampling_rate_hz
 #: Lowest device rate accepted, Hz (HHDs run at 10-1000 Hz).
 MIN_SAMPLING_RATE_HZ = 5.0
 
-#: The onset fit uses the rising edge up to this fraction of the filtered peak.
-ONSET_FIT_FRACTION = 0.2
+#: The onset fit uses the rising edge up to this many quiet levels (``onset_quiet_sd`` noise SDs)
+#: or this fraction of the filtered peak, whichever is lower: low enough for the quadratic model of
+#: a smooth start, high enough to average the noise.
 ONSET_FIT_QUIET_LEVELS = 10.0
+ONSET_FIT_FRACTION = 0.2
 
 #: The peak time comes from the raw samples when the maximum exceeds both neighbours by more than
 #: this many baseline noise SDs, otherwise from the low-passed curve.
@@ -273,12 +275,12 @@ def analyze_trial(
     # The floor keeps rounding error of a noise-free curve from counting as movement.
     quiet_level_n = max(settings.onset_quiet_sd * baseline.sd_n, 1e-6 * threshold_n)
     onset = curve.quiet_onset_index(excess_n, start, quiet_level_n=quiet_level_n)
-    peak = start + int(np.argmax(tared[start:stop]))
+    main_peak = start + int(np.argmax(tared[start:stop]))
     onset_time_s = curve.rising_edge_onset_s(
         times,
         excess_n,
         onset,
-        peak,
+        main_peak,
         quiet_level_n=quiet_level_n,
         fit_level_n=min(
             ONSET_FIT_QUIET_LEVELS * quiet_level_n, ONSET_FIT_FRACTION * peak_filtered_n
