@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml setup.py scripts/system-deps.sh
 setup: $(STAMP)
 
 demo: setup
-	$(BIN)/alsmotion info ../shared/data/gaitpy-demo/demo_data.csv
+	$(BIN)/alsmotion demo --out $(DEMO_OUT)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -16,7 +16,19 @@ from alsmotion._version import __version__
 from alsmotion.errors import AlsmotionError
 
 #: Subcommand modules, in the order ``alsmotion --help`` lists them.
-COMMAND_MODULES = ("info", "strength", "verify", "gui")
+COMMAND_MODULES = (
+    "info",
+    "gait",
+    "strength",
+    "scan",
+    "record",
+    "verify",
+    "seal",
+    "export",
+    "process",
+    "demo",
+    "gui",
+)
 
 EXIT_OK = 0
 EXIT_FAILURES = 1

@@ -1,0 +1,142 @@
+"""Gait pipeline throughput and memory: alsmotion vs scikit-digital-health's GaitLumbar.
+
+Both tools get the same simulated 100 Hz lower-back recordings of walking bouts between rests (1 h
+and 24 h). Prints hours of recording processed per second of wall time (best of 3 runs up to 2 h, one run
+beyond), the speed ratio, and
+alsmotion's peak traced memory against the raw acceleration array's size.
+
+skdh runs in two modes: given the true walking bouts (its fastest path, no classifier), and with
+the whole recording taken as gait (no bouts given). Each skdh run has a time limit; a run that
+exceeds it is reported as such. Run with ``make bench`` (installs skdh) or
+``python benchmarks/gait_throughput.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import time
+import tracemalloc
+import warnings
+
+import numpy as np
+
+from alsmotion.gait import analyze_gait
+from alsmotion.simulate.gait import simulate_walk
+from alsmotion.units import STANDARD_GRAVITY_MPS2
+
+RATE_HZ = 100.0
+SENSOR_HEIGHT_M = 0.95
+
+
+def recording(hours: float):
+    """Walking bouts of 60 strides (about a minute) separated by 2 minutes of rest."""
+    return simulate_walk(
+        sampling_rate_hz=RATE_HZ,
+        duration_s=hours * 3600.0,
+        bout_strides=60,
+        rest_s=120.0,
+        speed_mps=1.1,
+        cadence_spm=108.0,
+        seed=1,
+    )
+
+
+def run_alsmotion(accel_mps2: np.ndarray, *, repeats: int) -> tuple[float, int]:
+    """Best wall time (s) of ``repeats`` runs (the machine is shared) and the stride count."""
+    best_s = np.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = analyze_gait(accel_mps2, sampling_rate_hz=RATE_HZ, sensor_height_m=SENSOR_HEIGHT_M)
+        best_s = min(best_s, time.perf_counter() - start)
+    return best_s, result.summary.n_strides
+
+
+def alsmotion_peak_bytes(accel_mps2: np.ndarray) -> int:
+    tracemalloc.start()
+    analyze_gait(accel_mps2, sampling_rate_hz=RATE_HZ, sensor_height_m=SENSOR_HEIGHT_M)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak
+
+
+def _skdh_worker(hours: float, with_bouts: bool, repeats: int, queue: mp.Queue) -> None:
+    from skdh.gait import GaitLumbar
+
+    walk = recording(hours)
+    time_s = 1.7e9 + np.arange(len(walk.accel_mps2)) / RATE_HZ
+    accel_g = walk.accel_mps2 / STANDARD_GRAVITY_MPS2
+    bouts = np.round(walk.truth.bout_spans_s * RATE_HZ).astype(int) if with_bouts else None
+    kwargs = {"gait_bouts": bouts} if with_bouts else {"gait_pred": True}
+    best_s = np.inf
+    for _ in range(repeats):
+        gait = GaitLumbar()
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = gait.predict(
+                time=time_s, accel=accel_g, fs=RATE_HZ, leg_length=SENSOR_HEIGHT_M, **kwargs
+            )
+        best_s = min(best_s, time.perf_counter() - start)
+    n_strides = int(np.isfinite(np.asarray(out.get("stride time", []), dtype=float)).sum())
+    queue.put((best_s, n_strides))
+
+
+def run_skdh(
+    hours: float, *, with_bouts: bool, repeats: int, timeout_s: float
+) -> tuple[float, int] | str:
+    """skdh's processing time (s) and stride count in a child process, or why there is none."""
+    try:
+        import skdh  # noqa: F401
+    except ImportError:
+        return "skdh not installed (pip install -e '.[bench]')"
+    queue: mp.Queue = mp.Queue()
+    worker = mp.Process(target=_skdh_worker, args=(hours, with_bouts, repeats, queue))
+    worker.start()
+    worker.join(timeout_s)
+    if worker.is_alive():
+        worker.terminate()
+        worker.join()
+        return f"did not finish within {timeout_s:.0f} s"
+    if worker.exitcode != 0 or queue.empty():
+        return f"failed (exit code {worker.exitcode})"
+    return queue.get()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hours", type=float, nargs="+", default=[1.0, 24.0])
+    parser.add_argument("--skdh-timeout-s", type=float, default=600.0)
+    args = parser.parse_args()
+    for hours in args.hours:
+        walk = recording(hours)
+        accel = walk.accel_mps2
+        raw_mb = accel.nbytes / 1e6
+        repeats = 3 if hours <= 2 else 1
+        elapsed_s, n_strides = run_alsmotion(accel, repeats=repeats)
+        peak_mb = alsmotion_peak_bytes(accel) / 1e6
+        print(
+            f"--- {hours:g} h at {RATE_HZ:g} Hz: {len(accel):,} samples, raw array {raw_mb:.0f} MB"
+        )
+        print(
+            f"alsmotion            {elapsed_s:8.2f} s  {hours / elapsed_s:10.1f} h/s  "
+            f"{n_strides} strides; peak traced memory {peak_mb:.0f} MB = "
+            f"{peak_mb / raw_mb:.2f} x raw array"
+        )
+        del walk, accel
+        for with_bouts, label in ((True, "skdh (true bouts)"), (False, "skdh (all as gait)")):
+            outcome = run_skdh(
+                hours, with_bouts=with_bouts, repeats=repeats, timeout_s=args.skdh_timeout_s
+            )
+            if isinstance(outcome, str):
+                print(f"{label:<20} {outcome}")
+                continue
+            skdh_s, skdh_strides = outcome
+            print(
+                f"{label:<20} {skdh_s:8.2f} s  {hours / skdh_s:10.1f} h/s  {skdh_strides} strides; "
+                f"alsmotion is {skdh_s / elapsed_s:.1f} x faster"
+            )
+
+
+if __name__ == "__main__":
+    main()

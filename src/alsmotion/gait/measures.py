@@ -1,0 +1,180 @@
+"""Per-stride, per-bout and per-recording gait measures from validated steps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from alsmotion.gait.cycles import edge_positions, stride_starts
+from alsmotion.gait.results import BOUT_COLUMNS, STRIDE_COLUMNS, GaitSummary
+from alsmotion.gait.turns import heading_change_from_ml_rad, turn_length_factor
+
+
+def stride_table(
+    *,
+    ic_s: np.ndarray,
+    fc_opposite_s: np.ndarray,
+    fc_same_s: np.ndarray,
+    yaw_rate_rads: np.ndarray,
+    step_bout: np.ndarray,
+    step_length_m: np.ndarray,
+    heading_change_rad: np.ndarray,
+    ml_velocity_change_mps: np.ndarray,
+    turn_threshold_deg: float,
+    turn_length_exponent: float,
+    steady_edge_strides: int,
+) -> pd.DataFrame:
+    """One row per stride (two consecutive steps of one bout), columns :data:`STRIDE_COLUMNS`.
+
+    Parameters
+    ----------
+    ic_s, fc_opposite_s, fc_same_s : per initial contact (n,), seconds.
+    yaw_rate_rads : per initial contact, angular velocity about the vertical (NaN without gyro).
+    step_bout, step_length_m, heading_change_rad, ml_velocity_change_mps : per step (n - 1,);
+        ``heading_change_rad`` is NaN without a gyroscope, and the heading change is then estimated
+        from the ML acceleration (for turn flags only; stride lengths are then not turn-corrected).
+    """
+    k = stride_starts(step_bout)
+    step_time = ic_s[k + 1] - ic_s[k]
+    next_step_time = ic_s[k + 2] - ic_s[k + 1]
+    stride_time = ic_s[k + 2] - ic_s[k]
+    stance = fc_same_s[k] - ic_s[k]
+    initial_ds = fc_opposite_s[k] - ic_s[k]
+    terminal_ds = fc_same_s[k] - ic_s[k + 1]
+    pendulum_stride_m = step_length_m[k] + step_length_m[k + 1]
+    measured = heading_change_rad[k] + heading_change_rad[k + 1]
+    estimated = heading_change_from_ml_rad(
+        ml_velocity_change_mps[k] + ml_velocity_change_mps[k + 1], stride_time, pendulum_stride_m
+    )
+    heading_deg = np.degrees(np.where(np.isnan(measured), estimated, measured))
+    # Only a measured heading shortens strides; the estimate is too rough for that and serves
+    # only to keep likely turns out of the variability.
+    turn_factor = turn_length_factor(measured, exponent=turn_length_exponent)
+    step_length = step_length_m[k] * turn_factor
+    stride_length = pendulum_stride_m * turn_factor
+    is_turn = np.abs(heading_deg) > turn_threshold_deg
+    foot = stride_feet(
+        yaw_rate_rads[k] - measured / stride_time, step_bout[k], np.arange(len(k)) % 2 == 0
+    )
+    from_start, from_end = edge_positions(step_bout, k)
+    is_steady = (from_start >= steady_edge_strides) & (from_end >= steady_edge_strides) & ~is_turn
+    columns = {
+        "bout_id": step_bout[k],
+        "ic_time_s": ic_s[k],
+        "fc_time_s": fc_same_s[k],
+        "stride_time_s": stride_time,
+        "step_time_s": step_time,
+        "step_time_asymmetry_s": np.abs(next_step_time - step_time),
+        "stance_time_s": stance,
+        "swing_time_s": stride_time - stance,
+        "initial_double_support_s": initial_ds,
+        "terminal_double_support_s": terminal_ds,
+        "double_support_s": initial_ds + terminal_ds,
+        "single_support_s": ic_s[k + 1] - fc_opposite_s[k],
+        "step_length_m": step_length,
+        "stride_length_m": stride_length,
+        "gait_speed_mps": stride_length / stride_time,
+        "cadence_spm": 120.0 / stride_time,
+        "heading_change_deg": heading_deg,
+        "foot": foot,
+        "is_turn": is_turn,
+        "is_steady": is_steady,
+    }
+    return pd.DataFrame(columns, columns=list(STRIDE_COLUMNS))
+
+
+def stride_feet(relative_yaw_rads: np.ndarray, bout: np.ndarray, parity: np.ndarray) -> np.ndarray:
+    """``"left"``/``"right"`` for the foot whose IC starts each stride, ``""`` when unknown.
+
+    At a left initial contact the pelvis turns clockwise seen from above (negative yaw rate about
+    the upward vertical, relative to the stride's mean turning), at a right one anticlockwise (as
+    in the Mobilise-D HA001 recordings). One IC is too noisy to trust, but feet alternate within
+    a bout, so each bout's strides get the alternating labelling that most ICs agree with.
+    """
+    feet = np.full(len(bout), "", dtype=object)
+    known = np.isfinite(relative_yaw_rads)
+    if not known.any():
+        return feet
+    _, bout_index = np.unique(bout, return_inverse=True)
+    says_left = relative_yaw_rads < 0
+    agree = (says_left == parity) & known
+    votes = np.bincount(bout_index, weights=agree.astype(float))
+    counts = np.bincount(bout_index, weights=known.astype(float))
+    even_is_left = (votes >= counts / 2.0)[bout_index]
+    is_left = np.where(even_is_left, parity, ~parity)
+    feet[:] = np.where(is_left, "left", "right")
+    return feet
+
+
+def bout_table(ic_s: np.ndarray, step_bout: np.ndarray, strides: pd.DataFrame) -> pd.DataFrame:
+    """One row per bout, columns :data:`BOUT_COLUMNS` (means over the bout's strides)."""
+    in_bout = step_bout >= 0
+    steps = pd.DataFrame(
+        {
+            "bout_id": step_bout[in_bout],
+            "start_s": ic_s[:-1][in_bout],
+            "end_s": ic_s[1:][in_bout],
+        }
+    )
+    grouped = steps.groupby("bout_id")
+    table = pd.DataFrame(
+        {
+            "start_s": grouped["start_s"].min(),
+            "end_s": grouped["end_s"].max(),
+            "n_steps": grouped.size(),
+        }
+    )
+    per_stride = strides.groupby("bout_id")
+    table["n_strides"] = per_stride.size()
+    table["n_turn_strides"] = per_stride["is_turn"].sum()
+    for name in ("gait_speed_mps", "cadence_spm", "stride_time_s", "step_length_m"):
+        table[name] = per_stride[name].mean()
+    table["duration_s"] = table["end_s"] - table["start_s"]
+    table = table.reset_index()
+    table[["n_strides", "n_turn_strides"]] = table[["n_strides", "n_turn_strides"]].fillna(0)
+    return table.astype({"n_strides": int, "n_turn_strides": int})[list(BOUT_COLUMNS)]
+
+
+def pooled_stride_time_sd_s(stride_time_s: np.ndarray, bout_id: np.ndarray) -> float:
+    """SD (s) of stride time pooled within bouts (deviations from each bout's own mean), so that
+    speed differences between bouts do not count as variability; NaN with fewer than two strides
+    more than bouts."""
+    if len(stride_time_s) == 0:
+        return float("nan")
+    _, inverse, counts = np.unique(bout_id, return_inverse=True, return_counts=True)
+    means = np.bincount(inverse, weights=stride_time_s) / counts
+    dof = len(stride_time_s) - len(counts)
+    if dof < 1:
+        return float("nan")
+    return float(np.sqrt(np.sum((stride_time_s - means[inverse]) ** 2) / dof))
+
+
+def summarize(
+    strides: pd.DataFrame, bouts: pd.DataFrame, *, min_variability_strides: int, flags: list[str]
+) -> GaitSummary:
+    """Recording-level means, steady-walking stride-time variability, counts and flags."""
+    steady = strides[strides["is_steady"]]
+    sd_s = pooled_stride_time_sd_s(steady["stride_time_s"].to_numpy(), steady["bout_id"].to_numpy())
+    steady_mean_s = float(steady["stride_time_s"].mean()) if len(steady) else float("nan")
+    all_flags = list(flags)
+    if len(strides) == 0:
+        all_flags.append("no_walking")
+    if len(steady) < min_variability_strides:
+        all_flags.append("fewer_than_20_strides")
+
+    def mean(name: str) -> float:
+        return float(strides[name].mean()) if len(strides) else float("nan")
+
+    return GaitSummary(
+        gait_speed_mps=mean("gait_speed_mps"),
+        cadence_spm=mean("cadence_spm"),
+        stride_time_s=mean("stride_time_s"),
+        stride_time_sd_s=sd_s,
+        stride_time_cv_pct=100.0 * sd_s / steady_mean_s if len(steady) else float("nan"),
+        step_length_m=mean("step_length_m"),
+        n_strides=len(strides),
+        n_steady_strides=len(steady),
+        n_bouts=len(bouts),
+        walking_time_s=float(bouts["duration_s"].sum()) if len(bouts) else 0.0,
+        flags=tuple(dict.fromkeys(all_flags)),
+    )

@@ -1,0 +1,134 @@
+"""Input checks, gap splitting, anti-aliased resampling and sensor orientation (vertical, AP, ML).
+
+All functions are pure numpy/scipy; arrays are (n_samples, 3) in m/s^2 or rad/s.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+from scipy.ndimage import uniform_filter1d
+from scipy.signal import butter, resample_poly, sosfilt
+
+from alsmotion.errors import InsufficientDataError, InvalidInputError
+from alsmotion.units import STANDARD_GRAVITY_MPS2
+
+#: The median norm of resting or walking acceleration in m/s^2 lies in this range; data in g does not.
+PLAUSIBLE_GRAVITY_MPS2 = (5.0, 20.0)
+
+
+def check_imu_array(values: object, *, name: str, n_samples: int | None = None) -> np.ndarray:
+    """Return ``values`` as a float (n, 3) array or raise :class:`InvalidInputError`."""
+    array = np.asarray(values, dtype=float)
+    if array.ndim != 2 or array.shape[1] != 3:
+        raise InvalidInputError(f"{name} must have shape (n_samples, 3), got {array.shape}")
+    if n_samples is not None and len(array) != n_samples:
+        raise InvalidInputError(
+            f"{name} has {len(array)} samples but accel_mps2 has {n_samples}: pass arrays on one clock"
+        )
+    if np.isinf(array).any():
+        raise InvalidInputError(f"{name} holds infinite values: mark missing samples as NaN")
+    return array
+
+
+def check_accel_units(accel_mps2: np.ndarray, finite: np.ndarray) -> None:
+    """Refuse acceleration that is not in m/s^2 (data in g) or that is flat-lined.
+
+    ``finite`` marks the samples without NaN. The magnitude is checked on at most about 20 000
+    evenly spread samples, which keeps the check cheap on day-long recordings.
+    """
+    if not finite.any():
+        raise InsufficientDataError("the acceleration holds no finite samples")
+    step = max(len(accel_mps2) // 20_000, 1)
+    sample = accel_mps2[::step][finite[::step]]
+    if len(sample) == 0 or np.ptp(sample, axis=0).max() == 0.0:
+        sample = accel_mps2[finite]
+        if np.ptp(sample, axis=0).max() == 0.0:
+            raise InvalidInputError(
+                "the acceleration is constant on every axis: the sensor was not recording"
+            )
+    median_norm = float(np.median(np.linalg.norm(sample, axis=1)))
+    low, high = PLAUSIBLE_GRAVITY_MPS2
+    if low / STANDARD_GRAVITY_MPS2 < median_norm < high / STANDARD_GRAVITY_MPS2:
+        raise InvalidInputError(
+            f"median acceleration magnitude is {median_norm:.3g}: the data looks like g, not m/s^2 "
+            "(multiply by 9.80665, or pass --accel-unit g)"
+        )
+    if not low < median_norm < high:
+        raise InvalidInputError(
+            f"median acceleration magnitude is {median_norm:.3g} m/s^2, far from gravity "
+            f"({STANDARD_GRAVITY_MPS2} m/s^2): check the unit and the scale of the data"
+        )
+
+
+def finite_runs(finite: np.ndarray, *, min_samples: int) -> np.ndarray:
+    """(start, stop) sample indices of runs of True at least ``min_samples`` long, shape (k, 2)."""
+    padded = np.concatenate(([False], finite, [False]))
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    runs = edges.reshape(-1, 2)
+    return runs[(runs[:, 1] - runs[:, 0]) >= min_samples]
+
+
+def rest_cut_points(activity: np.ndarray, *, block_samples: int, search_samples: int) -> np.ndarray:
+    """Indices that cut a long signal into blocks of about ``block_samples`` at its quietest points.
+
+    ``activity`` is any non-negative per-sample activity measure; each cut is placed at its minimum
+    within ``search_samples`` of the nominal block boundary, so walking is rarely cut.
+    """
+    n = len(activity)
+    cuts = []
+    for nominal in range(block_samples, n - search_samples, block_samples):
+        window = activity[nominal - search_samples : nominal + search_samples]
+        cuts.append(nominal - search_samples + int(np.argmin(window)))
+    return np.asarray(cuts, dtype=int)
+
+
+def resample(values: np.ndarray, *, sampling_rate_hz: float, target_rate_hz: float) -> np.ndarray:
+    """Resample (n, k) ``values`` to ``target_rate_hz`` with a polyphase anti-aliasing filter.
+
+    The rate ratio is approximated by a fraction with denominator <= 1000 (error < 0.1 %).
+    """
+    ratio = Fraction(target_rate_hz / sampling_rate_hz).limit_denominator(1000)
+    if ratio == 1:
+        return values
+    # Pad with edge values so the filter does not pull the ends towards zero.
+    pad = int(np.ceil(sampling_rate_hz))
+    padded = np.pad(values, ((pad, pad), (0, 0)), mode="edge")
+    out = resample_poly(padded, ratio.numerator, ratio.denominator, axis=0)
+    start = round(pad * ratio)
+    n_out = (len(values) * ratio.numerator) // ratio.denominator
+    return out[start : start + n_out]
+
+
+def gravity_direction(accel_mps2: np.ndarray, *, window_samples: int) -> np.ndarray:
+    """Unit vectors (n, 3) of the gravity reaction ("up") from a moving average of acceleration."""
+    mean = uniform_filter1d(accel_mps2, size=max(int(window_samples), 1), axis=0, mode="nearest")
+    norm = np.linalg.norm(mean, axis=1, keepdims=True)
+    if (norm == 0).any():
+        raise InsufficientDataError("gravity direction is undefined (zero mean acceleration)")
+    return mean / norm
+
+
+def project(values: np.ndarray, directions: np.ndarray) -> np.ndarray:
+    """Per-sample dot product of (n, 3) ``values`` with (n, 3) unit ``directions``."""
+    return np.einsum("ij,ij->i", values, directions)
+
+
+def horizontal_axes(
+    accel_mps2: np.ndarray, up: np.ndarray, *, sampling_rate_hz: float, highpass_hz: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Anterior-posterior and medio-lateral unit axes (3,) by PCA of horizontal acceleration.
+
+    The horizontal acceleration is the part orthogonal to ``up`` (n, 3). It is high-passed above
+    ``highpass_hz`` first, which keeps the fore-aft oscillation at the step frequency and weakens
+    the sideways sway at the (half as high) stride frequency and the slow centripetal acceleration
+    of turns; its first principal axis is then AP and the second ML. Signs are arbitrary.
+    """
+    vertical = project(accel_mps2, up)
+    horizontal = accel_mps2 - vertical[:, None] * up
+    # A single causal pass: the principal axes do not depend on the phase.
+    sos = butter(2, highpass_hz, btype="highpass", fs=sampling_rate_hz, output="sos")
+    horizontal = sosfilt(sos, horizontal, axis=0)
+    _, eigenvectors = np.linalg.eigh(horizontal.T @ horizontal)
+    return eigenvectors[:, 2], eigenvectors[:, 1]

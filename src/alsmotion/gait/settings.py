@@ -1,0 +1,116 @@
+"""The gait pipeline's settings: one frozen dataclass that round-trips to JSON and names a hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from alsmotion.errors import InvalidInputError
+
+#: Sensor height as a fraction of body height when it was not measured (GaitPy, Zijlstra & Hof).
+SENSOR_HEIGHT_PER_BODY_HEIGHT = 0.53
+
+
+@dataclass(frozen=True)
+class GaitSettings:
+    """Every number the gait pipeline uses. Defaults are one set for all recordings.
+
+    Attributes
+    ----------
+    internal_rate_hz : rate (Hz) the signals are resampled to (polyphase, anti-aliased).
+    min_rate_hz : lowest input sampling rate accepted (Hz).
+    gravity_window_s : moving-average window (s) that estimates the gravity direction.
+    lowpass_hz : low-pass cut-off (Hz) of the vertical acceleration before event detection.
+    ic_cwt_scale_s, fc_cwt_scale_s : Gaussian-derivative wavelet scales (s) of the first and second
+        CWT (McCamley 2012; GaitPy uses ``fs/5`` and ``fs/6`` samples, i.e. 0.2 s and 1/6 s).
+    ic_prominence_mps2 : minimum prominence (m/s^2) of an initial contact in the first CWT.
+    fc_prominence_mps3 : minimum prominence (m/s^3) of a final contact in the second CWT.
+    min_step_s, max_step_s : plausible step duration (s); other IC intervals end a bout.
+    max_loading_s : the opposite foot's final contact must follow an IC within this time (s).
+    min_excursion_m, max_excursion_m : plausible vertical excursion (m) of the sensor over a step.
+    activity_window_s, activity_threshold_mps2 : moving SD window (s) and threshold (m/s^2) of
+        vertical acceleration below which no step is accepted (standing, sitting, lying).
+    max_step_ratio : a step longer or shorter than this factor times its neighbours' median ends
+        the bout (irregular, not walking).
+    min_bout_steps : minimum number of steps in a gait bout.
+    pendulum_correction : factor K multiplying the inverted-pendulum step length
+        ``K * 2 * sqrt(2 l h - h^2)`` (Zijlstra & Hof 2003 use 1 with a drifting excursion; mobgap
+        4.587/4). 1.19 was chosen on the validation recordings (GaitPy demo, Mobilise-D HA001 Test5),
+        so those are calibration, not independent, data for speed.
+    turn_length_exponent : a stride with heading change ``d`` (measured by a gyroscope) has its length scaled by
+        ``cos(d / 2) ** turn_length_exponent`` (pivoting on a turn moves the trunk up and down
+        without carrying it forward; 0 disables; 2 halves the length of a 90-degree stride).
+    steady_edge_strides : strides dropped at each end of a bout before stride-time variability.
+    turn_gravity_window_s : gravity window (s) for the medio-lateral acceleration that estimates
+        turns without a gyroscope (longer than a turn, so the turn does not tilt the vertical).
+    ap_highpass_hz : high-pass (Hz) applied before the PCA that finds the AP and ML axes.
+    turn_threshold_deg : heading change (deg) over a stride above which the stride is a turn.
+    min_variability_strides : fewer steady strides than this raise ``fewer_than_20_strides``.
+    block_s : long recordings are analysed in blocks of about this length (s), cut at rest.
+    """
+
+    internal_rate_hz: float = 50.0
+    min_rate_hz: float = 20.0
+    gravity_window_s: float = 4.0
+    lowpass_hz: float = 20.0
+    ic_cwt_scale_s: float = 0.2
+    fc_cwt_scale_s: float = 1.0 / 6.0
+    ic_prominence_mps2: float = 0.1
+    fc_prominence_mps3: float = 0.26
+    min_step_s: float = 0.25
+    max_step_s: float = 1.5
+    max_loading_s: float = 0.45
+    min_excursion_m: float = 0.004
+    max_excursion_m: float = 0.12
+    activity_window_s: float = 1.0
+    activity_threshold_mps2: float = 0.2
+    max_step_ratio: float = 2.5
+    min_bout_steps: int = 5
+    pendulum_correction: float = 1.19
+    turn_length_exponent: float = 2.0
+    steady_edge_strides: int = 2
+    turn_gravity_window_s: float = 20.0
+    ap_highpass_hz: float = 1.2
+    turn_threshold_deg: float = 30.0
+    min_variability_strides: int = 20
+    block_s: float = 600.0
+
+    def __post_init__(self) -> None:
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if not isinstance(value, int | float) or isinstance(value, bool) or not value >= 0:
+                raise InvalidInputError(
+                    f"gait setting {item.name} must be a non-negative number, got {value!r}"
+                )
+        if self.min_step_s >= self.max_step_s:
+            raise InvalidInputError("gait settings need min_step_s < max_step_s")
+        if self.internal_rate_hz < 2 * self.lowpass_hz:
+            raise InvalidInputError(
+                f"internal_rate_hz {self.internal_rate_hz:g} must be at least twice lowpass_hz"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as a JSON-able dict (every field, by name)."""
+        return asdict(self)
+
+    def to_json(self) -> str:
+        """Canonical JSON (sorted keys), the text the settings hash is taken of."""
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+
+    @property
+    def settings_hash(self) -> str:
+        """SHA-256 (hex) of :meth:`to_json`: the same hash means the same algorithm settings."""
+        return hashlib.sha256(self.to_json().encode()).hexdigest()
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> GaitSettings:
+        """Settings from a dict such as :meth:`to_dict` wrote; unknown names are refused."""
+        known = {item.name for item in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise InvalidInputError(
+                f"unknown gait setting(s) {', '.join(unknown)}: known are {', '.join(sorted(known))}"
+            )
+        return cls(**values)

@@ -1,0 +1,131 @@
+"""Steps of one gap-free block of lumbar acceleration: orientation, contacts, validity, excursion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.ndimage import uniform_filter1d
+
+from alsmotion.gait.cycles import pair_final_contacts, regular_steps
+from alsmotion.gait.events import detect_contacts
+from alsmotion.gait.preprocess import gravity_direction, horizontal_axes, project, resample
+from alsmotion.gait.settings import GaitSettings
+from alsmotion.gait.spatial import step_excursions_m
+from alsmotion.gait.turns import interval_integrals
+
+
+@dataclass(frozen=True)
+class BlockSteps:
+    """Candidate steps of one block; step k runs from ``ic_s[k]`` to ``ic_s[k + 1]``.
+
+    Per IC (length n): ``ic_s``, ``fc_opposite_s``, ``fc_same_s`` (s from the block start), and
+    ``yaw_rate_rads`` (angular velocity about the vertical at the IC; NaN without a gyroscope).
+    Per step (length n - 1): ``valid`` (plausible walking step), ``excursion_m``,
+    ``heading_change_rad`` (from the gyroscope, NaN without one), ``ml_velocity_change_mps``
+    (without a gyroscope only, else NaN).
+    """
+
+    ic_s: np.ndarray
+    fc_opposite_s: np.ndarray
+    fc_same_s: np.ndarray
+    yaw_rate_rads: np.ndarray
+    valid: np.ndarray
+    excursion_m: np.ndarray
+    heading_change_rad: np.ndarray
+    ml_velocity_change_mps: np.ndarray
+
+
+def moving_sd(values: np.ndarray, *, window_samples: int) -> np.ndarray:
+    """Moving standard deviation over a centred window of ``window_samples``."""
+    size = max(int(window_samples), 1)
+    mean = uniform_filter1d(values, size=size, mode="nearest")
+    mean_square = uniform_filter1d(values * values, size=size, mode="nearest")
+    return np.sqrt(np.maximum(mean_square - mean * mean, 0.0))
+
+
+def ml_velocity_changes_mps(
+    accel_mps2: np.ndarray, ic: np.ndarray, *, sampling_rate_hz: float, settings: GaitSettings
+) -> np.ndarray:
+    """Medio-lateral acceleration integrated over each step (m/s), for turns without a gyroscope.
+
+    Centripetal acceleration lasts as long as a turn, so the vertical it is measured against comes
+    from a window longer than a turn.
+    """
+    slow_up = gravity_direction(
+        accel_mps2, window_samples=int(settings.turn_gravity_window_s * sampling_rate_hz)
+    )
+    _, ml_axis = horizontal_axes(
+        accel_mps2, slow_up, sampling_rate_hz=sampling_rate_hz, highpass_hz=settings.ap_highpass_hz
+    )
+    horizontal = accel_mps2 - project(accel_mps2, slow_up)[:, None] * slow_up
+    return interval_integrals(horizontal @ ml_axis, ic, sampling_rate_hz=sampling_rate_hz)
+
+
+def block_steps(
+    accel_mps2: np.ndarray,
+    gyro_rads: np.ndarray | None,
+    *,
+    sampling_rate_hz: float,
+    settings: GaitSettings,
+) -> BlockSteps:
+    """Detect and validate the steps of one gap-free block sampled at ``sampling_rate_hz``."""
+    rate_hz = settings.internal_rate_hz
+    accel = resample(accel_mps2, sampling_rate_hz=sampling_rate_hz, target_rate_hz=rate_hz)
+    up = gravity_direction(accel, window_samples=int(settings.gravity_window_s * rate_hz))
+    vertical = project(accel, up)
+    ic, fc = detect_contacts(
+        vertical,
+        sampling_rate_hz=rate_hz,
+        lowpass_hz=settings.lowpass_hz,
+        ic_scale_s=settings.ic_cwt_scale_s,
+        fc_scale_s=settings.fc_cwt_scale_s,
+        ic_prominence_mps2=settings.ic_prominence_mps2,
+        fc_prominence_mps3=settings.fc_prominence_mps3,
+    )
+    keep, fc_opposite_s, fc_same_s = pair_final_contacts(
+        ic / rate_hz,
+        fc / rate_hz,
+        max_loading_s=settings.max_loading_s,
+        max_stance_s=settings.max_step_s + settings.max_loading_s,
+    )
+    ic = ic[keep]
+    ic_s = ic / rate_hz
+    step_s = np.diff(ic_s)
+    activity = moving_sd(vertical, window_samples=int(settings.activity_window_s * rate_hz))
+    active = activity[ic] >= settings.activity_threshold_mps2
+    excursion_m = step_excursions_m(
+        vertical, ic, sampling_rate_hz=rate_hz, max_step_samples=int(settings.max_step_s * rate_hz)
+    )
+    with np.errstate(invalid="ignore"):
+        plausible_excursion = (excursion_m >= settings.min_excursion_m) & (
+            excursion_m <= settings.max_excursion_m
+        )
+    valid = (
+        (step_s >= settings.min_step_s)
+        & (step_s <= settings.max_step_s)
+        & regular_steps(step_s, max_ratio=settings.max_step_ratio)
+        & active[:-1]
+        & active[1:]
+        & plausible_excursion
+    )
+    if gyro_rads is not None:
+        gyro = resample(gyro_rads, sampling_rate_hz=sampling_rate_hz, target_rate_hz=rate_hz)
+        yaw_rads = project(gyro, up)
+        heading = interval_integrals(yaw_rads, ic, sampling_rate_hz=rate_hz)
+        yaw_at_ic = yaw_rads[ic]
+        ml_change = np.full(len(step_s), np.nan)
+    else:
+        heading = np.full(len(step_s), np.nan)
+        yaw_at_ic = np.full(len(ic), np.nan)
+        ml_change = ml_velocity_changes_mps(accel, ic, sampling_rate_hz=rate_hz, settings=settings)
+    return BlockSteps(
+        ic_s=ic_s,
+        fc_opposite_s=fc_opposite_s[keep],
+        fc_same_s=fc_same_s[keep],
+        yaw_rate_rads=yaw_at_ic,
+        valid=valid,
+        excursion_m=excursion_m,
+        heading_change_rad=heading,
+        ml_velocity_change_mps=ml_change,
+    )

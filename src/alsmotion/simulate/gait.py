@@ -1,0 +1,269 @@
+"""Synthetic lower-back IMU signals of walking with known truth.
+
+The trunk follows the inverted-pendulum model the gait pipeline assumes: over step ``k`` of
+duration ``T_k`` it rises and falls by ``h_k``, ``z(t) = h_k / 2 * (1 - cos(2 pi t / T_k))`` from the
+initial contact, so the upward acceleration is ``h_k / 2 * (2 pi / T_k)^2 * cos(2 pi t / T_k)``
+(a peak at each initial contact, where the trunk is lowest). The pelvis turns clockwise (seen from
+above) at left initial contacts and anticlockwise at right ones. ``h_k`` is chosen so that the pendulum
+with the pipeline's correction factor gives the requested step length. Fore-aft acceleration
+oscillates at the step frequency and sideways acceleration at the stride frequency. Turns rotate the
+body about the vertical (yaw rate on the gyroscope, centripetal acceleration sideways) and shorten
+the stride's path by ``cos(d/2)^2`` for a heading change ``d``, the pipeline's turn model. Rest
+periods hold still. Everything is rotated into any sensor orientation and sampled at any rate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from alsmotion.errors import InvalidInputError
+from alsmotion.gait.settings import GaitSettings
+from alsmotion.units import ACCEL_FACTORS_TO_MPS2, STANDARD_GRAVITY_MPS2, validate_sampling_rate_hz
+
+#: Amplitudes (m/s^2) of the fore-aft (step frequency) and sideways (stride frequency) oscillations.
+AP_AMPLITUDE_MPS2 = 1.0
+ML_AMPLITUDE_MPS2 = 0.6
+#: Amplitude (rad/s) of the trunk's pitch and roll oscillation on the gyroscope.
+TRUNK_SWAY_RADS = 0.3
+#: Amplitude (rad/s) of the pelvis's yaw oscillation at the stride frequency.
+PELVIS_YAW_RADS = 0.4
+
+
+@dataclass(frozen=True)
+class WalkTruth:
+    """What the simulator put into the signal.
+
+    Attributes
+    ----------
+    ic_times_s : every initial contact (s from the first sample); each bout starts with the left
+        foot, so ``ic_feet`` alternates "left", "right", ...
+    stride_times_s : duration (s) of every stride, i.e. from every IC to the next-but-one of the same
+        bout (overlapping strides of alternate feet, as the pipeline reports them).
+    stride_speeds_mps : path speed (m/s) of every stride.
+    bout_spans_s : (k, 2) start and end (s) of each walking bout.
+    turn_spans_s : (m, 2) start and end (s) of each turn.
+    """
+
+    ic_times_s: np.ndarray
+    ic_feet: np.ndarray
+    stride_times_s: np.ndarray
+    stride_speeds_mps: np.ndarray
+    bout_spans_s: np.ndarray
+    turn_spans_s: np.ndarray
+    step_length_m: float
+    sensor_height_m: float
+
+    @property
+    def cadence_spm(self) -> float:
+        """Mean cadence (steps/min) over strides."""
+        return float(np.mean(120.0 / self.stride_times_s))
+
+    @property
+    def gait_speed_mps(self) -> float:
+        """Mean stride speed (m/s)."""
+        return float(np.mean(self.stride_speeds_mps))
+
+    @property
+    def stride_time_cv_pct(self) -> float:
+        """Sample coefficient of variation (%) of the stride times."""
+        return float(100.0 * np.std(self.stride_times_s, ddof=1) / np.mean(self.stride_times_s))
+
+
+@dataclass(frozen=True)
+class SimulatedWalk:
+    """A simulated lower-back recording: ``accel_mps2`` and ``gyro_rads`` are (n, 3)."""
+
+    accel_mps2: np.ndarray
+    gyro_rads: np.ndarray
+    sampling_rate_hz: float
+    truth: WalkTruth
+
+    def accel_in(self, unit: str) -> np.ndarray:
+        """The acceleration in ``g`` or ``mps2``."""
+        try:
+            return self.accel_mps2 / ACCEL_FACTORS_TO_MPS2[unit]
+        except KeyError:
+            raise InvalidInputError(f"unknown acceleration unit {unit!r}: use g or mps2") from None
+
+
+def pendulum_excursion_m(
+    step_length_m: float, *, sensor_height_m: float, correction: float
+) -> float:
+    """Vertical excursion (m) that the pendulum model with ``correction`` maps to ``step_length_m``."""
+    half_chord = step_length_m / (2.0 * correction)
+    if half_chord >= sensor_height_m:
+        raise InvalidInputError(
+            f"step length {step_length_m:.2f} m is impossible for a sensor {sensor_height_m:.2f} m high"
+        )
+    return sensor_height_m - float(np.sqrt(sensor_height_m**2 - half_chord**2))
+
+
+def rest_posture(
+    time_s: np.ndarray, bout_spans_s: np.ndarray, *, delay_s: float, transition_s: float
+) -> np.ndarray:
+    """0 while walking, rising smoothly to 1 during rest: a raised-cosine step that starts
+    ``delay_s`` after a bout ends (and ends ``delay_s`` before the next starts) and lasts
+    ``transition_s``."""
+    starts, ends = bout_spans_s[:, 0], bout_spans_s[:, 1]
+    after = np.searchsorted(starts, time_s, side="right")
+    since_end = time_s - np.where(after > 0, ends[np.maximum(after - 1, 0)], -np.inf)
+    until_start = np.where(after < len(starts), starts[np.minimum(after, len(starts) - 1)], np.inf)
+    distance_s = np.minimum(since_end, until_start - time_s)
+    u = np.clip((distance_s - delay_s) / transition_s, 0.0, 1.0)
+    return 0.5 - 0.5 * np.cos(np.pi * u)
+
+
+def simulate_walk(
+    *,
+    sampling_rate_hz: float,
+    n_strides: int | None = None,
+    duration_s: float | None = None,
+    speed_mps: float = 1.2,
+    cadence_spm: float = 110.0,
+    stride_time_cv_pct: float = 2.0,
+    sensor_height_m: float = 0.95,
+    bout_strides: int | None = None,
+    rest_s: float = 10.0,
+    turn_every_strides: int | None = None,
+    turn_duration_s: float = 2.0,
+    orientation_deg: tuple[float, float, float] = (0.0, 0.0, 0.0),
+    rest_trunk_pitch_deg: float = 0.0,
+    noise_mps2: float = 0.03,
+    seed: int = 0,
+) -> SimulatedWalk:
+    """Simulate walking bouts separated by rest, as a lower-back IMU records them.
+
+    Parameters
+    ----------
+    sampling_rate_hz : output rate (Hz).
+    n_strides : total strides to walk; or
+    duration_s : total length (s), filled with bouts of ``bout_strides`` strides and rests.
+    speed_mps, cadence_spm : mean walking speed (m/s) and cadence (steps/min) on straight walking.
+    stride_time_cv_pct : coefficient of variation (%) of stride time (independent normal steps).
+    sensor_height_m : sensor height above the ground (m) of the pendulum model.
+    bout_strides : strides per bout (default: all ``n_strides`` in one bout; 60 with duration_s).
+    rest_s : standing still (s) before, between and after bouts.
+    turn_every_strides : a 180-degree turn of ``turn_duration_s`` after every this many strides.
+    orientation_deg : x-y-z Euler angles (deg) rotating the body frame (AP, ML, up) into the
+        sensor frame.
+    rest_trunk_pitch_deg : trunk inclination (deg, backwards) while resting, e.g. 30 for sitting
+        reclined or 90 for lying; reached and left in 1.5 s transitions starting 1 s after a bout
+        ends and ending 1 s before the next starts (the recording then starts and ends inclined).
+    noise_mps2 : white accelerometer noise SD (m/s^2); the gyroscope gets noise_mps2 rad/s.
+    seed : random seed; the same arguments and seed give the same signal.
+    """
+    rate_hz = validate_sampling_rate_hz(sampling_rate_hz)
+    if (n_strides is None) == (duration_s is None):
+        raise InvalidInputError("pass exactly one of n_strides and duration_s")
+    if speed_mps <= 0 or cadence_spm <= 0 or stride_time_cv_pct < 0:
+        raise InvalidInputError("speed_mps and cadence_spm must be positive, the CV non-negative")
+    rng = np.random.default_rng(seed)
+    stride_mean_s = 120.0 / cadence_spm
+    if n_strides is not None:
+        per_bout = bout_strides or n_strides
+        n_bouts = int(np.ceil(n_strides / per_bout))
+        bout_sizes = [min(per_bout, n_strides - b * per_bout) for b in range(n_bouts)]
+    else:
+        assert duration_s is not None
+        per_bout = bout_strides or 60
+        n_bouts = max(int((duration_s - rest_s) // (per_bout * stride_mean_s + rest_s)), 1)
+        bout_sizes = [per_bout] * n_bouts
+    step_length_m = speed_mps * stride_mean_s / 2.0
+    correction = GaitSettings().pendulum_correction
+    excursion_m = pendulum_excursion_m(
+        step_length_m, sensor_height_m=sensor_height_m, correction=correction
+    )
+
+    # Timeline of initial contacts. Steps are independent, so every stride (IC k to IC k + 2, for
+    # each k, as the pipeline counts them) has the requested CV.
+    step_sd_s = stride_mean_s * stride_time_cv_pct / 100.0 / np.sqrt(2.0)
+    ic_parts, bout_spans, turn_spans = [], [], []
+    clock_s = rest_s
+    for size in bout_sizes:
+        steps_s = np.clip(
+            rng.normal(stride_mean_s / 2.0, step_sd_s, 2 * size),
+            0.25 * stride_mean_s,
+            0.75 * stride_mean_s,
+        )
+        ic_s = clock_s + np.concatenate(([0.0], np.cumsum(steps_s)))
+        ic_parts.append(ic_s)
+        bout_spans.append((ic_s[0], ic_s[-1]))
+        if turn_every_strides:
+            for first in range(turn_every_strides, size - 1, turn_every_strides):
+                start = ic_s[2 * first]
+                turn_spans.append((start, start + turn_duration_s))
+        clock_s = ic_s[-1] + rest_s
+    total_s = duration_s if duration_s is not None else clock_s
+    n_samples = round(total_s * rate_hz)
+    time_s = np.arange(n_samples) / rate_hz
+
+    # Which step each sample is in (-1 at rest), its phase and its duration.
+    step_starts = np.concatenate([ic[:-1] for ic in ic_parts])
+    step_ends = np.concatenate([ic[1:] for ic in ic_parts])
+    k = np.searchsorted(step_starts, time_s, side="right") - 1
+    walking = (k >= 0) & (time_s < step_ends[np.maximum(k, 0)])
+    k = np.where(walking, k, 0)
+    step_s = step_ends[k] - step_starts[k]
+    phase = np.where(walking, (time_s - step_starts[k]) / step_s, 0.0)
+    omega = 2.0 * np.pi / step_s
+    stride_phase = np.where(k % 2 == 0, phase, phase + 1.0) / 2.0
+    up = np.where(walking, excursion_m / 2.0 * omega**2 * np.cos(2.0 * np.pi * phase), 0.0)
+    ap = np.where(walking, AP_AMPLITUDE_MPS2 * np.sin(2.0 * np.pi * phase), 0.0)
+    ml = np.where(walking, ML_AMPLITUDE_MPS2 * np.sin(2.0 * np.pi * stride_phase), 0.0)
+    # Pelvic rotation: clockwise from above (negative yaw rate) at left ICs (even steps).
+    pelvis_yaw_rads = np.where(walking, -PELVIS_YAW_RADS * np.cos(2.0 * np.pi * stride_phase), 0.0)
+    del k, phase, omega, stride_phase, step_s
+
+    # Turns: raised-cosine yaw rate integrating to pi over each turn; centripetal ML acceleration.
+    yaw_rads = np.zeros(n_samples)
+    for start, end in turn_spans:
+        inside = slice(int(np.ceil(start * rate_hz)), int(np.ceil(end * rate_hz)))
+        u = (time_s[inside] - start) / (end - start)
+        yaw_rads[inside] = np.pi / (end - start) * (1.0 - np.cos(2.0 * np.pi * u))
+    ml += speed_mps * yaw_rads * walking
+
+    pitch_rad = np.radians(rest_trunk_pitch_deg) * rest_posture(
+        time_s, np.asarray(bout_spans).reshape(-1, 2), delay_s=1.0, transition_s=1.5
+    )
+    accel_body = np.column_stack(
+        (
+            ap - STANDARD_GRAVITY_MPS2 * np.sin(pitch_rad),
+            ml,
+            up + STANDARD_GRAVITY_MPS2 * np.cos(pitch_rad),
+        )
+    )
+    del ap, ml, up
+    accel_body += rng.normal(0.0, noise_mps2, accel_body.shape)
+    sway = TRUNK_SWAY_RADS * np.sin(2.0 * np.pi * time_s * cadence_spm / 60.0) * walking
+    pitch_rate_rads = np.gradient(pitch_rad, 1.0 / rate_hz)
+    gyro_body = np.column_stack((sway, 0.5 * sway + pitch_rate_rads, yaw_rads + pelvis_yaw_rads))
+    gyro_body += rng.normal(0.0, noise_mps2, gyro_body.shape)
+    rotation = Rotation.from_euler("xyz", orientation_deg, degrees=True).as_matrix()
+    accel = accel_body @ rotation.T
+    gyro = gyro_body @ rotation.T
+
+    # Truth per stride: path length shortened on turns by the stride's heading change.
+    ic_all = np.concatenate(ic_parts)
+    strides_s = np.concatenate([ic[2:] - ic[:-2] for ic in ic_parts])
+    stride_starts_s = np.concatenate([ic[:-2] for ic in ic_parts])
+    cumulative_yaw = np.concatenate(([0.0], np.cumsum(yaw_rads))) / rate_hz
+    start_index = np.searchsorted(time_s, stride_starts_s)
+    end_index = np.searchsorted(time_s, stride_starts_s + strides_s)
+    heading = cumulative_yaw[end_index] - cumulative_yaw[start_index]
+    speeds = 2.0 * step_length_m * np.cos(np.minimum(np.abs(heading), np.pi) / 2.0) ** 2 / strides_s
+    truth = WalkTruth(
+        ic_times_s=ic_all,
+        ic_feet=np.concatenate(
+            [np.where(np.arange(len(ic)) % 2 == 0, "left", "right") for ic in ic_parts]
+        ),
+        stride_times_s=strides_s,
+        stride_speeds_mps=speeds,
+        bout_spans_s=np.asarray(bout_spans).reshape(-1, 2),
+        turn_spans_s=np.asarray(turn_spans).reshape(-1, 2),
+        step_length_m=step_length_m,
+        sensor_height_m=sensor_height_m,
+    )
+    return SimulatedWalk(accel_mps2=accel, gyro_rads=gyro, sampling_rate_hz=rate_hz, truth=truth)

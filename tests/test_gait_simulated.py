@@ -1,0 +1,180 @@
+"""Property tests of the gait pipeline on simulated walking with known truth."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from alsmotion.gait import analyze_gait
+from alsmotion.simulate.gait import simulate_walk
+from alsmotion.units import accel_to_mps2
+
+angles = st.tuples(*(st.floats(-180, 180, allow_nan=False) for _ in range(3)))
+
+
+def _analyze(sim, **kwargs):
+    return analyze_gait(
+        sim.accel_mps2,
+        sampling_rate_hz=sim.sampling_rate_hz,
+        sensor_height_m=sim.truth.sensor_height_m,
+        gyro_rads=sim.gyro_rads,
+        **kwargs,
+    )
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    speed_mps=st.floats(0.5, 1.5),
+    cadence_spm=st.floats(80, 125),
+    cv_pct=st.floats(1.0, 5.0),
+    rate_hz=st.floats(50, 200),
+    orientation_deg=angles,
+    seed=st.integers(0, 10_000),
+)
+def test_recovers_truth(speed_mps, cadence_spm, cv_pct, rate_hz, orientation_deg, seed):
+    sim = simulate_walk(
+        sampling_rate_hz=rate_hz,
+        n_strides=80,
+        speed_mps=speed_mps,
+        cadence_spm=cadence_spm,
+        stride_time_cv_pct=cv_pct,
+        orientation_deg=orientation_deg,
+        seed=seed,
+    )
+    summary = _analyze(sim).summary
+    truth = sim.truth
+    assert summary.n_bouts == 1
+    assert summary.n_strides >= len(truth.stride_times_s) - 4
+    assert summary.cadence_spm == pytest.approx(truth.cadence_spm, abs=1.0)
+    assert summary.gait_speed_mps == pytest.approx(truth.gait_speed_mps, rel=0.03)
+    assert summary.stride_time_cv_pct == pytest.approx(truth.stride_time_cv_pct, rel=0.25, abs=0.3)
+    assert "fewer_than_20_strides" not in summary.flags
+
+
+def test_feet_alternate_and_match_truth():
+    sim = simulate_walk(sampling_rate_hz=100, n_strides=40, bout_strides=20, seed=4)
+    strides = _analyze(sim).strides
+    distance_s = np.abs(strides["ic_time_s"].to_numpy()[:, None] - sim.truth.ic_times_s[None, :])
+    matched = distance_s.min(axis=1) <= 0.04
+    assert matched.sum() > 70
+    expected = sim.truth.ic_feet[distance_s.argmin(axis=1)][matched]
+    assert (strides["foot"].to_numpy()[matched] == expected).all()
+    no_gyro = analyze_gait(sim.accel_mps2, sampling_rate_hz=100, sensor_height_m=0.95)
+    assert set(no_gyro.strides["foot"]) == {""}
+
+
+@settings(max_examples=8, deadline=None)
+@given(orientation_deg=angles, seed=st.integers(0, 10_000))
+def test_invariant_to_orientation(orientation_deg, seed):
+    upright = simulate_walk(sampling_rate_hz=100, n_strides=40, seed=seed)
+    rotated = simulate_walk(
+        sampling_rate_hz=100, n_strides=40, seed=seed, orientation_deg=orientation_deg
+    )
+    a, b = _analyze(upright), _analyze(rotated)
+    np.testing.assert_allclose(a.initial_contacts_s, b.initial_contacts_s)
+    assert a.summary.gait_speed_mps == pytest.approx(b.summary.gait_speed_mps, rel=1e-6)
+
+
+@settings(max_examples=8, deadline=None)
+@given(rate_hz=st.floats(50, 200), seed=st.integers(0, 10_000))
+def test_invariant_to_sampling_rate(rate_hz, seed):
+    reference = _analyze(simulate_walk(sampling_rate_hz=100, n_strides=40, seed=seed)).summary
+    other = _analyze(simulate_walk(sampling_rate_hz=rate_hz, n_strides=40, seed=seed)).summary
+    assert other.n_strides == reference.n_strides
+    assert other.cadence_spm == pytest.approx(reference.cadence_spm, abs=0.5)
+    assert other.gait_speed_mps == pytest.approx(reference.gait_speed_mps, rel=0.02)
+
+
+@pytest.mark.parametrize("rate_hz", [20, 30])
+def test_low_rates_down_to_20_hz(rate_hz):
+    sim = simulate_walk(sampling_rate_hz=rate_hz, n_strides=40, seed=3)
+    summary = _analyze(sim).summary
+    assert summary.cadence_spm == pytest.approx(sim.truth.cadence_spm, abs=1.0)
+    assert summary.gait_speed_mps == pytest.approx(sim.truth.gait_speed_mps, rel=0.03)
+
+
+def test_invariant_to_units():
+    sim = simulate_walk(sampling_rate_hz=100, n_strides=30, seed=3)
+    from_g = accel_to_mps2(sim.accel_in("g"), "g")
+    a = _analyze(sim).summary
+    b = analyze_gait(
+        from_g,
+        sampling_rate_hz=100,
+        sensor_height_m=sim.truth.sensor_height_m,
+        gyro_rads=sim.gyro_rads,
+    ).summary
+    assert a.n_strides == b.n_strides
+    assert a.gait_speed_mps == pytest.approx(b.gait_speed_mps, rel=1e-9)
+
+
+@pytest.mark.parametrize("with_gyro", [True, False])
+def test_turns_and_rest_are_excluded_from_variability(with_gyro):
+    sim = simulate_walk(
+        sampling_rate_hz=100,
+        n_strides=90,
+        bout_strides=30,
+        turn_every_strides=10,
+        rest_s=8.0,
+        seed=5,
+    )
+    result = analyze_gait(
+        sim.accel_mps2,
+        sampling_rate_hz=100,
+        sensor_height_m=sim.truth.sensor_height_m,
+        gyro_rads=sim.gyro_rads if with_gyro else None,
+    )
+    strides = result.strides
+    assert result.summary.n_bouts == 3
+    turns = sim.truth.turn_spans_s
+    in_turn = (
+        (strides["ic_time_s"].to_numpy()[:, None] < turns[:, 1])
+        & (
+            strides["ic_time_s"].to_numpy()[:, None] + strides["stride_time_s"].to_numpy()[:, None]
+            > turns[:, 0]
+        )
+    ).any(axis=1)
+    flagged = strides["is_turn"].to_numpy()
+    # Strides mostly inside a turn are flagged; straight strides are not.
+    assert flagged[in_turn].mean() > 0.5
+    assert not flagged[~in_turn].any()
+    assert not strides["is_steady"][flagged].any()
+    assert ("turns_from_acceleration" in result.summary.flags) is not with_gyro
+    if with_gyro:
+        # Only a measured heading shortens turn strides.
+        assert result.summary.gait_speed_mps == pytest.approx(sim.truth.gait_speed_mps, rel=0.03)
+
+
+def test_short_walk_is_flagged_for_variability():
+    sim = simulate_walk(sampling_rate_hz=100, n_strides=8, seed=1)
+    summary = _analyze(sim).summary
+    assert summary.n_steady_strides < 20
+    assert "fewer_than_20_strides" in summary.flags
+    assert summary.n_strides > 0
+
+
+def test_simulator_is_deterministic():
+    a = simulate_walk(sampling_rate_hz=60, n_strides=10, seed=9)
+    b = simulate_walk(sampling_rate_hz=60, n_strides=10, seed=9)
+    np.testing.assert_array_equal(a.accel_mps2, b.accel_mps2)
+    assert len(a.truth.stride_times_s) == 2 * 10 - 1
+
+
+@pytest.mark.parametrize("pitch_deg", [40.0, 90.0])
+def test_sitting_or_lying_between_bouts_adds_no_strides(pitch_deg):
+    sim = simulate_walk(
+        sampling_rate_hz=100,
+        n_strides=60,
+        bout_strides=30,
+        rest_s=15.0,
+        rest_trunk_pitch_deg=pitch_deg,
+        seed=2,
+    )
+    result = analyze_gait(sim.accel_mps2, sampling_rate_hz=100, sensor_height_m=0.95)
+    spans = sim.truth.bout_spans_s
+    ic_s = result.strides["ic_time_s"].to_numpy()
+    inside = ((ic_s[:, None] >= spans[:, 0] - 0.1) & (ic_s[:, None] <= spans[:, 1])).any(axis=1)
+    assert result.summary.n_bouts == 2
+    assert inside.all()
+    assert result.summary.n_strides >= len(sim.truth.stride_times_s) - 4

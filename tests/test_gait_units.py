@@ -1,0 +1,164 @@
+"""Unit tests of the gait pipeline's pure functions, with exact expectations."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from alsmotion.errors import InsufficientDataError, InvalidInputError
+from alsmotion.gait import GaitPipeline, GaitSettings, analyze_gait, timed_walk_speed
+from alsmotion.gait.cycles import edge_positions, group_bouts, pair_final_contacts, stride_starts
+from alsmotion.gait.events import gaussian_derivative_cwt
+from alsmotion.gait.measures import pooled_stride_time_sd_s
+from alsmotion.gait.preprocess import finite_runs, resample
+from alsmotion.gait.spatial import pendulum_step_length_m, step_excursions_m
+from alsmotion.gait.turns import turn_length_factor
+from alsmotion.simulate.gait import simulate_walk
+
+
+def test_settings_round_trip_and_hash():
+    settings = GaitSettings()
+    again = GaitSettings.from_dict(json.loads(settings.to_json()))
+    assert again == settings
+    assert again.settings_hash == settings.settings_hash
+    assert GaitSettings(min_bout_steps=6).settings_hash != settings.settings_hash
+    with pytest.raises(InvalidInputError, match="unknown gait setting"):
+        GaitSettings.from_dict({"min_bout_step": 4})
+    with pytest.raises(InvalidInputError, match="non-negative"):
+        GaitSettings(max_step_s=-1)
+
+
+def test_pendulum_step_length():
+    length = pendulum_step_length_m(np.array([0.02, 0.0, 2.0]), sensor_height_m=1.0, correction=1.5)
+    assert length[0] == pytest.approx(1.5 * 2 * np.sqrt(2 * 0.02 - 0.02**2))
+    assert length[1] == 0.0
+    assert np.isnan(length[2])
+
+
+def test_step_excursion_of_a_pendulum_step_is_exact():
+    rate_hz, step_s, excursion_m = 100.0, 0.55, 0.03
+    t = np.arange(int(3 * step_s * rate_hz) + 1) / rate_hz
+    upward = excursion_m / 2 * (2 * np.pi / step_s) ** 2 * np.cos(2 * np.pi * t / step_s)
+    ic = np.round(np.arange(4) * step_s * rate_hz).astype(int)
+    h = step_excursions_m(upward + 9.81, ic, sampling_rate_hz=rate_hz)
+    np.testing.assert_allclose(h, excursion_m, rtol=0.01)
+
+
+def test_gaussian_derivative_cwt_differentiates():
+    rate_hz = 50.0
+    t = np.arange(500) / rate_hz
+    slope = gaussian_derivative_cwt(3.0 * t, scale_s=0.2, sampling_rate_hz=rate_hz)
+    np.testing.assert_allclose(slope[50:-50], 3.0, rtol=2e-3)  # truncated discrete kernel
+
+
+def test_pair_final_contacts():
+    ic = np.array([0.0, 0.5, 1.0, 3.0])
+    fc = np.array([0.1, 0.6, 1.1, 1.6])
+    keep, opposite, same = pair_final_contacts(ic, fc, max_loading_s=0.3, max_stance_s=1.0)
+    assert keep.tolist() == [True, True, True, False]
+    assert opposite[:3].tolist() == [0.1, 0.6, 1.1]
+    assert same[:3].tolist() == [0.6, 1.1, 1.6]
+
+
+def test_bouts_strides_and_edges():
+    ok = np.array([True, True, True, False, True, True, True, True, False, True])
+    bout = group_bouts(ok, min_steps=3)
+    assert bout.tolist() == [0, 0, 0, -1, 1, 1, 1, 1, -1, -1]
+    starts = stride_starts(bout)
+    assert starts.tolist() == [0, 1, 4, 5, 6]
+    from_start, from_end = edge_positions(bout, starts)
+    assert from_start.tolist() == [0, 1, 0, 1, 2]
+    assert from_end.tolist() == [1, 0, 2, 1, 0]
+
+
+def test_pooled_sd_ignores_differences_between_bouts():
+    times = np.array([1.0, 1.2, 1.0, 1.2, 2.0, 2.2, 2.0, 2.2])
+    bouts = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    expected = np.sqrt(8 * 0.1**2 / 6)
+    assert pooled_stride_time_sd_s(times, bouts) == pytest.approx(expected)
+
+
+def test_finite_runs_and_resample():
+    finite = np.array([True, True, False, True, True, True, False])
+    assert finite_runs(finite, min_samples=2).tolist() == [[0, 2], [3, 6]]
+    t = np.arange(1000) / 100.0
+    wave = np.sin(2 * np.pi * 1.5 * t)[:, None]
+    down = resample(wave, sampling_rate_hz=100.0, target_rate_hz=50.0)
+    assert len(down) == 500
+    expected = np.sin(2 * np.pi * 1.5 * np.arange(500) / 50.0)
+    np.testing.assert_allclose(down[20:-20, 0], expected[20:-20], atol=1e-3)
+
+
+def test_turn_length_factor():
+    factor = turn_length_factor(np.radians([0.0, 90.0, 180.0, 400.0, np.nan]), exponent=2.0)
+    np.testing.assert_allclose(factor, [1.0, 0.5, 0.0, 0.0, 1.0], atol=1e-12)
+
+
+def test_pipeline_object_and_function_agree():
+    sim = simulate_walk(sampling_rate_hz=80, n_strides=25, seed=7)
+    pipeline = GaitPipeline().analyze(sim.accel_mps2, sampling_rate_hz=80, height_m=1.8)
+    result = analyze_gait(sim.accel_mps2, sampling_rate_hz=80, height_m=1.8)
+    assert pipeline.result_.summary == result.summary
+    assert pipeline.summary_.n_strides == len(pipeline.strides_)
+    assert pipeline.result_.sensor_height_m == pytest.approx(0.53 * 1.8)
+    assert result.settings == GaitSettings().to_dict()
+
+
+def test_without_height_spatial_measures_are_nan():
+    sim = simulate_walk(sampling_rate_hz=50, n_strides=25, seed=7)
+    summary = analyze_gait(sim.accel_mps2, sampling_rate_hz=50).summary
+    assert np.isnan(summary.gait_speed_mps)
+    assert summary.cadence_spm > 0
+    assert "no_sensor_height" in summary.flags
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"sampling_rate_hz": 10}, InvalidInputError, "at least 20"),
+        ({"sampling_rate_hz": 50, "sensor_height_m": 95}, InvalidInputError, "metres"),
+        ({"sampling_rate_hz": 50, "gyro_rads": np.zeros((5, 3))}, InvalidInputError, "one clock"),
+    ],
+)
+def test_bad_arguments(kwargs, error, message):
+    accel = simulate_walk(sampling_rate_hz=50, n_strides=10, seed=0).accel_mps2
+    with pytest.raises(error, match=message):
+        analyze_gait(accel, **kwargs)
+
+
+def test_wrong_shape_and_too_short():
+    with pytest.raises(InvalidInputError, match="shape"):
+        analyze_gait(np.zeros((100, 2)), sampling_rate_hz=50)
+    with pytest.raises(InsufficientDataError):
+        analyze_gait(np.tile([0, 0, 9.81], (20, 1)), sampling_rate_hz=50)
+
+
+def test_timed_walk_speed():
+    sim = simulate_walk(sampling_rate_hz=100, n_strides=10, rest_s=1.0, seed=1)
+    gait = analyze_gait(sim.accel_mps2, sampling_rate_hz=100, sensor_height_m=0.95)
+    ten = timed_walk_speed("10MWT", time_s=8.0, gait=gait)
+    assert ten.clinical_speed_mps == 1.25
+    assert ten.imu_speed_mps == pytest.approx(sim.truth.gait_speed_mps, rel=0.05)
+    six = timed_walk_speed("6MWT", distance_m=420.0)
+    assert six.clinical_speed_mps == pytest.approx(420.0 / 360.0)
+    assert "no_imu" in six.flags
+    assert timed_walk_speed("T25FW", time_s=7.62).clinical_speed_mps == pytest.approx(1.0)
+    with pytest.raises(InvalidInputError, match="unknown timed walk"):
+        timed_walk_speed("5MWT", time_s=1.0)
+    with pytest.raises(InvalidInputError, match="distance_m"):
+        timed_walk_speed("2MWT")
+
+
+def test_long_recordings_are_cut_at_rest_without_losing_strides():
+    sim = simulate_walk(sampling_rate_hz=50, n_strides=60, bout_strides=15, rest_s=70.0, seed=8)
+    whole = analyze_gait(sim.accel_mps2, sampling_rate_hz=50, sensor_height_m=0.95)
+    blocks = analyze_gait(
+        sim.accel_mps2,
+        sampling_rate_hz=50,
+        sensor_height_m=0.95,
+        settings=GaitSettings(block_s=60.0),
+    )
+    assert blocks.summary.n_bouts == whole.summary.n_bouts == 4
+    np.testing.assert_allclose(blocks.initial_contacts_s, whole.initial_contacts_s)
