@@ -178,11 +178,18 @@ def participant_height_m(extra: Mapping[str, Any] | None) -> float | None:
     return _finite_or_none((extra or {}).get("height_m"))
 
 
+def walk_duration_s(test: str) -> float | None:
+    """Fixed duration (s) of a timed walk (2MWT, 6MWT), None for fixed-distance walks."""
+    from alsmotion.gait import TIMED_WALK_TESTS
+
+    return TIMED_WALK_TESTS[test].duration_s
+
+
 def walk_distance_m(test: str, entered_m: float | None) -> float | None:
     """Distance of a timed walk (m): fixed for 10MWT/T25FW, else what the operator entered."""
-    from alsmotion.session.events import WALK_TESTS
+    from alsmotion.gait import TIMED_WALK_TESTS
 
-    fixed_m = WALK_TESTS.get(test)
+    fixed_m = TIMED_WALK_TESTS[test].distance_m
     if fixed_m is not None:
         return fixed_m
     return entered_m if entered_m else None

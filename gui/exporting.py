@@ -79,7 +79,6 @@ def export_participant(data_dir: Path, export_dir: Path, participant_id: str) ->
     """
     from alsmotion.export import write_exports
     from alsmotion.processing import ProcessingSettings, process_session
-
     from alsmotion.visits import StudySchedule
 
     settings = ProcessingSettings()

@@ -25,8 +25,9 @@ from alsmotion.session import Session
 from alsmotion.session import decisions as current_decisions
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
-#: The IMU twin drops its link this long after it starts streaming, for this long.
-IMU_DROP_AFTER_S = 6.0
+#: The IMU twin drops its link this long after it starts streaming, for this long (its simulated
+#: walk starts with 3 s of standing, so the trial holds about 9 s of walking before the drop).
+IMU_DROP_AFTER_S = 12.0
 IMU_OFFLINE_S = 1.5
 
 
@@ -59,6 +60,9 @@ def _press(qtbot, widget: QtWidgets.QWidget, key=QtCore.Qt.Key.Key_Space) -> Non
 
 
 @pytest.mark.slow
+# alsmotion.processing converts event times with pd.Timestamp(...).to_pydatetime(), which warns
+# when a real host clock stamp has nanoseconds; the export is correct to the microsecond
+@pytest.mark.filterwarnings("ignore:Discarding nonzero nanoseconds in conversion:UserWarning")
 def test_visit_flow_through_the_widgets(qtbot, window, tmp_path):
     # --- start: PHI refused, then a pseudonym ---------------------------------------------
     start = window.start
@@ -100,19 +104,19 @@ def test_visit_flow_through_the_widgets(qtbot, window, tmp_path):
     assert walk.running
     drops = window.ctx.require_link()
     qtbot.waitUntil(
-        lambda: any(v.state != "connected" for v in drops.device_views()), timeout=10_000
+        lambda: any(v.state != "connected" for v in drops.device_views()), timeout=20_000
     )
     qtbot.waitUntil(lambda: "Out of range" in window.alert.text(), timeout=2000)
     assert window.alert.isVisible()
     qtbot.waitUntil(
         lambda: all(v.state == "connected" for v in drops.device_views()), timeout=10_000
     )
-    qtbot.wait(3000)
+    qtbot.wait(1000)
     _press(qtbot, walk)
     assert not walk.running
     qtbot.waitUntil(lambda: len(window.ctx.walk_trials) == 1, timeout=20_000)
     trial = window.ctx.walk_trials[0]
-    assert trial.measures["n_strides"] >= 4
+    assert trial.measures["n_strides"] >= 4, trial.flags
     assert 90 < trial.measures["cadence_spm"] < 120  # the twin walks at 105 steps/min
     assert any(flag.startswith("data_gap_") for flag in trial.flags)
     assert trial.clinical_speed_mps == pytest.approx(10.0 / trial.duration_s)

@@ -3,6 +3,8 @@ across visits; "Save and export" closes the recording and writes the exports in 
 
 from __future__ import annotations
 
+import math
+
 import pyqtgraph as pg
 from alsmotion.gui import exporting
 from alsmotion.gui.context import VisitContext
@@ -105,17 +107,23 @@ class SummaryScreen(QtWidgets.QWidget):
         self.plots.clear()
         if history is None:
             return
-        for index, (label, (visits, values)) in enumerate(history.series().items()):
+        plotted = 0
+        for label, (visits, values) in history.series().items():
+            finite = [(x, v) for x, v in enumerate(values) if math.isfinite(v)]
+            if not finite:
+                continue  # e.g. cannot perform at every visit: the table says why
             plot = self.plots.addPlot(
-                row=index // PLOTS_PER_ROW, col=index % PLOTS_PER_ROW, title=label
+                row=plotted // PLOTS_PER_ROW, col=plotted % PLOTS_PER_ROW, title=label
             )
+            plotted += 1
+            x, y = zip(*finite, strict=True)
             plot.plot(
-                list(range(len(values))),
-                values,
+                list(x),
+                list(y),
                 pen=pg.mkPen(CHANNEL_COLOURS[0], width=1),
                 symbol="o",
                 symbolSize=6,
-                connect="finite",
             )
             plot.getAxis("bottom").setTicks([list(enumerate(visits))])
+            plot.setXRange(-0.3, len(visits) - 0.7)
             plot.setMouseEnabled(x=False, y=False)

@@ -102,6 +102,15 @@ class WalkScreen(QtWidgets.QWidget):
             return
         if self.trace is not None:
             self.trace.add(*link.recent(IMU, 2 * WINDOW_S))
+            elapsed_s = link.clock_s() - self.trace.start_s
+            duration_s = analysis.walk_duration_s(self.test.currentText())
+            if duration_s is not None:
+                self.state.setText(
+                    f"{self.test.currentText()}: {duration_s - elapsed_s:.0f} s left"
+                )
+                if elapsed_s >= duration_s:
+                    self.stop()
+                    return
             now_s = time.monotonic()
             if now_s - self.last_live_steps_s > LIVE_STEPS_PERIOD_S and not self.ctx.worker.busy:
                 self.last_live_steps_s = now_s
