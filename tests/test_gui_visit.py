@@ -193,3 +193,52 @@ def test_visit_flow_through_the_widgets(qtbot, window, tmp_path):
     assert [(a["who"], a["what"], a["why"]) for a in audit] == [
         ("CD", "accept_trial", "effort was maximal on video review")
     ]
+
+
+def _answer_quit_dialog(button_text: str) -> None:
+    """Click ``button_text`` in the quit confirmation once it is open (it runs modally)."""
+
+    def click() -> None:
+        box = QtWidgets.QApplication.activeModalWidget()
+        if not isinstance(box, QtWidgets.QMessageBox):
+            QtCore.QTimer.singleShot(50, click)
+            return
+        next(b for b in box.buttons() if b.text() == button_text).click()
+
+    QtCore.QTimer.singleShot(50, click)
+
+
+def _connect_devices(qtbot, window: MainWindow) -> None:
+    window.start.participant.setEditText("ALS-002")
+    window.start.operator.setText("AB")
+    window.start.submit()
+    qtbot.waitUntil(lambda: window.devices.found_list.count() == 2, timeout=5000)
+    window.devices.connect_selected()
+    qtbot.waitUntil(lambda: window.devices.continue_button.isEnabled(), timeout=10_000)
+
+
+def test_closing_while_recording_asks_and_loses_nothing(qtbot, tmp_path):
+    window = MainWindow(
+        data_dir=tmp_path / "sessions", export_dir=tmp_path / "exports", simulate=True
+    )
+    window.show()
+    _connect_devices(qtbot, window)
+    link = window.ctx.require_link()
+    qtbot.waitUntil(lambda: all(v.samples > 50 for v in link.device_views()), timeout=10_000)
+
+    _answer_quit_dialog("Keep recording")
+    assert not window.close()
+    assert window.isVisible() and window.ctx.recording
+    before = {v.kind: v.samples for v in link.device_views()}
+    qtbot.wait(700)
+    assert all(v.samples > before[v.kind] for v in link.device_views())  # still recording
+
+    _answer_quit_dialog("Stop recording and quit")
+    assert window.close()
+    assert not window.ctx.recording
+    counted = {view.kind: view.samples for view in link.device_views()}
+    session = Session.open(link.session_path)
+    assert session.closed and not session.issues
+    stored = {"lumbar IMU": session.streams["imu"].n_samples}
+    stored["dynamometer"] = session.streams["force"].n_samples
+    assert stored == counted  # every sample the recorder counted is in the closed session

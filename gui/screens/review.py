@@ -118,6 +118,7 @@ class ReviewScreen(QtWidgets.QWidget):
             if self.plots:
                 plot.setXLink(self.plots[0])
             self.plot_area.addWidget(plot)
+            plot.show()  # added after the screen was shown: Qt leaves new children hidden
             self.plots.append(plot)
 
     def _show_trials(self) -> None:

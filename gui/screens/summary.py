@@ -16,7 +16,7 @@ from alsmotion.errors import AlsmotionError
 
 COLUMNS = ("Measure", "This visit", "Baseline", "Change from baseline")
 #: Small plots per row in the across-visits grid.
-PLOTS_PER_ROW = 4
+PLOTS_PER_ROW = 2
 
 
 class SummaryScreen(QtWidgets.QWidget):
