@@ -143,7 +143,7 @@ class LivePlot(pg.PlotWidget):
                 pos=position_s,
                 angle=90,
                 pen=pg.mkPen("#555555", width=1, style=QtCore.Qt.PenStyle.DashLine),
-                label=label,
+                label=label or None,
                 labelOpts={"position": 0.92, "color": "#222222"},
             )
             self.addItem(line)
