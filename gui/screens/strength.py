@@ -185,6 +185,7 @@ class StrengthScreen(QtWidgets.QWidget):
             return
         self.trace = TrialTrace(n_channels=1, start_s=link.clock_s())
         self.shown_trace = None
+        self.plot.window_s = WINDOW_S
         self.plot.clear_overlays()
         self.results.clear()
         self.reasons.setText("Push… the trial ends on release.")
@@ -197,6 +198,7 @@ class StrengthScreen(QtWidgets.QWidget):
         link = self.ctx.require_link()
         link.log_event("trial_stopped", **self._trial_fields())
         self.shown_trace = trace
+        self.plot.window_s = max(WINDOW_S, float(trace.time_s[-1]) if len(trace) else 0.0)
         self.start_stop.setText("Start trial (Space)")
         self.start_stop.setEnabled(False)
         if len(trace) == 0:
