@@ -258,7 +258,7 @@ from alsmotion.recording import DeviceInfo
 from alsmotion.session import SessionMetadata, SessionWriter
 
 meta = SessionMetadata("ALS-001", "baseline", "p", "OP1", start_utc=datetime(2026, 1, 5, tzinfo=UTC))
-writer = SessionWriter.create(sys.argv[1], meta, flush_interval_s=0.5)
+writer = SessionWriter.create(sys.argv[1], meta)
 stream = writer.add_stream("imu", kind="imu", channels=[("acc_x", "m/s^2")],
                            sampling_rate_hz=200.0, device=DeviceInfo(model="sim"))
 print(writer.path, flush=True)
@@ -284,9 +284,9 @@ def test_sigkill_keeps_everything_flushed_before_the_last_second(tmp_path):
         while time.monotonic() < deadline:
             index, stamp = child.stdout.readline().split()
             progress.append((int(index), float(stamp)))
+        kill_time = time.monotonic()
         child.send_signal(signal.SIGKILL)
         child.wait()
-        kill_time = time.monotonic()
     appended_before = [i for i, stamp in progress if stamp <= kill_time - 1.0]
     assert appended_before, "the writer made no progress"
     session = Session.open(session_path)

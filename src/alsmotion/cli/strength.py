@@ -99,7 +99,9 @@ def run(args: argparse.Namespace) -> int:
         ],
     }
     if protocol is not None:
-        summary["visit"] = summarize_visit(trials, protocol=protocol).to_dict()
+        summary["visit"] = summarize_visit(
+            trials, protocol=protocol, body_mass_kg=args.body_mass_kg
+        ).to_dict()
 
     args.out.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(rows).to_csv(args.out / "trials.csv", index=False)

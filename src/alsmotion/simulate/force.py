@@ -55,25 +55,39 @@ def effort_force_n(
     onset_s: float,
     peak_force_n: float,
     rise_time_s: float,
+    overshoot_fraction: float,
     hold_s: float,
     release_time_s: float,
     fatigue_pct_per_s: float,
     residual_fraction: float = 0.0,
 ) -> np.ndarray:
-    """Force of one effort at ``time_s``, N: zero, raised-cosine rise, declining hold, release.
+    """Force of one effort at ``time_s``, N.
 
-    ``residual_fraction`` of the end-of-hold force remains after the release (a limb that never
+    Phases from ``onset_s``: a raised-cosine rise to ``peak_force_n`` over ``rise_time_s``; a
+    raised-cosine settle to ``(1 - overshoot_fraction)`` of the peak, lasting
+    ``rise_time_s x sqrt(overshoot_fraction)`` so that the peak is equally curved on both sides; a
+    hold of ``hold_s`` declining by ``fatigue_pct_per_s`` % of the peak per second; a raised-cosine
+    release over ``release_time_s`` to ``residual_fraction`` of the end-of-hold force (0: the limb
     relaxes).
     """
     t = np.asarray(time_s, dtype=float) - onset_s
-    hold_end_n = peak_force_n * (1.0 - fatigue_pct_per_s / 100.0 * hold_s)
-    release_start_s = rise_time_s + hold_s
+    settle_s = rise_time_s * np.sqrt(overshoot_fraction)
+    hold_start_s = rise_time_s + settle_s
+    plateau_n = peak_force_n * (1.0 - overshoot_fraction)
+    fatigue_n_per_s = peak_force_n * fatigue_pct_per_s / 100.0
+    hold_end_n = plateau_n - fatigue_n_per_s * hold_s
+    release_start_s = hold_start_s + hold_s
     residual_n = residual_fraction * hold_end_n
     force = np.zeros_like(t)
     rising = (t > 0) & (t < rise_time_s)
     force[rising] = 0.5 * peak_force_n * (1.0 - np.cos(np.pi * t[rising] / rise_time_s))
-    holding = (t >= rise_time_s) & (t <= release_start_s)
-    force[holding] = peak_force_n * (1.0 - fatigue_pct_per_s / 100.0 * (t[holding] - rise_time_s))
+    settling = (t >= rise_time_s) & (t < hold_start_s)
+    phase = (t[settling] - rise_time_s) / settle_s if settle_s > 0 else t[settling]
+    force[settling] = peak_force_n - 0.5 * (peak_force_n - plateau_n) * (
+        1.0 - np.cos(np.pi * phase)
+    )
+    holding = (t >= hold_start_s) & (t <= release_start_s)
+    force[holding] = plateau_n - fatigue_n_per_s * (t[holding] - hold_start_s)
     releasing = (t > release_start_s) & (t < release_start_s + release_time_s)
     phase = (t[releasing] - release_start_s) / release_time_s
     force[releasing] = residual_n + 0.5 * (hold_end_n - residual_n) * (1.0 + np.cos(np.pi * phase))
@@ -86,6 +100,7 @@ def simulate_force_trial(
     sampling_rate_hz: float,
     peak_force_n: float = 200.0,
     rise_time_s: float = 0.4,
+    overshoot_fraction: float = 0.005,
     hold_s: float = 3.0,
     release_time_s: float = 0.3,
     fatigue_pct_per_s: float = 3.0,
@@ -105,6 +120,7 @@ def simulate_force_trial(
     sampling_rate_hz : nominal device rate, Hz (required).
     peak_force_n : peak force above the tare, N.
     rise_time_s, hold_s, release_time_s : phases of the effort, s.
+    overshoot_fraction : the force settles from the peak to this much less before the hold.
     fatigue_pct_per_s : decline of force during the hold, % of peak per s.
     quiet_before_s, quiet_after_s : quiet recording around the effort, s.
     tare_offset_n : constant reading with no load, N.
@@ -133,12 +149,15 @@ def simulate_force_trial(
         "onset_s": quiet_before_s,
         "peak_force_n": 0.01 * peak_force_n if failure == "no_effort" else peak_force_n,
         "rise_time_s": rise_time_s,
+        "overshoot_fraction": overshoot_fraction,
         "hold_s": hold_s,
         "release_time_s": release_time_s,
         "fatigue_pct_per_s": fatigue_pct_per_s,
         "residual_fraction": 0.4 if failure == "no_return_to_baseline" else 0.0,
     }
-    effort_s = rise_time_s + hold_s + release_time_s
+    if not 0 <= overshoot_fraction < 1:
+        raise InvalidInputError("overshoot_fraction must be in [0, 1)")
+    effort_s = rise_time_s * (1.0 + np.sqrt(overshoot_fraction)) + hold_s + release_time_s
     second_onset_s = quiet_before_s + effort_s + 1.0
     total_s = quiet_before_s + effort_s + quiet_after_s
     if failure == "more_than_one_effort":
@@ -159,9 +178,8 @@ def simulate_force_trial(
         device_limit_n = tare_offset_n + 0.85 * peak_force_n
         reading = np.minimum(reading, device_limit_n)
     if failure == "signal_dropout":
-        lost = (time_s > quiet_before_s + rise_time_s + 0.5) & (
-            time_s < quiet_before_s + rise_time_s + 1.0
-        )
+        hold_start_s = quiet_before_s + effort_s - release_time_s - hold_s
+        lost = (time_s > hold_start_s + 0.5) & (time_s < hold_start_s + 1.0)
         time_s, reading = time_s[~lost], reading[~lost]
 
     effort_peak_n = float(effort["peak_force_n"])
@@ -171,8 +189,15 @@ def simulate_force_trial(
         peak_time_s=quiet_before_s + rise_time_s,
         time_to_peak_s=rise_time_s,
         end_time_s=quiet_before_s + effort_s,
-        impulse_ns=_effort_impulse_ns(
-            effort_peak_n, rise_time_s, hold_s, release_time_s, fatigue_pct_per_s
+        impulse_ns=float(
+            _effort_impulse_ns(
+                effort_peak_n,
+                rise_time_s,
+                overshoot_fraction,
+                hold_s,
+                release_time_s,
+                fatigue_pct_per_s,
+            )
         ),
         failure=failure,
         device_limit_n=device_limit_n,
@@ -181,10 +206,20 @@ def simulate_force_trial(
 
 
 def _effort_impulse_ns(
-    peak_n: float, rise_s: float, hold_s: float, release_s: float, fatigue_pct_per_s: float
+    peak_n: float,
+    rise_s: float,
+    overshoot_fraction: float,
+    hold_s: float,
+    release_s: float,
+    fatigue_pct_per_s: float,
 ) -> float:
     """Exact integral of :func:`effort_force_n` without residual, N s."""
-    hold_end_n = peak_n * (1.0 - fatigue_pct_per_s / 100.0 * hold_s)
+    settle_s = rise_s * np.sqrt(overshoot_fraction)
+    plateau_n = peak_n * (1.0 - overshoot_fraction)
+    hold_end_n = plateau_n - peak_n * fatigue_pct_per_s / 100.0 * hold_s
     return (
-        0.5 * peak_n * rise_s + 0.5 * (peak_n + hold_end_n) * hold_s + 0.5 * hold_end_n * release_s
+        0.5 * peak_n * rise_s
+        + 0.5 * (peak_n + plateau_n) * settle_s
+        + 0.5 * (plateau_n + hold_end_n) * hold_s
+        + 0.5 * hold_end_n * release_s
     )

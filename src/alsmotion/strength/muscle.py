@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from numbers import Integral
 
 import numpy as np
 
@@ -42,6 +43,9 @@ class StrengthTrial:
             raise InvalidInputError(
                 f"side must be one of {(*SIDES, UNSPECIFIED)}, got {self.side!r}"
             )
+        if isinstance(self.trial, bool) or not isinstance(self.trial, Integral) or self.trial < 1:
+            raise InvalidInputError(f"trial numbers start at 1, got {self.trial!r}")
+        object.__setattr__(self, "trial", int(self.trial))
         if (self.result is None) == (self.cannot_perform_reason is None):
             raise InvalidInputError(
                 f"{self.muscle} {self.side} trial {self.trial}: give either a result or a "

@@ -9,6 +9,7 @@ import pandas as pd
 
 from alsmotion.errors import InvalidRecordingError
 from alsmotion.strength.muscle import UNSPECIFIED
+from alsmotion.strength.protocol import SIDES
 from alsmotion.units import force_to_n
 
 #: Optional columns that label the trials of a table.
@@ -68,6 +69,18 @@ def read_force_table(
             "force_n": force_to_n(_numbers(table[force_column], force_column, path), force_unit),
         }
     )
+    if "side" in table:
+        unknown = ~out["side"].isin(SIDES)
+        if unknown.any():
+            row = int(np.argmax(unknown.to_numpy()))
+            raise InvalidRecordingError(
+                f"side must be one of {', '.join(SIDES)}, found {out['side'].iloc[row]!r}",
+                path=path,
+                line=row + 2,
+            )
+    if "muscle" in table and (out["muscle"] == "").any():
+        row = int(np.argmax((out["muscle"] == "").to_numpy()))
+        raise InvalidRecordingError("empty muscle name", path=path, line=row + 2)
     if "trial" in table and not np.all(out["trial"] == np.round(out["trial"])):
         raise InvalidRecordingError("the trial column must hold whole numbers", path=path)
     out["trial"] = out["trial"].astype(int)

@@ -17,6 +17,16 @@ from alsmotion.units import validate_sampling_rate_hz
 #: Lowest device rate accepted, Hz (HHDs run at 10-1000 Hz).
 MIN_SAMPLING_RATE_HZ = 5.0
 
+#: The onset fit uses the rising edge up to this many quiet levels (``onset_quiet_sd`` noise SDs)
+#: or this fraction of the filtered peak, whichever is lower: low enough for the quadratic model of
+#: a smooth start, high enough to average the noise.
+ONSET_FIT_QUIET_LEVELS = 10.0
+ONSET_FIT_FRACTION = 0.2
+
+#: The peak time comes from the raw samples when the maximum exceeds both neighbours by more than
+#: this many baseline noise SDs, otherwise from the low-passed curve.
+PEAK_NOISE_SDS = 3.0
+
 #: Fixed RFD windows from onset, ms.
 RFD_WINDOWS_MS = (50, 100, 200)
 
@@ -63,10 +73,15 @@ class ForceTrialResult:
     flags : quality notes that leave the trial valid (RFD windows not supported, filter skipped).
     peak_force_n : highest raw sample above the tare, N.
     peak_force_filtered_n : peak of the low-passed curve, N (equal to the raw peak if unfiltered).
-    time_to_peak_s : raw peak time minus onset time, s.
-    onset_time_s, peak_time_s, end_time_s : on the input's time axis, s.
+    time_to_peak_s : peak time minus onset time, s.
+    onset_time_s : sub-sample time at which the force leaves the baseline (rising-edge fit, see
+        :func:`alsmotion.strength.curve.rising_edge_onset_s`), s.
+    peak_time_s : sub-sample time of the peak (parabolic interpolation around the maximum of the
+        raw samples, or of the low-passed curve when the raw maximum is within noise), s.
+    end_time_s : time of the first sample back below the threshold (the last sample when force
+        never returns), s.
     effort_duration_s : onset to end (or to the last sample when force never returns), s.
-    impulse_ns : trapezoid integral of force from onset to end, N s.
+    impulse_ns : trapezoid integral of force from the last quiet sample to the end, N s.
     plateau_force_n : highest mean force over ``plateau_window_s`` within the effort, N.
     rfd_0_50ms_n_per_s, rfd_0_100ms_n_per_s, rfd_0_200ms_n_per_s : mean slope of the low-passed
         curve from onset over each window, N/s.
@@ -163,10 +178,17 @@ def analyze_trial(
     Method: the tare is the mean of the first ``baseline_window_s`` (noise = SD about a fitted
     line). The curve is low-passed (zero-phase Butterworth, ``lowpass_cutoff_hz``). An effort is a
     run of the low-passed curve above ``max(onset_threshold_n, onset_threshold_sd x SD)`` over the
-    tare; the main effort holds the highest peak. Onset is the first sample after the raw,
-    drift-corrected force was last within ``onset_quiet_sd`` SDs of the baseline; the end is the
-    first sample back below the threshold. Peak, time to peak, impulse and plateau use the raw
-    curve; RFD uses the low-passed curve.
+    tare; the main effort holds the highest peak. The first effort sample follows the last raw
+    sample within ``onset_quiet_sd`` SDs of the drift-corrected baseline; the onset time is then
+    placed between samples by fitting the rising edge as ``a (t - t0)**2`` (a smooth start from
+    rest: a line through ``sqrt(F)``, weighted by force, up to ``ONSET_FIT_QUIET_LEVELS`` quiet
+    levels or ``ONSET_FIT_FRACTION`` of the peak) and extrapolating it back to the baseline
+    (:func:`alsmotion.strength.curve.rising_edge_onset_s`). The peak time is the vertex of a
+    parabola through the maximum and its neighbours: on the raw samples when their maximum exceeds
+    both neighbours by more than ``PEAK_NOISE_SDS`` noise SDs, else on the low-passed curve; the
+    sample time when the parabola does not describe the peak. The end is the first sample back
+    below the threshold. Peak force, impulse and plateau use the raw curve; RFD uses the low-passed
+    curve.
 
     Parameters
     ----------
@@ -189,7 +211,10 @@ def analyze_trial(
     settings = settings if settings is not None else TrialSettings()
     rate = validate_sampling_rate_hz(sampling_rate_hz, minimum_hz=MIN_SAMPLING_RATE_HZ)
     times, raw, n_dropped = _validated_samples(force_n, time_s, rate)
-    if curve.samples_in_span(times, times[0], times[0] + settings.baseline_window_s) < 3:
+    if (
+        times.size < 3
+        or curve.samples_in_span(times, times[0], times[0] + settings.baseline_window_s) < 3
+    ):
         raise InsufficientDataError(
             f"the recording needs at least 3 samples in its first {settings.baseline_window_s:g} s "
             "(the quiet baseline before the effort): record a quiet start"
@@ -250,40 +275,47 @@ def analyze_trial(
     # The floor keeps rounding error of a noise-free curve from counting as movement.
     quiet_level_n = max(settings.onset_quiet_sd * baseline.sd_n, 1e-6 * threshold_n)
     onset = curve.quiet_onset_index(excess_n, start, quiet_level_n=quiet_level_n)
-    if times[onset] - times[0] <= settings.baseline_window_s:
+    main_peak = start + int(np.argmax(tared[start:stop]))
+    onset_time_s = curve.rising_edge_onset_s(
+        times,
+        excess_n,
+        onset,
+        main_peak,
+        quiet_level_n=quiet_level_n,
+        fit_level_n=min(
+            ONSET_FIT_QUIET_LEVELS * quiet_level_n, ONSET_FIT_FRACTION * peak_filtered_n
+        ),
+    )
+    in_baseline = times - times[0] <= settings.baseline_window_s
+    if (
+        onset_time_s - times[0] <= settings.baseline_window_s
+        or np.ptp(filtered[in_baseline]) > threshold_n
+    ):
         reasons.append(NO_QUIET_BASELINE)
     if stop >= times.size:
         reasons.append(NO_RETURN_TO_BASELINE)
     end = min(stop, times.size - 1)
-    effort_duration_s = float(times[end] - times[onset])
+    effort_duration_s = float(times[end] - onset_time_s)
     if effort_duration_s < settings.min_effort_s:
         reasons.append(EFFORT_TOO_SHORT)
     if _saturated(raw, start, stop, settings, rate):
         reasons.append(SATURATION)
 
-    effort = slice(onset, end + 1)
-    peak = onset + int(np.argmax(tared[effort]))
+    peak = onset + int(np.argmax(tared[onset : end + 1]))
+    peak_time_s = _peak_time_s(times, excess_n, filtered + (excess_n - tared), onset, end, baseline)
+    effort = slice(max(onset - 1, 0), end + 1)
     plateau = curve.best_window_mean(
         times[effort], tared[effort], window_s=settings.plateau_window_s
     )
     if plateau is None:
         flags.append(PLATEAU_UNSUPPORTED)
-    rfd: dict[int, float | None] = {}
-    for window_ms in RFD_WINDOWS_MS:
-        window_s = window_ms / 1000.0
-        supported = (
-            curve.nominal_samples(window_s, sampling_rate_hz=rate) >= settings.min_window_samples
-            and curve.samples_in_span(times, times[onset], times[onset] + window_s)
-            >= settings.min_window_samples
+    rfd = {
+        window_ms: _fixed_window_rfd(
+            times, filtered, onset_time_s, window_ms / 1000.0, rate, settings
         )
-        value = (
-            curve.fixed_window_rfd_n_per_s(times, filtered, onset, window_s=window_s)
-            if supported
-            else None
-        )
-        if value is None:
-            flags.append(rfd_unsupported_flag(window_ms))
-        rfd[window_ms] = value
+        for window_ms in RFD_WINDOWS_MS
+    }
+    flags.extend(rfd_unsupported_flag(ms) for ms, value in rfd.items() if value is None)
     rfd_20_80 = _rfd_20_80(times, filtered, onset, stop, rate, settings)
     if rfd_20_80 is None:
         flags.append(RFD_20_80_UNSUPPORTED)
@@ -294,13 +326,13 @@ def analyze_trial(
         reasons=tuple(reasons),
         flags=tuple(flags),
         n_efforts=n_efforts,
-        onset_time_s=float(times[onset]),
-        peak_time_s=float(times[peak]),
+        onset_time_s=onset_time_s,
+        peak_time_s=peak_time_s,
         end_time_s=float(times[end]),
         effort_duration_s=effort_duration_s,
         peak_force_n=float(tared[peak]),
         peak_force_filtered_n=peak_filtered_n,
-        time_to_peak_s=float(times[peak] - times[onset]),
+        time_to_peak_s=peak_time_s - onset_time_s,
         impulse_ns=curve.trapezoid_impulse_ns(times[effort], tared[effort]),
         plateau_force_n=None if plateau is None else plateau[0],
         plateau_start_s=None if plateau is None else plateau[1],
@@ -309,6 +341,24 @@ def analyze_trial(
         rfd_0_200ms_n_per_s=rfd[200],
         rfd_20_80pct_n_per_s=rfd_20_80,
     )
+
+
+def _peak_time_s(
+    times: np.ndarray,
+    excess_n: np.ndarray,
+    filtered_excess_n: np.ndarray,
+    onset: int,
+    end: int,
+    baseline: curve.Baseline,
+) -> float:
+    """Sub-sample time of the peak, s: raw samples when their maximum stands out of the noise,
+    else the low-passed curve (both drift-corrected)."""
+    effort = slice(onset, end + 1)
+    peak = onset + int(np.argmax(excess_n[effort]))
+    if curve.stands_out(excess_n, peak, noise_n=PEAK_NOISE_SDS * baseline.sd_n):
+        return curve.parabolic_peak_s(times, excess_n, peak)
+    filtered_peak = onset + int(np.argmax(filtered_excess_n[effort]))
+    return curve.parabolic_peak_s(times, filtered_excess_n, filtered_peak)
 
 
 def _saturated(
@@ -321,6 +371,31 @@ def _saturated(
     _, run_samples = curve.longest_run_at_maximum(effort)
     needed = max(settings.flat_top_min_samples, math.ceil(settings.flat_top_min_s * rate))
     return run_samples >= needed
+
+
+def _window_supported(
+    times: np.ndarray, start_s: float, stop_s: float, rate: float, settings: TrialSettings
+) -> bool:
+    """A window holds enough samples both at the device's nominal rate and in the data."""
+    return (
+        curve.nominal_samples(stop_s - start_s, sampling_rate_hz=rate)
+        >= settings.min_window_samples
+        and curve.samples_in_span(times, start_s, stop_s) >= settings.min_window_samples
+    )
+
+
+def _fixed_window_rfd(
+    times: np.ndarray,
+    filtered: np.ndarray,
+    onset_s: float,
+    window_s: float,
+    rate: float,
+    settings: TrialSettings,
+) -> float | None:
+    """RFD from onset over ``window_s`` of the filtered curve, N/s; None when not supported."""
+    if not _window_supported(times, onset_s, onset_s + window_s, rate, settings):
+        return None
+    return curve.fixed_window_rfd_n_per_s(times, filtered, onset_s, window_s=window_s)
 
 
 def _rfd_20_80(
@@ -338,10 +413,7 @@ def _rfd_20_80(
     t80 = curve.level_crossing_s(times, filtered, onset, peak_index, 0.8 * peak_n)
     if t20 is None or t80 is None or t80 <= t20:
         return None
-    if (
-        curve.nominal_samples(t80 - t20, sampling_rate_hz=rate) < settings.min_window_samples
-        or curve.samples_in_span(times, t20, t80) < settings.min_window_samples
-    ):
+    if not _window_supported(times, t20, t80, rate, settings):
         return None
     return 0.6 * peak_n / (t80 - t20)
 

@@ -100,6 +100,7 @@ def summarize_visit(
     reference: StrengthReference | None = None,
     normative: NormativeTable | None = None,
     lever_arms_m: Mapping[str, float] | None = None,
+    body_mass_kg: float | None = None,
 ) -> VisitStrengthSummary:
     """Summarise every muscle and side of a protocol at one visit.
 
@@ -112,12 +113,20 @@ def summarize_visit(
     reference : mean and SD per muscle and side for the megascore.
     normative : normative torque equations for % predicted (needs ``subject`` and a lever arm).
     lever_arms_m : lever arm per muscle group, m (joint axis to dynamometer).
+    body_mass_kg : body mass for N/kg when no ``subject`` is given, kg.
     """
     planned = {(m, s) for m in protocol.muscles for s in protocol.sides}
     extra = sorted({(t.muscle, t.side) for t in trials} - planned)
     if extra:
         names = ", ".join(f"{m} {s}" for m, s in extra)
         raise InvalidInputError(f"trials of {names} are not in the protocol: add them to it")
+    if subject is not None:
+        if body_mass_kg is not None and body_mass_kg != subject.mass_kg:
+            raise InvalidInputError(
+                f"body_mass_kg {body_mass_kg} differs from the subject's mass {subject.mass_kg}: "
+                "give one"
+            )
+        body_mass_kg = subject.mass_kg
     if normative is not None and subject is None:
         raise InvalidInputError("% predicted needs the participant's sex, age, height and mass")
     summaries: list[MuscleSideSummary] = []
@@ -130,7 +139,7 @@ def summarize_visit(
                 planned_trials=protocol.trials_per_side,
                 summary_statistic=protocol.summary_statistic,
                 best_two_tolerance_pct=protocol.best_two_tolerance_pct,
-                body_mass_kg=None if subject is None else subject.mass_kg,
+                body_mass_kg=body_mass_kg,
             )
             if normative is not None and subject is not None and summary.force_n is not None:
                 summary = _with_percent_predicted(summary, normative, subject, lever_arms_m or {})

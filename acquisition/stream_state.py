@@ -1,0 +1,227 @@
+"""Per-connection bookkeeping of one device's samples: order, duplicates, gaps, clock fit.
+
+Pure Python state without I/O: the recorder feeds decoded packets in and gets back blocks to store
+and gaps to mark. Devices with timestamps are held back briefly and released in device-time
+order, so duplicates are dropped and reordered packets put back in place; a jump of more than
+half a period beyond the next expected timestamp is a gap of a known number of samples. Devices
+without timestamps get the sample index over the nominal rate as device time, and a pause in
+arrivals longer than the expected time of ``TIMING_GAP_PERIODS`` samples is a gap whose size is
+estimated from the clock fit.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+from alsmotion.acquisition.timing import ClockFit, fit_clock
+
+#: How long (s) samples with timestamps wait for late (reordered) packets before release.
+HOLDBACK_S = 0.25
+#: Refit the clock after this many seconds of new data ...
+REFIT_INTERVAL_S = 2.0
+#: ... over the packets of this many most recent seconds (the final fit uses all of them).
+REFIT_WINDOW_S = 120.0
+#: A clockless device whose arrivals pause this many sample periods beyond the fit has lost data.
+TIMING_GAP_PERIODS = 10
+#: Device times remembered to recognise duplicates that arrive after release.
+RECENT_TIMES = 4096
+
+
+@dataclass(frozen=True)
+class SampleBlock:
+    """Samples ready to store: values (n, k), arrival host ns (n,), device time s (n,)."""
+
+    values: np.ndarray
+    arrival_ns: np.ndarray
+    device_time_s: np.ndarray
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Samples that never arrived between two stored samples (or up to a disconnect)."""
+
+    start_host_ns: int
+    end_host_ns: int
+    n_missing_samples: int
+    start_device_time_s: float
+    end_device_time_s: float
+    reason: str
+
+
+@dataclass
+class _Pending:
+    device_time_s: float
+    arrival_ns: int
+    values: np.ndarray
+
+
+@dataclass
+class SegmentState:
+    """One connection's stream of samples.
+
+    Parameters
+    ----------
+    sampling_rate_hz : the nominal rate configured on the device (Hz).
+    has_device_clock : whether packets carry device timestamps.
+    utc_offset_ns : add to ``time.monotonic_ns()`` to get ns since the Unix epoch.
+    """
+
+    sampling_rate_hz: float
+    has_device_clock: bool
+    utc_offset_ns: int
+    n_samples: int = 0
+    n_duplicates: int = 0
+    n_late: int = 0
+    fit: ClockFit | None = None
+    _pending: list[_Pending] = field(default_factory=list)
+    _recent: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT_TIMES))
+    _recent_set: set[float] = field(default_factory=set)
+    _last_device_s: float | None = None
+    _last_host_ns: int | None = None
+    _fit_device_s: list[float] = field(default_factory=list)
+    _fit_arrival_ns: list[int] = field(default_factory=list)
+    _fit_until_s: float = 0.0
+
+    @property
+    def period_s(self) -> float:
+        return 1.0 / self.sampling_rate_hz
+
+    def host_ns(self, device_time_s: np.ndarray) -> np.ndarray:
+        """Reconstructed host time (ns since the epoch) from the current clock fit."""
+        if self.fit is None:
+            return np.zeros(len(device_time_s), dtype=np.int64)
+        return self.fit.host_time_ns(device_time_s)
+
+    def add_packet(
+        self, values: np.ndarray, device_time_s: np.ndarray | None, arrival_mono_ns: int
+    ) -> tuple[list[SampleBlock], list[Gap]]:
+        """Take one decoded packet; return the blocks now ready to store and any gaps found."""
+        arrival_ns = arrival_mono_ns + self.utc_offset_ns
+        gaps: list[Gap] = []
+        if device_time_s is None:
+            device_time_s, gap = self._clockless_times(len(values), arrival_ns)
+            gaps.extend([gap] if gap is not None else [])
+        self._update_fit(float(device_time_s[-1]), arrival_ns)
+        if not self.has_device_clock:
+            block = SampleBlock(values, np.full(len(values), arrival_ns), device_time_s)
+            self._note_stored(block)
+            return [block], gaps
+        for row, d in zip(values, device_time_s, strict=True):
+            self._pending.append(_Pending(float(d), arrival_ns, row))
+        blocks, more_gaps = self.release(arrival_mono_ns - round(HOLDBACK_S * 1e9))
+        return blocks, gaps + more_gaps
+
+    def release(self, before_mono_ns: int | None) -> tuple[list[SampleBlock], list[Gap]]:
+        """Release held samples that arrived before ``before_mono_ns`` (None: all)."""
+        if not self._pending:
+            return [], []
+        limit = None if before_mono_ns is None else before_mono_ns + self.utc_offset_ns
+        ready = [p for p in self._pending if limit is None or p.arrival_ns <= limit]
+        if not ready:
+            return [], []
+        self._pending = [p for p in self._pending if limit is not None and p.arrival_ns > limit]
+        ready.sort(key=lambda p: p.device_time_s)
+        kept: list[_Pending] = []
+        gaps: list[Gap] = []
+        for sample in ready:
+            d = sample.device_time_s
+            if d in self._recent_set or (kept and kept[-1].device_time_s == d):
+                self.n_duplicates += 1
+                continue
+            last = kept[-1].device_time_s if kept else self._last_device_s
+            if last is not None and d < last:
+                self.n_late += 1
+            elif last is not None and d - last > 1.5 * self.period_s:
+                last_host = kept[-1].arrival_ns if kept else self._last_host_ns
+                gaps.append(self._counter_gap(last, d, last_host or sample.arrival_ns, sample))
+            kept.append(sample)
+        if not kept:
+            return [], gaps
+        block = SampleBlock(
+            np.array([p.values for p in kept]),
+            np.array([p.arrival_ns for p in kept], dtype=np.int64),
+            np.array([p.device_time_s for p in kept]),
+        )
+        self._note_stored(block)
+        return [block], gaps
+
+    def _counter_gap(self, last_s: float, next_s: float, last_host_ns: int, after: _Pending) -> Gap:
+        missing = round((next_s - last_s) / self.period_s) - 1
+        host = self.host_ns(np.array([last_s, next_s]))
+        start_ns, end_ns = (
+            (int(host[0]), int(host[1])) if self.fit else (last_host_ns, after.arrival_ns)
+        )
+        return Gap(
+            start_host_ns=start_ns,
+            end_host_ns=max(end_ns, start_ns),
+            n_missing_samples=int(missing),
+            start_device_time_s=last_s,
+            end_device_time_s=next_s,
+            reason=f"device timestamps jump: {missing} sample(s) missing",
+        )
+
+    def _clockless_times(self, n: int, arrival_ns: int) -> tuple[np.ndarray, Gap | None]:
+        first_index = self.n_samples
+        gap = None
+        if self.fit is not None and self._last_device_s is not None:
+            expected_ns = int(self.fit.host_time_ns(np.array([first_index * self.period_s]))[0])
+            late_periods = (arrival_ns - expected_ns) / 1e9 / self.period_s
+            if late_periods > TIMING_GAP_PERIODS + self.fit.p99_latency_s / self.period_s:
+                missing = int(np.floor(late_periods - self.fit.median_latency_s / self.period_s))
+                start_s = self._last_device_s
+                first_index += missing
+                end_s = first_index * self.period_s
+                host = self.fit.host_time_ns(np.array([start_s, end_s]))
+                gap = Gap(
+                    int(host[0]),
+                    int(host[1]),
+                    missing,
+                    start_s,
+                    end_s,
+                    f"arrivals paused: about {missing} sample(s) missing (no device clock)",
+                )
+                self.n_samples += missing
+        return (first_index + np.arange(n)) * self.period_s, gap
+
+    def _note_stored(self, block: SampleBlock) -> None:
+        self.n_samples += len(block.values)
+        for d in block.device_time_s.tolist():
+            if len(self._recent) == self._recent.maxlen:
+                self._recent_set.discard(self._recent[0])
+            self._recent.append(d)
+            self._recent_set.add(d)
+        self._last_device_s = float(block.device_time_s[-1])
+        self._last_host_ns = int(block.arrival_ns[-1])
+
+    def _update_fit(self, device_s: float, arrival_ns: int) -> None:
+        self._fit_device_s.append(device_s)
+        self._fit_arrival_ns.append(arrival_ns)
+        if self.fit is None or device_s >= self._fit_until_s:
+            first = bisect.bisect_left(self._fit_device_s, device_s - REFIT_WINDOW_S)
+            self.fit = fit_clock(
+                np.array(self._fit_device_s[first:]), np.array(self._fit_arrival_ns[first:])
+            )
+            # Refit early and often at first (0.25, 0.5, 1, 2 s ...) while the slope is unknown.
+            self._fit_until_s = device_s + min(REFIT_INTERVAL_S, max(0.25, device_s))
+            return
+        predicted = int(self.fit.host_time_ns(np.array([device_s]))[0])
+        if arrival_ns < predicted:
+            # The envelope must stay below every arrival: shift the line down at once.
+            shift = predicted - arrival_ns
+            self.fit = ClockFit(
+                self.fit.intercept_ns - shift,
+                self.fit.slope,
+                self.fit.n_packets,
+                self.fit.median_latency_s,
+                self.fit.p99_latency_s,
+            )
+
+    def final_fit(self) -> ClockFit | None:
+        """The clock fit over every packet of the segment (None if it had none)."""
+        if not self._fit_device_s:
+            return None
+        self.fit = fit_clock(np.array(self._fit_device_s), np.array(self._fit_arrival_ns))
+        return self.fit

@@ -1,0 +1,1 @@
+"""Transports: how the recorder reaches peripherals (bleak over BlueZ, or in-process twins)."""

@@ -1,0 +1,60 @@
+"""Twins for ``--simulate``: one per requested device, fed by walking and make-test signals."""
+
+from __future__ import annotations
+
+from alsmotion.acquisition.twins.base import SimulatedPeripheral
+from alsmotion.acquisition.twins.faults import FaultPlan
+from alsmotion.acquisition.twins.signals import imu_channels_from_walk
+from alsmotion.acquisition.twins.tindeq import TindeqTwin
+from alsmotion.acquisition.twins.witmotion import WitMotionTwin
+
+from alsmotion.errors import InvalidInputError
+from alsmotion.simulate.force import simulate_force_trial
+from alsmotion.simulate.gait import simulate_walk
+
+#: Rate (Hz) of the IMU twin's source signal (the sensor's highest rate).
+IMU_SIGNAL_RATE_HZ = 200.0
+#: Rate (Hz) of the force twin's source signal.
+FORCE_SIGNAL_RATE_HZ = 80.0
+
+
+def make_twin(
+    kind: str,
+    address: str,
+    *,
+    faults: FaultPlan | None = None,
+    seed: int = 0,
+    time_scale: float = 1.0,
+) -> SimulatedPeripheral:
+    """A twin of the device ``kind`` (``imu`` or ``force``) advertising under ``address``."""
+    if kind == "imu":
+        walk = simulate_walk(
+            sampling_rate_hz=IMU_SIGNAL_RATE_HZ, n_strides=40, rest_s=3.0, seed=seed
+        )
+        signal = imu_channels_from_walk(walk)
+        return WitMotionTwin(
+            address=address,
+            signal_si=signal,
+            signal_rate_hz=IMU_SIGNAL_RATE_HZ,
+            faults=faults,
+            seed=seed,
+            time_scale=time_scale,
+        )
+    if kind == "force":
+        trial = simulate_force_trial(
+            sampling_rate_hz=FORCE_SIGNAL_RATE_HZ,
+            peak_force_n=180.0,
+            quiet_before_s=2.0,
+            quiet_after_s=2.0,
+            noise_sd_n=0.3,
+            seed=seed,
+        )
+        return TindeqTwin(
+            address=address,
+            signal_si=trial.force_n[:, None],
+            signal_rate_hz=FORCE_SIGNAL_RATE_HZ,
+            faults=faults,
+            seed=seed,
+            time_scale=time_scale,
+        )
+    raise InvalidInputError(f"no simulated twin for device kind {kind!r}: use imu or force")

@@ -1,0 +1,50 @@
+"""Faults a simulated peripheral injects into its own radio link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from alsmotion.errors import InvalidInputError
+
+
+@dataclass(frozen=True)
+class FaultPlan:
+    """What goes wrong on a twin's link. Probabilities are per notification.
+
+    Attributes
+    ----------
+    drop_probability : notification never delivered.
+    duplicate_probability : notification delivered twice.
+    reorder_probability : notification swapped with the one after it.
+    corrupt_probability : framing bytes mangled and garbage appended (payload bit errors are
+        caught by the BLE link-layer CRC; what reaches an application are framing faults).
+    clock_drift : relative error of the device's oscillator (0.01 = its clock runs 1 % fast).
+    missed_event_probability : a connection event carries nothing (radio retry), so
+        notifications bunch up in the next one.
+    disconnect_after_s : drop the link this long after streaming starts (None: never).
+    offline_s : how long the device stays away after that drop before advertising again
+        (None: it never comes back).
+    """
+
+    drop_probability: float = 0.0
+    duplicate_probability: float = 0.0
+    reorder_probability: float = 0.0
+    corrupt_probability: float = 0.0
+    clock_drift: float = 0.0
+    missed_event_probability: float = 0.05
+    disconnect_after_s: float | None = None
+    offline_s: float | None = 1.0
+
+    def __post_init__(self) -> None:
+        for name in (
+            "drop_probability",
+            "duplicate_probability",
+            "reorder_probability",
+            "corrupt_probability",
+            "missed_event_probability",
+        ):
+            value = getattr(self, name)
+            if not 0.0 <= value < 1.0:
+                raise InvalidInputError(f"{name} must be in [0, 1), got {value}")
+        if abs(self.clock_drift) >= 0.5:
+            raise InvalidInputError(f"clock_drift must be a small fraction, got {self.clock_drift}")

@@ -1,0 +1,120 @@
+"""The trial part of ``alsmotion demo``: simulate a small trial through the native session format,
+process it, and write the per-visit exports, reports and a BIDS copy of the raw streams."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from alsmotion.errors import AlsmotionError
+
+DEMO_PARTICIPANTS = 4
+DEMO_TRIAL_SEED = 7
+
+#: Flags shown in the summary (about the visit or the test, not the analysis details).
+_VISIT_FLAGS = (
+    "out_of_window",
+    "duplicate",
+    "unscheduled",
+    "not_recorded",
+    "cannot_perform",
+    "no_accepted_trial",
+)
+_SHOWN = (
+    ("10MWT_walk_speed_mps", "", "", "10MWT m/s"),
+    ("2MWT_stride_time_cv_pct", "", "", "2MWT CV %"),
+    ("HHD_make_peak_force_n", "knee_extension", "right", "knee ext R N"),
+)
+
+
+def summary_table(visit_measures: pd.DataFrame) -> pd.DataFrame:
+    """Participant x visit rows with a few headline measures, change from baseline and flags."""
+    rows = []
+    for (participant, day, visit), group in visit_measures.groupby(
+        ["participant_id", "visit_day", "visit"], sort=True
+    ):
+        row: dict[str, object] = {"participant": participant, "visit": visit, "day": day}
+        for measure, muscle, side, label in _SHOWN:
+            match = group[
+                (group["measure"] == measure)
+                & (group["muscle"] == muscle)
+                & (group["side"] == side)
+            ]
+            if match.empty or pd.isna(match["value"].iloc[0]):
+                row[label] = "-"
+                continue
+            value, change = match["value"].iloc[0], match["change_from_baseline"].iloc[0]
+            row[label] = f"{value:.2f} ({change:+.2f})" if visit != "baseline" else f"{value:.2f}"
+        flags = sorted(
+            {
+                flag.split(":")[0]
+                for text in group["flags"]
+                for flag in str(text).split(";")
+                if flag.split(":")[0] in _VISIT_FLAGS
+            }
+        )
+        row["flags"] = ",".join(flags) or "-"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def run_trial_demo(out: Path, *, n_participants: int = DEMO_PARTICIPANTS) -> None:
+    """Simulate, process and export the demo trial into ``out``; print a summary."""
+    from alsmotion.export import write_exports
+    from alsmotion.export.bids import export_bids
+    from alsmotion.processing import process_session
+    from alsmotion.simulate.trial import simulate_trial
+
+    started = time.perf_counter()
+    raw = out / "raw"
+    clear_simulated_sessions(raw)
+    trial = simulate_trial(raw, n_participants=n_participants, seed=DEMO_TRIAL_SEED)
+    results = [process_session(path) for path in trial.session_paths]
+    exports = write_exports(results, out / "exports")
+    bids = export_bids(trial.session_paths, out / "bids")
+    visit_measures = pd.read_csv(
+        exports["visit_measures_csv"], keep_default_na=False, na_values=[""]
+    )
+    visit_measures[["muscle", "side", "flags"]] = visit_measures[
+        ["muscle", "side", "flags"]
+    ].fillna("")
+    elapsed_s = time.perf_counter() - started
+    print()
+    print(
+        f"Simulated trial: {n_participants} participants x 4 visits "
+        f"({len(trial.session_paths)} sessions), simulated, processed and exported in "
+        f"{elapsed_s:.1f} s"
+    )
+    print("value (change from baseline)")
+    print(summary_table(visit_measures).to_string(index=False))
+    print()
+    print(f"raw sessions:       {raw}/")
+    print(f"per-visit measures: {exports['visit_measures_csv']} (+ .parquet, wide summary)")
+    print(f"SDTM FT / MK:       {exports['sdtm_ft'].parent}/ (with data_dictionary.csv)")
+    print(f"reports:            {out / 'exports' / 'reports'}/<participant>/report.html")
+    print(f"BIDS motion:        {out / 'bids'}/ ({len(bids)} files)")
+    print(f"verify a session:   alsmotion verify {trial.session_paths[0]}")
+
+
+def clear_simulated_sessions(raw: Path) -> None:
+    """Remove an earlier demo's sessions so the demo can rerun; refuse if anything else is there."""
+    import shutil
+
+    from alsmotion.errors import InvalidInputError
+    from alsmotion.session import Session
+
+    if not raw.exists():
+        return
+    for item in raw.iterdir():
+        try:
+            simulated = item.is_dir() and bool(Session.open(item).metadata.extra.get("simulated"))
+        except AlsmotionError:
+            simulated = False
+        if not simulated:
+            raise InvalidInputError(
+                f"{raw} holds {item.name}, which is not a simulated demo session: "
+                "choose another --out"
+            )
+    shutil.rmtree(raw)

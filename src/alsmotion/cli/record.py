@@ -1,0 +1,92 @@
+"""``alsmotion record``: record BLE devices (or their simulated twins) into a raw session.
+
+Stops after ``--duration-s`` or on Ctrl-C / SIGTERM, then closes the session (manifest written).
+Exit 1 when a device was lost during the recording (the session is still complete and valid).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+from pathlib import Path
+
+from alsmotion.cli import EXIT_FAILURES, EXIT_OK
+from alsmotion.errors import InvalidInputError
+
+
+def _device(text: str) -> tuple[str, str]:
+    kind, sep, address = text.partition("=")
+    if not sep or not kind or not address:
+        raise argparse.ArgumentTypeError(f"expected KIND=ADDRESS (e.g. imu=C4:3E:..), got {text!r}")
+    return kind, address
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("record", help="record BLE devices into a raw session")
+    parser.add_argument(
+        "--device",
+        type=_device,
+        action="append",
+        required=True,
+        metavar="KIND=ADDRESS",
+        help="a device to record: imu=ADDRESS (WitMotion) or force=ADDRESS (Tindeq); repeat",
+    )
+    parser.add_argument("--participant", required=True, help="participant pseudonym, e.g. ALS-001")
+    parser.add_argument("--visit", required=True, help="visit label, e.g. baseline")
+    parser.add_argument("--out", required=True, type=Path, help="folder receiving the session")
+    parser.add_argument("--protocol", default="gait-hhd", help="protocol name (default gait-hhd)")
+    parser.add_argument("--operator", default=None, help="operator code (default: login name)")
+    parser.add_argument("--duration-s", type=float, help="stop after this many seconds")
+    parser.add_argument("--imu-rate-hz", type=float, help="IMU rate, Hz (default 100)")
+    parser.add_argument("--adapter", help="host Bluetooth adapter, e.g. hci0")
+    parser.add_argument("--simulate", action="store_true", help="record byte-level simulated twins")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+    import signal
+
+    from alsmotion.acquisition.recorder import Recorder
+    from alsmotion.acquisition.wiring import build_requests, make_transport
+    from alsmotion.session import SessionMetadata, SessionWriter
+
+    devices = dict(args.device)
+    if len(devices) != len(args.device):
+        raise InvalidInputError("each device kind may be given once")
+    if args.duration_s is not None and args.duration_s <= 0:
+        raise InvalidInputError(f"--duration-s must be positive, got {args.duration_s}")
+    rates = {} if args.imu_rate_hz is None else {"imu": args.imu_rate_hz}
+    requests = build_requests(devices, rates)
+    transport, _twins = make_transport(devices, simulate=args.simulate, adapter=args.adapter)
+    metadata = SessionMetadata(
+        participant_id=args.participant,
+        visit=args.visit,
+        protocol=args.protocol,
+        operator=args.operator or getpass.getuser(),
+        extra={"simulated_devices": bool(args.simulate)},
+    )
+
+    async def record(session: SessionWriter) -> Recorder:
+        recorder = Recorder(transport, requests, session=session)
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, recorder.request_stop)
+        await recorder.run(duration_s=args.duration_s)
+        return recorder
+
+    with SessionWriter.create(args.out, metadata) as session:
+        print(f"recording into {session.path} (Ctrl-C to stop)", flush=True)
+        recorder = asyncio.run(record(session))
+    lost = 0
+    for status in recorder.status().values():
+        print(
+            f"{status.stream}: {status.model} {status.address}, {status.n_samples} samples, "
+            f"{status.n_gaps} gaps ({status.n_missing_samples} samples missing), "
+            f"{status.n_reconnects} reconnects, {status.state}"
+        )
+        if status.state == "lost":
+            lost += 1
+            print(f"  LOST: {status.message}")
+    print(f"session: {session.path}")
+    return EXIT_FAILURES if lost else EXIT_OK

@@ -1,0 +1,103 @@
+"""Per-visit exports for the statistician: tidy and wide tables, SDTM FT/MK with a data
+dictionary, per-participant reports, and BIDS motion export of raw streams
+(:mod:`alsmotion.export.bids`).
+
+Every file is written atomically and reproducibly: the same results give byte-identical files
+whatever order they are given in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from alsmotion.export.sdtm import build_sdtm, data_dictionary
+from alsmotion.export.tables import write_csv, write_parquet
+from alsmotion.export.visit_measures import (
+    VISIT_MEASURE_COLUMNS,
+    build_visit_measures,
+    wide_summary,
+)
+from alsmotion.processing.result import TRIAL_COLUMNS, SessionResult
+from alsmotion.visits import DEFAULT_SCHEDULE, StudySchedule
+
+__all__ = ["VISIT_MEASURE_COLUMNS", "write_exports"]
+
+
+def _trial_table(results: Sequence[SessionResult], assignments: pd.DataFrame) -> pd.DataFrame:
+    visits = dict(zip(assignments["session_id"], assignments["visit"], strict=True))
+    frames = []
+    for result in results:
+        trials = result.trials.copy()
+        trials.insert(0, "participant_id", result.participant_id)
+        trials.insert(1, "visit", visits[result.session_id])
+        trials.insert(2, "session_id", result.session_id)
+        frames.append(trials)
+    columns = ["participant_id", "visit", "session_id", *TRIAL_COLUMNS]
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    order = [
+        "participant_id",
+        "session_id",
+        "domain",
+        "test",
+        "muscle",
+        "side",
+        "method",
+        "trial",
+        "measure",
+    ]
+    return (
+        table[columns].sort_values(order, kind="stable", na_position="first").reset_index(drop=True)
+    )
+
+
+def write_exports(
+    results: Sequence[SessionResult],
+    out_dir: str | Path,
+    *,
+    schedule: StudySchedule = DEFAULT_SCHEDULE,
+    reports: bool = True,
+) -> dict[str, Path]:
+    """Write every per-visit export of ``results`` into ``out_dir``.
+
+    Files: ``visit_measures.csv`` / ``.parquet`` (tidy, one row per session and measure),
+    ``visit_summary_wide.csv``, ``visit_assignments.csv``, ``trial_measures.csv`` (every trial,
+    rejected ones with their reason), ``sdtm/ft.csv``, ``sdtm/mk.csv``,
+    ``sdtm/data_dictionary.csv`` and ``reports/<participant>/report.html`` with PNG plots.
+
+    Returns
+    -------
+    dict of export name -> path.
+    """
+    out = Path(out_dir)
+    ordered = sorted(results, key=lambda r: (r.participant_id, r.session_start_utc, r.session_id))
+    visit_measures, assignments = build_visit_measures(ordered, schedule)
+    paths = {
+        "visit_measures_csv": write_csv(
+            visit_measures[VISIT_MEASURE_COLUMNS], out / "visit_measures.csv"
+        ),
+        "visit_measures_parquet": write_parquet(
+            visit_measures[VISIT_MEASURE_COLUMNS], out / "visit_measures.parquet"
+        ),
+        "visit_summary_wide": write_csv(
+            wide_summary(visit_measures), out / "visit_summary_wide.csv"
+        ),
+        "visit_assignments": write_csv(
+            assignments.assign(session_start_utc=assignments["session_start_utc"].map(str)),
+            out / "visit_assignments.csv",
+        ),
+        "trial_measures": write_csv(_trial_table(ordered, assignments), out / "trial_measures.csv"),
+    }
+    for domain, frame in build_sdtm(ordered, assignments).items():
+        paths[f"sdtm_{domain.lower()}"] = write_csv(frame, out / "sdtm" / f"{domain.lower()}.csv")
+    paths["data_dictionary"] = write_csv(data_dictionary(), out / "sdtm" / "data_dictionary.csv")
+    if reports:
+        from alsmotion.export.report import write_participant_report
+
+        for participant in sorted(visit_measures["participant_id"].unique()):
+            paths[f"report_{participant}"] = write_participant_report(
+                visit_measures, participant, out / "reports"
+            )
+    return paths

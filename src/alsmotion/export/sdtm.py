@@ -1,0 +1,275 @@
+"""CDISC SDTM-style datasets: FT (timed walks) and MK (handheld dynamometry), and their data
+dictionary.
+
+Rows: one per accepted trial and test code (``--REPNUM`` = trial number) plus one derived row per
+visit and test code (``--DRVFL = "Y"``: the visit's value: the mean over walk trials, or the
+strength summary over trials). A test that could not be performed gives rows with
+``--STAT = "NOT DONE"`` and ``--REASND``. Rejected trials are not in SDTM (they are in
+``trial_measures.csv`` with their reason). Test codes are alsmotion's own (no CDISC controlled
+terminology exists for instrumented gait measures or HHD); ``data_dictionary.csv`` defines them.
+
+Study days follow SDTM (no day 0): ``--DY`` = days after baseline + 1 for days on or after baseline;
+``VISITDY`` is the planned day (target day + 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from alsmotion.processing.result import SessionResult
+
+
+@dataclass(frozen=True)
+class TestCode:
+    """One SDTM test: code (<= 8 chars), name (<= 40 chars), standard unit."""
+
+    code: str
+    name: str
+    unit: str
+
+
+_WALK_PREFIX = {
+    "10MWT": ("W10", "10-Meter Walk"),
+    "T25FW": ("T25", "Timed 25-Foot Walk"),
+    "2MWT": ("W2M", "2-Minute Walk"),
+    "6MWT": ("W6M", "6-Minute Walk"),
+}
+_WALK_MEASURES = {
+    "walk_speed_mps": ("SPD", "Walk Speed", "m/s"),
+    "walk_time_s": ("TIME", "Walk Time", "s"),
+    "distance_m": ("DIST", "Distance Walked", "m"),
+    "gait_speed_mps": ("GSPD", "IMU Gait Speed", "m/s"),
+    "cadence_spm": ("CAD", "Cadence", "steps/min"),
+    "stride_time_s": ("STRT", "Stride Time", "s"),
+    "stride_time_cv_pct": ("STCV", "Stride Time CV", "%"),
+    "step_length_m": ("STPL", "Step Length", "m"),
+}
+STRENGTH_CODES = {
+    "peak_force_n": TestCode("PEAKFRC", "Peak Force", "N"),
+    "time_to_peak_s": TestCode("TTPKFRC", "Time to Peak Force", "s"),
+    "rfd_0_100ms_n_per_s": TestCode("RFD100", "Rate of Force Development 0-100 ms", "N/s"),
+    "between_trial_cv_pct": TestCode("TRIALCV", "Between-Trial CV of Peak Force", "%"),
+}
+WALK_CODES = {
+    (test, measure): TestCode(f"{prefix}{suffix}", f"{long_test}: {long_name}", unit)
+    for test, (prefix, long_test) in _WALK_PREFIX.items()
+    for measure, (suffix, long_name, unit) in _WALK_MEASURES.items()
+}
+_WALK_CATEGORY = {
+    "10MWT": "10-METER WALK TEST",
+    "T25FW": "TIMED 25-FOOT WALK",
+    "2MWT": "2-MINUTE WALK TEST",
+    "6MWT": "6-MINUTE WALK TEST",
+}
+_METHODS = {"make": "MAKE TEST", "break": "BREAK TEST"}
+#: SDTM domain of each measure domain; gait measures without a timed-walk test code (e.g. a whole
+#: free-living recording) have no FT test code and are left out.
+_DOMAINS = {"gait": "FT", "strength": "MK"}
+
+_COMMON = ["STUDYID", "DOMAIN", "USUBJID"]
+_RESULT = ["ORRES", "ORRESU", "STRESC", "STRESN", "STRESU", "STAT", "REASND"]
+_VISIT = ["VISITNUM", "VISIT", "VISITDY"]
+
+
+def _columns(domain: str) -> list[str]:
+    p = domain
+    middle = [f"{p}SEQ", f"{p}TESTCD", f"{p}TEST", f"{p}CAT", *(p + name for name in _RESULT)]
+    if domain == "MK":
+        middle += ["MKLOC", "MKLAT", "MKMETHOD"]
+    return [*_COMMON, *middle, f"{p}REPNUM", f"{p}DRVFL", *_VISIT, f"{p}DTC", f"{p}DY"]
+
+
+FT_COLUMNS = _columns("FT")
+MK_COLUMNS = _columns("MK")
+
+
+def _code(domain: str, test: str, measure: str) -> TestCode | None:
+    return WALK_CODES.get((test, measure)) if domain == "FT" else STRENGTH_CODES.get(measure)
+
+
+def _result_fields(p: str, code: TestCode, value: float, not_done_reason: str) -> dict:
+    if not_done_reason:
+        return {
+            f"{p}ORRES": "",
+            f"{p}ORRESU": "",
+            f"{p}STRESC": "",
+            f"{p}STRESN": np.nan,
+            f"{p}STRESU": "",
+            f"{p}STAT": "NOT DONE",
+            f"{p}REASND": not_done_reason,
+        }
+    text = "" if np.isnan(value) else f"{value:.6g}"
+    return {
+        f"{p}ORRES": text,
+        f"{p}ORRESU": code.unit if text else "",
+        f"{p}STRESC": text,
+        f"{p}STRESN": value,
+        f"{p}STRESU": code.unit if text else "",
+        f"{p}STAT": "",
+        f"{p}REASND": "",
+    }
+
+
+def _reason(flags: str) -> str:
+    for flag in str(flags).split(";"):
+        if flag.startswith("cannot_perform:"):
+            return flag.removeprefix("cannot_perform:")
+    return ""
+
+
+def build_sdtm(
+    results: Sequence[SessionResult], assignments: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    """The FT and MK datasets of all sessions, rows sorted and ``--SEQ`` numbered per subject."""
+    visits = {str(row["session_id"]): row for row in assignments.to_dict("records")}
+    rows: dict[str, list[dict]] = {"FT": [], "MK": []}
+    for result in results:
+        visit = visits[result.session_id]
+        base = {
+            "STUDYID": result.study_id,
+            "USUBJID": f"{result.study_id}-{result.participant_id}",
+            "VISITNUM": float(visit["visit_number"]),
+            "VISIT": str(visit["visit"]).upper(),
+            "VISITDY": np.nan if pd.isna(visit["target_day"]) else int(visit["target_day"]) + 1,
+        }
+        day = int(visit["visit_day"])
+        study_day = day + 1 if day >= 0 else day
+        session_dtc = result.session_start_utc.strftime("%Y-%m-%dT%H:%M:%S")
+        for trial in result.trials.to_dict("records"):
+            if trial["status"] != "accepted":
+                continue
+            domain = _DOMAINS[trial["domain"]]
+            row = _row(domain, base, trial, float(trial["value"]), "", trial["trial"], "")
+            if row is not None:
+                row[f"{domain}DTC"] = str(trial["start_utc"])[:19]
+                row[f"{domain}DY"] = study_day
+                row["_session"] = result.session_id
+                rows[domain].append(row)
+        for measure in result.measures.to_dict("records"):
+            domain = _DOMAINS[measure["domain"]]
+            reason = _reason(measure["flags"])
+            row = _row(domain, base, measure, float(measure["value"]), reason, np.nan, "Y")
+            if row is not None:
+                row[f"{domain}DTC"] = session_dtc
+                row[f"{domain}DY"] = study_day
+                row["_session"] = result.session_id
+                rows[domain].append(row)
+    return {domain: _finish(domain, domain_rows) for domain, domain_rows in rows.items()}
+
+
+def _row(domain, base, record, value, reason, repnum, derived) -> dict | None:
+    code = _code(domain, record["test"], record["measure"])
+    if code is None:
+        return None
+    p = domain
+    row = {
+        **base,
+        "DOMAIN": domain,
+        f"{p}TESTCD": code.code,
+        f"{p}TEST": code.name,
+        **_result_fields(p, code, value, reason),
+        f"{p}REPNUM": repnum,
+        f"{p}DRVFL": derived,
+    }
+    if domain == "FT":
+        row["FTCAT"] = _WALK_CATEGORY[record["test"]]
+    else:
+        row["MKCAT"] = "HANDHELD DYNAMOMETRY"
+        row["MKLOC"] = str(record["muscle"] or "").replace("_", " ").upper()
+        row["MKLAT"] = str(record["side"] or "").upper()
+        row["MKMETHOD"] = _METHODS.get(str(record["method"] or ""), "")
+    return row
+
+
+def _finish(domain: str, rows: list[dict]) -> pd.DataFrame:
+    columns = FT_COLUMNS if domain == "FT" else MK_COLUMNS
+    frame = pd.DataFrame(rows, columns=[*columns, "_session"])
+    if frame.empty:
+        return frame[columns]
+    order = ["USUBJID", "VISITNUM", "_session", f"{domain}TESTCD"]
+    order += ["MKLOC", "MKLAT", "MKMETHOD"] if domain == "MK" else []
+    frame["_rep"] = frame[f"{domain}REPNUM"].fillna(0)
+    frame = frame.sort_values([*order, f"{domain}DRVFL", "_rep"], kind="stable").drop(
+        columns="_rep"
+    )
+    frame[f"{domain}SEQ"] = frame.groupby("USUBJID").cumcount() + 1
+    frame[f"{domain}REPNUM"] = frame[f"{domain}REPNUM"].astype("Int64")
+    frame["VISITDY"] = frame["VISITDY"].astype("Int64")
+    return frame[columns].reset_index(drop=True)
+
+
+_VARIABLE_LABELS = {
+    "STUDYID": ("Study Identifier", "Char", "study_id of the session metadata"),
+    "DOMAIN": ("Domain Abbreviation", "Char", "FT or MK"),
+    "USUBJID": ("Unique Subject Identifier", "Char", "STUDYID-participant pseudonym"),
+    "SEQ": ("Sequence Number", "Num", "order of the record within the subject"),
+    "TESTCD": ("Short Name of Test", "Char", "see the test code rows below (<= 8 chars)"),
+    "TEST": ("Name of Test", "Char", "see the test code rows below (<= 40 chars)"),
+    "CAT": ("Category", "Char", "walk test name, or HANDHELD DYNAMOMETRY"),
+    "ORRES": ("Result in Original Units", "Char", "value as text (6 significant digits)"),
+    "ORRESU": ("Original Units", "Char", "unit of ORRES"),
+    "STRESC": ("Result in Standard Format", "Char", "same as ORRES (results are SI already)"),
+    "STRESN": ("Numeric Result in Standard Units", "Num", "full-precision value"),
+    "STRESU": ("Standard Units", "Char", "unit of STRESN"),
+    "STAT": ("Completion Status", "Char", "NOT DONE when the test could not be performed"),
+    "REASND": ("Reason Not Done", "Char", "reason recorded with cannot_perform"),
+    "LOC": ("Location", "Char", "muscle group tested (MK only)"),
+    "LAT": ("Laterality", "Char", "LEFT or RIGHT (MK only)"),
+    "METHOD": ("Method of Test", "Char", "MAKE TEST or BREAK TEST (MK only)"),
+    "REPNUM": ("Repetition Number", "Num", "trial number; empty on derived visit rows"),
+    "DRVFL": ("Derived Flag", "Char", "Y on the visit-level value derived from the trials"),
+    "VISITNUM": ("Visit Number", "Num", "schedule number; unscheduled visits get N.1"),
+    "VISIT": ("Visit Name", "Char", "visit assigned by date relative to baseline"),
+    "VISITDY": ("Planned Study Day of Visit", "Num", "target day after baseline + 1"),
+    "DTC": ("Date/Time of Test", "Char", "ISO 8601 UTC start of the trial (or session)"),
+    "DY": ("Study Day of Test", "Num", "days after baseline + 1 (baseline is day 1)"),
+}
+
+
+def data_dictionary() -> pd.DataFrame:
+    """Every variable of FT and MK and every test code, with labels, types and units."""
+    rows = []
+    for domain, columns in (("FT", FT_COLUMNS), ("MK", MK_COLUMNS)):
+        for column in columns:
+            key = column if column in _VARIABLE_LABELS else column[2:]
+            label, kind, description = _VARIABLE_LABELS[key]
+            rows.append(
+                {
+                    "dataset": domain,
+                    "variable": column,
+                    "value": "",
+                    "label": label,
+                    "type": kind,
+                    "unit": "",
+                    "description": description,
+                }
+            )
+    for (test, measure), code in sorted(WALK_CODES.items(), key=lambda item: item[1].code):
+        rows.append(
+            {
+                "dataset": "FT",
+                "variable": "FTTESTCD",
+                "value": code.code,
+                "label": code.name,
+                "type": "Char",
+                "unit": code.unit,
+                "description": f"{test} {measure}",
+            }
+        )
+    for measure, code in sorted(STRENGTH_CODES.items(), key=lambda item: item[1].code):
+        rows.append(
+            {
+                "dataset": "MK",
+                "variable": "MKTESTCD",
+                "value": code.code,
+                "label": code.name,
+                "type": "Char",
+                "unit": code.unit,
+                "description": f"HHD {measure}",
+            }
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,170 @@
+"""The tidy ``visit_measures`` table: every session's measures placed on the study's visits,
+with the baseline value and the change from baseline.
+
+One row per session and measure. Sessions that share a visit (duplicates) or fall outside
+their window keep their rows, flagged. A measure that a participant has at some visit but not at
+another visit they attended gets a row with an empty value flagged ``not_recorded``, so a missed
+test is visible rather than absent. A test that could not be performed has an empty value and the
+flag ``cannot_perform``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from alsmotion.errors import InvalidInputError
+from alsmotion.processing.result import SessionResult
+from alsmotion.visits import StudySchedule, assign_visits
+
+VISIT_MEASURE_COLUMNS = [
+    "participant_id",
+    "visit",
+    "visit_day",
+    "visit_date",
+    "in_window",
+    "domain",
+    "measure",
+    "muscle",
+    "side",
+    "value",
+    "unit",
+    "baseline_value",
+    "change_from_baseline",
+    "n",
+    "flags",
+    "algorithm_version",
+    "settings_hash",
+    "source_sha256",
+]
+
+_KEY = ["domain", "measure", "muscle", "side"]
+
+
+def measure_name(test: str, method: str, name: str) -> str:
+    """Measure label of the exports: ``<test>_<name>`` for walks, ``HHD_<method>_<name>``."""
+    return f"{test}_{method}_{name}" if method else f"{test}_{name}"
+
+
+def _join_flags(*parts: str) -> str:
+    flags = sorted({flag for part in parts for flag in str(part).split(";") if flag})
+    return ";".join(flags)
+
+
+def session_assignments(results: Sequence[SessionResult], schedule: StudySchedule) -> pd.DataFrame:
+    """Visit assignment of every result's session (see :func:`alsmotion.visits.assign_visits`)."""
+    sessions = pd.DataFrame(
+        [
+            {
+                "participant_id": r.participant_id,
+                "session_id": r.session_id,
+                "session_start_utc": r.session_start_utc,
+                "recorded_visit": r.visit,
+            }
+            for r in results
+        ]
+    )
+    return assign_visits(sessions, schedule)
+
+
+def build_visit_measures(
+    results: Sequence[SessionResult], schedule: StudySchedule
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (visit_measures, assignments), both sorted so that input order does not matter."""
+    if not results:
+        raise InvalidInputError("no session results to export")
+    ids = [r.session_id for r in results]
+    if len(set(ids)) != len(ids):
+        raise InvalidInputError("the same session was given twice: session ids must be unique")
+    assignments = session_assignments(results, schedule)
+    by_id = {r.session_id: r for r in results}
+    frames = []
+    for visit in assignments.to_dict("records"):
+        result = by_id[visit["session_id"]]
+        measures = result.measures.copy()
+        measures["measure"] = [
+            measure_name(t, m or "", n)
+            for t, m, n in zip(
+                measures["test"], measures["method"], measures["measure"], strict=True
+            )
+        ]
+        measures["session_id"] = result.session_id
+        measures["primary"] = visit["primary"]
+        for name in ("participant_id", "visit", "visit_day", "visit_date", "in_window"):
+            measures[name] = visit[name]
+        measures["flags"] = [
+            _join_flags(flags, visit["flags"], *result.flags) for flags in measures["flags"]
+        ]
+        measures["algorithm_version"] = result.algorithm_version
+        measures["settings_hash"] = result.settings_hash
+        measures["source_sha256"] = result.source_sha256
+        frames.append(measures)
+    table = pd.concat(frames, ignore_index=True)
+    table[["muscle", "side"]] = table[["muscle", "side"]].fillna("")
+    table = _add_not_recorded(table, assignments)
+    table = _add_baseline(table, schedule)
+    table = table.sort_values(
+        ["participant_id", "visit_day", "session_id", "domain", "measure", "muscle", "side"],
+        kind="stable",
+    )
+    columns = [*VISIT_MEASURE_COLUMNS, "session_id"]
+    return table[columns].reset_index(drop=True), assignments
+
+
+def _add_not_recorded(table: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:
+    """Rows flagged ``not_recorded`` for measures a participant lacks at an attended visit."""
+    keys = table[["participant_id", *_KEY, "unit"]].drop_duplicates()
+    extra = []
+    for visit in assignments.to_dict("records"):
+        present = table.loc[table["session_id"] == visit["session_id"], _KEY]
+        present_keys = set(map(tuple, present.to_numpy()))
+        expected = keys[keys["participant_id"] == visit["participant_id"]]
+        template = table[table["session_id"] == visit["session_id"]].head(1)
+        for row in expected.to_dict("records"):
+            if tuple(row[k] for k in _KEY) in present_keys:
+                continue
+            extra.append(
+                {
+                    **row,
+                    **{
+                        name: visit[name]
+                        for name in ("visit", "visit_day", "visit_date", "in_window", "primary")
+                    },
+                    "session_id": visit["session_id"],
+                    "value": np.nan,
+                    "n": 0,
+                    "flags": _join_flags("not_recorded", visit["flags"]),
+                    **{
+                        name: template[name].iloc[0] if len(template) else ""
+                        for name in ("algorithm_version", "settings_hash", "source_sha256")
+                    },
+                }
+            )
+    return pd.concat([table, pd.DataFrame(extra)], ignore_index=True) if extra else table
+
+
+def _add_baseline(table: pd.DataFrame, schedule: StudySchedule) -> pd.DataFrame:
+    baseline = table[(table["visit"] == schedule.baseline.name) & table["primary"]]
+    baseline = baseline[["participant_id", *_KEY, "value"]].rename(
+        columns={"value": "baseline_value"}
+    )
+    table = table.merge(baseline, on=["participant_id", *_KEY], how="left")
+    table["change_from_baseline"] = table["value"] - table["baseline_value"]
+    table["n"] = table["n"].astype(int)
+    return table
+
+
+def wide_summary(visit_measures: pd.DataFrame) -> pd.DataFrame:
+    """One row per participant and session, one column per measure (``<measure>[_<muscle>_<side>]``)."""
+    frame = visit_measures.copy()
+    frame["column"] = [
+        "_".join(part for part in (m, mu, s) if part)
+        for m, mu, s in zip(frame["measure"], frame["muscle"], frame["side"], strict=True)
+    ]
+    index = ["participant_id", "visit", "visit_day", "visit_date", "in_window", "session_id"]
+    wide = frame.pivot(index=index, columns="column", values="value")
+    wide = wide.reindex(sorted(wide.columns), axis=1).reset_index()
+    wide.columns.name = None
+    return wide.sort_values(["participant_id", "visit_day", "session_id"]).reset_index(drop=True)

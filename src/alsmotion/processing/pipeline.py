@@ -1,0 +1,247 @@
+"""process_session: one raw session -> :class:`SessionResult`."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from alsmotion.processing.result import MEASURE_COLUMNS, TRIAL_COLUMNS, SessionResult
+from alsmotion.processing.settings import ProcessingSettings
+from alsmotion.processing.strength_trials import (
+    analyze_force_trial,
+    strength_group_measures,
+    strength_trial_rows,
+)
+from alsmotion.processing.walks import (
+    WalkTrial,
+    analyze_walk_trial,
+    not_performed_measures,
+    walk_test_measures,
+    walk_trial_rows,
+)
+from alsmotion.session import decisions
+from alsmotion.session.events import STRENGTH_TEST, WALK_TESTS
+from alsmotion.session.manifest import sha256_file
+from alsmotion.session.metadata import format_utc
+from alsmotion.session.reader import Session
+
+_TRIAL_STATUS_INVALID = "invalid"
+
+
+def session_sha256(path: Path) -> str:
+    """SHA-256 over every file of a session (relative path and content), audit log included."""
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        digest.update(file.relative_to(path).as_posix().encode("utf-8") + b"\0")
+        digest.update(sha256_file(file).encode("ascii") + b"\n")
+    return digest.hexdigest()
+
+
+def _utc_of_ns(host_time_ns: int) -> str:
+    return format_utc(pd.Timestamp(int(host_time_ns), unit="ns", tz="UTC").to_pydatetime())
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def process_session(path: str | Path, settings: ProcessingSettings | None = None) -> SessionResult:
+    """Process one session folder: walk and strength trials into per-session measures.
+
+    Trials are cut from the streams by their ``trial_started``/``trial_stopped`` events; rejected
+    trials (event log or audit log) are reported per trial but left out of the session's
+    measures; ``cannot_perform`` gives rows with no value and the reason in ``flags``.
+
+    Parameters
+    ----------
+    path : the session folder.
+    settings : processing settings (default: :class:`ProcessingSettings` defaults).
+    """
+    from alsmotion.gait import GaitSettings
+    from alsmotion.strength import TrialSettings
+
+    settings = settings if settings is not None else ProcessingSettings()
+    path = Path(path)
+    session = Session.open(path)
+    gait_settings = GaitSettings.from_dict(settings.gait) if settings.gait else GaitSettings()
+    trial_settings = (
+        TrialSettings.from_dict(settings.strength) if settings.strength else TrialSettings()
+    )
+    trials = decisions.trials(session)
+    not_done = decisions.cannot_perform(session)
+    walk_measures, walk_trials = _walk_tests(session, trials, not_done, settings, gait_settings)
+    strength_measures, strength_trials = _strength_tests(
+        session, trials, not_done, settings, trial_settings
+    )
+    measures = walk_measures + strength_measures
+    trial_rows = walk_trials + strength_trials
+
+    return SessionResult(
+        participant_id=session.metadata.participant_id,
+        visit=decisions.visit_label(session),
+        session_id=path.name,
+        session_start_utc=session.metadata.start_utc,
+        study_id=session.metadata.study_id,
+        measures=_frame(
+            measures, MEASURE_COLUMNS, ["domain", "test", "muscle", "side", "method", "measure"]
+        ),
+        trials=_frame(
+            trial_rows,
+            TRIAL_COLUMNS,
+            ["domain", "test", "muscle", "side", "method", "trial", "measure"],
+        ),
+        source_sha256=session_sha256(path),
+        settings_hash=settings.settings_hash,
+        algorithm_version=_algorithm_version(),
+        flags=tuple(_session_flags(session, settings)),
+    )
+
+
+def _stopped(row: dict[str, Any]) -> bool:
+    return not pd.isna(row["stop_host_ns"])
+
+
+def _walk_tests(
+    session: Session,
+    trials: pd.DataFrame,
+    not_done: pd.DataFrame,
+    settings: ProcessingSettings,
+    gait_settings: Any,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Per-test measures and per-trial rows of every timed walk in the session."""
+    extra = session.metadata.extra
+    imu = session.streams.get(settings.imu_stream)
+    measures: list[dict[str, Any]] = []
+    trial_rows: list[dict[str, Any]] = []
+    for test in WALK_TESTS:
+        rows = trials[trials["test"] == test]
+        reasons = not_done.loc[not_done["test"] == test, "reason"].tolist()
+        if rows.empty and not reasons:
+            continue
+        analysed: list[WalkTrial] = []
+        for row in filter(_stopped, _records(rows)):
+            walk = analyze_walk_trial(
+                row,
+                imu,
+                sensor_height_m=_optional_float(extra.get("sensor_height_m")),
+                height_m=_optional_float(extra.get("height_m")),
+                gait_settings=gait_settings,
+            )
+            for item in walk_trial_rows(walk):
+                trial_rows.append(_trial_row("gait", row, item, row["status"], row["reason"]))
+            if row["status"] == decisions.ACCEPTED:
+                analysed.append(walk)
+        if analysed:
+            test_rows = walk_test_measures(
+                test, analysed, min_variability_strides=gait_settings.min_variability_strides
+            )
+        elif reasons:
+            test_rows = not_performed_measures(test, f"cannot_perform:{reasons[-1]}")
+        else:
+            test_rows = not_performed_measures(test, "no_accepted_trial")
+        measures += [{"domain": "gait", "test": test, **row} for row in test_rows]
+    return measures, trial_rows
+
+
+def _strength_tests(
+    session: Session,
+    trials: pd.DataFrame,
+    not_done: pd.DataFrame,
+    settings: ProcessingSettings,
+    trial_settings: Any,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Per muscle, side and method measures and per-trial rows of the dynamometry."""
+    force = session.streams.get(settings.force_stream)
+    trial_rows: list[dict[str, Any]] = []
+    groups: dict[tuple[str, str, str], list[tuple[int, Any]]] = {}
+    for row in _records(trials[trials["test"] == STRENGTH_TEST]):
+        key = (row["muscle"], row["side"], row.get("method") or "make")
+        groups.setdefault(key, [])
+        if not _stopped(row):
+            continue
+        result = analyze_force_trial(row, force, trial_settings)
+        status, reason = row["status"], row["reason"]
+        if status == decisions.ACCEPTED and (result is None or not result.valid):
+            status = _TRIAL_STATUS_INVALID
+            reason = "no force samples" if result is None else ";".join(result.reasons)
+        for item in strength_trial_rows(result):
+            trial_rows.append(_trial_row("strength", row, item, status, reason))
+        if row["status"] == decisions.ACCEPTED and result is not None:
+            groups[key].append((int(row["trial"]), result))
+    not_done = not_done[(not_done["test"] == STRENGTH_TEST) & not_done["muscle"].notna()]
+    for record in _records(not_done):
+        groups.setdefault((record["muscle"], record["side"], "make"), [])
+    measures: list[dict[str, Any]] = []
+    for (muscle, side, method), analysed in sorted(groups.items()):
+        match = not_done[(not_done["muscle"] == muscle) & (not_done["side"] == side)]
+        reason = match["reason"].iloc[-1] if len(match) else None
+        for item in strength_group_measures(
+            muscle, side, analysed, reason, summary_statistic=settings.strength_summary
+        ):
+            measures.append(
+                {
+                    "domain": "strength",
+                    "test": STRENGTH_TEST,
+                    "muscle": muscle,
+                    "side": side,
+                    "method": method,
+                    **item,
+                }
+            )
+    return measures, trial_rows
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(key): value for key, value in row.items()} for row in frame.to_dict("records")]
+
+
+def _algorithm_version() -> str:
+    from alsmotion.processing import ALGORITHM_VERSION
+
+    return ALGORITHM_VERSION
+
+
+def _trial_row(
+    domain: str, row: dict[str, Any], item: dict[str, Any], status: str, reason: str
+) -> dict[str, Any]:
+    return {
+        "domain": domain,
+        "test": row["test"],
+        "trial": int(row["trial"]),
+        "muscle": row.get("muscle") or "",
+        "side": row.get("side") or "",
+        "method": row.get("method") or ("make" if domain == "strength" else ""),
+        "status": status,
+        "reason": reason or "",
+        "start_utc": _utc_of_ns(row["start_host_ns"]),
+        **item,
+    }
+
+
+def _frame(rows: list[dict[str, Any]], columns: list[str], order: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=columns)
+    for name in ("muscle", "side", "method", "flags", "reason"):
+        if name in frame:
+            frame[name] = frame[name].fillna("").astype(str)
+    frame["value"] = frame["value"].astype(float)
+    return frame.sort_values(order, kind="stable").reset_index(drop=True)
+
+
+def _session_flags(session: Session, settings: ProcessingSettings) -> list[str]:
+    flags = []
+    if not session.closed:
+        flags.append("session_not_closed")
+    if any(stream.torn_tail for stream in session.streams.values()):
+        flags.append("torn_tail_skipped")
+    if not session.gaps.empty:
+        flags.append("data_gaps")
+    for name in (settings.imu_stream, settings.force_stream):
+        if name not in session.streams:
+            flags.append(f"no_{name}_stream")
+    return flags
+
+
+__all__ = ["process_session", "session_sha256"]

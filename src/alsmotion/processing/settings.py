@@ -1,0 +1,82 @@
+"""Settings of session processing: one frozen dataclass that round-trips to JSON and names a hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from alsmotion.errors import InvalidInputError
+
+#: How the per-visit strength value of a muscle and side is formed from its valid trials.
+STRENGTH_SUMMARIES = ("max", "mean")
+
+
+@dataclass(frozen=True)
+class ProcessingSettings:
+    """Everything that decides the numbers :func:`alsmotion.processing.process_session` returns.
+
+    Attributes
+    ----------
+    gait : settings of :func:`alsmotion.gait.analyze_gait` as a dict of
+        ``alsmotion.gait.GaitSettings`` fields (empty: its defaults).
+    strength : settings of :func:`alsmotion.strength.analyze_trial` as a dict (empty: defaults).
+    strength_summary : ``max`` (of valid trials, the common choice) or ``mean``.
+    imu_stream, force_stream : names of the streams that hold the lumbar IMU and the dynamometer.
+    """
+
+    gait: dict[str, Any] = field(default_factory=dict)
+    strength: dict[str, Any] = field(default_factory=dict)
+    strength_summary: str = "max"
+    imu_stream: str = "imu"
+    force_stream: str = "force"
+
+    def __post_init__(self) -> None:
+        if self.strength_summary not in STRENGTH_SUMMARIES:
+            raise InvalidInputError(
+                f"strength_summary must be one of {', '.join(STRENGTH_SUMMARIES)}, "
+                f"got {self.strength_summary!r}"
+            )
+        try:
+            self.to_json()
+        except (TypeError, ValueError) as exc:
+            raise InvalidInputError(f"processing settings must be JSON-able: {exc}") from None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "gait": dict(self.gait),
+            "strength": dict(self.strength),
+            "strength_summary": self.strength_summary,
+            "imu_stream": self.imu_stream,
+            "force_stream": self.force_stream,
+        }
+
+    def to_json(self) -> str:
+        """Canonical JSON (sorted keys): the text :attr:`settings_hash` is taken over."""
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+
+    @property
+    def settings_hash(self) -> str:
+        """SHA-256 (hex) of the canonical JSON."""
+        return hashlib.sha256(self.to_json().encode("utf-8")).hexdigest()
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> ProcessingSettings:
+        unknown = sorted(set(values) - set(cls.__dataclass_fields__))
+        if unknown:
+            raise InvalidInputError(f"unknown processing setting(s): {', '.join(unknown)}")
+        return cls(**values)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> ProcessingSettings:
+        """Read settings from a JSON file (as written by :meth:`to_json`)."""
+        path = Path(path)
+        try:
+            values = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InvalidInputError(f"{path}: cannot read processing settings ({exc})") from None
+        if not isinstance(values, dict):
+            raise InvalidInputError(f"{path}: processing settings must be a JSON object")
+        return cls.from_dict(values)

@@ -1,0 +1,31 @@
+"""Cut a trial's samples out of a stream by the host times of its start and stop events."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from alsmotion.session.reader import StreamData
+
+
+def trial_mask(stream: StreamData, start_host_ns: int, stop_host_ns: int) -> np.ndarray:
+    """Boolean mask of the samples that arrived between start and stop (inclusive)."""
+    host = stream.host_time_ns
+    return (host >= int(start_host_ns)) & (host <= int(stop_host_ns))
+
+
+def channels_in(stream: StreamData, unit: str, mask: np.ndarray, count: int) -> np.ndarray | None:
+    """The first ``count`` channels measured in ``unit`` for the masked samples, or None."""
+    indices = stream.channel_indices(unit)
+    if len(indices) < count:
+        return None
+    return stream.values[mask][:, indices[:count]]
+
+
+def sample_times_s(stream: StreamData, mask: np.ndarray) -> np.ndarray:
+    """Sample times (s from the first masked sample): the device clock when it sent one, else
+    the host arrival times."""
+    device = stream.device_time_s[mask]
+    if len(device) and np.isfinite(device).all():
+        return device - device[0]
+    host = stream.host_time_ns[mask]
+    return (host - host[0]) / 1e9 if len(host) else np.empty(0)

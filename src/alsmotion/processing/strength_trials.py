@@ -1,0 +1,105 @@
+"""Dynamometry trials: each accepted trial's force curve through
+:func:`alsmotion.strength.analyze_trial`, then one summary per muscle, side and method
+(:func:`alsmotion.strength.summarize_muscle_side`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from alsmotion.processing.slicing import channels_in, sample_times_s, trial_mask
+from alsmotion.session.reader import StreamData
+
+#: Per-trial strength measures: ForceTrialResult attribute -> unit.
+TRIAL_MEASURE_UNITS = {
+    "peak_force_n": "N",
+    "time_to_peak_s": "s",
+    "rfd_0_100ms_n_per_s": "N/s",
+    "impulse_ns": "N s",
+}
+#: Per-visit strength measures: name -> unit.
+VISIT_MEASURE_UNITS = {
+    "peak_force_n": "N",
+    "between_trial_cv_pct": "%",
+    "time_to_peak_s": "s",
+    "rfd_0_100ms_n_per_s": "N/s",
+}
+
+
+def _number(value: Any) -> float:
+    return float("nan") if value is None else float(value)
+
+
+def analyze_force_trial(row: dict[str, Any], force: StreamData | None, trial_settings: Any) -> Any:
+    """ForceTrialResult of one trial, or None when the force stream has no samples for it."""
+    from alsmotion.strength import analyze_trial
+
+    if force is None:
+        return None
+    mask = trial_mask(force, row["start_host_ns"], row["stop_host_ns"])
+    values = channels_in(force, "N", mask, 1)
+    if values is None or len(values) < 2:
+        return None
+    return analyze_trial(
+        values[:, 0],
+        sampling_rate_hz=force.sampling_rate_hz,
+        time_s=sample_times_s(force, mask),
+        settings=trial_settings,
+    )
+
+
+def strength_group_measures(
+    muscle: str,
+    side: str,
+    analysed: list[tuple[int, Any]],
+    cannot_perform_reason: str | None,
+    *,
+    summary_statistic: str,
+) -> list[dict[str, Any]]:
+    """Per-visit rows of one muscle, side and method from its accepted, analysed trials."""
+    from alsmotion.strength import StrengthTrial, summarize_muscle_side
+
+    trials = [StrengthTrial(muscle, side, number, result=result) for number, result in analysed]
+    if not trials and cannot_perform_reason is not None:
+        trials = [StrengthTrial(muscle, side, 1, cannot_perform_reason=cannot_perform_reason)]
+    summary = summarize_muscle_side(
+        trials, muscle=muscle, side=side, summary_statistic=summary_statistic
+    )
+    flags = list(summary.flags)
+    if summary.status == "cannot_perform":
+        flags.append(f"cannot_perform:{summary.reason}")
+    elif summary.status != "measured":
+        flags.append(f"{summary.status}:{summary.reason}" if summary.reason else summary.status)
+    valid = [result for _, result in analysed if result.valid and result.peak_force_n is not None]
+    best = max(valid, key=lambda result: result.peak_force_n) if valid else None
+    values = {
+        "peak_force_n": _number(summary.force_n),
+        "between_trial_cv_pct": _number(summary.between_trial_cv_pct),
+        "time_to_peak_s": _number(best.time_to_peak_s) if best else np.nan,
+        "rfd_0_100ms_n_per_s": _number(best.rfd_0_100ms_n_per_s) if best else np.nan,
+    }
+    best_flags = [] if best is None else list(best.flags)
+    return [
+        {
+            "measure": name,
+            "value": value,
+            "unit": VISIT_MEASURE_UNITS[name],
+            "n": summary.n_valid,
+            "flags": ";".join(sorted(set(flags + (best_flags if name.startswith("rfd") else [])))),
+        }
+        for name, value in values.items()
+    ]
+
+
+def strength_trial_rows(result: Any) -> list[dict[str, Any]]:
+    """Per-trial rows; an invalid curve keeps its values, with its reasons."""
+    if result is None:
+        return [
+            {"measure": name, "value": np.nan, "unit": unit}
+            for name, unit in TRIAL_MEASURE_UNITS.items()
+        ]
+    return [
+        {"measure": name, "value": _number(getattr(result, name)), "unit": unit}
+        for name, unit in TRIAL_MEASURE_UNITS.items()
+    ]

@@ -1,0 +1,146 @@
+"""Decoders against byte vectors built by hand from the vendors' published formats."""
+
+from __future__ import annotations
+
+import math
+import struct
+
+import numpy as np
+import pytest
+from alsmotion.acquisition.decoders import tindeq, witmotion
+from alsmotion.acquisition.devices import TindeqProgressor, WitMotionImu
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from alsmotion.errors import InvalidInputError
+
+G = 9.80665
+
+
+def wit_frame(*counts: int) -> bytes:
+    """A ``55 61`` frame from nine int16 counts, packed independently of the encoder."""
+    return b"\x55\x61" + struct.pack("<9h", *counts)
+
+
+def test_witmotion_frame_scales_to_si() -> None:
+    frame = wit_frame(16384, -16384, 2048, 16384, 0, -32768, 16384, -8192, 0)
+    values = witmotion.decode_data_frames([frame])
+    expected = [
+        8 * G,
+        -8 * G,
+        1 * G,
+        math.radians(1000),
+        0.0,
+        math.radians(-2000),
+        math.radians(90),
+        math.radians(-45),
+        0.0,
+    ]
+    np.testing.assert_allclose(values[0], expected, rtol=1e-12, atol=1e-12)
+
+
+def test_witmotion_resyncs_over_garbage_and_split_notifications() -> None:
+    frames = [wit_frame(*([k] * 9)) for k in range(1, 6)]
+    stream = b"\x00\x55\x12" + frames[0] + frames[1] + b"\xff\x55" + frames[2] + frames[3]
+    stream += frames[4]
+    decoder = WitMotionImu(sampling_rate_hz=100.0).new_decoder()
+    got = []
+    garbage = 0
+    for start in range(0, len(stream), 7):
+        packet = decoder.feed(stream[start : start + 7])
+        got.append(packet.values)
+        garbage += packet.garbage_bytes
+    values = np.vstack(got)
+    assert len(values) == 5
+    np.testing.assert_allclose(values[:, 0] / (16 * G / 32768), [1, 2, 3, 4, 5])
+    assert garbage == 5
+
+
+def test_witmotion_battery_register_reply() -> None:
+    reply = b"\x55\x71\x64\x00" + struct.pack("<8h", 385, 0, 0, 0, 0, 0, 0, 0)
+    packet = WitMotionImu(sampling_rate_hz=100.0).new_decoder().feed(reply)
+    assert packet.battery_v == pytest.approx(3.85)
+    assert packet.n_samples == 0
+
+
+def test_witmotion_commands_follow_the_register_table() -> None:
+    driver = WitMotionImu(sampling_rate_hz=200.0)
+    assert driver.configure_commands() == [
+        bytes.fromhex("FFAA6988B5"),
+        bytes.fromhex("FFAA030A00"),
+    ]
+    assert driver.battery_request() == bytes.fromhex("FFAA276400")
+    with pytest.raises(InvalidInputError, match="cannot sample at 150 Hz"):
+        WitMotionImu(sampling_rate_hz=150.0)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    counts=st.lists(
+        st.lists(st.integers(-32768, 32767), min_size=9, max_size=9), min_size=1, max_size=20
+    ),
+    cuts=st.lists(st.integers(1, 30), min_size=1, max_size=50),
+    noise=st.binary(max_size=8).filter(lambda b: b"\x55" not in b),
+)
+def test_witmotion_any_split_recovers_every_frame(
+    counts: list[list[int]], cuts: list[int], noise: bytes
+) -> None:
+    stream = noise + b"".join(wit_frame(*row) + noise for row in counts)
+    decoder = WitMotionImu(sampling_rate_hz=100.0).new_decoder()
+    pieces, position = [], 0
+    for cut in cuts * (len(stream) // max(sum(cuts), 1) + 1):
+        pieces.append(stream[position : position + cut])
+        position += cut
+        if position >= len(stream):
+            break
+    pieces.append(stream[position:])
+    values = np.vstack([decoder.feed(piece).values for piece in pieces])
+    np.testing.assert_array_equal(np.rint(values / witmotion.COUNTS_TO_SI), counts)
+
+
+def test_tindeq_weight_samples_in_newtons_with_timestamps() -> None:
+    payload = struct.pack("<fI", 10.0, 1_000) + struct.pack("<fI", -0.5, 13_500)
+    notification = bytes([1, len(payload)]) + payload
+    packet = TindeqProgressor(sampling_rate_hz=80.0).new_decoder().feed(notification)
+    np.testing.assert_allclose(packet.values[:, 0], [10 * G, -0.5 * G], rtol=1e-6)
+    assert packet.device_time_s is not None
+    np.testing.assert_allclose(packet.device_time_s, [0.001, 0.0135])
+
+
+def test_tindeq_battery_low_power_and_malformed() -> None:
+    decoder = TindeqProgressor(sampling_rate_hz=80.0).new_decoder()
+    assert decoder.feed(bytes([0, 4]) + struct.pack("<I", 3712)).battery_v == pytest.approx(3.712)
+    assert decoder.feed(bytes([4, 0])).low_power
+    bad = decoder.feed(bytes([1, 9]) + struct.pack("<fI", 1.0, 5))
+    assert bad.malformed is not None and bad.n_samples == 0
+    assert isinstance(tindeq.parse_notification(bytes([9, 0])), tindeq.Malformed)
+
+
+def test_tindeq_commands_are_tlv() -> None:
+    driver = TindeqProgressor(sampling_rate_hz=80.0)
+    assert driver.start_commands() == [bytes([0x65, 0])]
+    assert driver.stop_commands() == [bytes([0x66, 0])]
+    assert driver.tare_commands() == [bytes([0x64, 0])]
+    assert driver.battery_request() == bytes([0x6F, 0])
+
+
+def test_tindeq_timestamps_unwrap_across_notifications() -> None:
+    wrap = tindeq.TIMESTAMP_WRAP_US
+    first = tindeq.unwrap_us(np.array([wrap - 20_000, wrap - 7_500]), None)
+    second = tindeq.unwrap_us(np.array([5_000, 17_500]), int(first[-1]))
+    np.testing.assert_array_equal(second, [wrap + 5_000, wrap + 17_500])
+    reordered = tindeq.unwrap_us(np.array([wrap - 20_000]), int(second[-1]))
+    assert reordered[0] == wrap - 20_000
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    force_n=st.lists(st.floats(-2000, 2000, allow_nan=False), min_size=1, max_size=2),
+    stamp_us=st.integers(0, 2**32 - 100),
+)
+def test_tindeq_encode_decode_round_trip(force_n: list[float], stamp_us: int) -> None:
+    stamps = stamp_us + np.arange(len(force_n)) * 12_500 % 2**32
+    message = tindeq.parse_notification(tindeq.encode_weight(np.array(force_n), stamps))
+    assert isinstance(message, tindeq.WeightSamples)
+    np.testing.assert_allclose(message.force_n, force_n, rtol=1e-6, atol=1e-3)
+    np.testing.assert_array_equal(message.device_time_us, stamps % 2**32)

@@ -1,0 +1,174 @@
+"""The recorder against byte-level twins with injected faults, into a real session."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import numpy as np
+import pytest
+from alsmotion.acquisition.devices import TindeqProgressor, WitMotionImu
+from alsmotion.acquisition.recorder import DeviceRequest, ReconnectPolicy, Recorder
+from alsmotion.acquisition.timing import ClockFit
+from alsmotion.acquisition.transport.inprocess import InProcessTransport
+from alsmotion.acquisition.twins import FaultPlan, TindeqTwin, WitMotionTwin
+from alsmotion.acquisition.twins.base import SimulatedPeripheral
+from alsmotion.acquisition.twins.signals import imu_channels_from_walk
+
+from alsmotion.session import Session, SessionMetadata, SessionWriter
+from alsmotion.simulate.gait import simulate_walk
+
+IMU_ADDRESS = "C4:00:00:00:00:01"
+FORCE_ADDRESS = "C4:00:00:00:00:02"
+FAST_RECONNECT = ReconnectPolicy(initial_backoff_s=0.1, max_backoff_s=0.2, give_up_after_s=1.0)
+
+
+def force_twin(faults: FaultPlan, seed: int = 3) -> TindeqTwin:
+    ramp = np.concatenate([np.linspace(0, 200, 160), np.linspace(200, 0, 160)])[:, None]
+    return TindeqTwin(
+        address=FORCE_ADDRESS, signal_si=ramp, signal_rate_hz=80.0, faults=faults, seed=seed
+    )
+
+
+def imu_twin(faults: FaultPlan, seed: int = 4) -> WitMotionTwin:
+    signal = imu_channels_from_walk(
+        simulate_walk(sampling_rate_hz=100.0, n_strides=8, rest_s=1.0, seed=seed)
+    )
+    return WitMotionTwin(
+        address=IMU_ADDRESS, signal_si=signal, signal_rate_hz=100.0, faults=faults, seed=seed
+    )
+
+
+def record(
+    tmp_path: Path,
+    twins: list[SimulatedPeripheral],
+    *,
+    duration_s: float,
+    reconnect: ReconnectPolicy = FAST_RECONNECT,
+) -> tuple[Session, Recorder]:
+    drivers = {IMU_ADDRESS: WitMotionImu(sampling_rate_hz=100.0)}
+    drivers[FORCE_ADDRESS] = TindeqProgressor(sampling_rate_hz=80.0)
+    requests = [
+        DeviceRequest(drivers[t.address].kind, t.address, drivers[t.address]) for t in twins
+    ]
+    metadata = SessionMetadata(
+        participant_id="ALS-001", visit="baseline", protocol="t", operator="op"
+    )
+    with SessionWriter.create(tmp_path, metadata) as session:
+        recorder = Recorder(
+            InProcessTransport(twins), requests, session=session, reconnect=reconnect
+        )
+        asyncio.run(recorder.run(duration_s=duration_s))
+        path = session.path
+    return Session.open(path), recorder
+
+
+def fits_of(session: Session, stream: str) -> dict[int, ClockFit]:
+    fits = {}
+    for record_ in session.event_records:
+        if record_["type"] == "timing_fit" and record_["stream"] == stream:
+            fit = record_["fit"]
+            fits[fit["segment"]] = ClockFit(
+                fit["intercept_ns"], fit["slope"], fit["n_packets"], 0.0, 0.0
+            )
+    return fits
+
+
+def gaps_of(session: Session, stream: str) -> list[dict]:
+    return [r for r in session.event_records if r["type"] == "device_gap" and r["stream"] == stream]
+
+
+def test_faulty_force_link_every_delivered_sample_once_gaps_exact_timeline(
+    tmp_path: Path,
+) -> None:
+    faults = FaultPlan(
+        drop_probability=0.03,
+        duplicate_probability=0.03,
+        reorder_probability=0.03,
+        corrupt_probability=0.02,
+        clock_drift=0.01,
+    )
+    twin = force_twin(faults)
+    session, recorder = record(tmp_path, [twin], duration_s=4.0)
+    stream = session.streams["force"]
+    truth = twin.truth
+    period_s = 1 / 80.0
+
+    stored_index = np.rint(stream.device_time_s / period_s).astype(np.int64)
+    delivered_rows = truth.delivered_indices()
+    delivered_index = np.asarray(truth.device_index)[delivered_rows]
+    # Every delivered sample stored exactly once, in order; nothing else stored.
+    np.testing.assert_array_equal(stored_index, delivered_index)
+    assert stream.n_samples > 250
+    # Its value is the one the twin sent (float32 kg on the wire).
+    np.testing.assert_allclose(
+        stream.values[:, 0], twin.signal_si[stored_index % len(twin.signal_si), 0], atol=1e-3
+    )
+
+    # Gaps marked exactly: the missing samples between the first and last stored one.
+    missing = np.setdiff1d(np.arange(stored_index[0], stored_index[-1] + 1), stored_index)
+    marked = []
+    for gap in gaps_of(session, "force"):
+        start = round(gap["start_device_time_s"] / period_s)
+        end = round(gap["end_device_time_s"] / period_s)
+        assert gap["n_missing_samples"] == end - start - 1
+        marked.extend(range(start + 1, end))
+    assert len(missing) > 5
+    np.testing.assert_array_equal(marked, missing)
+    assert recorder.status()["force"].n_missing_samples == len(missing)
+    assert recorder.status()["force"].n_duplicates > 0
+    assert recorder.status()["force"].n_malformed > 0
+
+    # Timeline: the recorded fit maps device time onto the host clock within one sample period.
+    fit = fits_of(session, "force")[1]
+    assert fit.slope == pytest.approx(1 / 1.01, abs=2e-3)
+    generated_ns = np.asarray(truth.generated_host_ns)[delivered_rows] + recorder.utc_offset_ns
+    error_s = (fit.host_time_ns(stream.device_time_s) - generated_ns) / 1e9
+    assert np.max(np.abs(error_s)) < period_s
+
+
+def test_imu_drift_and_disconnect_reconnect(tmp_path: Path) -> None:
+    faults = FaultPlan(clock_drift=0.01, disconnect_after_s=1.5, offline_s=0.4)
+    twin = imu_twin(faults)
+    session, recorder = record(tmp_path, [twin], duration_s=3.5)
+    stream = session.streams["imu"]
+    truth = twin.truth
+    delivered = truth.delivered_indices()
+    assert stream.n_samples == len(delivered)
+    assert recorder.status()["imu"].n_reconnects == 1
+
+    # The device index restarts at each connection; the fits are per connection.
+    generated_ns = np.asarray(truth.generated_host_ns)[delivered] + recorder.utc_offset_ns
+    restart = int(np.flatnonzero(np.diff(stream.device_time_s) < 0)[0]) + 1
+    fits = fits_of(session, "imu")
+    assert sorted(fits) == [1, 2]
+    for segment, part in ((1, slice(0, restart)), (2, slice(restart, None))):
+        fit = fits[segment]
+        assert fit.slope == pytest.approx(1 / 1.01, abs=3e-3)
+        error_s = (fit.host_time_ns(stream.device_time_s[part]) - generated_ns[part]) / 1e9
+        assert np.max(np.abs(error_s)) < 1 / 100.0
+
+    (gap,) = gaps_of(session, "imu")
+    drop_ns = truth.link_drops_host_ns[0] + recorder.utc_offset_ns
+    assert gap["start_host_ns"] <= drop_ns <= gap["end_host_ns"]
+    assert gap["end_host_ns"] - gap["start_host_ns"] >= 0.4e9
+    types = [r["type"] for r in session.event_records]
+    assert types.count("device_connected") == 2
+    assert types.count("device_disconnected") == 1
+
+
+def test_device_that_never_returns_is_reported_and_the_session_continues(
+    tmp_path: Path,
+) -> None:
+    lost = force_twin(FaultPlan(disconnect_after_s=0.5, offline_s=None))
+    healthy = imu_twin(FaultPlan())
+    session, recorder = record(tmp_path, [lost, healthy], duration_s=3.0)
+    status = recorder.status()
+    assert status["force"].state == "lost"
+    assert "did not come back" in status["force"].message
+    assert status["imu"].state == "stopped"
+    assert session.streams["imu"].n_samples > 250
+    lost_events = [r for r in session.event_records if r.get("lost")]
+    assert len(lost_events) == 1 and lost_events[0]["stream"] == "force"
+    assert any("never came back" in g["reason"] for g in gaps_of(session, "force"))
+    assert session.closed and not session.issues

@@ -1,0 +1,220 @@
+import json
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from alsmotion.cli import main
+from alsmotion.errors import InvalidInputError
+from alsmotion.processing import ProcessingSettings, SessionResult, process_session
+from alsmotion.session import append_audit, verify_session
+from alsmotion.simulate.trial import simulate_trial
+
+
+@pytest.fixture(scope="module")
+def trial(tmp_path_factory):
+    return simulate_trial(tmp_path_factory.mktemp("raw"), n_participants=3, seed=1)
+
+
+@pytest.fixture(scope="module")
+def results(trial):
+    return {path.name: process_session(path) for path in trial.session_paths}
+
+
+def _result(results, participant, visit) -> SessionResult:
+    return next(r for r in results.values() if r.participant_id == participant and r.visit == visit)
+
+
+def _value(result, test, measure, **where):
+    rows = result.measures[
+        (result.measures["test"] == test) & (result.measures["measure"] == measure)
+    ]
+    for name, value in where.items():
+        rows = rows[rows[name] == value]
+    assert len(rows) == 1, rows
+    return rows.iloc[0]
+
+
+def test_simulated_sessions_verify(trial):
+    assert len(trial.session_paths) == 12
+    assert all(verify_session(path).ok for path in trial.session_paths)
+
+
+def test_walk_speeds_match_the_simulated_truth(trial, results):
+    for truth in trial.truth.dropna(subset=["speed_mps"]).to_dict("records"):
+        result = _result(results, truth["participant_id"], truth["visit"])
+        timed = _value(result, "10MWT", "walk_speed_mps")
+        assert timed["value"] == pytest.approx(truth["speed_mps"], abs=0.005)
+        imu = (
+            _value(result, "2MWT", "gait_speed_mps")
+            if truth["visit"] != "day90" or truth["participant_id"] != "ALS-003"
+            else _value(result, "10MWT", "gait_speed_mps")
+        )
+        assert imu["value"] == pytest.approx(truth["speed_mps"], abs=0.05)
+        assert imu["n"] > 5
+
+
+def test_strength_matches_the_truth_and_skips_rejected_trials(trial, results):
+    for truth in trial.truth.to_dict("records"):
+        result = _result(results, truth["participant_id"], truth["visit"])
+        for muscle in ("knee_extension", "elbow_flexion"):
+            for side in ("left", "right"):
+                row = _value(result, "HHD", "peak_force_n", muscle=muscle, side=side)
+                assert row["value"] == pytest.approx(truth[f"{muscle}_{side}_n"], rel=0.02)
+    baseline = _result(results, "ALS-001", "baseline")
+    rejected = baseline.trials[baseline.trials["status"] == "rejected"]
+    assert set(zip(rejected["test"], rejected["muscle"], rejected["trial"], strict=True)) == {
+        ("HHD", "knee_extension", 2),
+        ("10MWT", "", 2),
+    }
+    assert _value(baseline, "HHD", "peak_force_n", muscle="knee_extension", side="left")["n"] == 2
+    assert _value(baseline, "HHD", "peak_force_n", muscle="knee_extension", side="right")["n"] == 3
+
+
+def test_audit_rejection_and_cannot_perform_are_honoured(results):
+    baseline = _result(results, "ALS-001", "baseline")
+    assert _value(baseline, "10MWT", "walk_speed_mps")["n"] == 1  # trial 2 rejected in the audit
+    reason = baseline.trials.loc[baseline.trials["status"] == "rejected", "reason"]
+    assert "video review" in reason.iloc[-1] or "video review" in reason.iloc[0]
+    day180 = _result(results, "ALS-001", "day180")
+    for test in ("10MWT", "2MWT"):
+        row = _value(day180, test, "walk_speed_mps")
+        assert np.isnan(row["value"]) and row["n"] == 0
+        assert row["flags"] == "cannot_perform:unable to walk without assistance"
+
+
+def test_later_audit_entries_change_the_result(trial, tmp_path):
+    import shutil
+
+    path = tmp_path / trial.session_paths[4].name
+    shutil.copytree(trial.session_paths[4], path)
+    before = process_session(path)
+    append_audit(
+        path,
+        who="OP3",
+        what="reject_trial",
+        why="device slipped",
+        change={"test": "10MWT", "trial": 1, "before": "accepted", "after": "rejected"},
+    )
+    after = process_session(path)
+    assert _value(before, "10MWT", "walk_speed_mps")["n"] == 2
+    assert _value(after, "10MWT", "walk_speed_mps")["n"] == 1
+    assert after.source_sha256 != before.source_sha256
+
+
+def test_processing_is_deterministic_and_picklable(trial, results):
+    path = trial.session_paths[1]
+    again = process_session(path)
+    first = results[path.name]
+    pd.testing.assert_frame_equal(again.measures, first.measures)
+    pd.testing.assert_frame_equal(again.trials, first.trials)
+    copy = pickle.loads(pickle.dumps(first))
+    pd.testing.assert_frame_equal(copy.measures, first.measures)
+    assert copy.source_sha256 == first.source_sha256 and len(copy.source_sha256) == 64
+    assert json.dumps(first.to_dict(), default=str)
+
+
+def test_settings_round_trip_and_hash(tmp_path):
+    settings = ProcessingSettings(gait={"min_bout_steps": 6}, strength_summary="mean")
+    path = tmp_path / "settings.json"
+    path.write_text(settings.to_json())
+    loaded = ProcessingSettings.from_file(path)
+    assert loaded == settings and loaded.settings_hash == settings.settings_hash
+    assert ProcessingSettings().settings_hash != settings.settings_hash
+    with pytest.raises(InvalidInputError, match="unknown processing setting"):
+        ProcessingSettings.from_dict({"speed": 1})
+    with pytest.raises(InvalidInputError, match="strength_summary"):
+        ProcessingSettings(strength_summary="median")
+    path.write_text("[1]")
+    with pytest.raises(InvalidInputError, match="JSON object"):
+        ProcessingSettings.from_file(path)
+
+
+def test_mean_summary_changes_strength_values(trial, results):
+    path = trial.session_paths[0]
+    mean = process_session(path, ProcessingSettings(strength_summary="mean"))
+    best = results[path.name]
+    where = {"muscle": "knee_extension", "side": "right"}
+    assert (
+        _value(mean, "HHD", "peak_force_n", **where)["value"]
+        < _value(best, "HHD", "peak_force_n", **where)["value"]
+    )
+    assert mean.settings_hash != best.settings_hash
+
+
+def test_export_cli_end_to_end(trial, tmp_path, capsys):
+    paths = [str(p) for p in trial.session_paths[:4]]
+    assert main(["export", *paths, "--out", str(tmp_path), "--bids"]) == 0
+    out = capsys.readouterr().out
+    assert "4 sessions processed" in out and "BIDS motion dataset" in out
+    table = pd.read_csv(tmp_path / "visit_measures.csv")
+    assert set(table["visit"]) == {"baseline", "day30", "day90", "day180"}
+    assert (tmp_path / "bids" / "dataset_description.json").is_file()
+
+
+def test_pooled_stride_time_cv_uses_within_trial_spread_of_steady_strides():
+    from alsmotion.processing.walks import pooled_stride_time_cv_pct
+
+    first = pd.DataFrame({"stride_time_s": [1.0, 1.2, 9.0], "is_steady": [True, True, False]})
+    second = pd.DataFrame({"stride_time_s": [2.0, 2.2], "is_steady": [True, True]})
+    cv_pct, n = pooled_stride_time_cv_pct([first, second])
+    assert n == 4
+    assert cv_pct == pytest.approx(np.sqrt((0.02 + 0.02) / 2) / 1.6 * 100)
+    assert np.isnan(pooled_stride_time_cv_pct([first.iloc[:1]])[0])
+
+
+def test_clinical_timing_of_fixed_distance_and_fixed_time_walks():
+    from alsmotion.processing.walks import clinical_timing
+
+    assert clinical_timing("10MWT", 8.0, None) == (8.0, 10.0, 1.25)
+    assert clinical_timing("10MWT", 8.0, 12.0) == (8.0, 10.0, 1.25)  # the 10 m is fixed
+    assert clinical_timing("2MWT", 120.0, 150.0) == (120.0, 150.0, 1.25)
+    time_s, distance_m, speed_mps = clinical_timing("6MWT", 360.0, None)
+    assert time_s == 360.0 and np.isnan(distance_m) and np.isnan(speed_mps)
+
+
+def test_visit_reassigned_in_the_audit_log_reaches_the_result(trial, tmp_path):
+    import shutil
+
+    path = tmp_path / trial.session_paths[5].name
+    shutil.copytree(trial.session_paths[5], path)
+    append_audit(
+        path,
+        who="OP2",
+        what="reassign_visit",
+        why="visit booked as day 30 by mistake",
+        change={"before": "day30", "after": "unscheduled"},
+    )
+    assert process_session(path).visit == "unscheduled"
+
+
+def test_exports_of_processed_sessions_are_byte_identical(results, tmp_path):
+    from alsmotion.export import write_exports
+
+    ordered = list(results.values())
+    first = write_exports(ordered, tmp_path / "a", reports=False)
+    second = write_exports(ordered[::-1], tmp_path / "b", reports=False)
+    for name, path in first.items():
+        assert second[name].read_bytes() == path.read_bytes(), name
+
+
+def test_export_cli_refuses_a_folder_that_is_not_a_session(tmp_path, capsys):
+    assert main(["export", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
+    assert "not an alsmotion session" in capsys.readouterr().err
+
+
+def test_an_interrupted_session_still_processes_with_flags(trial, tmp_path):
+    import os
+    import shutil
+
+    path = tmp_path / trial.session_paths[6].name
+    shutil.copytree(trial.session_paths[6], path)
+    (path / "manifest.json").unlink()
+    stream = path / "streams" / "force.arrows"
+    os.chmod(stream, 0o644)
+    stream.write_bytes(stream.read_bytes()[:-200])  # the last force batch is torn
+    result = process_session(path)
+    assert {"session_not_closed", "torn_tail_skipped"} <= set(result.flags)
+    walk = _value(result, "10MWT", "walk_speed_mps")
+    assert walk["n"] == 2 and np.isfinite(walk["value"])
