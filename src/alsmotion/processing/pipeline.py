@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from alsmotion.gait import GaitSettings
 from alsmotion.processing.result import MEASURE_COLUMNS, TRIAL_COLUMNS, SessionResult
 from alsmotion.processing.settings import ProcessingSettings
 from alsmotion.processing.strength_trials import (
@@ -27,6 +28,7 @@ from alsmotion.session.events import STRENGTH_TEST, WALK_TESTS
 from alsmotion.session.manifest import sha256_file
 from alsmotion.session.metadata import format_utc
 from alsmotion.session.reader import Session
+from alsmotion.strength import TrialSettings
 
 _TRIAL_STATUS_INVALID = "invalid"
 
@@ -60,9 +62,6 @@ def process_session(path: str | Path, settings: ProcessingSettings | None = None
     path : the session folder.
     settings : processing settings (default: :class:`ProcessingSettings` defaults).
     """
-    from alsmotion.gait import GaitSettings
-    from alsmotion.strength import TrialSettings
-
     settings = settings if settings is not None else ProcessingSettings()
     path = Path(path)
     session = Session.open(path)
