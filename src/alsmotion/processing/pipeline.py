@@ -9,7 +9,12 @@ from typing import Any
 import pandas as pd
 
 from alsmotion.gait import GaitSettings
-from alsmotion.processing.result import MEASURE_COLUMNS, TRIAL_COLUMNS, SessionResult
+from alsmotion.processing.result import (
+    ALGORITHM_VERSION,
+    MEASURE_COLUMNS,
+    TRIAL_COLUMNS,
+    SessionResult,
+)
 from alsmotion.processing.settings import ProcessingSettings
 from alsmotion.processing.strength_trials import (
     analyze_force_trial,
@@ -94,7 +99,7 @@ def process_session(path: str | Path, settings: ProcessingSettings | None = None
         ),
         source_sha256=session_sha256(path),
         settings_hash=settings.settings_hash,
-        algorithm_version=_algorithm_version(),
+        algorithm_version=ALGORITHM_VERSION,
         flags=tuple(_session_flags(session, settings)),
     )
 
@@ -195,12 +200,6 @@ def _strength_tests(
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(key): value for key, value in row.items()} for row in frame.to_dict("records")]
-
-
-def _algorithm_version() -> str:
-    from alsmotion.processing import ALGORITHM_VERSION
-
-    return ALGORITHM_VERSION
 
 
 def _trial_row(
