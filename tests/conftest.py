@@ -14,3 +14,18 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.fail(f"reference recordings not found at {SHARED_DATA}: clone next to shared/")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def dask_scheduler():
+    """Address of a real local Dask cluster (scheduler + 2 single-thread worker processes)."""
+    import distributed
+
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        yield cluster.scheduler_address
