@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -55,15 +56,17 @@ def strength_group_measures(
     cannot_perform_reason: str | None,
     *,
     summary_statistic: str,
+    extra_flags: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
-    """Per-visit rows of one muscle, side and method from its accepted, analysed trials."""
+    """Per-visit rows of one muscle, side and method from its accepted, analysed trials;
+    ``extra_flags`` (e.g. ``data_gap``) are added to every row."""
     trials = [StrengthTrial(muscle, side, number, result=result) for number, result in analysed]
     if not trials and cannot_perform_reason is not None:
         trials = [StrengthTrial(muscle, side, 1, cannot_perform_reason=cannot_perform_reason)]
     summary = summarize_muscle_side(
         trials, muscle=muscle, side=side, summary_statistic=summary_statistic
     )
-    flags = list(summary.flags)
+    flags = [*summary.flags, *extra_flags]
     if summary.status == "cannot_perform":
         flags.append(f"cannot_perform:{summary.reason}")
     elif summary.status != "measured":
