@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from alsmotion.acquisition.devices import TindeqProgressor, WitMotionImu
 from alsmotion.acquisition.recorder import DeviceRequest, ReconnectPolicy, Recorder
-from alsmotion.acquisition.timing import ClockFit
+from alsmotion.acquisition.timing import ClockFit, connection_starts, timeline_ns
 from alsmotion.acquisition.transport.inprocess import InProcessTransport
 from alsmotion.acquisition.twins import FaultPlan, TindeqTwin, WitMotionTwin
 from alsmotion.acquisition.twins.base import SimulatedPeripheral
@@ -125,6 +125,9 @@ def test_faulty_force_link_every_delivered_sample_once_gaps_exact_timeline(
     generated_ns = np.asarray(truth.generated_host_ns)[delivered_rows] + recorder.utc_offset_ns
     error_s = (fit.host_time_ns(stream.device_time_s) - generated_ns) / 1e9
     assert np.max(np.abs(error_s)) < period_s
+    # The same timeline from the stored columns alone.
+    timeline = timeline_ns(stream.host_time_ns, stream.device_time_s)
+    assert np.max(np.abs(timeline - generated_ns)) / 1e9 < period_s
 
 
 def test_imu_drift_and_disconnect_reconnect(tmp_path: Path) -> None:
@@ -142,6 +145,9 @@ def test_imu_drift_and_disconnect_reconnect(tmp_path: Path) -> None:
     restart = int(np.flatnonzero(np.diff(stream.device_time_s) < 0)[0]) + 1
     fits = fits_of(session, "imu")
     assert sorted(fits) == [1, 2]
+    np.testing.assert_array_equal(connection_starts(stream.device_time_s), [0, restart])
+    timeline_error_s = (timeline_ns(stream.host_time_ns, stream.device_time_s) - generated_ns) / 1e9
+    assert np.max(np.abs(timeline_error_s)) < 1 / 100.0
     for segment, part in ((1, slice(0, restart)), (2, slice(restart, None))):
         fit = fits[segment]
         assert fit.slope == pytest.approx(1 / 1.01, abs=3e-3)
