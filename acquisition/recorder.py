@@ -437,10 +437,16 @@ class Recorder:
         assert segment is not None and decoder is not None
         packet = decoder.feed(data)
         changes: dict[str, Any] = {}
+        stream = device.request.stream
         if packet.battery_v is not None:
             changes["battery_v"] = packet.battery_v
-        if packet.low_power:
+            if device.status.battery_v is None:
+                self._submit_event(
+                    "note", text=f"{stream} battery", stream=stream, battery_v=packet.battery_v
+                )
+        if packet.low_power and not device.status.low_power:
             changes["low_power"] = True
+            self._submit_event("note", text=f"{stream} battery low", stream=stream, low_power=True)
         if packet.malformed is not None:
             changes["n_malformed"] = device.status.n_malformed + 1
         if changes:

@@ -178,3 +178,15 @@ def test_device_that_never_returns_is_reported_and_the_session_continues(
     assert len(lost_events) == 1 and lost_events[0]["stream"] == "force"
     assert any("never came back" in g["reason"] for g in gaps_of(session, "force"))
     assert session.closed and not session.issues
+    batteries = {r["stream"]: r["battery_v"] for r in session.event_records if "battery_v" in r}
+    assert batteries == {"force": pytest.approx(3.9), "imu": pytest.approx(3.9)}
+
+
+def test_low_battery_is_reported(tmp_path: Path) -> None:
+    twin = force_twin(FaultPlan())
+    twin.battery_v = 3.3
+    session, recorder = record(tmp_path, [twin], duration_s=1.0)
+    status = recorder.status()["force"]
+    assert status.low_power and status.battery_v == pytest.approx(3.3)
+    notes = sorted(r["text"] for r in session.event_records if r["type"] == "note")
+    assert notes == ["force battery", "force battery low"]
