@@ -16,7 +16,18 @@ from alsmotion._version import __version__
 from alsmotion.errors import AlsmotionError
 
 #: Subcommand modules, in the order ``alsmotion --help`` lists them.
-COMMAND_MODULES = ("info", "gait", "strength", "scan", "record", "verify", "export", "demo")
+COMMAND_MODULES = (
+    "info",
+    "gait",
+    "strength",
+    "scan",
+    "record",
+    "verify",
+    "seal",
+    "export",
+    "process",
+    "demo",
+)
 
 EXIT_OK = 0
 EXIT_FAILURES = 1

@@ -1,0 +1,137 @@
+"""Find the sessions under a raw-data root.
+
+Two kinds of source are found:
+
+* **native** sessions: a directory holding the session metadata file
+  (:data:`NATIVE_METADATA_FILE`) written by :class:`alsmotion.session.SessionWriter`; participant
+  and visit come from that file, or, when it is unreadable, from the folder name
+  ``<participant>_<visit>_<YYYYmmddTHHMMSSZ>``;
+* **foreign** recordings the readers support on their own, today GENEActiv CSV exports, processed
+  as gait-only sessions. Their participant and visit come from a sidecar JSON file beside the
+  recording (``<name>.json`` with ``participant_id`` and ``visit``), or else from the two folders
+  above the file, ``<participant>/<visit>/<name>.csv`` (BIDS ``sub-``/``ses-`` prefixes dropped).
+
+Hidden directories (names starting with ``.``, e.g. an output cache) are never searched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from alsmotion.errors import InvalidInputError
+from alsmotion.readers.geneactiv import is_geneactiv_csv
+
+#: File that marks a directory as a native alsmotion session.
+NATIVE_METADATA_FILE = "session.json"
+
+_NATIVE_FOLDER = re.compile(r"^(?P<participant>[^_]+)_(?P<visit>.+)_\d{8}T\d{6}Z$")
+
+#: Source kinds, in the order a run reports them.
+SOURCE_KINDS = ("native", "geneactiv-csv")
+
+
+@dataclass(frozen=True)
+class SessionSource:
+    """One session to process.
+
+    Attributes
+    ----------
+    kind : ``"native"`` (session directory) or ``"geneactiv-csv"`` (foreign recording file).
+    path : the session directory or the recording file.
+    participant_id : participant pseudonym, ``""`` when it cannot be told.
+    visit : visit label, ``""`` when it cannot be told.
+    sidecar : JSON file with the participant and visit of a foreign recording, when there is one.
+    """
+
+    kind: str
+    path: Path
+    participant_id: str
+    visit: str
+    sidecar: Path | None = None
+
+
+def _read_json_object(path: Path) -> dict:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _label(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _labels_from_path(folder: Path, root: Path) -> tuple[str, str]:
+    """Participant and visit from ``<participant>/<visit>/`` folders below ``root``."""
+    parts = folder.relative_to(root).parts
+    if len(parts) < 2:
+        return "", ""
+    participant, visit = parts[-2], parts[-1]
+    return participant.removeprefix("sub-"), visit.removeprefix("ses-")
+
+
+def _native_source(folder: Path) -> SessionSource:
+    document = _read_json_object(folder / NATIVE_METADATA_FILE)
+    metadata = document.get("metadata")
+    if not isinstance(metadata, dict):
+        metadata = {}
+    participant, visit = _label(metadata.get("participant_id")), _label(metadata.get("visit"))
+    match = _NATIVE_FOLDER.match(folder.name)
+    if match is not None:
+        participant = participant or match["participant"]
+        visit = visit or match["visit"]
+    return SessionSource("native", folder, participant, visit)
+
+
+def _foreign_source(file: Path, root: Path) -> SessionSource:
+    sidecar = file.with_suffix(".json")
+    if sidecar.is_file():
+        labels = _read_json_object(sidecar)
+        return SessionSource(
+            "geneactiv-csv",
+            file,
+            _label(labels.get("participant_id")),
+            _label(labels.get("visit")),
+            sidecar=sidecar,
+        )
+    participant, visit = _labels_from_path(file.parent, root)
+    return SessionSource("geneactiv-csv", file, participant, visit)
+
+
+def discover_sessions(raw_root: str | Path) -> list[SessionSource]:
+    """Every native session directory and supported foreign recording under ``raw_root``.
+
+    Parameters
+    ----------
+    raw_root : directory to search, recursively.
+
+    Returns
+    -------
+    list of SessionSource, sorted by path so that runs see the same order.
+
+    Raises
+    ------
+    InvalidInputError
+        When ``raw_root`` is not a directory.
+    """
+    root = Path(raw_root)
+    if not root.is_dir():
+        raise InvalidInputError(f"{root}: not a directory: give the folder that holds the sessions")
+    sources: list[SessionSource] = []
+    for folder_name, dir_names, file_names in os.walk(root):
+        folder = Path(folder_name)
+        if NATIVE_METADATA_FILE in file_names:
+            sources.append(_native_source(folder))
+            dir_names.clear()
+            continue
+        dir_names[:] = sorted(name for name in dir_names if not name.startswith("."))
+        for name in sorted(file_names):
+            file = folder / name
+            if name.lower().endswith(".csv") and is_geneactiv_csv(file):
+                sources.append(_foreign_source(file, root))
+    return sorted(sources, key=lambda source: source.path.as_posix())

@@ -1,0 +1,53 @@
+"""What a worker runs for one session: process it, and turn any failure into a reportable reason.
+
+This module is imported by every worker process (local or Dask); it must stay importable without
+the parent's state and everything it returns must pickle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from alsmotion.batch.foreign import process_foreign_recording
+from alsmotion.batch.sources import SessionSource
+from alsmotion.errors import AlsmotionError
+from alsmotion.processing import ProcessingSettings, SessionResult, process_session
+
+
+@dataclass(frozen=True)
+class TaskOutcome:
+    """Result of one task: ``result`` when the session was processed, else the ``reason`` why not."""
+
+    source: SessionSource
+    result: SessionResult | None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None
+
+
+def process_one(source: SessionSource, settings: ProcessingSettings) -> SessionResult:
+    """Process one session with ``settings`` and return its ``SessionResult``.
+
+    Native sessions go through :func:`alsmotion.processing.process_session`; foreign recordings
+    through :func:`alsmotion.batch.foreign.process_foreign_recording`.
+    """
+    if source.kind == "native":
+        return process_session(source.path, settings)
+    return process_foreign_recording(source, settings)
+
+
+def failure_reason(exc: BaseException) -> str:
+    """One line saying why a session failed: an alsmotion error's message (it names the file and
+    line), or for anything else its type and message."""
+    text = str(exc) if isinstance(exc, AlsmotionError) else f"{type(exc).__name__}: {exc}"
+    return " ".join(text.split())
+
+
+def run_task(source: SessionSource, settings: ProcessingSettings) -> TaskOutcome:
+    """Process one session; never raises for a bad session, so one corrupt file cannot stop a run."""
+    try:
+        return TaskOutcome(source, process_one(source, settings))
+    except Exception as exc:  # any failure of one session is reported in errors.csv, not raised
+        return TaskOutcome(source, None, failure_reason(exc))
