@@ -190,3 +190,15 @@ def test_low_battery_is_reported(tmp_path: Path) -> None:
     assert status.low_power and status.battery_v == pytest.approx(3.3)
     notes = sorted(r["text"] for r in session.event_records if r["type"] == "note")
     assert notes == ["force battery", "force battery low"]
+
+
+def test_corrupted_imu_frames_are_skipped_and_the_rest_stored(tmp_path: Path) -> None:
+    twin = imu_twin(FaultPlan(corrupt_probability=0.05, duplicate_probability=0.0))
+    session, _recorder = record(tmp_path, [twin], duration_s=1.5)
+    stream = session.streams["imu"]
+    delivered = twin.truth.delivered_indices()
+    corrupted = len(twin.truth.device_index) - len(delivered)
+    assert corrupted > 0
+    assert stream.n_samples == len(delivered)
+    rows = np.asarray(twin.truth.device_index)[delivered]
+    np.testing.assert_allclose(stream.values, twin.signal_si[rows % len(twin.signal_si)], atol=0.01)
