@@ -148,6 +148,7 @@ class _Device:
     segment_id: int = 0
     segment: SegmentState | None = None
     consumer_segment_id: int = 0
+    segment_ended: bool = False
     decoder: PacketDecoder | None = None
     info: DeviceInfo | None = None
     connection: Connection | None = None
@@ -541,6 +542,8 @@ class Recorder:
             self._hand_off(force=False)
             stream, segment_id, arrival_mono_ns, data = item
             if not stream:
+                for device in self._devices.values():
+                    self._end_segment(device, device.consumer_segment_id)
                 self._hand_off(force=True)
                 return
             device = self._devices[stream]
@@ -579,6 +582,8 @@ class Recorder:
         device_time_s = packet.device_time_s if driver.has_device_clock else None
         blocks, gaps = segment.add_packet(packet.values, device_time_s, arrival_mono_ns)
         self._store(device, blocks, gaps, arrival_mono_ns)
+        if device.segment_ended:
+            self._end_segment(device, segment_id)
 
     def _start_segment(self, device: _Device, segment_id: int, arrival_mono_ns: int) -> None:
         driver = device.request.driver
@@ -589,6 +594,7 @@ class Recorder:
         )
         device.decoder = driver.new_decoder()
         device.consumer_segment_id = segment_id
+        device.segment_ended = False
         if device.last_host_ns is not None:
             reconnect_ns = arrival_mono_ns + self.utc_offset_ns
             self._submit_gap(
@@ -604,11 +610,19 @@ class Recorder:
             )
 
     def _end_segment(self, device: _Device, segment_id: int) -> None:
+        """Release a connection's held samples and record its clock fit.
+
+        The segment's state stays until the next connection: notifications already on their way
+        when the link closed may still arrive, and are stored with the same numbering.
+        """
         segment = device.segment
         if segment is None or segment_id != device.consumer_segment_id:
             return
         blocks, gaps = segment.release(None)
         self._store(device, blocks, gaps, time.monotonic_ns())
+        if device.segment_ended:
+            return
+        device.segment_ended = True
         fit = segment.final_fit()
         if fit is not None and device.sink is not None and self.session is not None:
             session = self.session
@@ -617,7 +631,6 @@ class Recorder:
                 self._writer.submit(
                     lambda: session.record_timing_fit(device.request.stream, record)
                 )
-        device.segment = None
         self._set_status(device, n_duplicates=device.status.n_duplicates + segment.n_duplicates)
 
     def _store(

@@ -204,7 +204,8 @@ class SegmentState:
             self.fit = fit_clock(
                 np.array(self._fit_device_s[first:]), np.array(self._fit_arrival_ns[first:])
             )
-            self._fit_until_s = device_s + REFIT_INTERVAL_S
+            # Refit early and often at first (0.25, 0.5, 1, 2 s ...) while the slope is unknown.
+            self._fit_until_s = device_s + min(REFIT_INTERVAL_S, max(0.25, device_s))
             return
         predicted = int(self.fit.host_time_ns(np.array([device_s]))[0])
         if arrival_ns < predicted:

@@ -66,10 +66,21 @@ def mobilised(name: str, *, use_gyro: bool) -> None:
             shown.append(f"{bout['avg_walking_speed_mps']:.2f}:{errors[-1]:+.2f}")
         else:
             shown.append(f"{bout['avg_walking_speed_mps']:.2f}:none")
+    reference = pd.read_csv(folder / f"{name}_reference_strides.csv")
+    distance_s = np.abs(ic_s.to_numpy()[:, None] - reference["start"].to_numpy()[None, :] / 100)
+    matched = distance_s.min(axis=1) < 0.1
+    labels = reference["lr_label"].to_numpy()[distance_s.argmin(axis=1)][matched]
+    feet = result.strides["foot"].to_numpy()[matched]
+    side = (
+        f"left/right agrees with the reference on {(feet == labels).mean():.0%} of "
+        f"{matched.sum()} matched strides"
+        if use_gyro
+        else "left/right needs the gyroscope"
+    )
     print(
         f"HA001 {name} ({'with' if use_gyro else 'without'} gyro): strides in {len(errors)} of "
         f"{len(bouts)} reference bouts, MAE {np.mean(np.abs(errors)):.3f} m/s "
-        f"[reference speed:error {' '.join(shown)}]"
+        f"[reference speed:error {' '.join(shown)}]; {side}"
     )
 
 

@@ -1,5 +1,5 @@
 """Speed and size of the raw session format: one hour of a 100 Hz six-channel IMU appended in
-BLE-sized packets (10 samples) and flushed (record batch + fsync) every 0.5 s of recorded time, as
+BLE-sized packets (10 samples) and flushed (record batch + fsync) every 0.25 s of recorded time, as
 the writer does in real time, then read back. Run: python benchmarks/session_io.py"""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from alsmotion.session import Session, SessionMetadata, SessionWriter
 RATE_HZ = 100.0
 DURATION_S = 3600
 PACKET_SAMPLES = 10
-FLUSH_EVERY_SAMPLES = 50
+FLUSH_EVERY_SAMPLES = 25
 
 
 def main() -> None:

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
@@ -29,3 +31,10 @@ def dask_scheduler():
         dashboard_address=":0",  # any free port: 8787 may be taken
     ) as cluster:
         yield cluster.scheduler_address
+
+
+# Property tests draw the same examples on every run, so CI results are reproducible; set
+# HYPOTHESIS_PROFILE=explore locally to search new examples.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -25,9 +25,10 @@ from alsmotion.acquisition.recorder import DeviceRequest, ReconnectPolicy, Recor
 from alsmotion.acquisition.transport.bleak_transport import BleakTransport
 from alsmotion.acquisition.twins import FaultPlan, TindeqTwin, WitMotionTwin
 from alsmotion.acquisition.twins.gatt_server import GattTwinServer
-from alsmotion.acquisition.twins.signals import walking_imu_signal
+from alsmotion.acquisition.twins.signals import imu_channels_from_walk
 
 from alsmotion.session import Session, SessionMetadata, SessionWriter
+from alsmotion.simulate.gait import simulate_walk
 
 pytestmark = pytest.mark.slow
 
@@ -143,7 +144,9 @@ def test_recorder_over_bleak_and_emulated_bluez(emulated_bluez: str, tmp_path: P
     )
     imu = WitMotionTwin(
         address=IMU_ADDRESS,
-        signal_si=walking_imu_signal(sampling_rate_hz=50.0, duration_s=10.0),
+        signal_si=imu_channels_from_walk(
+            simulate_walk(sampling_rate_hz=50.0, n_strides=8, rest_s=1.0)
+        ),
         signal_rate_hz=50.0,
     )
     requests = [
@@ -157,7 +160,7 @@ def test_recorder_over_bleak_and_emulated_bluez(emulated_bluez: str, tmp_path: P
             GattTwinServer(force, adapter="hci0", index=0),
             GattTwinServer(imu, adapter="hci1", index=1),
         ):
-            transport = BleakTransport(adapter="hci2", use_acquire_notify=False)
+            transport = BleakTransport(adapter="hci2")  # AcquireNotify: notifications over a socket
             seen = await _scan_until_found(transport, {FORCE_ADDRESS, IMU_ADDRESS})
             policy = ReconnectPolicy(initial_backoff_s=0.3, max_backoff_s=1.0, give_up_after_s=20)
             recorder = Recorder(transport, requests, session=session, reconnect=policy)

@@ -13,9 +13,10 @@ from alsmotion.acquisition.timing import ClockFit
 from alsmotion.acquisition.transport.inprocess import InProcessTransport
 from alsmotion.acquisition.twins import FaultPlan, TindeqTwin, WitMotionTwin
 from alsmotion.acquisition.twins.base import SimulatedPeripheral
-from alsmotion.acquisition.twins.signals import walking_imu_signal
+from alsmotion.acquisition.twins.signals import imu_channels_from_walk
 
 from alsmotion.session import Session, SessionMetadata, SessionWriter
+from alsmotion.simulate.gait import simulate_walk
 
 IMU_ADDRESS = "C4:00:00:00:00:01"
 FORCE_ADDRESS = "C4:00:00:00:00:02"
@@ -30,7 +31,9 @@ def force_twin(faults: FaultPlan, seed: int = 3) -> TindeqTwin:
 
 
 def imu_twin(faults: FaultPlan, seed: int = 4) -> WitMotionTwin:
-    signal = walking_imu_signal(sampling_rate_hz=100.0, duration_s=10.0, seed=seed)
+    signal = imu_channels_from_walk(
+        simulate_walk(sampling_rate_hz=100.0, n_strides=8, rest_s=1.0, seed=seed)
+    )
     return WitMotionTwin(
         address=IMU_ADDRESS, signal_si=signal, signal_rate_hz=100.0, faults=faults, seed=seed
     )

@@ -143,6 +143,7 @@ def test_motion_json_required_and_recommended_fields(dataset):
     assert sidecar["TrackingSystemName"] == "imu"
     force = json.loads(files[name.replace("tracksys-imu", "tracksys-force")].read_text())
     assert force["MISCChannelCount"] == 1 and "ACCELChannelCount" not in force
+    assert "LATENCYChannelCount" not in sidecar
 
 
 def test_scans_tsv_gives_the_recording_onset(dataset):
@@ -166,3 +167,33 @@ def test_events_tsv_lists_trials(dataset):
     assert events.to_dict("records") == [
         {"onset": "0.5", "duration": "2", "trial_type": "10MWT", "trial": "1", "status": "accepted"}
     ]
+
+
+def test_a_recorded_session_exports(tmp_path):
+    from alsmotion.cli import main
+
+    arguments = [
+        "record",
+        "--simulate",
+        "--device",
+        "imu=C4:00:00:00:00:01",
+        "--device",
+        "force=C4:00:00:00:00:02",
+        "--participant",
+        "ALS-005",
+        "--visit",
+        "baseline",
+        "--out",
+        str(tmp_path / "raw"),
+        "--duration-s",
+        "1.5",
+    ]
+    assert main(arguments) == 0
+    (session,) = (tmp_path / "raw").iterdir()
+    files = export_bids([session], tmp_path / "bids")
+    name = next(n for n in files if n.endswith("tracksys-imu_channels.tsv"))
+    channels = _tsv(files[name])
+    assert channels["type"].tolist() == ["ACCEL"] * 3 + ["GYRO"] * 3 + ["ORNT"] * 3 + ["LATENCY"]
+    assert channels["component"].tolist()[6:9] == ["x", "y", "z"]
+    motion = files[name.replace("_channels.tsv", "_motion.tsv")].read_text().splitlines()
+    assert len(motion) > 100 and all(len(row.split("\t")) == 10 for row in motion)

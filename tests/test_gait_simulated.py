@@ -53,6 +53,18 @@ def test_recovers_truth(speed_mps, cadence_spm, cv_pct, rate_hz, orientation_deg
     assert "fewer_than_20_strides" not in summary.flags
 
 
+def test_feet_alternate_and_match_truth():
+    sim = simulate_walk(sampling_rate_hz=100, n_strides=40, bout_strides=20, seed=4)
+    strides = _analyze(sim).strides
+    distance_s = np.abs(strides["ic_time_s"].to_numpy()[:, None] - sim.truth.ic_times_s[None, :])
+    matched = distance_s.min(axis=1) <= 0.04
+    assert matched.sum() > 70
+    expected = sim.truth.ic_feet[distance_s.argmin(axis=1)][matched]
+    assert (strides["foot"].to_numpy()[matched] == expected).all()
+    no_gyro = analyze_gait(sim.accel_mps2, sampling_rate_hz=100, sensor_height_m=0.95)
+    assert set(no_gyro.strides["foot"]) == {""}
+
+
 @settings(max_examples=8, deadline=None)
 @given(orientation_deg=angles, seed=st.integers(0, 10_000))
 def test_invariant_to_orientation(orientation_deg, seed):
@@ -73,6 +85,14 @@ def test_invariant_to_sampling_rate(rate_hz, seed):
     assert other.n_strides == reference.n_strides
     assert other.cadence_spm == pytest.approx(reference.cadence_spm, abs=0.5)
     assert other.gait_speed_mps == pytest.approx(reference.gait_speed_mps, rel=0.02)
+
+
+@pytest.mark.parametrize("rate_hz", [20, 30])
+def test_low_rates_down_to_20_hz(rate_hz):
+    sim = simulate_walk(sampling_rate_hz=rate_hz, n_strides=40, seed=3)
+    summary = _analyze(sim).summary
+    assert summary.cadence_spm == pytest.approx(sim.truth.cadence_spm, abs=1.0)
+    assert summary.gait_speed_mps == pytest.approx(sim.truth.gait_speed_mps, rel=0.03)
 
 
 def test_invariant_to_units():
@@ -139,3 +159,22 @@ def test_simulator_is_deterministic():
     b = simulate_walk(sampling_rate_hz=60, n_strides=10, seed=9)
     np.testing.assert_array_equal(a.accel_mps2, b.accel_mps2)
     assert len(a.truth.stride_times_s) == 2 * 10 - 1
+
+
+@pytest.mark.parametrize("pitch_deg", [40.0, 90.0])
+def test_sitting_or_lying_between_bouts_adds_no_strides(pitch_deg):
+    sim = simulate_walk(
+        sampling_rate_hz=100,
+        n_strides=60,
+        bout_strides=30,
+        rest_s=15.0,
+        rest_trunk_pitch_deg=pitch_deg,
+        seed=2,
+    )
+    result = analyze_gait(sim.accel_mps2, sampling_rate_hz=100, sensor_height_m=0.95)
+    spans = sim.truth.bout_spans_s
+    ic_s = result.strides["ic_time_s"].to_numpy()
+    inside = ((ic_s[:, None] >= spans[:, 0] - 0.1) & (ic_s[:, None] <= spans[:, 1])).any(axis=1)
+    assert result.summary.n_bouts == 2
+    assert inside.all()
+    assert result.summary.n_strides >= len(sim.truth.stride_times_s) - 4

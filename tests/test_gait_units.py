@@ -149,3 +149,16 @@ def test_timed_walk_speed():
         timed_walk_speed("5MWT", time_s=1.0)
     with pytest.raises(InvalidInputError, match="distance_m"):
         timed_walk_speed("2MWT")
+
+
+def test_long_recordings_are_cut_at_rest_without_losing_strides():
+    sim = simulate_walk(sampling_rate_hz=50, n_strides=60, bout_strides=15, rest_s=70.0, seed=8)
+    whole = analyze_gait(sim.accel_mps2, sampling_rate_hz=50, sensor_height_m=0.95)
+    blocks = analyze_gait(
+        sim.accel_mps2,
+        sampling_rate_hz=50,
+        sensor_height_m=0.95,
+        settings=GaitSettings(block_s=60.0),
+    )
+    assert blocks.summary.n_bouts == whole.summary.n_bouts == 4
+    np.testing.assert_allclose(blocks.initial_contacts_s, whole.initial_contacts_s)

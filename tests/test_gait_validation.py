@@ -50,7 +50,21 @@ def test_gaitpy_demo_speed_and_stride_time_of_matched_strides(gaitpy_demo):
     assert result.sensor_height_m == pytest.approx(0.53 * GAITPY_HEIGHT_M)
 
 
-def _mobilised(shared_data, name):
+@pytest.mark.parametrize(("name", "minimum"), [("Test5_Trial1", 1.0), ("Test11_Trial1", 0.75)])
+def test_mobilised_left_right(shared_data, name, minimum):
+    folder = shared_data / "mobilised-lab-HA001"
+    strides, _ = _mobilised_strides(shared_data, name)
+    reference = pd.read_csv(folder / f"{name}_reference_strides.csv")
+    distance_s = np.abs(
+        strides["ic_time_s"].to_numpy()[:, None] - reference["start"].to_numpy()[None, :] / 100
+    )
+    matched = distance_s.min(axis=1) < 0.1
+    labels = reference["lr_label"].to_numpy()[distance_s.argmin(axis=1)][matched]
+    assert matched.sum() >= 7
+    assert (strides["foot"].to_numpy()[matched] == labels).mean() >= minimum
+
+
+def _mobilised_strides(shared_data, name):
     folder = shared_data / "mobilised-lab-HA001"
     participant = json.loads((folder / "participant.json").read_text())
     recording = read_csv_recording(
@@ -67,11 +81,16 @@ def _mobilised(shared_data, name):
         sensor_height_m=participant["sensor_height_m"],
         gyro_rads=recording.gyro_rads,
     )
+    return result.strides, folder
+
+
+def _mobilised(shared_data, name):
+    strides, folder = _mobilised_strides(shared_data, name)
     bouts = pd.read_csv(folder / f"{name}_reference_walking_bouts.csv")
     errors = []
     for _, bout in bouts.iterrows():
-        ic_s = result.strides["ic_time_s"]
-        inside = result.strides[(ic_s >= bout["start"] / 100) & (ic_s <= bout["end"] / 100)]
+        ic_s = strides["ic_time_s"]
+        inside = strides[(ic_s >= bout["start"] / 100) & (ic_s <= bout["end"] / 100)]
         if len(inside):
             errors.append(inside["gait_speed_mps"].mean() - bout["avg_walking_speed_mps"])
     return np.array(errors), len(bouts)

@@ -5,9 +5,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-pytest.importorskip("alsmotion.gait", reason="the gait area has not landed on main yet")
-pytest.importorskip("alsmotion.simulate.gait", reason="the gait simulator has not landed yet")
-
 from alsmotion.cli import main
 from alsmotion.errors import InvalidInputError
 from alsmotion.processing import ProcessingSettings, SessionResult, process_session
@@ -154,3 +151,70 @@ def test_export_cli_end_to_end(trial, tmp_path, capsys):
     table = pd.read_csv(tmp_path / "visit_measures.csv")
     assert set(table["visit"]) == {"baseline", "day30", "day90", "day180"}
     assert (tmp_path / "bids" / "dataset_description.json").is_file()
+
+
+def test_pooled_stride_time_cv_uses_within_trial_spread_of_steady_strides():
+    from alsmotion.processing.walks import pooled_stride_time_cv_pct
+
+    first = pd.DataFrame({"stride_time_s": [1.0, 1.2, 9.0], "is_steady": [True, True, False]})
+    second = pd.DataFrame({"stride_time_s": [2.0, 2.2], "is_steady": [True, True]})
+    cv_pct, n = pooled_stride_time_cv_pct([first, second])
+    assert n == 4
+    assert cv_pct == pytest.approx(np.sqrt((0.02 + 0.02) / 2) / 1.6 * 100)
+    assert np.isnan(pooled_stride_time_cv_pct([first.iloc[:1]])[0])
+
+
+def test_clinical_timing_of_fixed_distance_and_fixed_time_walks():
+    from alsmotion.processing.walks import clinical_timing
+
+    assert clinical_timing("10MWT", 8.0, None) == (8.0, 10.0, 1.25)
+    assert clinical_timing("10MWT", 8.0, 12.0) == (8.0, 10.0, 1.25)  # the 10 m is fixed
+    assert clinical_timing("2MWT", 120.0, 150.0) == (120.0, 150.0, 1.25)
+    time_s, distance_m, speed_mps = clinical_timing("6MWT", 360.0, None)
+    assert time_s == 360.0 and np.isnan(distance_m) and np.isnan(speed_mps)
+
+
+def test_visit_reassigned_in_the_audit_log_reaches_the_result(trial, tmp_path):
+    import shutil
+
+    path = tmp_path / trial.session_paths[5].name
+    shutil.copytree(trial.session_paths[5], path)
+    append_audit(
+        path,
+        who="OP2",
+        what="reassign_visit",
+        why="visit booked as day 30 by mistake",
+        change={"before": "day30", "after": "unscheduled"},
+    )
+    assert process_session(path).visit == "unscheduled"
+
+
+def test_exports_of_processed_sessions_are_byte_identical(results, tmp_path):
+    from alsmotion.export import write_exports
+
+    ordered = list(results.values())
+    first = write_exports(ordered, tmp_path / "a", reports=False)
+    second = write_exports(ordered[::-1], tmp_path / "b", reports=False)
+    for name, path in first.items():
+        assert second[name].read_bytes() == path.read_bytes(), name
+
+
+def test_export_cli_refuses_a_folder_that_is_not_a_session(tmp_path, capsys):
+    assert main(["export", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
+    assert "not an alsmotion session" in capsys.readouterr().err
+
+
+def test_an_interrupted_session_still_processes_with_flags(trial, tmp_path):
+    import os
+    import shutil
+
+    path = tmp_path / trial.session_paths[6].name
+    shutil.copytree(trial.session_paths[6], path)
+    (path / "manifest.json").unlink()
+    stream = path / "streams" / "force.arrows"
+    os.chmod(stream, 0o644)
+    stream.write_bytes(stream.read_bytes()[:-200])  # the last force batch is torn
+    result = process_session(path)
+    assert {"session_not_closed", "torn_tail_skipped"} <= set(result.flags)
+    walk = _value(result, "10MWT", "walk_speed_mps")
+    assert walk["n"] == 2 and np.isfinite(walk["value"])

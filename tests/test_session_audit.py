@@ -163,3 +163,54 @@ def test_verify_cli_exit_codes(tmp_path, capsys):
     assert "FAILED" in out and "content does not match its hash (edited)" in out
     assert main(["verify", str(tmp_path / "nothing")]) == 2
     assert "not an alsmotion session folder" in capsys.readouterr().err
+
+
+def test_a_repeated_trial_number_keeps_both_attempts(tmp_path):
+    from session_helpers import metadata
+
+    from alsmotion.session import SessionWriter
+
+    with SessionWriter.create(tmp_path, metadata()) as writer:
+        fields = {"test": "HHD", "trial": 1, "muscle": "grip", "side": "left"}
+        for attempt, stamp in ((1, 100), (2, 300)):
+            writer.log_event("trial_started", host_time_ns=stamp, attempt=attempt, **fields)
+            writer.log_event("trial_stopped", host_time_ns=stamp + 50, attempt=attempt, **fields)
+            if attempt == 1:
+                writer.log_event("trial_rejected", reason="elbow moved", **fields)
+    table = dec.trials(Session.open(writer.path))
+    assert table[["attempt", "start_host_ns", "status", "reason"]].values.tolist() == [
+        [1, 100, "rejected", "elbow moved"],
+        [2, 300, "accepted", ""],
+    ]
+    append_audit(
+        writer.path,
+        who="OP2",
+        what="accept_trial",
+        why="video review: the elbow stayed still",
+        change={**fields, "attempt": 1, "before": "rejected", "after": "accepted"},
+    )
+    assert dec.trials(Session.open(writer.path))["status"].tolist() == ["accepted", "accepted"]
+
+
+def test_sealing_an_interrupted_session_makes_it_verifiable(tmp_path, capsys):
+    path = write_small_session(tmp_path)
+    (path / "manifest.json").unlink()
+    stream = path / "streams" / "imu.arrows"
+    os.chmod(stream, 0o644)
+    stream.write_bytes(stream.read_bytes()[:-20])
+    assert main(["verify", str(path)]) == 1
+    assert "never closed" in capsys.readouterr().out
+    assert main(["seal", str(path), "--who", "OP1", "--why", "laptop battery died"]) == 0
+    assert "torn last record batch" in capsys.readouterr().out
+    report = verify_session(path)
+    assert report.ok
+    assert report.notes == ("stream imu: torn last record batch skipped (200 samples kept)",)
+    assert main(["verify", str(path)]) == 0
+    assert "note (recorded when sealed): stream imu: torn" in capsys.readouterr().out
+    entry = Session.open(path).audit_records[-1]
+    assert (entry["what"], entry["who"], entry["change"]["after"]) == (
+        "seal_interrupted",
+        "OP1",
+        "sealed",
+    )
+    assert main(["seal", str(path), "--who", "OP1", "--why", "again"]) == 2

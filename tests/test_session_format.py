@@ -258,7 +258,7 @@ from alsmotion.recording import DeviceInfo
 from alsmotion.session import SessionMetadata, SessionWriter
 
 meta = SessionMetadata("ALS-001", "baseline", "p", "OP1", start_utc=datetime(2026, 1, 5, tzinfo=UTC))
-writer = SessionWriter.create(sys.argv[1], meta, flush_interval_s=0.5)
+writer = SessionWriter.create(sys.argv[1], meta)
 stream = writer.add_stream("imu", kind="imu", channels=[("acc_x", "m/s^2")],
                            sampling_rate_hz=200.0, device=DeviceInfo(model="sim"))
 print(writer.path, flush=True)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from alsmotion.acquisition.twins.base import SimulatedPeripheral
 from alsmotion.acquisition.twins.faults import FaultPlan
-from alsmotion.acquisition.twins.signals import walking_imu_signal
+from alsmotion.acquisition.twins.signals import imu_channels_from_walk
 from alsmotion.acquisition.twins.tindeq import TindeqTwin
 from alsmotion.acquisition.twins.witmotion import WitMotionTwin
 
 from alsmotion.errors import InvalidInputError
 from alsmotion.simulate.force import simulate_force_trial
+from alsmotion.simulate.gait import simulate_walk
 
 #: Rate (Hz) of the IMU twin's source signal (the sensor's highest rate).
 IMU_SIGNAL_RATE_HZ = 200.0
@@ -27,7 +28,10 @@ def make_twin(
 ) -> SimulatedPeripheral:
     """A twin of the device ``kind`` (``imu`` or ``force``) advertising under ``address``."""
     if kind == "imu":
-        signal = walking_imu_signal(sampling_rate_hz=IMU_SIGNAL_RATE_HZ, duration_s=60.0, seed=seed)
+        walk = simulate_walk(
+            sampling_rate_hz=IMU_SIGNAL_RATE_HZ, n_strides=40, rest_s=3.0, seed=seed
+        )
+        signal = imu_channels_from_walk(walk)
         return WitMotionTwin(
             address=address,
             signal_si=signal,

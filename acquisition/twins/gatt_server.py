@@ -3,8 +3,8 @@
 The twin's service, its notify and write characteristics and a Device Information service are
 exported as a BlueZ GATT application and advertised with the twin's service UUID on one adapter;
 any central (bleak on another adapter, a phone) then sees the device over BlueZ. Works against
-real BlueZ and against the BlueZoo emulator. Notifications use ``StartNotify`` (one
-``PropertiesChanged`` signal each); ``AcquireNotify`` is not offered, so centrals fall back to it.
+real BlueZ and against the BlueZoo emulator. The data characteristic offers both ``StartNotify``
+(one ``PropertiesChanged`` signal per notification) and ``AcquireNotify`` (a socket).
 
 The twin's link faults map to BlueZ: a fault disconnect calls ``Device1.Disconnect`` on the
 connected central, and while the twin is "away" its advertisement is withdrawn.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from typing import Annotated, Any
 
 from alsmotion.acquisition.devices.base import (
@@ -50,6 +51,11 @@ from dbus_fast.service import (  # noqa: E402
 )
 
 StrList = Annotated[list[str], DBusSignature("as")]
+FdAndMtu = Annotated[list[int], DBusSignature("hq")]
+#: ATT MTU reported with an acquired notification socket (the BLE default).
+ATT_MTU = 23
+#: Time (s) after which the server closes its copy of a socket handed out over D-Bus.
+FD_HANDOVER_S = 1.0
 
 
 class GattService(ServiceInterface):
@@ -113,7 +119,7 @@ class GattCharacteristic(ServiceInterface):
 
     @dbus_method()
     def StopNotify(self):
-        self.notifying = False
+        self.close()
         self._server.on_stop_notify()
 
     @dbus_method()
@@ -123,6 +129,54 @@ class GattCharacteristic(ServiceInterface):
     def send(self, data: bytes) -> None:
         self._value = data
         self.emit_properties_changed({"Value": data})
+
+    def close(self) -> None:
+        """Release what the subscription holds (nothing for ``StartNotify``)."""
+        self.notifying = False
+
+
+class NotifyCharacteristic(GattCharacteristic):
+    """The data characteristic: also offers ``AcquireNotify`` (notifications over a socket)."""
+
+    def __init__(
+        self, server: GattTwinServer, uuid: str, service_path: str, flags: list[str]
+    ) -> None:
+        super().__init__(server, uuid, service_path, flags)
+        self._socket: socket.socket | None = None
+        self._handed_over: socket.socket | None = None
+
+    @dbus_property(access=PropertyAccess.READ)
+    def NotifyAcquired(self) -> DBusBool:
+        return self._socket is not None
+
+    @dbus_method()
+    def AcquireNotify(self, options: DBusDict) -> FdAndMtu:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.close()
+        self._socket = ours
+        self.notifying = True
+        self._server.on_start_notify(self._uuid)
+        # The reply carries a duplicate of ``theirs``; close ours once the reply has gone.
+        self._handed_over = theirs
+        asyncio.get_running_loop().call_later(FD_HANDOVER_S, theirs.close)
+        return [theirs.fileno(), ATT_MTU]
+
+    def send(self, data: bytes) -> None:
+        if self._socket is None:
+            super().send(data)
+            return
+        try:
+            self._socket.send(data)
+        except OSError:  # the central closed its end: the subscription is over
+            self.close()
+            self._server.on_stop_notify()
+
+    def close(self) -> None:
+        super().close()
+        for end in (self._socket, self._handed_over):
+            if end is not None:
+                end.close()
+        self._socket = self._handed_over = None
 
 
 class Advertisement(ServiceInterface):
@@ -182,7 +236,9 @@ class GattTwinServer:
 
     async def start(self) -> None:
         """Export the GATT application, register it and start advertising."""
-        self._bus = bus = await MessageBus(bus_type=BusType.SYSTEM).connect()
+        self._bus = bus = await MessageBus(
+            bus_type=BusType.SYSTEM, negotiate_unix_fd=True
+        ).connect()
         gatt = self.twin.driver.gatt
         layout = [
             (
@@ -201,7 +257,8 @@ class GattTwinServer:
             service_path = f"{self.app_path}/service{s}"
             bus.export(service_path, GattService(service_uuid))
             for c, (char_uuid, flags) in enumerate(characteristics):
-                characteristic = GattCharacteristic(self, char_uuid, service_path, flags)
+                kind = NotifyCharacteristic if "notify" in flags else GattCharacteristic
+                characteristic = kind(self, char_uuid, service_path, flags)
                 bus.export(f"{service_path}/char{c}", characteristic)
                 self._characteristics[char_uuid] = characteristic
         self._advertisement_path = f"{self.app_path}/advertisement"
@@ -227,6 +284,8 @@ class GattTwinServer:
         if self._bus is None:
             return
         self.twin.detach()
+        for characteristic in self._characteristics.values():
+            characteristic.close()
         with contextlib.suppress(Exception):
             await self._set_advertising(False)
             manager = await self._interface(self.adapter_path, "org.bluez.GattManager1")
@@ -286,7 +345,7 @@ class GattTwinServer:
 
     async def _disconnect_centrals(self) -> None:
         for characteristic in self._characteristics.values():
-            characteristic.notifying = False
+            characteristic.close()
         introspection = await self._bus.introspect(BLUEZ, "/")
         root = self._bus.get_proxy_object(BLUEZ, "/", introspection)
         manager = root.get_interface("org.freedesktop.DBus.ObjectManager")

@@ -1,41 +1,22 @@
-"""Walking signal that feeds the IMU twin: an (n, 9) array in the driver's SI channels."""
+"""The IMU twin's signal: a simulated lumbar walk in the WitMotion's nine SI channels."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from alsmotion.units import STANDARD_GRAVITY_MPS2, validate_sampling_rate_hz
+from alsmotion.simulate.gait import SimulatedWalk
 
 
-def walking_imu_signal(
-    *,
-    sampling_rate_hz: float,
-    duration_s: float,
-    cadence_spm: float = 105.0,
-    seed: int = 0,
-) -> np.ndarray:
-    """Lower-back IMU while walking: (n, 9) acceleration (m/s^2, z up), angular velocity (rad/s),
-    roll/pitch/yaw (rad).
+def imu_channels_from_walk(walk: SimulatedWalk) -> np.ndarray:
+    """(n, 9) acceleration (m/s^2), angular velocity (rad/s) and roll/pitch/yaw (rad) of ``walk``.
 
-    The vertical acceleration oscillates at the step frequency, the medio-lateral one at the
-    stride frequency, with sensor noise; the trunk sways in roll and pitch.
+    The angles stand in for the sensor's own attitude estimate: roll and pitch from the gravity
+    direction of the acceleration, yaw from the integrated vertical angular velocity.
     """
-    rate = validate_sampling_rate_hz(sampling_rate_hz)
-    rng = np.random.default_rng(seed)
-    t = np.arange(round(duration_s * rate)) / rate
-    step_hz = cadence_spm / 60.0
-    phase = 2 * np.pi * step_hz * t
-    accel = np.column_stack(
-        [
-            1.2 * np.sin(phase + 0.8),  # antero-posterior
-            0.6 * np.sin(phase / 2),  # medio-lateral, once per stride
-            STANDARD_GRAVITY_MPS2 + 2.0 * np.sin(phase) + 0.5 * np.sin(2 * phase),
-        ]
-    )
-    roll = 0.04 * np.sin(phase / 2)
-    pitch = 0.03 * np.sin(phase + 0.3)
-    yaw = 0.05 * np.sin(phase / 2 + 1.0)
-    angles = np.column_stack([roll, pitch, yaw])
-    gyro = np.gradient(angles, 1 / rate, axis=0)
-    noise = rng.normal(0.0, [0.05] * 3 + [0.01] * 3 + [0.001] * 3, size=(len(t), 9))
-    return np.hstack([accel, gyro, angles]) + noise
+    accel = walk.accel_mps2
+    gyro = walk.gyro_rads
+    roll = np.arctan2(accel[:, 1], accel[:, 2])
+    pitch = np.arctan2(-accel[:, 0], np.hypot(accel[:, 1], accel[:, 2]))
+    yaw_unwrapped = np.cumsum(gyro[:, 2]) / walk.sampling_rate_hz
+    yaw = np.angle(np.exp(1j * yaw_unwrapped))
+    return np.column_stack([accel, gyro, roll, pitch, yaw])

@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "scan",
     "record",
     "verify",
+    "seal",
     "export",
     "process",
     "demo",

@@ -13,6 +13,15 @@ from alsmotion.errors import AlsmotionError
 DEMO_PARTICIPANTS = 4
 DEMO_TRIAL_SEED = 7
 
+#: Flags shown in the summary (about the visit or the test, not the analysis details).
+_VISIT_FLAGS = (
+    "out_of_window",
+    "duplicate",
+    "unscheduled",
+    "not_recorded",
+    "cannot_perform",
+    "no_accepted_trial",
+)
 _SHOWN = (
     ("10MWT_walk_speed_mps", "", "", "10MWT m/s"),
     ("2MWT_stride_time_cv_pct", "", "", "2MWT CV %"),
@@ -43,7 +52,7 @@ def summary_table(visit_measures: pd.DataFrame) -> pd.DataFrame:
                 flag.split(":")[0]
                 for text in group["flags"]
                 for flag in str(text).split(";")
-                if flag and flag != "nan" and flag != "fewer_than_20_strides"
+                if flag.split(":")[0] in _VISIT_FLAGS
             }
         )
         row["flags"] = ",".join(flags) or "-"
@@ -51,7 +60,7 @@ def summary_table(visit_measures: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def run_trial_demo(out: Path) -> None:
+def run_trial_demo(out: Path, *, n_participants: int = DEMO_PARTICIPANTS) -> None:
     """Simulate, process and export the demo trial into ``out``; print a summary."""
     from alsmotion.export import write_exports
     from alsmotion.export.bids import export_bids
@@ -61,7 +70,7 @@ def run_trial_demo(out: Path) -> None:
     started = time.perf_counter()
     raw = out / "raw"
     clear_simulated_sessions(raw)
-    trial = simulate_trial(raw, n_participants=DEMO_PARTICIPANTS, seed=DEMO_TRIAL_SEED)
+    trial = simulate_trial(raw, n_participants=n_participants, seed=DEMO_TRIAL_SEED)
     results = [process_session(path) for path in trial.session_paths]
     exports = write_exports(results, out / "exports")
     bids = export_bids(trial.session_paths, out / "bids")
@@ -71,10 +80,12 @@ def run_trial_demo(out: Path) -> None:
     visit_measures[["muscle", "side", "flags"]] = visit_measures[
         ["muscle", "side", "flags"]
     ].fillna("")
+    elapsed_s = time.perf_counter() - started
     print()
     print(
-        f"Simulated trial: {DEMO_PARTICIPANTS} participants x 4 visits "
-        f"({len(trial.session_paths)} sessions), processed in {time.perf_counter() - started:.1f} s"
+        f"Simulated trial: {n_participants} participants x 4 visits "
+        f"({len(trial.session_paths)} sessions), simulated, processed and exported in "
+        f"{elapsed_s:.1f} s"
     )
     print("value (change from baseline)")
     print(summary_table(visit_measures).to_string(index=False))

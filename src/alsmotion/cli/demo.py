@@ -1,8 +1,11 @@
-"""``alsmotion demo --out DIR``: a simulated visit's gait assessment, end to end.
+"""``alsmotion demo --out DIR``: a simulated visit's gait assessment, then a simulated trial, end
+to end.
 
 A simulated participant walks a 2-minute walk test up and down a corridor (turns at each end) with
 a lower-back IMU; the recording is analysed like a real one and the strides, a summary table and a
-plot are written to DIR.
+plot are written to DIR. Then a small trial (participants x 4 visits, walks and dynamometry) is
+recorded through the native session format into DIR/raw, processed, and exported to DIR/exports
+(visit tables, SDTM, reports) and DIR/bids (see :mod:`alsmotion.cli._trial_demo`).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import argparse
 import json
 from pathlib import Path
 
+from alsmotion.cli._trial_demo import run_trial_demo
 from alsmotion.gait import analyze_gait, timed_walk_speed
 from alsmotion.gait.plot import plot_gait
 from alsmotion.simulate.gait import simulate_walk
@@ -20,7 +24,9 @@ DEMO_SEED = 2024
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("demo", help="run a simulated visit's gait assessment")
+    parser = subparsers.add_parser(
+        "demo", help="run a simulated visit's gait assessment and a simulated trial's exports"
+    )
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     parser.set_defaults(func=run)
 
@@ -79,4 +85,5 @@ def run(args: argparse.Namespace) -> int:
         path=out / "gait.png",
     )
     print(f"wrote {out / 'strides.csv'}, {out / 'summary.json'}, {figure}")
+    run_trial_demo(out)
     return 0

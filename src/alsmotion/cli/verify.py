@@ -31,6 +31,8 @@ def run(args: argparse.Namespace) -> int:
                 f"{path}: OK ({report.n_files} files match the manifest, "
                 f"{report.n_audit_entries} audit entries chained)"
             )
+            for note in report.notes:
+                print(f"  note (recorded when sealed): {note}")
             continue
         failed += 1
         print(f"{path}: FAILED")

@@ -11,7 +11,7 @@ Each stream of a session becomes one tracking system::
         sub-<p>_ses-<v>_task-<task>[_run-<i>]_events.tsv           (trials from the event log)
 
 Labels keep letters and digits only (``ALS-001`` -> ``sub-ALS001``); the task label is the
-session protocol. Channel types follow the SI unit: m/s^2 -> ACCEL, rad/s -> GYRO, deg -> ORNT,
+session protocol. Channel types follow the unit: m/s^2 -> ACCEL, rad/s -> GYRO, rad or deg -> ORNT,
 anything else (force in N) -> MISC. A LATENCY channel gives each sample's host arrival time in s
 from the recording onset, since BLE samples are not exactly on the nominal grid. ``run-<i>`` is
 added when one participant has more than one session with the same visit label.
@@ -37,7 +37,7 @@ from alsmotion.session.reader import Session, StreamData
 
 BIDS_VERSION = "1.9.0"
 CHANNEL_COLUMNS = ["name", "component", "type", "tracked_point", "units"]
-_TYPE_BY_UNIT = {"m/s^2": "ACCEL", "rad/s": "GYRO", "deg": "ORNT", "uT": "MAGN"}
+_TYPE_BY_UNIT = {"m/s^2": "ACCEL", "rad/s": "GYRO", "rad": "ORNT", "deg": "ORNT", "uT": "MAGN"}
 
 
 def bids_label(text: str) -> str:
@@ -48,8 +48,15 @@ def bids_label(text: str) -> str:
     return label
 
 
+#: Components of Euler-angle channels (rotation about x, y, z).
+_ANGLE_COMPONENTS = {"roll": "x", "pitch": "y", "yaw": "z"}
+
+
 def _component(name: str) -> str:
-    match = re.search(r"[_-]?([xyz])$", name.lower())
+    lowered = name.lower()
+    if lowered in _ANGLE_COMPONENTS:
+        return _ANGLE_COMPONENTS[lowered]
+    match = re.search(r"[_-]?([xyz])$", lowered)
     return match.group(1) if match else "n/a"
 
 
@@ -100,7 +107,7 @@ def motion_sidecar(stream: StreamData, task: str, channels: pd.DataFrame) -> dic
     }
     if duration_s > 0:
         sidecar["SamplingFrequencyEffective"] = round((stream.n_samples - 1) / duration_s, 6)
-    for kind in ("ACCEL", "GYRO", "MAGN", "ORNT", "MISC", "LATENCY"):
+    for kind in ("ACCEL", "GYRO", "MAGN", "ORNT", "MISC"):
         if kind in counts:
             sidecar[f"{kind}ChannelCount"] = int(counts[kind])
     return sidecar

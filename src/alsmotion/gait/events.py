@@ -35,9 +35,9 @@ def vertical_velocity(
 ) -> np.ndarray:
     """Vertical velocity (m/s): linearly detrended, low-passed acceleration integrated in time."""
     n = len(vertical_mps2)
-    time = np.arange(n, dtype=float)
-    slope, intercept = np.polyfit(time, vertical_mps2, 1)
-    detrended = vertical_mps2 - (slope * time + intercept)
+    centred_time = np.arange(n, dtype=float) - (n - 1) / 2.0
+    slope = float(centred_time @ vertical_mps2) / float(centred_time @ centred_time)
+    detrended = vertical_mps2 - vertical_mps2.mean() - slope * centred_time
     if lowpass_hz < sampling_rate_hz / 2:
         sos = butter(4, lowpass_hz, fs=sampling_rate_hz, output="sos")
         detrended = sosfiltfilt(sos, detrended)

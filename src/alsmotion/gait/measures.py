@@ -15,6 +15,7 @@ def stride_table(
     ic_s: np.ndarray,
     fc_opposite_s: np.ndarray,
     fc_same_s: np.ndarray,
+    yaw_rate_rads: np.ndarray,
     step_bout: np.ndarray,
     step_length_m: np.ndarray,
     heading_change_rad: np.ndarray,
@@ -28,6 +29,7 @@ def stride_table(
     Parameters
     ----------
     ic_s, fc_opposite_s, fc_same_s : per initial contact (n,), seconds.
+    yaw_rate_rads : per initial contact, angular velocity about the vertical (NaN without gyro).
     step_bout, step_length_m, heading_change_rad, ml_velocity_change_mps : per step (n - 1,);
         ``heading_change_rad`` is NaN without a gyroscope, and the heading change is then estimated
         from the ML acceleration (for turn flags only; stride lengths are then not turn-corrected).
@@ -51,6 +53,9 @@ def stride_table(
     step_length = step_length_m[k] * turn_factor
     stride_length = pendulum_stride_m * turn_factor
     is_turn = np.abs(heading_deg) > turn_threshold_deg
+    foot = stride_feet(
+        yaw_rate_rads[k] - measured / stride_time, step_bout[k], np.arange(len(k)) % 2 == 0
+    )
     from_start, from_end = edge_positions(step_bout, k)
     is_steady = (from_start >= steady_edge_strides) & (from_end >= steady_edge_strides) & ~is_turn
     columns = {
@@ -71,10 +76,34 @@ def stride_table(
         "gait_speed_mps": stride_length / stride_time,
         "cadence_spm": 120.0 / stride_time,
         "heading_change_deg": heading_deg,
+        "foot": foot,
         "is_turn": is_turn,
         "is_steady": is_steady,
     }
     return pd.DataFrame(columns, columns=list(STRIDE_COLUMNS))
+
+
+def stride_feet(relative_yaw_rads: np.ndarray, bout: np.ndarray, parity: np.ndarray) -> np.ndarray:
+    """``"left"``/``"right"`` for the foot whose IC starts each stride, ``""`` when unknown.
+
+    At a left initial contact the pelvis turns clockwise seen from above (negative yaw rate about
+    the upward vertical, relative to the stride's mean turning), at a right one anticlockwise (as
+    in the Mobilise-D HA001 recordings). One IC is too noisy to trust, but feet alternate within
+    a bout, so each bout's strides get the alternating labelling that most ICs agree with.
+    """
+    feet = np.full(len(bout), "", dtype=object)
+    known = np.isfinite(relative_yaw_rads)
+    if not known.any():
+        return feet
+    _, bout_index = np.unique(bout, return_inverse=True)
+    says_left = relative_yaw_rads < 0
+    agree = (says_left == parity) & known
+    votes = np.bincount(bout_index, weights=agree.astype(float))
+    counts = np.bincount(bout_index, weights=known.astype(float))
+    even_is_left = (votes >= counts / 2.0)[bout_index]
+    is_left = np.where(even_is_left, parity, ~parity)
+    feet[:] = np.where(is_left, "left", "right")
+    return feet
 
 
 def bout_table(ic_s: np.ndarray, step_bout: np.ndarray, strides: pd.DataFrame) -> pd.DataFrame:

@@ -44,7 +44,8 @@ def _blocks(
     accel_mps2: np.ndarray, finite: np.ndarray, *, sampling_rate_hz: float, settings: GaitSettings
 ) -> tuple[np.ndarray, list[str]]:
     """(start, stop) samples of the gap-free blocks to analyse, and flags about gaps."""
-    runs = finite_runs(finite, min_samples=int(MIN_BLOCK_S * sampling_rate_hz))
+    min_samples = int(MIN_BLOCK_S * sampling_rate_hz)
+    runs = finite_runs(finite, min_samples=min_samples)
     flags = ["gaps_split_recording"] if not finite.all() else []
     block_samples = int(settings.block_s * sampling_rate_hz)
     pieces = []
@@ -52,23 +53,30 @@ def _blocks(
         if stop - start <= 2 * block_samples:
             pieces.append((start, stop))
             continue
-        # Cut long stretches at rest; the activity is computed on a 1-in-`stride` subsample.
-        stride = max(int(sampling_rate_hz // 10), 1)
-        norm = np.linalg.norm(accel_mps2[start:stop:stride], axis=1)
-        activity = moving_sd(norm, window_samples=int(10 * sampling_rate_hz / stride))
+        # Cut long stretches at rest (lowest 10 s moving SD of the acceleration magnitude within
+        # 60 s of each block boundary), computed on a subsample at about 10 Hz.
+        decimation = max(int(sampling_rate_hz // 10), 1)
+        norm = np.linalg.norm(accel_mps2[start:stop:decimation], axis=1)
+        activity = moving_sd(norm, window_samples=int(10 * sampling_rate_hz / decimation))
         cuts = rest_cut_points(
             activity,
-            block_samples=block_samples // stride,
-            search_samples=int(60 * sampling_rate_hz / stride),
+            block_samples=block_samples // decimation,
+            search_samples=int(60 * sampling_rate_hz / decimation),
         )
-        edges = np.concatenate(([start], start + cuts * stride, [stop]))
+        edges = np.concatenate(([start], start + cuts * decimation, [stop]))
         pieces.extend(itertools.pairwise(edges))
-    return np.asarray(pieces, dtype=int).reshape(-1, 2), flags
+    blocks = np.asarray(pieces, dtype=int).reshape(-1, 2)
+    return blocks[blocks[:, 1] - blocks[:, 0] >= min_samples], flags
 
 
 def _join(blocks: list[BlockSteps], offsets_s: list[float]) -> dict[str, np.ndarray]:
     """Concatenate block steps on one time axis; a step never joins two blocks."""
-    per_ic: dict[str, list[np.ndarray]] = {"ic_s": [], "fc_opposite_s": [], "fc_same_s": []}
+    per_ic: dict[str, list[np.ndarray]] = {
+        "ic_s": [],
+        "fc_opposite_s": [],
+        "fc_same_s": [],
+        "yaw_rate_rads": [],
+    }
     per_step: dict[str, list[np.ndarray]] = {
         "valid": [],
         "excursion_m": [],
@@ -85,6 +93,7 @@ def _join(blocks: list[BlockSteps], offsets_s: list[float]) -> dict[str, np.ndar
         per_ic["ic_s"].append(block.ic_s + offset_s)
         per_ic["fc_opposite_s"].append(block.fc_opposite_s + offset_s)
         per_ic["fc_same_s"].append(block.fc_same_s + offset_s)
+        per_ic["yaw_rate_rads"].append(block.yaw_rate_rads)
         for name in per_step:
             per_step[name].append(getattr(block, name))
     joined = {
@@ -170,6 +179,7 @@ class GaitPipeline:
             ic_s=joined["ic_s"],
             fc_opposite_s=joined["fc_opposite_s"],
             fc_same_s=joined["fc_same_s"],
+            yaw_rate_rads=joined["yaw_rate_rads"],
             step_bout=step_bout,
             step_length_m=step_length,
             heading_change_rad=joined["heading_change_rad"],

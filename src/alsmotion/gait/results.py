@@ -28,6 +28,7 @@ STRIDE_COLUMNS = (
     "gait_speed_mps",
     "cadence_spm",
     "heading_change_deg",
+    "foot",
     "is_turn",
     "is_steady",
 )
@@ -48,7 +49,7 @@ BOUT_COLUMNS = (
 )
 
 
-def _plain(value: Any) -> Any:
+def json_scalar(value: Any) -> Any:
     """JSON-friendly scalar: NaN becomes None, numpy numbers become Python numbers."""
     if isinstance(value, np.generic):
         value = value.item()
@@ -80,16 +81,16 @@ class GaitSummary:
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dict; NaN values become None and flags a list."""
         return {
-            "gait_speed_mps": _plain(self.gait_speed_mps),
-            "cadence_spm": _plain(self.cadence_spm),
-            "stride_time_s": _plain(self.stride_time_s),
-            "stride_time_sd_s": _plain(self.stride_time_sd_s),
-            "stride_time_cv_pct": _plain(self.stride_time_cv_pct),
-            "step_length_m": _plain(self.step_length_m),
+            "gait_speed_mps": json_scalar(self.gait_speed_mps),
+            "cadence_spm": json_scalar(self.cadence_spm),
+            "stride_time_s": json_scalar(self.stride_time_s),
+            "stride_time_sd_s": json_scalar(self.stride_time_sd_s),
+            "stride_time_cv_pct": json_scalar(self.stride_time_cv_pct),
+            "step_length_m": json_scalar(self.step_length_m),
             "n_strides": self.n_strides,
             "n_steady_strides": self.n_steady_strides,
             "n_bouts": self.n_bouts,
-            "walking_time_s": _plain(self.walking_time_s),
+            "walking_time_s": json_scalar(self.walking_time_s),
             "flags": list(self.flags),
         }
 
@@ -130,7 +131,7 @@ class GaitResult:
         """Summary, settings and their hash as one JSON-able dict."""
         return {
             **self.summary.to_dict(),
-            "sensor_height_m": _plain(self.sensor_height_m),
+            "sensor_height_m": json_scalar(self.sensor_height_m),
             "settings": self.settings,
             "settings_hash": self.settings_hash,
         }

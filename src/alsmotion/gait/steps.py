@@ -19,14 +19,17 @@ from alsmotion.gait.turns import interval_integrals
 class BlockSteps:
     """Candidate steps of one block; step k runs from ``ic_s[k]`` to ``ic_s[k + 1]``.
 
-    Per IC (length n): ``ic_s``, ``fc_opposite_s``, ``fc_same_s`` (s from the block start).
+    Per IC (length n): ``ic_s``, ``fc_opposite_s``, ``fc_same_s`` (s from the block start), and
+    ``yaw_rate_rads`` (angular velocity about the vertical at the IC; NaN without a gyroscope).
     Per step (length n - 1): ``valid`` (plausible walking step), ``excursion_m``,
-    ``heading_change_rad`` (from the gyroscope, NaN without one), ``ml_velocity_change_mps``.
+    ``heading_change_rad`` (from the gyroscope, NaN without one), ``ml_velocity_change_mps``
+    (without a gyroscope only, else NaN).
     """
 
     ic_s: np.ndarray
     fc_opposite_s: np.ndarray
     fc_same_s: np.ndarray
+    yaw_rate_rads: np.ndarray
     valid: np.ndarray
     excursion_m: np.ndarray
     heading_change_rad: np.ndarray
@@ -39,6 +42,24 @@ def moving_sd(values: np.ndarray, *, window_samples: int) -> np.ndarray:
     mean = uniform_filter1d(values, size=size, mode="nearest")
     mean_square = uniform_filter1d(values * values, size=size, mode="nearest")
     return np.sqrt(np.maximum(mean_square - mean * mean, 0.0))
+
+
+def ml_velocity_changes_mps(
+    accel_mps2: np.ndarray, ic: np.ndarray, *, sampling_rate_hz: float, settings: GaitSettings
+) -> np.ndarray:
+    """Medio-lateral acceleration integrated over each step (m/s), for turns without a gyroscope.
+
+    Centripetal acceleration lasts as long as a turn, so the vertical it is measured against comes
+    from a window longer than a turn.
+    """
+    slow_up = gravity_direction(
+        accel_mps2, window_samples=int(settings.turn_gravity_window_s * sampling_rate_hz)
+    )
+    _, ml_axis = horizontal_axes(
+        accel_mps2, slow_up, sampling_rate_hz=sampling_rate_hz, highpass_hz=settings.ap_highpass_hz
+    )
+    horizontal = accel_mps2 - project(accel_mps2, slow_up)[:, None] * slow_up
+    return interval_integrals(horizontal @ ml_axis, ic, sampling_rate_hz=sampling_rate_hz)
 
 
 def block_steps(
@@ -92,20 +113,17 @@ def block_steps(
         gyro = resample(gyro_rads, sampling_rate_hz=sampling_rate_hz, target_rate_hz=rate_hz)
         yaw_rads = project(gyro, up)
         heading = interval_integrals(yaw_rads, ic, sampling_rate_hz=rate_hz)
+        yaw_at_ic = yaw_rads[ic]
+        ml_change = np.full(len(step_s), np.nan)
     else:
         heading = np.full(len(step_s), np.nan)
-    # Centripetal acceleration lasts as long as a turn, so the vertical it is measured against comes
-    # from a window longer than a turn.
-    slow_up = gravity_direction(accel, window_samples=int(settings.turn_gravity_window_s * rate_hz))
-    _, ml_axis = horizontal_axes(
-        accel, slow_up, sampling_rate_hz=rate_hz, highpass_hz=settings.ap_highpass_hz
-    )
-    horizontal = accel - project(accel, slow_up)[:, None] * slow_up
-    ml_change = interval_integrals(horizontal @ ml_axis, ic, sampling_rate_hz=rate_hz)
+        yaw_at_ic = np.full(len(ic), np.nan)
+        ml_change = ml_velocity_changes_mps(accel, ic, sampling_rate_hz=rate_hz, settings=settings)
     return BlockSteps(
         ic_s=ic_s,
         fc_opposite_s=fc_opposite_s[keep],
         fc_same_s=fc_same_s[keep],
+        yaw_rate_rads=yaw_at_ic,
         valid=valid,
         excursion_m=excursion_m,
         heading_change_rad=heading,

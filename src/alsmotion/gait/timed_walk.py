@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from alsmotion.errors import InvalidInputError
-from alsmotion.gait.results import GaitResult, _plain
+from alsmotion.gait.results import GaitResult, json_scalar
 
 FEET_TO_M = 0.3048
 
@@ -55,8 +55,8 @@ class TimedWalkResult:
             "distance_m": self.distance_m,
             "time_s": self.time_s,
             "clinical_speed_mps": self.clinical_speed_mps,
-            "imu_speed_mps": _plain(self.imu_speed_mps),
-            "imu_cadence_spm": _plain(self.imu_cadence_spm),
+            "imu_speed_mps": json_scalar(self.imu_speed_mps),
+            "imu_cadence_spm": json_scalar(self.imu_cadence_spm),
             "imu_n_strides": self.imu_n_strides,
             "flags": list(self.flags),
         }

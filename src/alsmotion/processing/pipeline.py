@@ -72,21 +72,57 @@ def process_session(path: str | Path, settings: ProcessingSettings | None = None
     )
     trials = decisions.trials(session)
     not_done = decisions.cannot_perform(session)
-    flags = _session_flags(session, settings)
+    walk_measures, walk_trials = _walk_tests(session, trials, not_done, settings, gait_settings)
+    strength_measures, strength_trials = _strength_tests(
+        session, trials, not_done, settings, trial_settings
+    )
+    measures = walk_measures + strength_measures
+    trial_rows = walk_trials + strength_trials
+
+    return SessionResult(
+        participant_id=session.metadata.participant_id,
+        visit=decisions.visit_label(session),
+        session_id=path.name,
+        session_start_utc=session.metadata.start_utc,
+        study_id=session.metadata.study_id,
+        measures=_frame(
+            measures, MEASURE_COLUMNS, ["domain", "test", "muscle", "side", "method", "measure"]
+        ),
+        trials=_frame(
+            trial_rows,
+            TRIAL_COLUMNS,
+            ["domain", "test", "muscle", "side", "method", "trial", "measure"],
+        ),
+        source_sha256=session_sha256(path),
+        settings_hash=settings.settings_hash,
+        algorithm_version=_algorithm_version(),
+        flags=tuple(_session_flags(session, settings)),
+    )
+
+
+def _stopped(row: dict[str, Any]) -> bool:
+    return not pd.isna(row["stop_host_ns"])
+
+
+def _walk_tests(
+    session: Session,
+    trials: pd.DataFrame,
+    not_done: pd.DataFrame,
+    settings: ProcessingSettings,
+    gait_settings: Any,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Per-test measures and per-trial rows of every timed walk in the session."""
     extra = session.metadata.extra
+    imu = session.streams.get(settings.imu_stream)
     measures: list[dict[str, Any]] = []
     trial_rows: list[dict[str, Any]] = []
-
-    imu = session.streams.get(settings.imu_stream)
     for test in WALK_TESTS:
         rows = trials[trials["test"] == test]
         reasons = not_done.loc[not_done["test"] == test, "reason"].tolist()
         if rows.empty and not reasons:
             continue
         analysed: list[WalkTrial] = []
-        for row in _records(rows):
-            if row["stop_host_ns"] is None or pd.isna(row["stop_host_ns"]):
-                continue
+        for row in filter(_stopped, _records(rows)):
             walk = analyze_walk_trial(
                 row,
                 imu,
@@ -107,14 +143,24 @@ def process_session(path: str | Path, settings: ProcessingSettings | None = None
         else:
             test_rows = not_performed_measures(test, "no_accepted_trial")
         measures += [{"domain": "gait", "test": test, **row} for row in test_rows]
+    return measures, trial_rows
 
+
+def _strength_tests(
+    session: Session,
+    trials: pd.DataFrame,
+    not_done: pd.DataFrame,
+    settings: ProcessingSettings,
+    trial_settings: Any,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Per muscle, side and method measures and per-trial rows of the dynamometry."""
     force = session.streams.get(settings.force_stream)
-    strength = trials[trials["test"] == STRENGTH_TEST]
+    trial_rows: list[dict[str, Any]] = []
     groups: dict[tuple[str, str, str], list[tuple[int, Any]]] = {}
-    for row in _records(strength):
+    for row in _records(trials[trials["test"] == STRENGTH_TEST]):
         key = (row["muscle"], row["side"], row.get("method") or "make")
         groups.setdefault(key, [])
-        if row["stop_host_ns"] is None or pd.isna(row["stop_host_ns"]):
+        if not _stopped(row):
             continue
         result = analyze_force_trial(row, force, trial_settings)
         status, reason = row["status"], row["reason"]
@@ -125,16 +171,15 @@ def process_session(path: str | Path, settings: ProcessingSettings | None = None
             trial_rows.append(_trial_row("strength", row, item, status, reason))
         if row["status"] == decisions.ACCEPTED and result is not None:
             groups[key].append((int(row["trial"]), result))
-    strength_not_done = not_done[(not_done["test"] == STRENGTH_TEST) & not_done["muscle"].notna()]
-    for record in strength_not_done.to_dict("records"):
-        groups.setdefault((record["muscle"], record["side"], record.get("method") or "make"), [])
-    for (muscle, side, method), analysed_trials in sorted(groups.items()):
-        match = strength_not_done[
-            (strength_not_done["muscle"] == muscle) & (strength_not_done["side"] == side)
-        ]
+    not_done = not_done[(not_done["test"] == STRENGTH_TEST) & not_done["muscle"].notna()]
+    for record in _records(not_done):
+        groups.setdefault((record["muscle"], record["side"], "make"), [])
+    measures: list[dict[str, Any]] = []
+    for (muscle, side, method), analysed in sorted(groups.items()):
+        match = not_done[(not_done["muscle"] == muscle) & (not_done["side"] == side)]
         reason = match["reason"].iloc[-1] if len(match) else None
         for item in strength_group_measures(
-            muscle, side, analysed_trials, reason, summary_statistic=settings.strength_summary
+            muscle, side, analysed, reason, summary_statistic=settings.strength_summary
         ):
             measures.append(
                 {
@@ -146,26 +191,7 @@ def process_session(path: str | Path, settings: ProcessingSettings | None = None
                     **item,
                 }
             )
-
-    return SessionResult(
-        participant_id=session.metadata.participant_id,
-        visit=decisions.visit_label(session),
-        session_id=path.name,
-        session_start_utc=session.metadata.start_utc,
-        study_id=session.metadata.study_id,
-        measures=_frame(
-            measures, MEASURE_COLUMNS, ["domain", "test", "muscle", "side", "method", "measure"]
-        ),
-        trials=_frame(
-            trial_rows,
-            TRIAL_COLUMNS,
-            ["domain", "test", "muscle", "side", "method", "trial", "measure"],
-        ),
-        source_sha256=session_sha256(path),
-        settings_hash=settings.settings_hash,
-        algorithm_version=_algorithm_version(),
-        flags=tuple(flags),
-    )
+    return measures, trial_rows
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alsmotion.errors import AlsmotionError
+from alsmotion.errors import AlsmotionError, InvalidInputError
+from alsmotion.gait import TIMED_WALK_TESTS, analyze_gait, timed_walk_speed
 from alsmotion.processing.slicing import channels_in, trial_mask
-from alsmotion.session.events import WALK_TESTS
 from alsmotion.session.reader import StreamData
 
 #: Walk measures: name -> unit.
@@ -42,13 +42,30 @@ class WalkTrial:
     trial: int
     walk_time_s: float
     distance_m: float
+    walk_speed_mps: float
     strides: pd.DataFrame
     summary: dict[str, Any]
     flags: tuple[str, ...]
 
-    @property
-    def walk_speed_mps(self) -> float:
-        return self.distance_m / self.walk_time_s if self.walk_time_s > 0 else float("nan")
+
+def has_fixed_distance(test: str) -> bool:
+    """True for the walks timed over a fixed distance (10MWT, T25FW)."""
+    return TIMED_WALK_TESTS[test].distance_m is not None
+
+
+def clinical_timing(
+    test: str, elapsed_s: float, logged_distance_m: Any
+) -> tuple[float, float, float]:
+    """(time s, distance m, clinical speed m/s) of a walk from its event times and logged distance;
+    NaN distance and speed when a fixed-time walk's distance was not logged."""
+    distance = None
+    if not has_fixed_distance(test) and logged_distance_m is not None:
+        distance = None if pd.isna(logged_distance_m) else float(logged_distance_m)
+    try:
+        timed = timed_walk_speed(test, time_s=elapsed_s, distance_m=distance)
+    except InvalidInputError:
+        return elapsed_s, float("nan"), float("nan")
+    return timed.time_s, timed.distance_m, timed.clinical_speed_mps
 
 
 def analyze_walk_trial(
@@ -60,21 +77,16 @@ def analyze_walk_trial(
     gait_settings: Any,
 ) -> WalkTrial:
     """Analyse one walk trial (a row of :func:`alsmotion.session.decisions.trials`)."""
-    from alsmotion.gait import analyze_gait
-
-    walk_time_s = (int(row["stop_host_ns"]) - int(row["start_host_ns"])) / 1e9
-    fixed = WALK_TESTS[row["test"]]
-    distance = fixed if fixed is not None else row.get("distance_m")
-    distance_m = float("nan") if distance is None or pd.isna(distance) else float(distance)
-    flags: list[str] = [] if np.isfinite(distance_m) else ["distance_not_recorded"]
+    elapsed_s = (int(row["stop_host_ns"]) - int(row["start_host_ns"])) / 1e9
+    timing = clinical_timing(row["test"], elapsed_s, row.get("distance_m"))
+    flags: list[str] = [] if np.isfinite(timing[1]) else ["distance_not_recorded"]
     strides = pd.DataFrame()
     summary: dict[str, Any] = {}
     if imu is None:
         return WalkTrial(
             row["test"],
             int(row["trial"]),
-            walk_time_s,
-            distance_m,
+            *timing,
             strides,
             summary,
             (*flags, "no_imu_stream"),
@@ -99,9 +111,7 @@ def analyze_walk_trial(
         else:
             strides, summary = result.strides, result.summary.to_dict()
             flags += [flag for flag in result.summary.flags if not _is_stride_count_flag(flag)]
-    return WalkTrial(
-        row["test"], int(row["trial"]), walk_time_s, distance_m, strides, summary, tuple(flags)
-    )
+    return WalkTrial(row["test"], int(row["trial"]), *timing, strides, summary, tuple(flags))
 
 
 def pooled_stride_time_cv_pct(strides: Sequence[pd.DataFrame]) -> tuple[float, int]:
@@ -126,7 +136,7 @@ def walk_test_measures(
     rows = []
 
     def add(name: str, value: float, n: int, flags: Sequence[str]) -> None:
-        if name == "distance_m" and WALK_TESTS[test] is not None:
+        if name == "distance_m" and has_fixed_distance(test):
             return
         rows.append(
             {
@@ -166,7 +176,7 @@ def not_performed_measures(test: str, flag: str) -> list[dict[str, Any]]:
     return [
         {"measure": name, "value": float("nan"), "unit": unit, "n": 0, "flags": flag}
         for name, unit in WALK_MEASURE_UNITS.items()
-        if not (name == "distance_m" and WALK_TESTS[test] is not None)
+        if not (name == "distance_m" and has_fixed_distance(test))
     ]
 
 
@@ -183,5 +193,5 @@ def walk_trial_rows(trial: WalkTrial) -> list[dict[str, Any]]:
     return [
         {"measure": name, "value": value, "unit": WALK_MEASURE_UNITS[name]}
         for name, value in values.items()
-        if not (name == "distance_m" and WALK_TESTS[trial.test] is not None)
+        if not (name == "distance_m" and has_fixed_distance(trial.test))
     ]

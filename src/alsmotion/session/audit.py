@@ -14,6 +14,8 @@ Actions and the keys their ``change`` needs besides ``before`` and ``after``:
 - ``correct_note``: ``event_seq`` of the note; ``before``/``after`` are the texts.
 - ``cannot_perform``: ``test`` (+ ``muscle``, ``side``); records afterwards that a test could not
   be done (``before`` None, ``after`` the reason).
+- ``seal_interrupted``: the manifest of an interrupted recording was written afterwards
+  (:func:`alsmotion.session.seal.seal_interrupted_session`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ ACCEPT_TRIAL = "accept_trial"
 REASSIGN_VISIT = "reassign_visit"
 CORRECT_NOTE = "correct_note"
 CANNOT_PERFORM = "cannot_perform"
+SEAL_INTERRUPTED = "seal_interrupted"
 
 #: Keys each action's ``change`` must hold (besides ``before`` and ``after``).
 AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
@@ -42,6 +45,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
     REASSIGN_VISIT: (),
     CORRECT_NOTE: ("event_seq",),
     CANNOT_PERFORM: ("test",),
+    SEAL_INTERRUPTED: (),
 }
 
 
@@ -49,12 +53,6 @@ def entry_sha256(entry: dict[str, Any]) -> str:
     """SHA-256 of an entry's canonical JSON, without its own ``sha256`` field."""
     body = {key: value for key, value in entry.items() if key != "sha256"}
     return hashlib.sha256(dumps_canonical(body).encode("utf-8")).hexdigest()
-
-
-def read_audit(session_path: str | Path) -> list[dict[str, Any]]:
-    """The audit entries of a session, oldest first (a torn last line is left out)."""
-    records, _ = read_lines(Path(session_path) / AUDIT_FILE)
-    return records
 
 
 def append_audit(

@@ -39,47 +39,67 @@ def _key(record: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def trials(session: Session) -> pd.DataFrame:
-    """One row per trial: key fields, start/stop host times (ns), status and reason.
+    """One row per trial attempt: key fields, start/stop host times (ns), status and reason.
 
     Status is ``accepted`` unless a ``trial_rejected`` event or a later audit entry rejects it, or
     ``incomplete`` when the trial never stopped (recording interrupted). Extra fields logged on
-    the start/stop events (e.g. ``distance_m``, ``method``) are kept.
+    the start/stop events (e.g. ``distance_m``, ``method``, ``attempt``) are kept. A trial number
+    started again (a repeat after a rejection) is a new row; stop events and decisions apply to
+    the latest attempt of that trial, or to the one whose ``attempt`` field they name.
     """
-    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+    rows: list[dict[str, Any]] = []
     for record in session.event_records:
         kind = record["type"]
-        key = _key(record)
         if kind == ev.TRIAL_STARTED:
             extra = {k: v for k, v in record.items() if k not in _FIXED}
-            rows[key] = {
-                **{name: record.get(name) for name in ev.TRIAL_KEY_FIELDS},
-                "method": record.get("method"),
-                "start_host_ns": record["host_time_ns"],
-                "stop_host_ns": None,
-                "status": INCOMPLETE,
-                "reason": "trial never stopped (recording interrupted)",
-                "distance_m": record.get("distance_m"),
-                **extra,
-            }
-        elif kind == ev.TRIAL_STOPPED and key in rows:
-            row = rows[key]
+            rows.append(
+                {
+                    **{name: record.get(name) for name in ev.TRIAL_KEY_FIELDS},
+                    "method": record.get("method"),
+                    "start_host_ns": record["host_time_ns"],
+                    "stop_host_ns": None,
+                    "status": INCOMPLETE,
+                    "reason": "trial never stopped (recording interrupted)",
+                    "distance_m": record.get("distance_m"),
+                    **extra,
+                }
+            )
+            continue
+        row = _latest(rows, record)
+        if row is None:
+            continue
+        if kind == ev.TRIAL_STOPPED:
             row["stop_host_ns"] = record["host_time_ns"]
             row["status"], row["reason"] = ACCEPTED, ""
             if record.get("distance_m") is not None:
                 row["distance_m"] = record["distance_m"]
             row.update({k: v for k, v in record.items() if k not in _FIXED})
-        elif kind in (ev.TRIAL_ACCEPTED, ev.TRIAL_REJECTED) and key in rows:
-            _decide(rows[key], kind == ev.TRIAL_ACCEPTED, record.get("reason", ""))
+        elif kind in (ev.TRIAL_ACCEPTED, ev.TRIAL_REJECTED):
+            _decide(row, kind == ev.TRIAL_ACCEPTED, record.get("reason", ""))
     for entry in session.audit_records:
         if entry["what"] in (audit.ACCEPT_TRIAL, audit.REJECT_TRIAL):
-            key = _key(entry["change"])
-            if key in rows:
-                _decide(rows[key], entry["what"] == audit.ACCEPT_TRIAL, entry["why"])
-    frame = pd.DataFrame(list(rows.values()))
+            row = _latest(rows, entry["change"])
+            if row is not None:
+                _decide(row, entry["what"] == audit.ACCEPT_TRIAL, entry["why"])
+    frame = pd.DataFrame(rows)
     if frame.empty:
         return pd.DataFrame(columns=TRIAL_COLUMNS)
+    for name in ("start_host_ns", "stop_host_ns"):  # exact nanoseconds, missing stop as <NA>
+        frame[name] = pd.array([row[name] for row in rows], dtype="Int64")
     extra_columns = sorted(c for c in frame.columns if c not in TRIAL_COLUMNS)
     return frame[TRIAL_COLUMNS + extra_columns].reset_index(drop=True)
+
+
+def _latest(rows: list[dict[str, Any]], record: dict[str, Any]) -> dict[str, Any] | None:
+    """The latest row with the record's trial key (and attempt, when the record names one)."""
+    key = _key(record)
+    for row in reversed(rows):
+        if _key(row) != key:
+            continue
+        if "attempt" in record and row.get("attempt") != record["attempt"]:
+            continue
+        return row
+    return None
 
 
 def _decide(row: dict[str, Any], accepted: bool, reason: str) -> None:

@@ -10,7 +10,9 @@ dynamometry. Strength trials carry ``muscle`` (e.g. ``knee_extension``), ``side`
 ``right``) and ``method`` (``make`` or ``break``).
 
 A trial is the time between its ``trial_started`` and ``trial_stopped`` events; it counts unless a
-``trial_rejected`` event (or a later audit entry) rejects it. ``cannot_perform`` records that a test
+``trial_rejected`` event (or a later audit entry) rejects it. A trial repeated under the same
+number is a new attempt (optionally numbered with an ``attempt`` field); later events about that
+trial apply to its latest attempt unless they name one. ``cannot_perform`` records that a test
 (or one muscle and side) could not be done, with the reason: a result, not a blank.
 """
 
@@ -53,9 +55,9 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
 
 EVENT_TYPES = tuple(REQUIRED_FIELDS)
 
-#: Timed walk tests and their fixed distance in metres (None: the distance walked is measured
-#: and logged as ``distance_m`` on ``trial_stopped``).
-WALK_TESTS: dict[str, float | None] = {"10MWT": 10.0, "T25FW": 7.62, "2MWT": None, "6MWT": None}
+#: Timed walk test codes (``alsmotion.gait.TIMED_WALK_TESTS`` defines them). For the 2- and
+#: 6-minute walks the distance walked is logged as ``distance_m`` on ``trial_stopped``.
+WALK_TESTS = ("10MWT", "T25FW", "2MWT", "6MWT")
 STRENGTH_TEST = "HHD"
 TEST_CODES = (*WALK_TESTS, STRENGTH_TEST)
 SIDES = ("left", "right")

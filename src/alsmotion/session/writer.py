@@ -31,7 +31,7 @@ from alsmotion.session.metadata import SessionMetadata, format_utc
 from alsmotion.session.streamfile import StreamWriter, open_stream_writer
 
 #: Buffered samples are flushed and fsync'd at least this often (the contract says within 1 s).
-DEFAULT_FLUSH_INTERVAL_S = 0.5
+DEFAULT_FLUSH_INTERVAL_S = 0.25
 
 
 def _utc_from_ns(host_time_ns: int) -> str:

@@ -3,7 +3,8 @@
 The trunk follows the inverted-pendulum model the gait pipeline assumes: over step ``k`` of
 duration ``T_k`` it rises and falls by ``h_k``, ``z(t) = h_k / 2 * (1 - cos(2 pi t / T_k))`` from the
 initial contact, so the upward acceleration is ``h_k / 2 * (2 pi / T_k)^2 * cos(2 pi t / T_k)``
-(a peak at each initial contact, where the trunk is lowest). ``h_k`` is chosen so that the pendulum
+(a peak at each initial contact, where the trunk is lowest). The pelvis turns clockwise (seen from
+above) at left initial contacts and anticlockwise at right ones. ``h_k`` is chosen so that the pendulum
 with the pipeline's correction factor gives the requested step length. Fore-aft acceleration
 oscillates at the step frequency and sideways acceleration at the stride frequency. Turns rotate the
 body about the vertical (yaw rate on the gyroscope, centripetal acceleration sideways) and shorten
@@ -27,6 +28,8 @@ AP_AMPLITUDE_MPS2 = 1.0
 ML_AMPLITUDE_MPS2 = 0.6
 #: Amplitude (rad/s) of the trunk's pitch and roll oscillation on the gyroscope.
 TRUNK_SWAY_RADS = 0.3
+#: Amplitude (rad/s) of the pelvis's yaw oscillation at the stride frequency.
+PELVIS_YAW_RADS = 0.4
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,8 @@ class WalkTruth:
 
     Attributes
     ----------
-    ic_times_s : every initial contact (s from the first sample).
+    ic_times_s : every initial contact (s from the first sample); each bout starts with the left
+        foot, so ``ic_feet`` alternates "left", "right", ...
     stride_times_s : duration (s) of every stride, i.e. from every IC to the next-but-one of the same
         bout (overlapping strides of alternate feet, as the pipeline reports them).
     stride_speeds_mps : path speed (m/s) of every stride.
@@ -44,6 +48,7 @@ class WalkTruth:
     """
 
     ic_times_s: np.ndarray
+    ic_feet: np.ndarray
     stride_times_s: np.ndarray
     stride_speeds_mps: np.ndarray
     bout_spans_s: np.ndarray
@@ -96,6 +101,21 @@ def pendulum_excursion_m(
     return sensor_height_m - float(np.sqrt(sensor_height_m**2 - half_chord**2))
 
 
+def rest_posture(
+    time_s: np.ndarray, bout_spans_s: np.ndarray, *, delay_s: float, transition_s: float
+) -> np.ndarray:
+    """0 while walking, rising smoothly to 1 during rest: a raised-cosine step that starts
+    ``delay_s`` after a bout ends (and ends ``delay_s`` before the next starts) and lasts
+    ``transition_s``."""
+    starts, ends = bout_spans_s[:, 0], bout_spans_s[:, 1]
+    after = np.searchsorted(starts, time_s, side="right")
+    since_end = time_s - np.where(after > 0, ends[np.maximum(after - 1, 0)], -np.inf)
+    until_start = np.where(after < len(starts), starts[np.minimum(after, len(starts) - 1)], np.inf)
+    distance_s = np.minimum(since_end, until_start - time_s)
+    u = np.clip((distance_s - delay_s) / transition_s, 0.0, 1.0)
+    return 0.5 - 0.5 * np.cos(np.pi * u)
+
+
 def simulate_walk(
     *,
     sampling_rate_hz: float,
@@ -110,6 +130,7 @@ def simulate_walk(
     turn_every_strides: int | None = None,
     turn_duration_s: float = 2.0,
     orientation_deg: tuple[float, float, float] = (0.0, 0.0, 0.0),
+    rest_trunk_pitch_deg: float = 0.0,
     noise_mps2: float = 0.03,
     seed: int = 0,
 ) -> SimulatedWalk:
@@ -128,6 +149,9 @@ def simulate_walk(
     turn_every_strides : a 180-degree turn of ``turn_duration_s`` after every this many strides.
     orientation_deg : x-y-z Euler angles (deg) rotating the body frame (AP, ML, up) into the
         sensor frame.
+    rest_trunk_pitch_deg : trunk inclination (deg, backwards) while resting, e.g. 30 for sitting
+        reclined or 90 for lying; reached and left in 1.5 s transitions starting 1 s after a bout
+        ends and ending 1 s before the next starts (the recording then starts and ends inclined).
     noise_mps2 : white accelerometer noise SD (m/s^2); the gyroscope gets noise_mps2 rad/s.
     seed : random seed; the same arguments and seed give the same signal.
     """
@@ -189,6 +213,8 @@ def simulate_walk(
     up = np.where(walking, excursion_m / 2.0 * omega**2 * np.cos(2.0 * np.pi * phase), 0.0)
     ap = np.where(walking, AP_AMPLITUDE_MPS2 * np.sin(2.0 * np.pi * phase), 0.0)
     ml = np.where(walking, ML_AMPLITUDE_MPS2 * np.sin(2.0 * np.pi * stride_phase), 0.0)
+    # Pelvic rotation: clockwise from above (negative yaw rate) at left ICs (even steps).
+    pelvis_yaw_rads = np.where(walking, -PELVIS_YAW_RADS * np.cos(2.0 * np.pi * stride_phase), 0.0)
     del k, phase, omega, stride_phase, step_s
 
     # Turns: raised-cosine yaw rate integrating to pi over each turn; centripetal ML acceleration.
@@ -199,11 +225,21 @@ def simulate_walk(
         yaw_rads[inside] = np.pi / (end - start) * (1.0 - np.cos(2.0 * np.pi * u))
     ml += speed_mps * yaw_rads * walking
 
-    accel_body = np.column_stack((ap, ml, up + STANDARD_GRAVITY_MPS2))
+    pitch_rad = np.radians(rest_trunk_pitch_deg) * rest_posture(
+        time_s, np.asarray(bout_spans).reshape(-1, 2), delay_s=1.0, transition_s=1.5
+    )
+    accel_body = np.column_stack(
+        (
+            ap - STANDARD_GRAVITY_MPS2 * np.sin(pitch_rad),
+            ml,
+            up + STANDARD_GRAVITY_MPS2 * np.cos(pitch_rad),
+        )
+    )
     del ap, ml, up
     accel_body += rng.normal(0.0, noise_mps2, accel_body.shape)
     sway = TRUNK_SWAY_RADS * np.sin(2.0 * np.pi * time_s * cadence_spm / 60.0) * walking
-    gyro_body = np.column_stack((sway, 0.5 * sway, yaw_rads))
+    pitch_rate_rads = np.gradient(pitch_rad, 1.0 / rate_hz)
+    gyro_body = np.column_stack((sway, 0.5 * sway + pitch_rate_rads, yaw_rads + pelvis_yaw_rads))
     gyro_body += rng.normal(0.0, noise_mps2, gyro_body.shape)
     rotation = Rotation.from_euler("xyz", orientation_deg, degrees=True).as_matrix()
     accel = accel_body @ rotation.T
@@ -220,6 +256,9 @@ def simulate_walk(
     speeds = 2.0 * step_length_m * np.cos(np.minimum(np.abs(heading), np.pi) / 2.0) ** 2 / strides_s
     truth = WalkTruth(
         ic_times_s=ic_all,
+        ic_feet=np.concatenate(
+            [np.where(np.arange(len(ic)) % 2 == 0, "left", "right") for ic in ic_parts]
+        ),
         stride_times_s=strides_s,
         stride_speeds_mps=speeds,
         bout_spans_s=np.asarray(bout_spans).reshape(-1, 2),

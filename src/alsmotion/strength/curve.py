@@ -108,6 +108,112 @@ def quiet_onset_index(excess_n: np.ndarray, crossing_index: int, *, quiet_level_
     return int(quiet[-1] + 1) if quiet.size else 0
 
 
+def rising_edge_onset_s(
+    time_s: np.ndarray,
+    excess_n: np.ndarray,
+    first_index: int,
+    peak_index: int,
+    *,
+    quiet_level_n: float,
+    fit_level_n: float,
+) -> float:
+    """Sub-sample time at which a rising force leaves the baseline, s.
+
+    Model: a force that starts smoothly from rest rises as ``a (t - t0)**2`` near its onset ``t0``
+    (zero slope at the start, constant initial acceleration), so ``sqrt(F)`` rises linearly and
+    crosses zero at ``t0``. A straight line is fitted to ``sqrt(excess_n)`` against time by
+    least squares weighted by the force (``sqrt(F)`` of a force with additive noise has a variance
+    proportional to ``1 / F``), over the samples from ``first_index`` until the first one reaching
+    ``fit_level_n`` (at least two samples, none past the peak), and extrapolated back to zero.
+
+    The onset must lie in an interval the samples allow: no later than ``time_s[first_index]``
+    and no earlier than the last quiet sample ``time_s[first_index - 1]`` minus the time the fitted
+    rise takes to climb through ``quiet_level_n`` (a sample can still be quiet just after the
+    onset). A fit outside the interval is moved to its nearer end, unless it lands before the
+    interval by more than half the interval's width: the rise then is not quadratic at the
+    sampling resolution, and the middle of the interval is returned. The middle of the last quiet
+    sample and ``first_index`` is also returned without a usable fit (fewer than two rising
+    samples, or a line that does not rise).
+
+    Parameters
+    ----------
+    time_s : sample times, s (any spacing).
+    excess_n : force above the (drift-corrected) baseline, N.
+    first_index : first sample of the effort (the one after the last sample within
+        ``quiet_level_n`` of the baseline); 0 means the effort starts with the recording.
+    peak_index : the sample of the effort's maximum; the fit does not go past it.
+    quiet_level_n : force above baseline still counted as quiet, N.
+    fit_level_n : the fit stops at the first sample at or above this force, N.
+    """
+    if first_index == 0:
+        return float(time_s[0])
+    last_quiet_s = float(time_s[first_index - 1])
+    first_s = float(time_s[first_index])
+    rising = excess_n[first_index : peak_index + 1]
+    reached = np.flatnonzero(rising >= fit_level_n)
+    stop = first_index + max(int(reached[0]) + 1 if reached.size else rising.size, 2)
+    stop = min(stop, peak_index + 1)
+    force = np.maximum(excess_n[first_index:stop], 0.0)
+    t = time_s[first_index:stop]
+    if force.size < 2 or np.sum(force > 0) < 2:
+        return 0.5 * (last_quiet_s + first_s)
+    weight = force / np.sum(force)
+    root = np.sqrt(force)
+    t_mean = float(np.sum(weight * t))
+    root_mean = float(np.sum(weight * root))
+    spread = float(np.sum(weight * (t - t_mean) ** 2))
+    slope = float(np.sum(weight * (t - t_mean) * (root - root_mean))) / spread
+    if not slope > 0:
+        return 0.5 * (last_quiet_s + first_s)
+    onset_s = t_mean - root_mean / slope
+    earliest_s = last_quiet_s - np.sqrt(quiet_level_n) / slope
+    middle_s = 0.5 * (earliest_s + first_s)
+    if onset_s < earliest_s - (middle_s - earliest_s):
+        return float(middle_s)
+    return float(np.clip(onset_s, earliest_s, first_s))
+
+
+def parabolic_peak_s(time_s: np.ndarray, force_n: np.ndarray, peak_index: int) -> float:
+    """Sub-sample time of a maximum by parabolic interpolation, s.
+
+    A parabola is fitted through the maximum sample and its two neighbours (any spacing); its
+    vertex is the peak time. The parabola is trusted only where it describes the peak: it must open
+    downwards and also predict the next sample on each side to within a quarter of that sample's
+    drop below the maximum. Otherwise (a peak narrower than the sampling resolves, such as a sharp
+    rise meeting a flat hold), the time of the maximum sample is returned.
+
+    Parameters
+    ----------
+    time_s : sample times, s.
+    force_n : force, N.
+    peak_index : index of the maximum sample.
+    """
+    sample_s = float(time_s[peak_index])
+    if peak_index < 2 or peak_index > force_n.size - 3:
+        return sample_s
+    around = slice(peak_index - 1, peak_index + 2)
+    offsets_s = time_s[around] - sample_s
+    curvature, slope, top = np.linalg.solve(
+        np.vstack([offsets_s**2, offsets_s, np.ones(3)]).T, force_n[around]
+    )
+    if not curvature < 0:
+        return sample_s
+    outer = np.array([peak_index - 2, peak_index + 2])
+    outer_offsets_s = time_s[outer] - sample_s
+    predicted_n = curvature * outer_offsets_s**2 + slope * outer_offsets_s + top
+    drop_n = force_n[peak_index] - force_n[outer]
+    if np.any(np.abs(predicted_n - force_n[outer]) > 0.25 * drop_n):
+        return sample_s
+    vertex_s = -slope / (2.0 * curvature)
+    return sample_s + float(np.clip(vertex_s, offsets_s[0], offsets_s[2]))
+
+
+def stands_out(force_n: np.ndarray, peak_index: int, *, noise_n: float) -> bool:
+    """True when the maximum sample exceeds each neighbour it has by more than ``noise_n``."""
+    neighbours = [i for i in (peak_index - 1, peak_index + 1) if 0 <= i < force_n.size]
+    return bool(np.all(force_n[peak_index] - force_n[neighbours] > noise_n))
+
+
 def trapezoid_impulse_ns(time_s: np.ndarray, force_n: np.ndarray) -> float:
     """Time integral of force by the trapezoid rule on the actual sample times, N s."""
     if time_s.size < 2:

@@ -22,8 +22,9 @@ class TrialSettings:
         (mean) and its noise (SD), s.
     onset_threshold_n : fixed part of the effort threshold above the baseline, N.
     onset_threshold_sd : the threshold is ``max(onset_threshold_n, onset_threshold_sd x SD)``.
-    onset_quiet_sd : onset is the first sample after the force was last within this many baseline
-        SDs of the (drift-corrected) baseline before the threshold crossing.
+    onset_quiet_sd : the effort's first sample is the one after the force was last within this
+        many baseline SDs of the (drift-corrected) baseline before the threshold crossing; the
+        onset time is then fitted between samples from the rising edge.
     lowpass_cutoff_hz : cutoff of the zero-phase Butterworth low-pass applied before onset
         detection, the filtered peak and RFD, Hz; ``None`` disables it.
     lowpass_order : order of the Butterworth filter run forward and backward (the effective order

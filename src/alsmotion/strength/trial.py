@@ -17,6 +17,16 @@ from alsmotion.units import validate_sampling_rate_hz
 #: Lowest device rate accepted, Hz (HHDs run at 10-1000 Hz).
 MIN_SAMPLING_RATE_HZ = 5.0
 
+#: The onset fit uses the rising edge up to this many quiet levels (``onset_quiet_sd`` noise SDs)
+#: or this fraction of the filtered peak, whichever is lower: low enough for the quadratic model of
+#: a smooth start, high enough to average the noise.
+ONSET_FIT_QUIET_LEVELS = 10.0
+ONSET_FIT_FRACTION = 0.2
+
+#: The peak time comes from the raw samples when the maximum exceeds both neighbours by more than
+#: this many baseline noise SDs, otherwise from the low-passed curve.
+PEAK_NOISE_SDS = 3.0
+
 #: Fixed RFD windows from onset, ms.
 RFD_WINDOWS_MS = (50, 100, 200)
 
@@ -63,10 +73,13 @@ class ForceTrialResult:
     flags : quality notes that leave the trial valid (RFD windows not supported, filter skipped).
     peak_force_n : highest raw sample above the tare, N.
     peak_force_filtered_n : peak of the low-passed curve, N (equal to the raw peak if unfiltered).
-    time_to_peak_s : raw peak time minus onset time, s.
-    onset_time_s : halfway between the last quiet sample and the first sample of the effort, s.
-    peak_time_s, end_time_s : times of the raw peak sample and of the first sample back below
-        the threshold (the last sample when force never returns), s.
+    time_to_peak_s : peak time minus onset time, s.
+    onset_time_s : sub-sample time at which the force leaves the baseline (rising-edge fit, see
+        :func:`alsmotion.strength.curve.rising_edge_onset_s`), s.
+    peak_time_s : sub-sample time of the peak (parabolic interpolation around the maximum of the
+        raw samples, or of the low-passed curve when the raw maximum is within noise), s.
+    end_time_s : time of the first sample back below the threshold (the last sample when force
+        never returns), s.
     effort_duration_s : onset to end (or to the last sample when force never returns), s.
     impulse_ns : trapezoid integral of force from the last quiet sample to the end, N s.
     plateau_force_n : highest mean force over ``plateau_window_s`` within the effort, N.
@@ -165,11 +178,17 @@ def analyze_trial(
     Method: the tare is the mean of the first ``baseline_window_s`` (noise = SD about a fitted
     line). The curve is low-passed (zero-phase Butterworth, ``lowpass_cutoff_hz``). An effort is a
     run of the low-passed curve above ``max(onset_threshold_n, onset_threshold_sd x SD)`` over the
-    tare; the main effort holds the highest peak. Onset time is halfway between the last raw sample
-    within ``onset_quiet_sd`` SDs of the drift-corrected baseline before the effort and the next
-    sample (so sampling shifts it by at most half a sample period); the end is the first sample back
-    below the threshold. Peak, time to peak, impulse and plateau use the raw curve; RFD uses the
-    low-passed curve.
+    tare; the main effort holds the highest peak. The first effort sample follows the last raw
+    sample within ``onset_quiet_sd`` SDs of the drift-corrected baseline; the onset time is then
+    placed between samples by fitting the rising edge as ``a (t - t0)**2`` (a smooth start from
+    rest: a line through ``sqrt(F)``, weighted by force, up to ``ONSET_FIT_QUIET_LEVELS`` quiet
+    levels or ``ONSET_FIT_FRACTION`` of the peak) and extrapolating it back to the baseline
+    (:func:`alsmotion.strength.curve.rising_edge_onset_s`). The peak time is the vertex of a
+    parabola through the maximum and its neighbours: on the raw samples when their maximum exceeds
+    both neighbours by more than ``PEAK_NOISE_SDS`` noise SDs, else on the low-passed curve; the
+    sample time when the parabola does not describe the peak. The end is the first sample back
+    below the threshold. Peak force, impulse and plateau use the raw curve; RFD uses the low-passed
+    curve.
 
     Parameters
     ----------
@@ -256,8 +275,17 @@ def analyze_trial(
     # The floor keeps rounding error of a noise-free curve from counting as movement.
     quiet_level_n = max(settings.onset_quiet_sd * baseline.sd_n, 1e-6 * threshold_n)
     onset = curve.quiet_onset_index(excess_n, start, quiet_level_n=quiet_level_n)
-    # The force left the baseline between the last quiet sample and the first effort sample.
-    onset_time_s = float(0.5 * (times[onset - 1] + times[onset])) if onset > 0 else float(times[0])
+    main_peak = start + int(np.argmax(tared[start:stop]))
+    onset_time_s = curve.rising_edge_onset_s(
+        times,
+        excess_n,
+        onset,
+        main_peak,
+        quiet_level_n=quiet_level_n,
+        fit_level_n=min(
+            ONSET_FIT_QUIET_LEVELS * quiet_level_n, ONSET_FIT_FRACTION * peak_filtered_n
+        ),
+    )
     in_baseline = times - times[0] <= settings.baseline_window_s
     if (
         onset_time_s - times[0] <= settings.baseline_window_s
@@ -274,6 +302,7 @@ def analyze_trial(
         reasons.append(SATURATION)
 
     peak = onset + int(np.argmax(tared[onset : end + 1]))
+    peak_time_s = _peak_time_s(times, excess_n, filtered + (excess_n - tared), onset, end, baseline)
     effort = slice(max(onset - 1, 0), end + 1)
     plateau = curve.best_window_mean(
         times[effort], tared[effort], window_s=settings.plateau_window_s
@@ -298,12 +327,12 @@ def analyze_trial(
         flags=tuple(flags),
         n_efforts=n_efforts,
         onset_time_s=onset_time_s,
-        peak_time_s=float(times[peak]),
+        peak_time_s=peak_time_s,
         end_time_s=float(times[end]),
         effort_duration_s=effort_duration_s,
         peak_force_n=float(tared[peak]),
         peak_force_filtered_n=peak_filtered_n,
-        time_to_peak_s=float(times[peak] - onset_time_s),
+        time_to_peak_s=peak_time_s - onset_time_s,
         impulse_ns=curve.trapezoid_impulse_ns(times[effort], tared[effort]),
         plateau_force_n=None if plateau is None else plateau[0],
         plateau_start_s=None if plateau is None else plateau[1],
@@ -312,6 +341,24 @@ def analyze_trial(
         rfd_0_200ms_n_per_s=rfd[200],
         rfd_20_80pct_n_per_s=rfd_20_80,
     )
+
+
+def _peak_time_s(
+    times: np.ndarray,
+    excess_n: np.ndarray,
+    filtered_excess_n: np.ndarray,
+    onset: int,
+    end: int,
+    baseline: curve.Baseline,
+) -> float:
+    """Sub-sample time of the peak, s: raw samples when their maximum stands out of the noise,
+    else the low-passed curve (both drift-corrected)."""
+    effort = slice(onset, end + 1)
+    peak = onset + int(np.argmax(excess_n[effort]))
+    if curve.stands_out(excess_n, peak, noise_n=PEAK_NOISE_SDS * baseline.sd_n):
+        return curve.parabolic_peak_s(times, excess_n, peak)
+    filtered_peak = onset + int(np.argmax(filtered_excess_n[effort]))
+    return curve.parabolic_peak_s(times, filtered_excess_n, filtered_peak)
 
 
 def _saturated(

@@ -1,0 +1,44 @@
+"""``alsmotion scan`` and ``alsmotion record`` end to end with the simulated twins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from alsmotion.cli import main
+from alsmotion.session import Session, verify_session
+
+
+def test_scan_lists_the_simulated_devices(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scan", "--simulate", "--timeout-s", "0.2"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("imu=") and "WT901BLECL" in line for line in out)
+    assert any(line.startswith("force=") and "Progressor" in line for line in out)
+
+
+def test_record_simulated_session(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["record", "--simulate", "--device", "imu=SIM1", "--device", "force=SIM2"]
+    argv += ["--participant", "ALS-004", "--visit", "day90", "--out", str(tmp_path)]
+    assert main([*argv, "--duration-s", "1.5", "--imu-rate-hz", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "imu: WT901BLECL SIM1" in out and "0 gaps" in out
+    (path,) = tmp_path.iterdir()
+    assert verify_session(path).ok
+    session = Session.open(path)
+    assert session.metadata.participant_id == "ALS-004"
+    assert session.streams["imu"].sampling_rate_hz == 50.0
+    assert session.streams["imu"].n_samples == pytest.approx(75, abs=15)
+    assert session.streams["force"].channels == (("force", "N"),)
+
+
+def test_record_rejects_bad_devices(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["record", "--simulate", "--participant", "ALS-004", "--visit", "v"]
+    argv += ["--out", str(tmp_path), "--duration-s", "1"]
+    assert main([*argv, "--device", "emg=SIM1"]) == 2
+    assert "unknown device kind" in capsys.readouterr().err
+    assert main([*argv, "--device", "imu=SIM1", "--imu-rate-hz", "150"]) == 2
+    assert "cannot sample at 150 Hz" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main([*argv, "--device", "imu"])
+    assert not list(tmp_path.iterdir())
