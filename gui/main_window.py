@@ -58,6 +58,11 @@ class MainWindow(QtWidgets.QMainWindow):
         super().__init__()
         self.setWindowTitle("alsmotion" + (" (simulated devices)" if simulate else ""))
         self.resize(1400, 900)
+        # readable at arm's length; screens enlarge their result numbers further
+        self.setStyleSheet(
+            "QPushButton { font-size: 17px; padding: 6px 14px; } QLabel { font-size: 15px; } "
+            "QLineEdit, QComboBox, QDoubleSpinBox { font-size: 16px; }"
+        )
         self.ctx = VisitContext(
             data_dir=Path(data_dir),
             export_dir=Path(export_dir),

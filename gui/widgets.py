@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 #: Colours of up to six channels, distinguishable by colour-blind viewers (Okabe-Ito).
 CHANNEL_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
@@ -157,10 +157,7 @@ class LivePlot(pg.PlotWidget):
 def heading(text: str) -> QtWidgets.QLabel:
     """A screen title."""
     label = QtWidgets.QLabel(text)
-    font = QtGui.QFont(label.font())
-    font.setPointSize(20)
-    font.setBold(True)
-    label.setFont(font)
+    label.setStyleSheet("font-size: 26px; font-weight: bold;")
     return label
 
 

@@ -138,6 +138,7 @@ def test_visit_flow_through_the_widgets(qtbot, window, tmp_path):
             strength.result.reasons
         )
         assert strength.result.onset_time_s is not None
+        assert 0.1 < strength.result.measures["time_to_peak_s"] < 1.0  # the twin rises in 0.4 s
         assert len(strength.plot.lines) == 1 and len(strength.plot.markers.data) == 1
         if decision == "reject":
             _shot(window, "strength")

@@ -53,7 +53,7 @@ class StrengthScreen(QtWidgets.QWidget):
         self.result: analysis.ForceAnalysis | None = None
 
         self.sequence_list = QtWidgets.QListWidget()
-        self.sequence_list.setFixedWidth(330)
+        self.sequence_list.setFixedWidth(280)
         self.sequence_list.setStyleSheet("font-size: 15px;")
         self.sequence_list.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.step_label = QtWidgets.QLabel("")
@@ -84,6 +84,11 @@ class StrengthScreen(QtWidgets.QWidget):
         self.cannot_reason.addItems(CANNOT_PERFORM_REASONS)
         self.cannot_button = QtWidgets.QPushButton("Cannot perform (C)")
         self.cannot_button.clicked.connect(self.cannot_perform)
+        for combo in (self.reject_reason, self.cannot_reason):
+            combo.setSizeAdjustPolicy(
+                QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(14)
         for key, button in (
             ("A", self.accept_button),
             ("R", self.reject_button),
@@ -99,28 +104,35 @@ class StrengthScreen(QtWidgets.QWidget):
         self.earlier_visits.setStyleSheet("font-size: 16px;")
         for widget in (self.this_visit, self.earlier_visits):
             widget.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+            widget.setMaximumWidth(300)
 
-        decision = QtWidgets.QHBoxLayout()
-        decision.addWidget(self.accept_button)
-        decision.addWidget(self.reject_reason, 1)
-        decision.addWidget(self.reject_button)
-        decision.addWidget(self.cannot_reason, 1)
-        decision.addWidget(self.cannot_button)
+        decision = QtWidgets.QGridLayout()
+        decision.addWidget(self.accept_button, 0, 0)
+        decision.addWidget(self.reject_reason, 0, 1)
+        decision.addWidget(self.reject_button, 0, 2)
+        decision.addWidget(self.cannot_reason, 1, 1)
+        decision.addWidget(self.cannot_button, 1, 2)
+        decision.setColumnStretch(1, 1)
         top = QtWidgets.QHBoxLayout()
-        top.addWidget(self.step_label, 1)
-        top.addWidget(self.rest_label)
+        top.addWidget(self.rest_label, 1)
         top.addWidget(self.start_stop)
         centre = QtWidgets.QVBoxLayout()
+        centre.addWidget(self.step_label)
         centre.addLayout(top)
         centre.addWidget(self.plot, 3)
         centre.addWidget(self.results, 1)
         centre.addWidget(self.reasons)
         centre.addLayout(decision)
         side = QtWidgets.QVBoxLayout()
-        side.addWidget(QtWidgets.QLabel("This muscle and side, this visit:"))
-        side.addWidget(self.this_visit)
-        side.addWidget(QtWidgets.QLabel("Same muscle and side, earlier visits (best peak):"))
-        side.addWidget(self.earlier_visits)
+        for caption, widget in (
+            ("This muscle and side, this visit:", self.this_visit),
+            ("Same muscle and side, earlier visits (best peak):", self.earlier_visits),
+        ):
+            label = QtWidgets.QLabel(caption)
+            label.setWordWrap(True)
+            label.setMaximumWidth(300)
+            side.addWidget(label)
+            side.addWidget(widget)
         body = QtWidgets.QHBoxLayout()
         body.addWidget(self.sequence_list)
         body.addLayout(centre, 1)
@@ -210,6 +222,8 @@ class StrengthScreen(QtWidgets.QWidget):
             return
         rate_hz = link.nominal_rate_hz(FORCE)
         first = analysis.first_rest_index(trace.values[:, 0], threshold_n=EFFORT_THRESHOLD_N) or 0
+        if first > 0:  # started during an effort: skip its release so the baseline is quiet
+            first = min(len(trace) - 1, first + int(RELEASE_HOLD_S * rate_hz))
         force_n = trace.values[first:, 0].copy()
         start_s = float(trace.time_s[first])
         gap_s = analysis.largest_gap_s(trace.clock_s[first:], sampling_rate_hz=rate_hz)
