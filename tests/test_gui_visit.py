@@ -164,7 +164,12 @@ def test_visit_flow_through_the_widgets(qtbot, window, tmp_path):
     assert window.ctx.exported, summary.status.text()
     assert not window.ctx.recording
     assert (tmp_path / "exports" / "visit_measures.csv").is_file()
-    assert summary.table.rowCount() > 0
+    exported = {
+        summary.table.item(r, 0).text(): summary.table.item(r, 1).text()
+        for r in range(summary.table.rowCount())
+    }
+    assert exported["HHD make peak force n knee extension right"] == "cannot perform: pain"
+    assert exported["HHD make peak force n knee extension left"].endswith(" N")
     _shot(window, "summary")
 
     # --- the session on disk holds the trials, decisions, gap and reason --------------------

@@ -20,6 +20,8 @@ WINDOW_S = 8.0
 #: Force above this (N) counts as an effort; back below it for ``RELEASE_HOLD_S`` ends the trial.
 EFFORT_THRESHOLD_N = 20.0
 RELEASE_HOLD_S = 0.5
+#: Quiet force kept before the effort for the baseline of the onset detection (s).
+BASELINE_S = 1.5
 
 REJECT_REASONS = (
     "submaximal effort",
@@ -221,9 +223,11 @@ class StrengthScreen(QtWidgets.QWidget):
             self._set_decision_enabled(True)
             return
         rate_hz = link.nominal_rate_hz(FORCE)
-        first = analysis.first_rest_index(trace.values[:, 0], threshold_n=EFFORT_THRESHOLD_N) or 0
-        if first > 0:  # started during an effort: skip its release so the baseline is quiet
-            first = min(len(trace) - 1, first + int(RELEASE_HOLD_S * rate_hz))
+        first = analysis.effort_start_index(
+            trace.values[:, 0],
+            threshold_n=EFFORT_THRESHOLD_N,
+            baseline_samples=int(BASELINE_S * rate_hz),
+        )
         force_n = trace.values[first:, 0].copy()
         start_s = float(trace.time_s[first])
         gap_s = analysis.largest_gap_s(trace.clock_s[first:], sampling_rate_hz=rate_hz)
