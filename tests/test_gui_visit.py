@@ -129,7 +129,14 @@ def test_visit_flow_through_the_widgets(qtbot, window, tmp_path):
     strength = window.strength
     flow = window.ctx.strength
     assert flow is not None and flow.current.side == "left"
+    link = window.ctx.require_link()
+
+    def just_released() -> bool:  # the twin replays one make test: start at rest, as on command
+        _, force_n = link.recent("force", 1.0)
+        return len(force_n) > 0 and force_n.max() > 100 and force_n[-1, 0] < 5
+
     for decision in ("reject", "accept"):
+        qtbot.waitUntil(just_released, timeout=15_000)
         _press(qtbot, strength)
         assert strength.trace is not None
         qtbot.waitUntil(lambda: strength.result is not None, timeout=20_000)
