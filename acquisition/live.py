@@ -16,12 +16,9 @@ from concurrent.futures import Future
 from typing import Any
 
 import numpy as np
-from alsmotion.acquisition.recorder import (
-    DeviceStatus,
-    ReconnectPolicy,
-    Recorder,
-    SessionSink,
-)
+from alsmotion.acquisition.recorder import ReconnectPolicy, Recorder
+from alsmotion.acquisition.sinks import SessionSink
+from alsmotion.acquisition.status import DeviceStatus
 from alsmotion.acquisition.transport.base import Transport
 from alsmotion.acquisition.twins.faults import FaultPlan
 from alsmotion.acquisition.wiring import build_requests, make_transport

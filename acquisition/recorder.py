@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from alsmotion.acquisition.devices.base import (
@@ -27,14 +26,15 @@ from alsmotion.acquisition.devices.base import (
     device_info_from_reads,
 )
 from alsmotion.acquisition.ring import SampleRing
+from alsmotion.acquisition.sinks import SessionSink, StreamSink
+from alsmotion.acquisition.status import DeviceStatus
 from alsmotion.acquisition.stream_state import HOLDBACK_S, Gap, SampleBlock, SegmentState
 from alsmotion.acquisition.transport.base import Connection, Transport
+from alsmotion.acquisition.writer_thread import WriterThread
 
 from alsmotion.errors import DeviceError, InvalidInputError
 from alsmotion.recording import DeviceInfo
 
-#: Device states reported by :meth:`Recorder.status`.
-STATES = ("connecting", "streaming", "reconnecting", "lost", "stopped")
 #: How often (s) the recorder asks connected devices for their battery level.
 BATTERY_POLL_S = 30.0
 #: How often (s) the consumer releases held-back samples of quiet streams.
@@ -43,40 +43,6 @@ RELEASE_TICK_S = 0.1
 HANDOFF_S = 0.05
 #: Rate marks (time, count) kept per device before old ones are pruned.
 MAX_RATE_MARKS = 256
-
-
-class StreamSink(Protocol):
-    """What the recorder needs of a stream writer (:class:`alsmotion.session.StreamWriter`)."""
-
-    def append(
-        self,
-        values: np.ndarray,
-        *,
-        host_time_ns: np.ndarray,
-        device_time_s: np.ndarray | None = None,
-        counter: np.ndarray | None = None,
-    ) -> None: ...
-
-    def flush(self) -> None: ...
-
-
-class SessionSink(Protocol):
-    """What the recorder needs of a session (:class:`alsmotion.session.SessionWriter`)."""
-
-    def add_stream(
-        self,
-        name: str,
-        *,
-        kind: str,
-        channels: Sequence[tuple[str, str]],
-        sampling_rate_hz: float,
-        device: DeviceInfo,
-        extra: dict[str, Any] | None = None,
-    ) -> Any: ...
-
-    def log_event(self, event_type: str, /, **fields: Any) -> Any: ...
-
-    def record_timing_fit(self, stream_name: str, fit: Any) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -102,43 +68,6 @@ class ReconnectPolicy:
         return float(min(self.max_backoff_s, self.initial_backoff_s * 2**attempt))
 
 
-@dataclass(frozen=True)
-class DeviceStatus:
-    """Snapshot of one device for the user interface.
-
-    Attributes
-    ----------
-    stream, address, model : which device.
-    state : one of :data:`STATES`.
-    battery_v : last battery voltage reported (V), None before the first report.
-    low_power : the device warned that its battery is nearly empty.
-    rate_hz : samples stored per second over the last 2 s.
-    n_samples : samples stored in the session.
-    n_gaps, n_missing_samples : gaps marked and the samples they lack (known or estimated).
-    n_duplicates, n_malformed : duplicate samples dropped, notifications that could not be decoded.
-    n_reconnects : successful reconnects.
-    message : what the user should know (e.g. why the device is lost).
-    """
-
-    stream: str
-    address: str
-    model: str
-    state: str
-    battery_v: float | None = None
-    low_power: bool = False
-    rate_hz: float = 0.0
-    n_samples: int = 0
-    n_gaps: int = 0
-    n_missing_samples: int = 0
-    n_duplicates: int = 0
-    n_malformed: int = 0
-    n_reconnects: int = 0
-    message: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
 @dataclass
 class _Device:
     request: DeviceRequest
@@ -158,67 +87,6 @@ class _Device:
     rate_marks: list[tuple[int, int]] = field(default_factory=list)
     unwritten: list[SampleBlock] = field(default_factory=list)
     unwritten_arrivals_ns: list[int] = field(default_factory=list)
-
-
-class _WriterThread:
-    """Runs every session write off the event loop and measures notification-to-disk latency."""
-
-    def __init__(self, *, flush_interval_s: float) -> None:
-        self.flush_interval_s = flush_interval_s
-        self.latencies_s: list[float] = []
-        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
-        self._unflushed: dict[int, tuple[StreamSink, list[int]]] = {}
-        self._errors: list[BaseException] = []
-        self._thread = threading.Thread(target=self._run, name="alsmotion-writer", daemon=True)
-        self._thread.start()
-
-    def submit(self, job: Callable[[], None]) -> None:
-        self._jobs.put(job)
-
-    def append(self, sink: StreamSink, block: SampleBlock, arrivals_mono_ns: list[int]) -> None:
-        """Append ``block``; ``arrivals_mono_ns`` are the notifications' arrival times."""
-
-        def job() -> None:
-            sink.append(
-                block.values, host_time_ns=block.arrival_ns, device_time_s=block.device_time_s
-            )
-            self._unflushed.setdefault(id(sink), (sink, []))[1].extend(arrivals_mono_ns)
-
-        self._jobs.put(job)
-
-    def _flush(self) -> None:
-        for sink, arrivals in self._unflushed.values():
-            sink.flush()
-            done_ns = time.monotonic_ns()
-            self.latencies_s.extend((done_ns - a) / 1e9 for a in arrivals)
-        self._unflushed.clear()
-
-    def _run(self) -> None:
-        next_flush = time.monotonic() + self.flush_interval_s
-        while True:
-            try:
-                job = self._jobs.get(timeout=max(0.0, next_flush - time.monotonic()))
-            except queue.Empty:
-                job = None
-                stop = False
-            else:
-                stop = job is None
-            try:
-                if job is not None:
-                    job()
-                if stop or time.monotonic() >= next_flush:
-                    self._flush()
-                    next_flush = time.monotonic() + self.flush_interval_s
-            except Exception as exc:  # surfaced to the recorder by close()
-                self._errors.append(exc)
-            if stop:
-                return
-
-    def close(self) -> None:
-        self._jobs.put(None)
-        self._thread.join()
-        if self._errors:
-            raise self._errors[0]
 
 
 class Recorder:
@@ -273,7 +141,7 @@ class Recorder:
         self._queue: asyncio.Queue[tuple[str, int, int, bytes | None]] = asyncio.Queue()
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
-        self._writer: _WriterThread | None = None
+        self._writer: WriterThread | None = None
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -311,7 +179,7 @@ class Recorder:
     async def run(self, *, duration_s: float | None = None) -> None:
         """Record until :meth:`request_stop` is called or ``duration_s`` seconds have passed."""
         self._stop = asyncio.Event()
-        self._writer = _WriterThread(flush_interval_s=self.flush_interval_s)
+        self._writer = WriterThread(flush_interval_s=self.flush_interval_s)
         consumer = asyncio.create_task(self._consume())
         self._tasks = [asyncio.create_task(self._maintain(d)) for d in self._devices.values()]
         try:
@@ -569,10 +437,16 @@ class Recorder:
         assert segment is not None and decoder is not None
         packet = decoder.feed(data)
         changes: dict[str, Any] = {}
+        stream = device.request.stream
         if packet.battery_v is not None:
             changes["battery_v"] = packet.battery_v
-        if packet.low_power:
+            if device.status.battery_v is None:
+                self._submit_event(
+                    "note", text=f"{stream} battery", stream=stream, battery_v=packet.battery_v
+                )
+        if packet.low_power and not device.status.low_power:
             changes["low_power"] = True
+            self._submit_event("note", text=f"{stream} battery low", stream=stream, low_power=True)
         if packet.malformed is not None:
             changes["n_malformed"] = device.status.n_malformed + 1
         if changes:

@@ -18,6 +18,8 @@ from alsmotion.errors import InvalidInputError
 
 #: Width (s of device time) of the bins whose minima feed the hull: keeps the hull small.
 ENVELOPE_BIN_S = 0.05
+#: A device time that steps back to below this (s) starts a new connection's samples.
+RESTART_BELOW_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -128,3 +130,44 @@ def fit_clock(device_time_s: np.ndarray, host_time_ns: np.ndarray) -> ClockFit:
         median_latency_s=float(np.median(latency_s)),
         p99_latency_s=float(np.percentile(latency_s, 99)),
     )
+
+
+def connection_starts(device_time_s: np.ndarray) -> np.ndarray:
+    """Indices where a new connection's samples start in a stored stream.
+
+    Device time restarts near zero at every connection (a Tindeq restarts its clock with each
+    measurement, a WitMotion's index restarts); samples re-ordered late move back only a little.
+    """
+    device_s = np.asarray(device_time_s, dtype=float)
+    if not len(device_s):
+        return np.empty(0, dtype=np.int64)
+    restarts = np.flatnonzero((np.diff(device_s) < 0) & (device_s[1:] < RESTART_BELOW_S)) + 1
+    return np.concatenate([[0], restarts]).astype(np.int64)
+
+
+def timeline_ns(host_time_ns: np.ndarray, device_time_s: np.ndarray) -> np.ndarray:
+    """Sample times (ns since the epoch, UTC) of a stored stream, from its own timing columns.
+
+    Per connection, the lower-envelope fit of arrival time against device time
+    (:func:`fit_clock`) is applied to the device times, which removes BLE latency and jitter and
+    corrects the device's clock drift. Samples without a device time keep their arrival time.
+
+    Parameters
+    ----------
+    host_time_ns : (n,) packet arrival times as stored (ns since the epoch).
+    device_time_s : (n,) device times as stored (s; NaN where the device gave none).
+    """
+    host_ns = np.asarray(host_time_ns, dtype=np.int64)
+    device_s = np.asarray(device_time_s, dtype=float)
+    if host_ns.shape != device_s.shape:
+        raise InvalidInputError("host_time_ns and device_time_s must have the same length")
+    result = host_ns.copy()
+    known = np.isfinite(device_s)
+    if not known.any():
+        return result
+    starts = connection_starts(device_s[known])
+    rows = np.flatnonzero(known)
+    for part in np.split(rows, starts[1:]):
+        fit = fit_clock(device_s[part], host_ns[part])
+        result[part] = fit.host_time_ns(device_s[part])
+    return result

@@ -28,7 +28,7 @@ def test_record_simulated_session(tmp_path: Path, capsys: pytest.CaptureFixture[
     session = Session.open(path)
     assert session.metadata.participant_id == "ALS-004"
     assert session.streams["imu"].sampling_rate_hz == 50.0
-    assert session.streams["imu"].n_samples == pytest.approx(75, abs=15)
+    assert 40 <= session.streams["imu"].n_samples <= 80  # 1.5 s at 50 Hz, less the connection
     assert session.streams["force"].channels == (("force", "N"),)
 
 

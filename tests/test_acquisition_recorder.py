@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from alsmotion.acquisition.devices import TindeqProgressor, WitMotionImu
 from alsmotion.acquisition.recorder import DeviceRequest, ReconnectPolicy, Recorder
-from alsmotion.acquisition.timing import ClockFit
+from alsmotion.acquisition.timing import ClockFit, connection_starts, timeline_ns
 from alsmotion.acquisition.transport.inprocess import InProcessTransport
 from alsmotion.acquisition.twins import FaultPlan, TindeqTwin, WitMotionTwin
 from alsmotion.acquisition.twins.base import SimulatedPeripheral
@@ -125,6 +125,9 @@ def test_faulty_force_link_every_delivered_sample_once_gaps_exact_timeline(
     generated_ns = np.asarray(truth.generated_host_ns)[delivered_rows] + recorder.utc_offset_ns
     error_s = (fit.host_time_ns(stream.device_time_s) - generated_ns) / 1e9
     assert np.max(np.abs(error_s)) < period_s
+    # The same timeline from the stored columns alone.
+    timeline = timeline_ns(stream.host_time_ns, stream.device_time_s)
+    assert np.max(np.abs(timeline - generated_ns)) / 1e9 < period_s
 
 
 def test_imu_drift_and_disconnect_reconnect(tmp_path: Path) -> None:
@@ -142,6 +145,9 @@ def test_imu_drift_and_disconnect_reconnect(tmp_path: Path) -> None:
     restart = int(np.flatnonzero(np.diff(stream.device_time_s) < 0)[0]) + 1
     fits = fits_of(session, "imu")
     assert sorted(fits) == [1, 2]
+    np.testing.assert_array_equal(connection_starts(stream.device_time_s), [0, restart])
+    timeline_error_s = (timeline_ns(stream.host_time_ns, stream.device_time_s) - generated_ns) / 1e9
+    assert np.max(np.abs(timeline_error_s)) < 1 / 100.0
     for segment, part in ((1, slice(0, restart)), (2, slice(restart, None))):
         fit = fits[segment]
         assert fit.slope == pytest.approx(1 / 1.01, abs=3e-3)
@@ -172,3 +178,27 @@ def test_device_that_never_returns_is_reported_and_the_session_continues(
     assert len(lost_events) == 1 and lost_events[0]["stream"] == "force"
     assert any("never came back" in g["reason"] for g in gaps_of(session, "force"))
     assert session.closed and not session.issues
+    batteries = {r["stream"]: r["battery_v"] for r in session.event_records if "battery_v" in r}
+    assert batteries == {"force": pytest.approx(3.9), "imu": pytest.approx(3.9)}
+
+
+def test_low_battery_is_reported(tmp_path: Path) -> None:
+    twin = force_twin(FaultPlan())
+    twin.battery_v = 3.3
+    session, recorder = record(tmp_path, [twin], duration_s=1.0)
+    status = recorder.status()["force"]
+    assert status.low_power and status.battery_v == pytest.approx(3.3)
+    notes = sorted(r["text"] for r in session.event_records if r["type"] == "note")
+    assert notes == ["force battery", "force battery low"]
+
+
+def test_corrupted_imu_frames_are_skipped_and_the_rest_stored(tmp_path: Path) -> None:
+    twin = imu_twin(FaultPlan(corrupt_probability=0.05, duplicate_probability=0.0))
+    session, _recorder = record(tmp_path, [twin], duration_s=1.5)
+    stream = session.streams["imu"]
+    delivered = twin.truth.delivered_indices()
+    corrupted = len(twin.truth.device_index) - len(delivered)
+    assert corrupted > 0
+    assert stream.n_samples == len(delivered)
+    rows = np.asarray(twin.truth.device_index)[delivered]
+    np.testing.assert_allclose(stream.values, twin.signal_si[rows % len(twin.signal_si)], atol=0.01)

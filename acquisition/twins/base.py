@@ -127,7 +127,6 @@ class SimulatedPeripheral(ABC):
         self.truth = SampleTruth()
         self._rng = np.random.default_rng(seed)
         self._link: TwinLink | None = None
-        self._subscribed = False
         self._stream_task: asyncio.Task[None] | None = None
         self._pending: deque[Packet] = deque()
         self._held: Packet | None = None
@@ -161,15 +160,12 @@ class SimulatedPeripheral(ABC):
     def detach(self) -> None:
         """The link is gone (either side closed it): stop streaming."""
         self._link = None
-        self._subscribed = False
         self._stop_streaming()
 
     def subscribe(self, char_uuid: str) -> None:
         """The central enabled notifications on ``char_uuid``."""
-        if char_uuid.lower() == self.driver.gatt.notify_uuid:
-            self._subscribed = True
-            if self.streams_on_subscribe:
-                self.start_streaming(reset_clock=True)
+        if char_uuid.lower() == self.driver.gatt.notify_uuid and self.streams_on_subscribe:
+            self.start_streaming(reset_clock=True)
 
     def write(self, char_uuid: str, data: bytes) -> None:
         """The central wrote ``data`` to ``char_uuid``."""

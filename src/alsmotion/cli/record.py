@@ -13,6 +13,9 @@ from pathlib import Path
 from alsmotion.cli import EXIT_FAILURES, EXIT_OK
 from alsmotion.errors import InvalidInputError
 
+#: How often (s) the command prints the devices' status while recording.
+STATUS_EVERY_S = 5.0
+
 
 def _device(text: str) -> tuple[str, str]:
     kind, sep, address = text.partition("=")
@@ -67,12 +70,27 @@ def run(args: argparse.Namespace) -> int:
         extra={"simulated_devices": bool(args.simulate)},
     )
 
+    async def report(recorder: Recorder) -> None:
+        while True:
+            await asyncio.sleep(STATUS_EVERY_S)
+            print(
+                "  ".join(
+                    f"{s.stream} {s.state} {s.rate_hz:.0f} Hz {s.n_samples} samples {s.n_gaps} gaps"
+                    for s in recorder.status().values()
+                ),
+                flush=True,
+            )
+
     async def record(session: SessionWriter) -> Recorder:
         recorder = Recorder(transport, requests, session=session)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, recorder.request_stop)
-        await recorder.run(duration_s=args.duration_s)
+        reporter = loop.create_task(report(recorder))
+        try:
+            await recorder.run(duration_s=args.duration_s)
+        finally:
+            reporter.cancel()
         return recorder
 
     with SessionWriter.create(args.out, metadata) as session:
