@@ -12,8 +12,9 @@ from alsmotion.batch.cache import CacheKey, ResultCache
 from alsmotion.batch.executors import open_executor
 from alsmotion.batch.fingerprint import source_sha256
 from alsmotion.batch.report import SessionFailure, write_errors_csv
-from alsmotion.batch.sources import NATIVE_METADATA_FILE, SessionSource, discover_sessions
+from alsmotion.batch.sources import SessionSource, discover_sessions
 from alsmotion.errors import InvalidInputError
+from alsmotion.session.layout import METADATA_FILE
 
 
 def _native(folder: Path, participant: str | None, visit: str | None) -> Path:
@@ -22,7 +23,7 @@ def _native(folder: Path, participant: str | None, visit: str | None) -> Path:
         "format": "alsmotion-session",
         "metadata": {"participant_id": participant, "visit": visit},
     }
-    (folder / NATIVE_METADATA_FILE).write_text(json.dumps(document))
+    (folder / METADATA_FILE).write_text(json.dumps(document))
     (folder / "streams").mkdir()
     (folder / "streams" / "imu.arrows").write_bytes(b"raw bytes")
     return folder
@@ -35,7 +36,7 @@ def raw_tree(tmp_path: Path, shared_data: Path) -> Path:
     _native(root / "site1" / "P001_baseline_20260105T093000Z", "P001", "baseline")
     broken = root / "site1" / "P002_day30_20260204T093000Z"
     broken.mkdir(parents=True)
-    (broken / NATIVE_METADATA_FILE).write_text("{not json")
+    (broken / METADATA_FILE).write_text("{not json")
     by_path = root / "sub-P003" / "ses-day90"
     by_path.mkdir(parents=True)
     (by_path / "lumbar.csv").symlink_to(geneactiv)
@@ -167,3 +168,17 @@ def test_an_unreachable_scheduler_is_reported(tmp_path: Path):
         open_executor(scheduler="tcp://127.0.0.1:9", connect_timeout_s=1.0),
     ):
         pass
+
+
+def test_a_foreign_recording_without_participant_and_visit_fails_with_what_to_do(
+    tmp_path: Path, shared_data: Path
+):
+    from alsmotion.batch.tasks import run_task
+    from alsmotion.processing import ProcessingSettings
+
+    (tmp_path / "lumbar.csv").symlink_to(shared_data / "gaitpy-demo" / "demo_data.csv")
+    (source,) = discover_sessions(tmp_path)
+    outcome = run_task(source, ProcessingSettings())
+    assert outcome.result is None
+    assert "participant and visit unknown" in outcome.reason
+    assert "lumbar.json" in outcome.reason

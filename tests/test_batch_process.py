@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from alsmotion.batch import BatchProcessor, discover_sessions
@@ -162,29 +163,54 @@ def test_the_cache_skips_unchanged_sessions_until_settings_change_or_force(
     assert (run["n_cached"], run["n_computed"], run["force"]) == (0, n_ok, True)
 
 
-def test_ctrl_c_stops_cleanly_and_a_rerun_resumes(trial, serial_run, tmp_path: Path):
-    root, corrupt = trial
-    out = tmp_path / "out"
+def _start_run(root: Path, out: Path) -> subprocess.Popen:
     cli = "import sys; from alsmotion.cli import main; sys.exit(main(sys.argv[1:]))"
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-c", cli, "process", str(root), "--out", str(out), "--workers", "1"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
+
+
+def _wait_for_cache_entries(process: subprocess.Popen, out: Path, n_entries: int) -> None:
     deadline = time.monotonic() + 120
-    while len(_cache_entries(out)) < 3 and process.poll() is None and time.monotonic() < deadline:
+    while len(_cache_entries(out)) < n_entries and process.poll() is None:
+        assert time.monotonic() < deadline, "the run made no progress"
         time.sleep(0.01)
+    assert process.poll() is None, "the run ended before it could be interrupted"
+
+
+def test_ctrl_c_and_sigkill_leave_no_torn_output_and_a_rerun_resumes(
+    trial, serial_run, tmp_path: Path
+):
+    root, corrupt = trial
+    out = tmp_path / "out"
+    n_ok = len(discover_sessions(root)) - len(corrupt)
+
+    process = _start_run(root, out)
+    _wait_for_cache_entries(process, out, 3)
     os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr.decode()
     assert b"interrupted" in stderr
     assert b"sessions:" in stderr and b"failed=" in stderr  # the progress bar
-    finished = len(_cache_entries(out))
-    n_ok = len(discover_sessions(root)) - len(corrupt)
-    assert 3 <= finished < n_ok
     assert [file.name for file in out.iterdir()] == [CACHE_DIR_NAME]  # no export, no run.json
+    after_interrupt = len(_cache_entries(out))
+    assert 3 <= after_interrupt < n_ok
+
+    process = _start_run(root, out)
+    _wait_for_cache_entries(process, out, after_interrupt + 3)
+    workers = psutil.Process(process.pid).children(recursive=True)
+    process.kill()  # SIGKILL to the run only: its workers must notice and exit
+    process.wait(timeout=60)  # reap it, as a shell would
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive, f"orphaned workers: {alive}"
+    process.communicate(timeout=10)
+    assert [file.name for file in out.iterdir()] == [CACHE_DIR_NAME]
     assert not list(out.rglob("*.tmp"))
+    finished = len(_cache_entries(out))
+    assert after_interrupt + 3 <= finished < n_ok
 
     resumed = BatchProcessor(ProcessingSettings(), workers=2, reports=False, progress=False)
     summary = resumed.run(root, out).summary_

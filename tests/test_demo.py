@@ -1,4 +1,5 @@
-"""``alsmotion demo``: the simulated visit runs end to end and recovers the simulated truth."""
+"""``alsmotion demo``, gait part: the simulated visit runs end to end and recovers the truth (the
+trial part is tested in test_trial_demo.py)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ import json
 import pandas as pd
 import pytest
 
-from alsmotion.cli import main
+from alsmotion.cli.demo import run_gait_demo
 
 
 def test_demo_writes_strides_summary_and_plot(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path)]) == 0
+    run_gait_demo(tmp_path)
     printed = capsys.readouterr().out
     assert "gait speed (IMU)" in printed
     summary = json.loads((tmp_path / "summary.json").read_text())

@@ -26,18 +26,19 @@ def _analyze(sim, **kwargs):
 
 @settings(max_examples=12, deadline=None)
 @given(
-    speed_mps=st.floats(0.5, 1.5),
+    step_length_m=st.floats(0.35, 0.8),
     cadence_spm=st.floats(80, 125),
     cv_pct=st.floats(1.0, 5.0),
     rate_hz=st.floats(50, 200),
     orientation_deg=angles,
     seed=st.integers(0, 10_000),
 )
-def test_recovers_truth(speed_mps, cadence_spm, cv_pct, rate_hz, orientation_deg, seed):
+def test_recovers_truth(step_length_m, cadence_spm, cv_pct, rate_hz, orientation_deg, seed):
+    # Speed follows from a physiological step length and cadence (0.47-1.67 m/s).
     sim = simulate_walk(
         sampling_rate_hz=rate_hz,
         n_strides=80,
-        speed_mps=speed_mps,
+        speed_mps=step_length_m * cadence_spm / 60.0,
         cadence_spm=cadence_spm,
         stride_time_cv_pct=cv_pct,
         orientation_deg=orientation_deg,

@@ -218,3 +218,52 @@ def test_an_interrupted_session_still_processes_with_flags(trial, tmp_path):
     assert {"session_not_closed", "torn_tail_skipped"} <= set(result.flags)
     walk = _value(result, "10MWT", "walk_speed_mps")
     assert walk["n"] == 2 and np.isfinite(walk["value"])
+
+
+def test_gaps_inside_trials_flag_their_measures(tmp_path):
+    from session_helpers import IMU_CHANNELS, START, WITMOTION, metadata
+
+    from alsmotion.recording import DeviceInfo
+    from alsmotion.session import SessionWriter
+    from alsmotion.simulate.force import simulate_force_trial
+    from alsmotion.simulate.gait import simulate_walk
+
+    walk = simulate_walk(sampling_rate_hz=100.0, n_strides=12, rest_s=2.0, seed=3)
+    force = simulate_force_trial(sampling_rate_hz=80.0, peak_force_n=250.0, seed=3)
+    t0 = int(START.timestamp() * 1e9)
+    with SessionWriter.create(tmp_path, metadata(sensor_height_m=0.95)) as writer:
+        imu = writer.add_stream(
+            "imu", kind="imu", channels=IMU_CHANNELS, sampling_rate_hz=100.0, device=WITMOTION
+        )
+        n = len(walk.accel_mps2)
+        imu.append(
+            np.column_stack([walk.accel_mps2, walk.gyro_rads]),
+            host_time_ns=t0 + np.arange(n, dtype=np.int64) * 10_000_000,
+        )
+        start_s, stop_s = walk.truth.bout_spans_s[0]
+        fields = {"test": "10MWT", "trial": 1}
+        writer.log_event("trial_started", host_time_ns=t0 + int(start_s * 1e9), **fields)
+        writer.log_event("trial_stopped", host_time_ns=t0 + int(stop_s * 1e9), **fields)
+        writer.mark_gap(
+            "imu", t0 + int(start_s * 1e9) + 10**9, t0 + int(start_s * 1e9) + 2 * 10**9, "lost"
+        )
+        dynamometer = writer.add_stream(
+            "force",
+            kind="force",
+            channels=[("force", "N")],
+            sampling_rate_hz=80.0,
+            device=DeviceInfo(model="Progressor"),
+        )
+        f0 = t0 + 60 * 10**9
+        host = f0 + np.round(force.time_s * 1e9).astype(np.int64)
+        dynamometer.append(force.force_n, host_time_ns=host, device_time_s=force.time_s)
+        fields = {"test": "HHD", "trial": 1, "muscle": "grip", "side": "left"}
+        writer.log_event("trial_started", host_time_ns=int(host[0]), **fields)
+        writer.log_event("trial_stopped", host_time_ns=int(host[-1]), **fields)
+        writer.mark_gap("force", int(host[10]), int(host[12]), "counter jump")
+    result = process_session(writer.path)
+    assert "data_gap" in _value(result, "10MWT", "gait_speed_mps")["flags"].split(";")
+    assert "data_gap" not in _value(result, "10MWT", "walk_speed_mps")["flags"].split(";")
+    peak = _value(result, "HHD", "peak_force_n", muscle="grip", side="left")
+    assert "data_gap" in peak["flags"].split(";")
+    assert peak["value"] == pytest.approx(250.0, rel=0.02)

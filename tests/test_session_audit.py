@@ -214,3 +214,17 @@ def test_sealing_an_interrupted_session_makes_it_verifiable(tmp_path, capsys):
         "sealed",
     )
     assert main(["seal", str(path), "--who", "OP1", "--why", "again"]) == 2
+
+
+def test_an_unfinished_trial_is_incomplete_with_no_stop_time(tmp_path):
+    from session_helpers import metadata
+
+    from alsmotion.session import SessionWriter
+
+    with SessionWriter.create(tmp_path, metadata()) as writer:
+        writer.log_event(
+            "trial_started", host_time_ns=1_767_605_400_000_000_001, test="6MWT", trial=1
+        )
+    row = dec.trials(Session.open(writer.path)).to_dict("records")[0]
+    assert row["start_host_ns"] == 1_767_605_400_000_000_001  # exact, not rounded through float
+    assert row["stop_host_ns"] is None and row["status"] == "incomplete"

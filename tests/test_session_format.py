@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from session_helpers import IMU_CHANNELS, WITMOTION, metadata, write_small_session
 
 from alsmotion.errors import InvalidInputError, SessionError
@@ -299,3 +301,24 @@ def test_sigkill_keeps_everything_flushed_before_the_last_second(tmp_path):
     assert any("not closed" in issue for issue in session.issues)
     notes = session.events["text"].tolist()
     assert notes[0] == "sample 0"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    letters=st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=2, max_size=5),
+    hyphen=st.booleans(),
+    digits=st.text("0123456789", min_size=2, max_size=4),
+)
+def test_every_pseudonym_of_the_default_pattern_is_accepted(letters, hyphen, digits):
+    pseudonym = f"{letters}{'-' if hyphen else ''}{digits}"
+    assert validate_pseudonym(pseudonym) == pseudonym
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    user=st.from_regex(r"[a-z]{1,8}(\.[a-z]{1,8})?", fullmatch=True),
+    domain=st.from_regex(r"[a-z]{2,8}\.(org|com|de|fr)", fullmatch=True),
+)
+def test_e_mail_addresses_are_refused_whatever_the_pattern(user, domain):
+    with pytest.raises(InvalidInputError, match="e-mail"):
+        validate_pseudonym(f"{user}@{domain}", pattern=r".*")

@@ -2,6 +2,8 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from alsmotion.errors import InvalidInputError
 from alsmotion.visits import StudySchedule, assign_visits
@@ -124,3 +126,29 @@ def test_schedule_files(tmp_path):
     path.write_text('[[visit]]\nname = "week4"\nnumber = 1\nday = 28\n')
     with pytest.raises(InvalidInputError, match="day 0"):
         StudySchedule.from_toml(path)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    days=st.lists(st.integers(1, 220), min_size=1, max_size=6),
+    labels=st.lists(
+        st.sampled_from(["day30", "day90", "day180", "unscheduled"]), min_size=6, max_size=6
+    ),
+    order_seed=st.integers(0, 1000),
+)
+def test_assignment_keeps_every_session_and_ignores_input_order(days, labels, order_seed):
+    entries = [("ALS-001", 0, "baseline", 0)] + [
+        ("ALS-001", day, labels[i], 0) for i, day in enumerate(days)
+    ]
+    sessions = _sessions(*entries)
+    schedule = StudySchedule.default()
+    expected = assign_visits(sessions, schedule)
+    shuffled = sessions.sample(frac=1.0, random_state=order_seed)
+    pd.testing.assert_frame_equal(assign_visits(shuffled, schedule), expected)
+    assert sorted(expected["session_id"]) == sorted(sessions["session_id"])
+    for row in expected.to_dict("records"):
+        visit = schedule.visit(row["visit"])
+        assert row["in_window"] == (visit is not None and visit.holds(row["visit_day"]))
+        assert ("out_of_window" in row["flags"]) == (visit is not None and not row["in_window"])
+    primaries = expected[expected["primary"]]
+    assert not primaries.duplicated(["participant_id", "visit"]).any()

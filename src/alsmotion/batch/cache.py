@@ -54,9 +54,7 @@ class ResultCache:
         path = self._path(key)
         try:
             entry = pickle.loads(path.read_bytes())
-        except FileNotFoundError:
-            return None
-        except Exception:  # a torn or outdated entry is a miss; the run recomputes it
+        except Exception:  # missing, unreadable or from an older release: recompute it
             return None
         if not isinstance(entry, dict) or entry.get("key") != key:
             return None

@@ -11,6 +11,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -20,6 +22,9 @@ from alsmotion.errors import AlsmotionError, InvalidInputError, require
 
 #: Module every worker imports before its first task (pre-loaded by the fork server).
 WORKER_MODULE = "alsmotion.batch.tasks"
+
+#: How often a local worker checks that the process that started it is still alive (s).
+_PARENT_CHECK_INTERVAL_S = 1.0
 
 
 class SchedulerUnreachableError(AlsmotionError):
@@ -52,9 +57,23 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _ignore_sigint() -> None:
-    # Ctrl-C is for the parent, which stops the run cleanly; workers just get cancelled.
+def _exit_when_gone(parent_pid: int) -> None:
+    while True:
+        time.sleep(_PARENT_CHECK_INTERVAL_S)
+        try:
+            os.kill(parent_pid, 0)
+        except ProcessLookupError:
+            os._exit(1)
+
+
+def _init_worker(parent_pid: int) -> None:
+    """Set up a local worker: Ctrl-C is for the parent, which stops the run cleanly (workers just
+    get cancelled); and a worker whose parent was killed exits instead of idling forever (its
+    task queue never reports the parent's death)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(
+        target=_exit_when_gone, args=(parent_pid,), name="alsmotion-parent-watch", daemon=True
+    ).start()
 
 
 def _process_context() -> multiprocessing.context.BaseContext:
@@ -68,7 +87,10 @@ def _process_context() -> multiprocessing.context.BaseContext:
 @contextmanager
 def _local_processes(n_workers: int) -> Iterator[ExecutorHandle]:
     pool = ProcessPoolExecutor(
-        max_workers=n_workers, mp_context=_process_context(), initializer=_ignore_sigint
+        max_workers=n_workers,
+        mp_context=_process_context(),
+        initializer=_init_worker,
+        initargs=(os.getpid(),),
     )
     try:
         yield ExecutorHandle(pool, "processes", n_workers)

@@ -88,6 +88,27 @@ def _outcome(future: Future[TaskOutcome], source: SessionSource) -> TaskOutcome:
         return TaskOutcome(source, None, f"worker failed: {failure_reason(exc)}")
 
 
+def _cache_keys(
+    sources: list[SessionSource],
+    settings_hash: str,
+    raw_root: Path,
+    failures: list[SessionFailure],
+) -> dict[SessionSource, CacheKey]:
+    """Cache key of every readable source; unreadable ones go to ``failures``."""
+    keys: dict[SessionSource, CacheKey] = {}
+    with ThreadPoolExecutor(max_workers=_HASH_THREADS) as pool:
+        digests = {source: pool.submit(source_sha256, source) for source in sources}
+        for source, digest in digests.items():
+            try:
+                keys[source] = CacheKey(
+                    digest.result(), settings_hash, ALGORITHM_VERSION, __version__
+                )
+            except OSError as exc:
+                reason = f"cannot read the raw files: {failure_reason(exc)}"
+                failures.append(SessionFailure.of(source, raw_root, reason))
+    return keys
+
+
 class BatchProcessor:
     """Reprocess a whole trial from raw sessions.
 
@@ -146,35 +167,30 @@ class BatchProcessor:
                 "or GENEActiv CSV files)"
             )
         started_utc = datetime.now(UTC)
-        executor_context = open_executor(workers=self.workers, scheduler=self.scheduler)
         settings_hash = str(self.settings.settings_hash)
         cache = ResultCache(out_dir / CACHE_DIR_NAME)
-
         results: dict[SessionSource, SessionResult] = {}
         failures: list[SessionFailure] = []
-        keys = self._cache_keys(sources, settings_hash, ALGORITHM_VERSION, raw_root, failures)
-        pending: list[SessionSource] = []
-        for source, key in keys.items():
-            cached = None if self.force else cache.get(key)
-            if cached is None:
-                pending.append(source)
-            else:
-                results[source] = cached
-        n_cached = len(results)
-
-        with (
-            executor_context as handle,
-            _progress_bar(len(sources), len(sources) - len(pending), self.progress) as bar,
-        ):
-            bar.set_postfix(failed=len(failures), cached=n_cached)
-            for outcome in self._dispatch(handle, pending):
-                if outcome.ok:
-                    cache.put(keys[outcome.source], outcome.result)
-                    results[outcome.source] = outcome.result
+        with open_executor(workers=self.workers, scheduler=self.scheduler) as handle:
+            keys = _cache_keys(sources, settings_hash, raw_root, failures)
+            pending: list[SessionSource] = []
+            for source, key in keys.items():
+                cached = None if self.force else cache.get(key)
+                if cached is None:
+                    pending.append(source)
                 else:
-                    failures.append(SessionFailure.of(outcome.source, raw_root, outcome.reason))
-                bar.update(1)
+                    results[source] = cached
+            n_cached = len(results)
+            with _progress_bar(len(sources), len(sources) - len(pending), self.progress) as bar:
                 bar.set_postfix(failed=len(failures), cached=n_cached)
+                for outcome in self._dispatch(handle, pending):
+                    if outcome.result is not None:
+                        cache.put(keys[outcome.source], outcome.result)
+                        results[outcome.source] = outcome.result
+                    else:
+                        failures.append(SessionFailure.of(outcome.source, raw_root, outcome.reason))
+                    bar.update(1)
+                    bar.set_postfix(failed=len(failures), cached=n_cached)
 
         ordered = [results[source] for source in sources if source in results]
         exports = self._write_exports(ordered, out_dir)
@@ -212,28 +228,6 @@ class BatchProcessor:
             },
         )
         return self
-
-    @staticmethod
-    def _cache_keys(
-        sources: list[SessionSource],
-        settings_hash: str,
-        ALGORITHM_VERSION: str,
-        raw_root: Path,
-        failures: list[SessionFailure],
-    ) -> dict[SessionSource, CacheKey]:
-        """Cache key of every readable source; unreadable ones go to ``failures``."""
-        keys: dict[SessionSource, CacheKey] = {}
-        with ThreadPoolExecutor(max_workers=_HASH_THREADS) as pool:
-            digests = {source: pool.submit(source_sha256, source) for source in sources}
-            for source, digest in digests.items():
-                try:
-                    keys[source] = CacheKey(
-                        digest.result(), settings_hash, ALGORITHM_VERSION, __version__
-                    )
-                except OSError as exc:
-                    reason = f"cannot read the raw files: {failure_reason(exc)}"
-                    failures.append(SessionFailure.of(source, raw_root, reason))
-        return keys
 
     def _dispatch(self, handle: ExecutorHandle, pending: list[SessionSource]):
         """Yield the outcome of every pending session as it completes.

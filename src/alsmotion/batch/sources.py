@@ -2,10 +2,10 @@
 
 Two kinds of source are found:
 
-* **native** sessions: a directory holding the session metadata file
-  (:data:`NATIVE_METADATA_FILE`) written by :class:`alsmotion.session.SessionWriter`; participant
-  and visit come from that file, or, when it is unreadable, from the folder name
-  ``<participant>_<visit>_<YYYYmmddTHHMMSSZ>``;
+* **native** sessions: a directory holding the metadata file ``session.json``
+  (:data:`alsmotion.session.layout.METADATA_FILE`) that :class:`alsmotion.session.SessionWriter`
+  writes; participant and visit come from that file, or, when it is unreadable, from the folder
+  name ``<participant>_<visit>_<YYYYmmddTHHMMSSZ>``;
 * **foreign** recordings the readers support on their own, today GENEActiv CSV exports, processed
   as gait-only sessions. Their participant and visit come from a sidecar JSON file beside the
   recording (``<name>.json`` with ``participant_id`` and ``visit``), or else from the two folders
@@ -24,14 +24,9 @@ from pathlib import Path
 
 from alsmotion.errors import InvalidInputError
 from alsmotion.readers.geneactiv import is_geneactiv_csv
-
-#: File that marks a directory as a native alsmotion session.
-NATIVE_METADATA_FILE = "session.json"
+from alsmotion.session.layout import METADATA_FILE
 
 _NATIVE_FOLDER = re.compile(r"^(?P<participant>[^_]+)_(?P<visit>.+)_\d{8}T\d{6}Z$")
-
-#: Source kinds, in the order a run reports them.
-SOURCE_KINDS = ("native", "geneactiv-csv")
 
 
 @dataclass(frozen=True)
@@ -76,7 +71,7 @@ def _labels_from_path(folder: Path, root: Path) -> tuple[str, str]:
 
 
 def _native_source(folder: Path) -> SessionSource:
-    document = _read_json_object(folder / NATIVE_METADATA_FILE)
+    document = _read_json_object(folder / METADATA_FILE)
     metadata = document.get("metadata")
     if not isinstance(metadata, dict):
         metadata = {}
@@ -125,7 +120,7 @@ def discover_sessions(raw_root: str | Path) -> list[SessionSource]:
     sources: list[SessionSource] = []
     for folder_name, dir_names, file_names in os.walk(root):
         folder = Path(folder_name)
-        if NATIVE_METADATA_FILE in file_names:
+        if METADATA_FILE in file_names:
             sources.append(_native_source(folder))
             dir_names.clear()
             continue

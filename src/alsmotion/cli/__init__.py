@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "export",
     "process",
     "demo",
+    "gui",
 )
 
 EXIT_OK = 0

@@ -34,6 +34,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
+    run_gait_demo(out)
+    run_trial_demo(out)
+    return 0
+
+
+def run_gait_demo(out: Path) -> None:
+    """The simulated visit's gait assessment: prints the table, writes strides, summary, plot."""
     walk = simulate_walk(
         sampling_rate_hz=DEMO_RATE_HZ,
         n_strides=100,
@@ -85,5 +92,3 @@ def run(args: argparse.Namespace) -> int:
         path=out / "gait.png",
     )
     print(f"wrote {out / 'strides.csv'}, {out / 'summary.json'}, {figure}")
-    run_trial_demo(out)
-    return 0

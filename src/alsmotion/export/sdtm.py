@@ -14,8 +14,9 @@ Study days follow SDTM (no day 0): ``--DY`` = days after baseline + 1 for days o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -91,7 +92,7 @@ def _code(domain: str, test: str, measure: str) -> TestCode | None:
     return WALK_CODES.get((test, measure)) if domain == "FT" else STRENGTH_CODES.get(measure)
 
 
-def _result_fields(p: str, code: TestCode, value: float, not_done_reason: str) -> dict:
+def _result_fields(p: str, code: TestCode, value: float, not_done_reason: str) -> dict[str, Any]:
     if not_done_reason:
         return {
             f"{p}ORRES": "",
@@ -126,7 +127,7 @@ def build_sdtm(
 ) -> dict[str, pd.DataFrame]:
     """The FT and MK datasets of all sessions, rows sorted and ``--SEQ`` numbered per subject."""
     visits = {str(row["session_id"]): row for row in assignments.to_dict("records")}
-    rows: dict[str, list[dict]] = {"FT": [], "MK": []}
+    rows: dict[str, list[dict[str, Any]]] = {"FT": [], "MK": []}
     for result in results:
         visit = visits[result.session_id]
         base = {
@@ -161,7 +162,16 @@ def build_sdtm(
     return {domain: _finish(domain, domain_rows) for domain, domain_rows in rows.items()}
 
 
-def _row(domain, base, record, value, reason, repnum, derived) -> dict | None:
+def _row(
+    domain: str,
+    base: dict[str, Any],
+    record: Mapping[Any, Any],
+    value: float,
+    reason: str,
+    repnum: float,
+    derived: str,
+) -> dict[str, Any] | None:
+    """One FT/MK record of a trial or visit measure, or None when it has no test code."""
     code = _code(domain, record["test"], record["measure"])
     if code is None:
         return None
@@ -185,7 +195,7 @@ def _row(domain, base, record, value, reason, repnum, derived) -> dict | None:
     return row
 
 
-def _finish(domain: str, rows: list[dict]) -> pd.DataFrame:
+def _finish(domain: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
     columns = FT_COLUMNS if domain == "FT" else MK_COLUMNS
     frame = pd.DataFrame(rows, columns=[*columns, "_session"])
     if frame.empty:

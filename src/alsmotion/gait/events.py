@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
-from scipy.signal import butter, find_peaks, sosfiltfilt
+from scipy.signal import find_peaks, sosfiltfilt
+
+from alsmotion.gait.preprocess import butter_sos
 
 
 def gaussian_derivative_cwt(
@@ -36,11 +38,12 @@ def vertical_velocity(
     """Vertical velocity (m/s): linearly detrended, low-passed acceleration integrated in time."""
     n = len(vertical_mps2)
     centred_time = np.arange(n, dtype=float) - (n - 1) / 2.0
-    slope = float(centred_time @ vertical_mps2) / float(centred_time @ centred_time)
+    slope = float(np.einsum("i,i", centred_time, vertical_mps2)) / float(
+        np.einsum("i,i", centred_time, centred_time)
+    )
     detrended = vertical_mps2 - vertical_mps2.mean() - slope * centred_time
     if lowpass_hz < sampling_rate_hz / 2:
-        sos = butter(4, lowpass_hz, fs=sampling_rate_hz, output="sos")
-        detrended = sosfiltfilt(sos, detrended)
+        detrended = sosfiltfilt(butter_sos(4, lowpass_hz, "lowpass", sampling_rate_hz), detrended)
     return np.cumsum(detrended) / sampling_rate_hz
 
 

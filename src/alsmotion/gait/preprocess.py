@@ -5,6 +5,7 @@ All functions are pure numpy/scipy; arrays are (n_samples, 3) in m/s^2 or rad/s.
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 
 import numpy as np
@@ -115,6 +116,12 @@ def project(values: np.ndarray, directions: np.ndarray) -> np.ndarray:
     return np.einsum("ij,ij->i", values, directions)
 
 
+@functools.lru_cache(maxsize=32)
+def butter_sos(order: int, cutoff_hz: float, btype: str, sampling_rate_hz: float) -> np.ndarray:
+    """Butterworth filter in second-order sections (designed once per argument set)."""
+    return butter(order, cutoff_hz, btype=btype, fs=sampling_rate_hz, output="sos")
+
+
 def horizontal_axes(
     accel_mps2: np.ndarray, up: np.ndarray, *, sampling_rate_hz: float, highpass_hz: float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -128,7 +135,9 @@ def horizontal_axes(
     vertical = project(accel_mps2, up)
     horizontal = accel_mps2 - vertical[:, None] * up
     # A single causal pass: the principal axes do not depend on the phase.
-    sos = butter(2, highpass_hz, btype="highpass", fs=sampling_rate_hz, output="sos")
-    horizontal = sosfilt(sos, horizontal, axis=0)
-    _, eigenvectors = np.linalg.eigh(horizontal.T @ horizontal)
+    horizontal = sosfilt(
+        butter_sos(2, highpass_hz, "highpass", sampling_rate_hz), horizontal, axis=0
+    )
+    # einsum rather than BLAS: a multi-threaded BLAS stalls on a busy machine for such products.
+    _, eigenvectors = np.linalg.eigh(np.einsum("ni,nj->ij", horizontal, horizontal))
     return eigenvectors[:, 2], eigenvectors[:, 1]

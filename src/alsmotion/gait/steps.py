@@ -59,7 +59,8 @@ def ml_velocity_changes_mps(
         accel_mps2, slow_up, sampling_rate_hz=sampling_rate_hz, highpass_hz=settings.ap_highpass_hz
     )
     horizontal = accel_mps2 - project(accel_mps2, slow_up)[:, None] * slow_up
-    return interval_integrals(horizontal @ ml_axis, ic, sampling_rate_hz=sampling_rate_hz)
+    ml_mps2 = np.einsum("ni,i->n", horizontal, ml_axis)
+    return interval_integrals(ml_mps2, ic, sampling_rate_hz=sampling_rate_hz)
 
 
 def block_steps(

@@ -5,11 +5,13 @@ through the strength pipeline, honouring accepted/rejected decisions and "cannot
 """
 
 from alsmotion.processing.pipeline import process_session, session_sha256
-from alsmotion.processing.result import MEASURE_COLUMNS, TRIAL_COLUMNS, SessionResult
+from alsmotion.processing.result import (
+    ALGORITHM_VERSION,
+    MEASURE_COLUMNS,
+    TRIAL_COLUMNS,
+    SessionResult,
+)
 from alsmotion.processing.settings import ProcessingSettings
-
-#: Version of the processing algorithm; part of every export row and of batch cache keys.
-ALGORITHM_VERSION = "1.0"
 
 __all__ = [
     "ALGORITHM_VERSION",

@@ -8,8 +8,15 @@ from typing import Any
 
 import pandas as pd
 
-from alsmotion.processing.result import MEASURE_COLUMNS, TRIAL_COLUMNS, SessionResult
+from alsmotion.gait import GaitSettings
+from alsmotion.processing.result import (
+    ALGORITHM_VERSION,
+    MEASURE_COLUMNS,
+    TRIAL_COLUMNS,
+    SessionResult,
+)
 from alsmotion.processing.settings import ProcessingSettings
+from alsmotion.processing.slicing import DATA_GAP, overlaps_gap
 from alsmotion.processing.strength_trials import (
     analyze_force_trial,
     strength_group_measures,
@@ -27,6 +34,7 @@ from alsmotion.session.events import STRENGTH_TEST, WALK_TESTS
 from alsmotion.session.manifest import sha256_file
 from alsmotion.session.metadata import format_utc
 from alsmotion.session.reader import Session
+from alsmotion.strength import TrialSettings
 
 _TRIAL_STATUS_INVALID = "invalid"
 
@@ -60,9 +68,6 @@ def process_session(path: str | Path, settings: ProcessingSettings | None = None
     path : the session folder.
     settings : processing settings (default: :class:`ProcessingSettings` defaults).
     """
-    from alsmotion.gait import GaitSettings
-    from alsmotion.strength import TrialSettings
-
     settings = settings if settings is not None else ProcessingSettings()
     path = Path(path)
     session = Session.open(path)
@@ -95,7 +100,7 @@ def process_session(path: str | Path, settings: ProcessingSettings | None = None
         ),
         source_sha256=session_sha256(path),
         settings_hash=settings.settings_hash,
-        algorithm_version=_algorithm_version(),
+        algorithm_version=ALGORITHM_VERSION,
         flags=tuple(_session_flags(session, settings)),
     )
 
@@ -129,6 +134,9 @@ def _walk_tests(
                 sensor_height_m=_optional_float(extra.get("sensor_height_m")),
                 height_m=_optional_float(extra.get("height_m")),
                 gait_settings=gait_settings,
+                data_gap=overlaps_gap(
+                    session.gaps, settings.imu_stream, row["start_host_ns"], row["stop_host_ns"]
+                ),
             )
             for item in walk_trial_rows(walk):
                 trial_rows.append(_trial_row("gait", row, item, row["status"], row["reason"]))
@@ -157,11 +165,16 @@ def _strength_tests(
     force = session.streams.get(settings.force_stream)
     trial_rows: list[dict[str, Any]] = []
     groups: dict[tuple[str, str, str], list[tuple[int, Any]]] = {}
+    gapped: set[tuple[str, str, str]] = set()
     for row in _records(trials[trials["test"] == STRENGTH_TEST]):
         key = (row["muscle"], row["side"], row.get("method") or "make")
         groups.setdefault(key, [])
         if not _stopped(row):
             continue
+        if row["status"] == decisions.ACCEPTED and overlaps_gap(
+            session.gaps, settings.force_stream, row["start_host_ns"], row["stop_host_ns"]
+        ):
+            gapped.add(key)
         result = analyze_force_trial(row, force, trial_settings)
         status, reason = row["status"], row["reason"]
         if status == decisions.ACCEPTED and (result is None or not result.valid):
@@ -179,7 +192,12 @@ def _strength_tests(
         match = not_done[(not_done["muscle"] == muscle) & (not_done["side"] == side)]
         reason = match["reason"].iloc[-1] if len(match) else None
         for item in strength_group_measures(
-            muscle, side, analysed, reason, summary_statistic=settings.strength_summary
+            muscle,
+            side,
+            analysed,
+            reason,
+            summary_statistic=settings.strength_summary,
+            extra_flags=[DATA_GAP] if (muscle, side, method) in gapped else [],
         ):
             measures.append(
                 {
@@ -196,12 +214,6 @@ def _strength_tests(
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(key): value for key, value in row.items()} for row in frame.to_dict("records")]
-
-
-def _algorithm_version() -> str:
-    from alsmotion.processing import ALGORITHM_VERSION
-
-    return ALGORITHM_VERSION
 
 
 def _trial_row(

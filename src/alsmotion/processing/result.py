@@ -8,6 +8,9 @@ from typing import Any
 
 import pandas as pd
 
+#: Version of the processing algorithm; part of every export row and of batch cache keys.
+ALGORITHM_VERSION = "1.0"
+
 #: Columns of ``SessionResult.measures``: one row per measure of the session (a walk test's
 #: gait speed, a muscle and side's peak force, ...). ``n`` counts strides or trials; ``flags``
 #: is ';'-joined.

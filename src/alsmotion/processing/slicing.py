@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from alsmotion.session.reader import StreamData
 
@@ -29,3 +30,16 @@ def sample_times_s(stream: StreamData, mask: np.ndarray) -> np.ndarray:
         return device - device[0]
     host = stream.host_time_ns[mask]
     return (host - host[0]) / 1e9 if len(host) else np.empty(0)
+
+
+DATA_GAP = "data_gap"
+
+
+def overlaps_gap(gaps: pd.DataFrame, stream: str, start_host_ns: int, stop_host_ns: int) -> bool:
+    """True when a recorded gap of ``stream`` overlaps the trial (host times, ns)."""
+    own = gaps[gaps["stream"] == stream]
+    return bool(
+        (
+            (own["start_host_ns"] <= int(stop_host_ns)) & (own["end_host_ns"] >= int(start_host_ns))
+        ).any()
+    )

@@ -4,12 +4,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from alsmotion.processing.slicing import channels_in, sample_times_s, trial_mask
 from alsmotion.session.reader import StreamData
+from alsmotion.strength import StrengthTrial, analyze_trial, summarize_muscle_side
 
 #: Per-trial strength measures: ForceTrialResult attribute -> unit.
 TRIAL_MEASURE_UNITS = {
@@ -33,8 +35,6 @@ def _number(value: Any) -> float:
 
 def analyze_force_trial(row: dict[str, Any], force: StreamData | None, trial_settings: Any) -> Any:
     """ForceTrialResult of one trial, or None when the force stream has no samples for it."""
-    from alsmotion.strength import analyze_trial
-
     if force is None:
         return None
     mask = trial_mask(force, row["start_host_ns"], row["stop_host_ns"])
@@ -56,17 +56,17 @@ def strength_group_measures(
     cannot_perform_reason: str | None,
     *,
     summary_statistic: str,
+    extra_flags: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
-    """Per-visit rows of one muscle, side and method from its accepted, analysed trials."""
-    from alsmotion.strength import StrengthTrial, summarize_muscle_side
-
+    """Per-visit rows of one muscle, side and method from its accepted, analysed trials;
+    ``extra_flags`` (e.g. ``data_gap``) are added to every row."""
     trials = [StrengthTrial(muscle, side, number, result=result) for number, result in analysed]
     if not trials and cannot_perform_reason is not None:
         trials = [StrengthTrial(muscle, side, 1, cannot_perform_reason=cannot_perform_reason)]
     summary = summarize_muscle_side(
         trials, muscle=muscle, side=side, summary_statistic=summary_statistic
     )
-    flags = list(summary.flags)
+    flags = [*summary.flags, *extra_flags]
     if summary.status == "cannot_perform":
         flags.append(f"cannot_perform:{summary.reason}")
     elif summary.status != "measured":

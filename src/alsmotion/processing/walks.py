@@ -12,7 +12,7 @@ import pandas as pd
 
 from alsmotion.errors import AlsmotionError, InvalidInputError
 from alsmotion.gait import TIMED_WALK_TESTS, analyze_gait, timed_walk_speed
-from alsmotion.processing.slicing import channels_in, trial_mask
+from alsmotion.processing.slicing import DATA_GAP, channels_in, trial_mask
 from alsmotion.session.reader import StreamData
 
 #: Walk measures: name -> unit.
@@ -75,11 +75,15 @@ def analyze_walk_trial(
     sensor_height_m: float | None,
     height_m: float | None,
     gait_settings: Any,
+    data_gap: bool = False,
 ) -> WalkTrial:
-    """Analyse one walk trial (a row of :func:`alsmotion.session.decisions.trials`)."""
+    """Analyse one walk trial (a row of :func:`alsmotion.session.decisions.trials`);
+    ``data_gap`` marks a trial during which the IMU lost samples."""
     elapsed_s = (int(row["stop_host_ns"]) - int(row["start_host_ns"])) / 1e9
     timing = clinical_timing(row["test"], elapsed_s, row.get("distance_m"))
     flags: list[str] = [] if np.isfinite(timing[1]) else ["distance_not_recorded"]
+    if data_gap:
+        flags.append(DATA_GAP)
     strides = pd.DataFrame()
     summary: dict[str, Any] = {}
     if imu is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from alsmotion.session import audit
@@ -84,8 +85,9 @@ def trials(session: Session) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     if frame.empty:
         return pd.DataFrame(columns=TRIAL_COLUMNS)
-    for name in ("start_host_ns", "stop_host_ns"):  # exact nanoseconds, missing stop as <NA>
-        frame[name] = pd.array([row[name] for row in rows], dtype="Int64")
+    for name in ("start_host_ns", "stop_host_ns"):  # exact integer ns; None: never stopped
+        values = [row[name] for row in rows]
+        frame[name] = pd.Series(values, dtype=object if None in values else np.int64)
     extra_columns = sorted(c for c in frame.columns if c not in TRIAL_COLUMNS)
     return frame[TRIAL_COLUMNS + extra_columns].reset_index(drop=True)
 

@@ -55,9 +55,9 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
 
 EVENT_TYPES = tuple(REQUIRED_FIELDS)
 
-#: Timed walk test codes (``alsmotion.gait.TIMED_WALK_TESTS`` defines them). For the 2- and
-#: 6-minute walks the distance walked is logged as ``distance_m`` on ``trial_stopped``.
-WALK_TESTS = ("10MWT", "T25FW", "2MWT", "6MWT")
+#: Timed walk tests and their fixed distance in metres (as ``alsmotion.gait.TIMED_WALK_TESTS``);
+#: None: the distance walked is measured and logged as ``distance_m`` on ``trial_stopped``.
+WALK_TESTS: dict[str, float | None] = {"10MWT": 10.0, "T25FW": 7.62, "2MWT": None, "6MWT": None}
 STRENGTH_TEST = "HHD"
 TEST_CODES = (*WALK_TESTS, STRENGTH_TEST)
 SIDES = ("left", "right")

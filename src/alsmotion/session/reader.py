@@ -33,6 +33,7 @@ from alsmotion.session.layout import (
 )
 from alsmotion.session.manifest import read_manifest
 from alsmotion.session.metadata import SessionMetadata
+from alsmotion.session.streamfile import StreamDescriptor
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,6 @@ class StreamData:
 def read_stream_file(path: Path) -> StreamData:
     """Read one ``.arrows`` stream file, skipping (and flagging) a torn tail."""
     import pyarrow as pa
-
-    from alsmotion.session.streamfile import StreamDescriptor
 
     if path.stat().st_size == 0:
         raise SessionError(

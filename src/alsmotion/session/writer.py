@@ -9,6 +9,7 @@ import stat
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -35,8 +36,6 @@ DEFAULT_FLUSH_INTERVAL_S = 0.25
 
 
 def _utc_from_ns(host_time_ns: int) -> str:
-    from datetime import UTC, datetime
-
     seconds, nanoseconds = divmod(int(host_time_ns), 1_000_000_000)
     instant = datetime.fromtimestamp(seconds, UTC).replace(microsecond=nanoseconds // 1000)
     return format_utc(instant)

@@ -30,6 +30,8 @@ import pandas as pd
 from alsmotion.errors import InvalidInputError
 from alsmotion.recording import DeviceInfo
 from alsmotion.session import SessionMetadata, SessionWriter, append_audit
+from alsmotion.simulate.force import simulate_force_trial
+from alsmotion.simulate.gait import simulate_walk
 
 IMU_RATE_HZ = 100.0
 FORCE_RATE_HZ = 80.0
@@ -136,8 +138,6 @@ class _Timeline:
 def _walk(
     timeline: _Timeline, imu: Any, person: _Participant, day: int, test: str, trial: int, seed: int
 ) -> dict[str, float]:
-    from alsmotion.simulate.gait import simulate_walk
-
     speed = person.speed_at(day)
     cadence = person.cadence_spm * (0.85 + 0.15 * speed / person.speed_mps)
     cv_pct = 2.0 + 4.0 * (1.0 - speed / person.speed_mps)
@@ -177,8 +177,6 @@ def _strength(
     seed: int,
     reject_trial: tuple[str, str, int],
 ) -> dict[str, float]:
-    from alsmotion.simulate.force import simulate_force_trial
-
     truth = {}
     for muscle in MUSCLES:
         for side in ("left", "right"):

@@ -1,0 +1,122 @@
+"""Start screen: participant pseudonym, visit (with what is due), operator and protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from alsmotion.gui import visit_plan
+from alsmotion.gui.context import VisitContext
+from alsmotion.gui.protocols import PROTOCOLS
+from alsmotion.gui.widgets import heading, message_label
+from PySide6 import QtWidgets
+
+from alsmotion.errors import AlsmotionError
+
+
+class StartScreen(QtWidgets.QWidget):
+    """Who is measured, at which visit, by whom, following which protocol."""
+
+    def __init__(self, ctx: VisitContext, *, on_done: Callable[[], None]) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.on_done = on_done
+        self.participant = QtWidgets.QComboBox()
+        self.participant.setEditable(True)
+        self.participant.setToolTip("Study pseudonym, e.g. ALS-001 (never a name or birth date)")
+        self.visit = QtWidgets.QComboBox()
+        self.visit_info = QtWidgets.QLabel("")
+        self.visit_info.setWordWrap(True)
+        self.visit_info.setStyleSheet("font-size: 16px;")
+        self.operator = QtWidgets.QLineEdit()
+        self.operator.setPlaceholderText("operator initials or code")
+        self.height_m = QtWidgets.QDoubleSpinBox()
+        self.height_m.setRange(0.0, 2.5)
+        self.height_m.setDecimals(2)
+        self.height_m.setSingleStep(0.01)
+        self.height_m.setSuffix(" m")
+        self.height_m.setSpecialValueText("not measured")
+        self.height_m.setToolTip("Body height for step length and gait speed (0: not measured)")
+        self.protocol = QtWidgets.QComboBox()
+        self.protocol.addItems(list(PROTOCOLS))
+        self.error = message_label()
+        self.continue_button = QtWidgets.QPushButton("&Continue to devices")
+        self.continue_button.setDefault(True)
+        self.continue_button.clicked.connect(self.submit)
+
+        form = QtWidgets.QFormLayout()
+        for label, field in (
+            ("&Participant", self.participant),
+            ("&Visit", self.visit),
+            ("", self.visit_info),
+            ("&Operator", self.operator),
+            ("Body &height", self.height_m),
+            ("P&rotocol", self.protocol),
+        ):
+            form.addRow(label, field)
+            caption = form.labelForField(field)
+            if isinstance(caption, QtWidgets.QLabel):
+                caption.setBuddy(field)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(heading("Start a visit"))
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.continue_button)
+        layout.addStretch(1)
+        self.setStyleSheet(
+            "QLabel, QPushButton { font-size: 17px; } "
+            "QLineEdit, QComboBox, QDoubleSpinBox { font-size: 18px; min-height: 30px; }"
+        )
+
+        self.participant.currentTextChanged.connect(self._participant_changed)
+        self.visit.currentIndexChanged.connect(self._visit_changed)
+        self._plan: visit_plan.VisitPlan | None = None
+
+    def entered(self) -> None:
+        known = visit_plan.known_participants(self.ctx.data_dir)
+        current = self.participant.currentText()
+        self.participant.blockSignals(True)
+        self.participant.clear()
+        self.participant.addItems(known)
+        self.participant.setEditText(current)
+        self.participant.blockSignals(False)
+        self._participant_changed(current)
+
+    def tick(self) -> None:
+        """Nothing live on this screen."""
+
+    def _participant_changed(self, text: str) -> None:
+        self._plan = visit_plan.plan_for(
+            self.ctx.data_dir, text.strip(), today=datetime.now(UTC).date()
+        )
+        self.visit.blockSignals(True)
+        self.visit.clear()
+        for option in self._plan.options:
+            self.visit.addItem(option.label, option.visit)
+        self.visit.setCurrentIndex(self._plan.suggested_index)
+        self.visit.blockSignals(False)
+        self._visit_changed(self.visit.currentIndex())
+
+    def _visit_changed(self, index: int) -> None:
+        if self._plan is not None and 0 <= index < len(self._plan.options):
+            self.visit_info.setText(self._plan.options[index].detail)
+
+    def submit(self) -> None:
+        """Validate the entries and create the session metadata; PHI and blanks are refused."""
+        from alsmotion.session import SessionMetadata
+
+        try:
+            metadata = SessionMetadata(
+                participant_id=self.participant.currentText().strip(),
+                visit=str(self.visit.currentData() or ""),
+                protocol=self.protocol.currentText(),
+                operator=self.operator.text().strip(),
+                extra={"height_m": self.height_m.value()} if self.height_m.value() else {},
+            )
+        except AlsmotionError as exc:
+            self.error.setText(str(exc))
+            return
+        self.error.setText("")
+        self.ctx.metadata = metadata
+        self.ctx.protocol = PROTOCOLS[metadata.protocol]
+        self.on_done()

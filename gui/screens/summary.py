@@ -1,0 +1,129 @@
+"""Visit summary: every measure of the visit, change from baseline and a small plot per measure
+across visits; "Save and export" closes the recording and writes the exports in the worker."""
+
+from __future__ import annotations
+
+import math
+
+import pyqtgraph as pg
+from alsmotion.gui import exporting
+from alsmotion.gui.context import VisitContext
+from alsmotion.gui.visit_summary import MeasureRow, strength_rows, walk_rows
+from alsmotion.gui.widgets import CHANNEL_COLOURS, heading, message_label
+from PySide6 import QtWidgets
+
+from alsmotion.errors import AlsmotionError
+
+COLUMNS = ("Measure", "This visit", "Baseline", "Change from baseline")
+#: Small plots per row in the across-visits grid.
+PLOTS_PER_ROW = 4
+
+
+class SummaryScreen(QtWidgets.QWidget):
+    """What was measured today, how it compares with baseline, and the export."""
+
+    def __init__(self, ctx: VisitContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.rows: list[MeasureRow] = []
+        self.history: exporting.History | None = None
+        self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.horizontalHeader().setSectionResizeMode(
+            QtWidgets.QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setStyleSheet("font-size: 16px;")
+        self.plots = pg.GraphicsLayoutWidget()
+        self.export_button = QtWidgets.QPushButton("&Save and export")
+        self.export_button.setStyleSheet("font-size: 20px; padding: 8px 24px;")
+        self.export_button.clicked.connect(self.save_and_export)
+        self.status = message_label()
+        self.status.setStyleSheet("font-size: 16px;")
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(heading("Visit summary"))
+        body = QtWidgets.QHBoxLayout()
+        body.addWidget(self.table, 3)
+        body.addWidget(self.plots, 2)
+        layout.addLayout(body, 1)
+        layout.addWidget(self.status)
+        layout.addWidget(self.export_button)
+
+    def entered(self) -> None:
+        decisions = self.ctx.strength.decisions if self.ctx.strength else []
+        self.rows = walk_rows(self.ctx.walk_trials) + strength_rows(decisions)
+        self._fill(history=None)
+        self.export_button.setFocus()
+
+    def tick(self) -> None:
+        """Nothing live on this screen."""
+
+    def save_and_export(self) -> None:
+        """Stop the recording (closing the session with its manifest) and export in the worker."""
+        link, metadata = self.ctx.link, self.ctx.metadata
+        if link is None or metadata is None:
+            self.status.setText("Nothing recorded yet: start a visit first.")
+            return
+        self.export_button.setEnabled(False)
+        self.status.setText("Saving the recording and writing the exports…")
+        data_dir, export_dir = self.ctx.data_dir, self.ctx.export_dir
+        participant = metadata.participant_id
+
+        def work() -> exporting.ExportOutcome:
+            link.stop()
+            return exporting.export_participant(data_dir, export_dir, participant)
+
+        self.ctx.worker.submit(work, self._exported, self._failed)
+
+    def _exported(self, outcome: exporting.ExportOutcome) -> None:
+        self.ctx.exported = dict(outcome.paths)
+        self.export_button.setEnabled(True)
+        self.status.setText(
+            f"Saved {self.ctx.require_link().session_path.name}; exports written to "
+            f"{self.ctx.export_dir}: " + ", ".join(sorted(p.name for p in outcome.paths.values()))
+        )
+        self._fill(history=outcome.history)
+        self.history = outcome.history
+
+    def _failed(self, exc: BaseException) -> None:
+        self.export_button.setEnabled(True)
+        self.status.setText(
+            "Export failed: " + (str(exc) if isinstance(exc, AlsmotionError) else repr(exc))
+        )
+
+    def _fill(self, *, history: exporting.History | None) -> None:
+        """This visit's rows: live values before the export, the exported table after it."""
+        if history is None:
+            cells = [(row.label, row.value_text(), "", "") for row in self.rows]
+        else:
+            cells = history.latest_rows()
+        self.table.setRowCount(len(cells))
+        for row_index, texts in enumerate(cells):
+            for column, text in enumerate(texts):
+                self.table.setItem(row_index, column, QtWidgets.QTableWidgetItem(text))
+        self.plots.clear()
+        if history is None:
+            return
+        plotted = 0
+        for label, (visits, values) in history.series().items():
+            finite = [(x, v) for x, v in enumerate(values) if math.isfinite(v)]
+            if not finite:
+                continue  # e.g. cannot perform at every visit: the table says why
+            plot = self.plots.addPlot(
+                row=plotted // PLOTS_PER_ROW, col=plotted % PLOTS_PER_ROW, title=label
+            )
+            plotted += 1
+            x, y = zip(*finite, strict=True)
+            plot.plot(
+                list(x),
+                list(y),
+                pen=pg.mkPen(CHANNEL_COLOURS[0], width=1),
+                symbol="o",
+                symbolSize=6,
+            )
+            plot.getAxis("bottom").setTicks([list(enumerate(visits))])
+            plot.setXRange(-0.3, len(visits) - 0.7)
+            plot.setMouseEnabled(x=False, y=False)

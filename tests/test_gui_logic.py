@@ -1,0 +1,157 @@
+"""The GUI's pure parts: visit flow, strength sequence, guidance rules, trial traces."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from alsmotion.gui.analysis import force_released, largest_gap_s
+from alsmotion.gui.flow import (
+    ACCEPTED,
+    CANNOT_PERFORM,
+    REJECTED,
+    Stage,
+    StrengthFlow,
+    VisitFlow,
+    strength_sequence,
+)
+from alsmotion.gui.guidance import device_guidance, placement_guidance, vertical_axis
+from alsmotion.gui.trace import TrialTrace
+
+from alsmotion.errors import InvalidInputError
+
+G = 9.80665
+
+
+def test_strength_sequence_alternates_sides_within_a_muscle():
+    steps = strength_sequence(("knee_extension", "grip"), ("left", "right"), 2)
+    assert [(s.muscle, s.side, s.trial) for s in steps] == [
+        ("knee_extension", "left", 1),
+        ("knee_extension", "right", 1),
+        ("knee_extension", "left", 2),
+        ("knee_extension", "right", 2),
+        ("grip", "left", 1),
+        ("grip", "right", 1),
+        ("grip", "left", 2),
+        ("grip", "right", 2),
+    ]
+    assert steps[0].label == "Knee extension, left, trial 1 of 2"
+    with pytest.raises(InvalidInputError):
+        strength_sequence(("grip",), ("left",), 0)
+
+
+def test_strength_flow_rest_reject_repeat_and_cannot_perform():
+    flow = StrengthFlow(
+        strength_sequence(("knee_extension", "grip"), ("left", "right"), 2), rest_s=60
+    )
+    assert flow.rest_remaining_s(0.0) == 0.0
+    flow.accept({"peak_force_n": 200.0}, now_s=10.0)
+    assert flow.rest_remaining_s(40.0) == pytest.approx(30.0)
+    assert (flow.current.muscle, flow.current.side) == ("knee_extension", "right")
+
+    with pytest.raises(InvalidInputError, match="reason"):
+        flow.reject("  ", {"peak_force_n": 90.0}, now_s=80.0)
+    flow.reject("submaximal effort", {"peak_force_n": 90.0}, now_s=80.0)
+    assert flow.attempt == 2 and flow.current.side == "right"
+    flow.accept({"peak_force_n": 210.0}, now_s=150.0)
+    assert flow.attempt == 1
+
+    # knee_extension left 2 is current; cannot perform skips the rest of that muscle and side
+    flow.cannot_perform("pain", now_s=160.0)
+    assert flow.rest_remaining_s(160.0) == 0.0
+    assert (flow.current.muscle, flow.current.side, flow.current.trial) == (
+        "knee_extension",
+        "right",
+        2,
+    )
+    flow.accept({"peak_force_n": 205.0}, now_s=170.0)
+    assert flow.current.muscle == "grip"
+    assert [d.status for d in flow.previous_trials("knee_extension", "right")] == [
+        REJECTED,
+        ACCEPTED,
+        ACCEPTED,
+    ]
+    assert [d.status for d in flow.previous_trials("knee_extension", "left")] == [
+        ACCEPTED,
+        CANNOT_PERFORM,
+    ]
+    for _ in range(4):
+        flow.accept({"peak_force_n": 300.0}, now_s=200.0)
+    assert flow.done and flow.current is None
+    with pytest.raises(InvalidInputError, match="complete"):
+        flow.accept({}, now_s=300.0)
+
+
+def test_visit_flow_needs_start_and_devices_before_tests():
+    flow = VisitFlow()
+    assert not flow.can_enter(Stage.DEVICES)
+    with pytest.raises(InvalidInputError, match="Start"):
+        flow.go(Stage.WALK)
+    flow.complete(Stage.START)
+    assert flow.go(Stage.DEVICES) is Stage.DEVICES
+    with pytest.raises(InvalidInputError, match="Devices"):
+        flow.go(Stage.STRENGTH)
+    flow.complete(Stage.DEVICES)
+    assert flow.go(Stage.STRENGTH) is Stage.STRENGTH
+    assert flow.next_stage() is Stage.SUMMARY
+
+
+@pytest.mark.parametrize(
+    ("gravity", "expected"),
+    [((0, G, 0), (1, 1.0)), ((-G, 0, 0), (0, -1.0)), ((0, 0.3 * G, 0.95 * G), (2, 1.0))],
+)
+def test_vertical_axis_found_for_upright_sensor(gravity, expected):
+    rng = np.random.default_rng(0)
+    accel = np.asarray(gravity) + 0.05 * rng.standard_normal((150, 3))
+    assert vertical_axis(accel) == expected
+    assert placement_guidance(accel) is None
+
+
+def test_vertical_axis_not_found_when_tilted_or_moving():
+    tilted = np.tile([G * np.sin(np.radians(45)), G * np.cos(np.radians(45)), 0.0], (100, 1))
+    assert vertical_axis(tilted) is None
+    assert "Vertical axis not found" in placement_guidance(tilted)
+    shaking = np.tile([0.0, 2 * G, 0.0], (100, 1))
+    assert vertical_axis(shaking) is None
+
+
+def test_device_guidance_messages():
+    assert device_guidance(state="connected", battery_pct=80, rate_hz=99, nominal_rate_hz=100) == []
+    out = device_guidance(state="reconnecting", battery_pct=10, rate_hz=None, nominal_rate_hz=100)
+    assert "Out of range" in out[0] and "Low battery (10 %)" in out[1]
+    slow = device_guidance(state="connected", battery_pct=None, rate_hz=60, nominal_rate_hz=100)
+    assert slow == [
+        "Data arrives at 60 of 100 Hz: move the computer closer and keep bodies and metal out of "
+        "the line of sight."
+    ]
+
+
+def test_trial_trace_keeps_each_sample_once_across_overlapping_pulls():
+    trace = TrialTrace(n_channels=2, start_s=1.0)
+    clock_s = np.arange(1000) / 100.0
+    values = np.column_stack([clock_s, -clock_s])
+    assert trace.add(clock_s[:300], values[:300]) == 200  # samples before the start are left out
+    assert trace.add(clock_s[250:700], values[250:700]) == 400
+    assert trace.add(clock_s[650:], values[650:]) == 300
+    assert trace.add(clock_s[650:], values[650:]) == 0
+    assert len(trace) == 900
+    np.testing.assert_array_equal(trace.clock_s, clock_s[100:])
+    np.testing.assert_array_equal(trace.values, values[100:])
+    np.testing.assert_allclose(trace.time_s, clock_s[100:] - 1.0)
+    big = TrialTrace(n_channels=1, start_s=0.0)
+    assert big.add(np.arange(1, 10_001) / 100, np.ones(10_000)) == 10_000
+    assert len(big.values) == 10_000
+
+
+def test_force_release_and_gaps():
+    rising = np.r_[np.zeros(10), np.linspace(0, 150, 20), np.full(10, 150.0)]
+    assert not force_released(rising, threshold_n=20, hold_samples=40)
+    released = np.r_[rising, np.linspace(150, 0, 10), np.zeros(40)]
+    assert force_released(released, threshold_n=20, hold_samples=40)
+    assert not force_released(np.zeros(100), threshold_n=20, hold_samples=40)
+    # started while pushing: that effort's release does not count, the next full effort does
+    pushing = np.r_[np.full(10, 150.0), np.zeros(60)]
+    assert not force_released(pushing, threshold_n=20, hold_samples=40)
+    assert force_released(np.r_[pushing, released], threshold_n=20, hold_samples=40)
+    time_s = np.r_[np.arange(100) / 100, 2.5]
+    assert largest_gap_s(time_s, sampling_rate_hz=100) == pytest.approx(1.5, abs=1e-9)
+    assert largest_gap_s(time_s[:50], sampling_rate_hz=100) == pytest.approx(0.0, abs=1e-9)
