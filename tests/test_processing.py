@@ -267,3 +267,18 @@ def test_gaps_inside_trials_flag_their_measures(tmp_path):
     peak = _value(result, "HHD", "peak_force_n", muscle="grip", side="left")
     assert "data_gap" in peak["flags"].split(";")
     assert peak["value"] == pytest.approx(250.0, rel=0.02)
+
+
+def test_export_cli_uses_a_study_schedule_file(trial, tmp_path):
+    schedule = tmp_path / "schedule.toml"
+    schedule.write_text(
+        '[[visit]]\nname = "baseline"\nnumber = 1\nday = 0\n'
+        '[[visit]]\nname = "month1"\nnumber = 2\nday = 28\nwindow_days = 0\n'
+    )
+    paths = [str(p) for p in trial.session_paths[:2]]
+    assert (
+        main(["export", *paths, "--out", str(tmp_path / "out"), "--schedule", str(schedule)]) == 0
+    )
+    visits = pd.read_csv(tmp_path / "out" / "visit_assignments.csv", keep_default_na=False)
+    assert visits["visit"].tolist() == ["baseline", "month1"]
+    assert visits["flags"].tolist() == ["", "out_of_window;recorded_as_day30"]
