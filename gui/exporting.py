@@ -40,9 +40,14 @@ class History:
 
     @staticmethod
     def label(row: pd.Series) -> str:
-        parts = [str(row["measure"])]
-        parts += [str(row[c]) for c in ("muscle", "side") if isinstance(row[c], str) and row[c]]
-        return " ".join(parts).replace("_", " ")
+        """Short readable name: ``10MWT gait speed mps``, ``knee extension left: peak force n``."""
+        measure = str(row["measure"])
+        muscle, side = row["muscle"], row["side"]
+        if isinstance(muscle, str) and muscle:
+            name = measure.split("_", 2)[-1] if measure.startswith("HHD_") else measure
+            where = f"{muscle} {side}" if isinstance(side, str) and side else muscle
+            return f"{where}: {name}".replace("_", " ")
+        return measure.replace("_", " ")
 
     def latest_visit(self) -> str | None:
         if self.frame.empty:

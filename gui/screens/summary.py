@@ -40,7 +40,7 @@ class SummaryScreen(QtWidgets.QWidget):
         plot_scroll = QtWidgets.QScrollArea()
         plot_scroll.setWidgetResizable(True)
         plot_scroll.setWidget(self.plots)
-        plot_scroll.setMinimumWidth(380)
+        plot_scroll.setMinimumWidth(300)
         self.export_button = QtWidgets.QPushButton("&Save and export")
         self.export_button.setStyleSheet("font-size: 20px; padding: 8px 24px;")
         self.export_button.clicked.connect(self.save_and_export)
