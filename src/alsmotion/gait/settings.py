@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from alsmotion.errors import InvalidInputError
+from alsmotion.settings_io import canonical_json, refuse_unknown_keys, sha256_hex
 
 #: Sensor height as a fraction of body height when it was not measured (GaitPy, Zijlstra & Hof).
 SENSOR_HEIGHT_PER_BODY_HEIGHT = 0.53
@@ -97,20 +96,15 @@ class GaitSettings:
 
     def to_json(self) -> str:
         """Canonical JSON (sorted keys), the text the settings hash is taken of."""
-        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return canonical_json(self.to_dict())
 
     @property
     def settings_hash(self) -> str:
         """SHA-256 (hex) of :meth:`to_json`: the same hash means the same algorithm settings."""
-        return hashlib.sha256(self.to_json().encode()).hexdigest()
+        return sha256_hex(self.to_json())
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> GaitSettings:
         """Settings from a dict such as :meth:`to_dict` wrote; unknown names are refused."""
-        known = {item.name for item in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise InvalidInputError(
-                f"unknown gait setting(s) {', '.join(unknown)}: known are {', '.join(sorted(known))}"
-            )
+        refuse_unknown_keys(cls, values, what="gait setting")
         return cls(**values)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from alsmotion.errors import InvalidInputError
+from alsmotion.settings_io import (
+    canonical_json,
+    read_json_object,
+    refuse_unknown_keys,
+    sha256_hex,
+)
 
 #: How the per-visit strength value of a muscle and side is formed from its valid trials.
 STRENGTH_SUMMARIES = ("max", "mean")
@@ -55,28 +59,20 @@ class ProcessingSettings:
 
     def to_json(self) -> str:
         """Canonical JSON (sorted keys): the text :attr:`settings_hash` is taken over."""
-        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return canonical_json(self.to_dict())
 
     @property
     def settings_hash(self) -> str:
         """SHA-256 (hex) of the canonical JSON."""
-        return hashlib.sha256(self.to_json().encode("utf-8")).hexdigest()
+        return sha256_hex(self.to_json())
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> ProcessingSettings:
-        unknown = sorted(set(values) - set(cls.__dataclass_fields__))
-        if unknown:
-            raise InvalidInputError(f"unknown processing setting(s): {', '.join(unknown)}")
+        """Settings from :meth:`to_dict` output; unknown names are refused."""
+        refuse_unknown_keys(cls, values, what="processing setting")
         return cls(**values)
 
     @classmethod
     def from_file(cls, path: str | Path) -> ProcessingSettings:
         """Read settings from a JSON file (as written by :meth:`to_json`)."""
-        path = Path(path)
-        try:
-            values = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InvalidInputError(f"{path}: cannot read processing settings ({exc})") from None
-        if not isinstance(values, dict):
-            raise InvalidInputError(f"{path}: processing settings must be a JSON object")
-        return cls.from_dict(values)
+        return cls.from_dict(read_json_object(path, what="processing settings"))

@@ -3,13 +3,13 @@ so that every result can name the exact settings that produced it."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from alsmotion.errors import InvalidInputError
+from alsmotion.settings_io import json_object_from_text, refuse_unknown_keys, sha256_hex
 
 
 @dataclass(frozen=True)
@@ -94,28 +94,23 @@ class TrialSettings:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrialSettings:
         """Build settings from :meth:`to_dict` output; unknown keys are refused."""
-        known = {item.name for item in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise InvalidInputError(
-                f"unknown strength trial setting(s) {', '.join(unknown)}: use {', '.join(sorted(known))}"
-            )
+        refuse_unknown_keys(cls, data, what="strength trial setting")
         return cls(**data)
 
     def to_json(self) -> str:
+        """JSON with sorted keys: the text :attr:`settings_hash` is taken over.
+
+        It keeps ``json``'s default separators (unlike the gait and processing settings) so that
+        hashes of results already written stay the same.
+        """
         return json.dumps(self.to_dict(), sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> TrialSettings:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InvalidInputError(f"strength trial settings are not valid JSON: {exc}") from None
-        if not isinstance(data, dict):
-            raise InvalidInputError("strength trial settings must be a JSON object")
-        return cls.from_dict(data)
+        """Settings from the text :meth:`to_json` wrote."""
+        return cls.from_dict(json_object_from_text(text, what="strength trial settings"))
 
     @property
     def settings_hash(self) -> str:
         """First 16 hex digits of the SHA-256 of the canonical JSON of the settings."""
-        return hashlib.sha256(self.to_json().encode()).hexdigest()[:16]
+        return sha256_hex(self.to_json())[:16]

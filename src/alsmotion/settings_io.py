@@ -1,0 +1,64 @@
+"""JSON round-trip of settings dataclasses: canonical text, its hash, and checked reading.
+
+The gait, strength and processing settings (and the strength protocol) all name the exact values
+that produced a result; the helpers here are the one place that turns them into text and back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from alsmotion.errors import InvalidInputError
+
+
+def canonical_json(values: dict[str, Any]) -> str:
+    """JSON with sorted keys and no spaces: the same settings always give the same text."""
+    return json.dumps(values, sort_keys=True, separators=(",", ":"))
+
+
+def sha256_hex(text: str) -> str:
+    """SHA-256 (64 hex digits) of the UTF-8 bytes of ``text``."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def refuse_unknown_keys(settings_type: type, values: dict[str, Any], *, what: str) -> None:
+    """Raise :class:`InvalidInputError` when ``values`` holds a key that is not a field.
+
+    Parameters
+    ----------
+    settings_type : the dataclass whose fields are the known keys.
+    values : the keys given (e.g. a JSON object read from a file).
+    what : what the keys are, for the message (e.g. ``"gait setting"``).
+    """
+    known = sorted(item.name for item in fields(settings_type))
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise InvalidInputError(f"unknown {what}(s) {', '.join(unknown)}: use {', '.join(known)}")
+
+
+def json_object_from_text(text: str, *, what: str) -> dict[str, Any]:
+    """Parse ``text`` as a JSON object; ``what`` names it in the message when it is not one."""
+    try:
+        values = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInputError(f"{what}: not valid JSON ({exc})") from None
+    if not isinstance(values, dict):
+        raise InvalidInputError(f"{what} must be a JSON object, got {type(values).__name__}")
+    return values
+
+
+def read_json_object(path: str | Path, *, what: str) -> dict[str, Any]:
+    """Read a file holding one JSON object; a missing or broken file names ``path``."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInputError(f"{path}: cannot read {what} ({exc})") from None
+    try:
+        return json_object_from_text(text, what=what)
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"{path}: {exc}") from None
