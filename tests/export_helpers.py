@@ -12,6 +12,64 @@ from alsmotion.processing import MEASURE_COLUMNS, TRIAL_COLUMNS, SessionResult
 BASELINE = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
+def _measure(
+    domain: str,
+    test: str,
+    measure: str,
+    value: float,
+    unit: str,
+    n: int,
+    flags: str = "",
+    *,
+    limb: tuple[str, str, str] = ("", "", ""),
+) -> dict[str, object]:
+    """One ``SessionResult.measures`` row; ``limb`` is (muscle, side, method)."""
+    muscle, side, method = limb
+    return dict(
+        domain=domain,
+        test=test,
+        measure=measure,
+        muscle=muscle,
+        side=side,
+        method=method,
+        value=value,
+        unit=unit,
+        n=n,
+        flags=flags,
+    )
+
+
+def _trial(
+    domain: str,
+    test: str,
+    trial: int,
+    measure: str,
+    value: float,
+    unit: str,
+    start: datetime,
+    status: str = "accepted",
+    reason: str = "",
+    *,
+    limb: tuple[str, str, str] = ("", "", ""),
+) -> dict[str, object]:
+    """One ``SessionResult.trials`` row; ``limb`` is (muscle, side, method)."""
+    muscle, side, method = limb
+    return dict(
+        domain=domain,
+        test=test,
+        trial=trial,
+        measure=measure,
+        muscle=muscle,
+        side=side,
+        method=method,
+        value=value,
+        unit=unit,
+        status=status,
+        reason=reason,
+        start_utc=start.isoformat(),
+    )
+
+
 def make_result(
     participant_id: str,
     visit: str,
@@ -26,101 +84,35 @@ def make_result(
     measures = []
     trials = []
     if walk_cannot_perform:
-        measures.append(
-            [
-                "gait",
-                "10MWT",
-                "walk_speed_mps",
-                "",
-                "",
-                "",
-                np.nan,
-                "m/s",
-                0,
-                f"cannot_perform:{walk_cannot_perform}",
-            ]
-        )
+        flags = f"cannot_perform:{walk_cannot_perform}"
+        measures.append(_measure("gait", "10MWT", "walk_speed_mps", np.nan, "m/s", 0, flags))
     else:
-        measures.append(["gait", "10MWT", "walk_speed_mps", "", "", "", speed_mps, "m/s", 2, ""])
+        measures.append(_measure("gait", "10MWT", "walk_speed_mps", speed_mps, "m/s", 2))
         measures.append(
-            [
-                "gait",
-                "10MWT",
-                "stride_time_cv_pct",
-                "",
-                "",
-                "",
-                3.0,
-                "%",
-                12,
-                "fewer_than_20_strides",
-            ]
+            _measure("gait", "10MWT", "stride_time_cv_pct", 3.0, "%", 12, "fewer_than_20_strides")
         )
         for trial, offset in ((1, -0.01), (2, 0.01)):
+            at = start + timedelta(minutes=trial)
             trials.append(
-                [
-                    "gait",
-                    "10MWT",
-                    trial,
-                    "walk_speed_mps",
-                    "",
-                    "",
-                    "",
-                    speed_mps + offset,
-                    "m/s",
-                    "accepted",
-                    "",
-                    (start + timedelta(minutes=trial)).isoformat(),
-                ]
+                _trial("gait", "10MWT", trial, "walk_speed_mps", speed_mps + offset, "m/s", at)
             )
+        at = start + timedelta(minutes=3)
         trials.append(
-            [
-                "gait",
-                "10MWT",
-                3,
-                "walk_speed_mps",
-                "",
-                "",
-                "",
-                0.3,
-                "m/s",
-                "rejected",
-                "stopped halfway",
-                (start + timedelta(minutes=3)).isoformat(),
-            ]
+            _trial(
+                "gait", "10MWT", 3, "walk_speed_mps", 0.3, "m/s", at, "rejected", "stopped halfway"
+            )
         )
     if not skip_strength:
         for side, factor in (("left", 1.0), ("right", 0.9)):
+            limb = ("knee_extension", side, "make")
             measures.append(
-                [
-                    "strength",
-                    "HHD",
-                    "peak_force_n",
-                    "knee_extension",
-                    side,
-                    "make",
-                    peak_n * factor,
-                    "N",
-                    3,
-                    "",
-                ]
+                _measure("strength", "HHD", "peak_force_n", peak_n * factor, "N", 3, limb=limb)
             )
             for trial in (1, 2, 3):
+                at = start + timedelta(minutes=10 + trial)
+                force_n = peak_n * factor - trial
                 trials.append(
-                    [
-                        "strength",
-                        "HHD",
-                        trial,
-                        "peak_force_n",
-                        "knee_extension",
-                        side,
-                        "make",
-                        peak_n * factor - trial,
-                        "N",
-                        "accepted",
-                        "",
-                        (start + timedelta(minutes=10 + trial)).isoformat(),
-                    ]
+                    _trial("strength", "HHD", trial, "peak_force_n", force_n, "N", at, limb=limb)
                 )
     return SessionResult(
         participant_id=participant_id,
