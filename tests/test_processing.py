@@ -126,6 +126,10 @@ def test_settings_round_trip_and_hash(tmp_path):
         ProcessingSettings.from_dict({"speed": 1})
     with pytest.raises(InvalidInputError, match="strength_summary"):
         ProcessingSettings(strength_summary="median")
+    with pytest.raises(InvalidInputError, match="unknown gait setting"):
+        ProcessingSettings(gait={"min_bout_step": 6})
+    with pytest.raises(InvalidInputError, match="onset_threshold_n"):
+        ProcessingSettings(strength={"onset_threshold_n": -1.0})
     path.write_text("[1]")
     with pytest.raises(InvalidInputError, match="JSON object"):
         ProcessingSettings.from_file(path)

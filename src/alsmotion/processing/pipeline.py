@@ -71,10 +71,8 @@ def process_session(path: str | Path, settings: ProcessingSettings | None = None
     settings = settings if settings is not None else ProcessingSettings()
     path = Path(path)
     session = Session.open(path)
-    gait_settings = GaitSettings.from_dict(settings.gait) if settings.gait else GaitSettings()
-    trial_settings = (
-        TrialSettings.from_dict(settings.strength) if settings.strength else TrialSettings()
-    )
+    gait_settings = GaitSettings.from_dict(settings.gait)
+    trial_settings = TrialSettings.from_dict(settings.strength)
     trials = decisions.trials(session)
     not_done = decisions.cannot_perform(session)
     walk_measures, walk_trials = _walk_tests(session, trials, not_done, settings, gait_settings)
@@ -114,7 +112,7 @@ def _walk_tests(
     trials: pd.DataFrame,
     not_done: pd.DataFrame,
     settings: ProcessingSettings,
-    gait_settings: Any,
+    gait_settings: GaitSettings,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Per-test measures and per-trial rows of every timed walk in the session."""
     extra = session.metadata.extra
@@ -159,7 +157,7 @@ def _strength_tests(
     trials: pd.DataFrame,
     not_done: pd.DataFrame,
     settings: ProcessingSettings,
-    trial_settings: Any,
+    trial_settings: TrialSettings,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Per muscle, side and method measures and per-trial rows of the dynamometry."""
     force = session.streams.get(settings.force_stream)

@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from alsmotion.errors import InvalidInputError
+from alsmotion.gait.settings import GaitSettings
 from alsmotion.settings_io import (
     canonical_json,
     read_json_object,
     refuse_unknown_keys,
     sha256_hex,
 )
+from alsmotion.strength.settings import TrialSettings
 
 #: How the per-visit strength value of a muscle and side is formed from its valid trials.
 STRENGTH_SUMMARIES = ("max", "mean")
@@ -47,6 +49,10 @@ class ProcessingSettings:
             self.to_json()
         except (TypeError, ValueError) as exc:
             raise InvalidInputError(f"processing settings must be JSON-able: {exc}") from None
+        # Build the gait and strength settings once here so that a misspelled or out-of-range
+        # value is refused when the settings are read, not in every session processed.
+        GaitSettings.from_dict(self.gait)
+        TrialSettings.from_dict(self.strength)
 
     def to_dict(self) -> dict[str, Any]:
         return {
