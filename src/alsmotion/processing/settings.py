@@ -14,10 +14,8 @@ from alsmotion.settings_io import (
     refuse_unknown_keys,
     sha256_hex,
 )
+from alsmotion.strength.protocol import SUMMARY_STATISTICS
 from alsmotion.strength.settings import TrialSettings
-
-#: How the per-visit strength value of a muscle and side is formed from its valid trials.
-STRENGTH_SUMMARIES = ("max", "mean")
 
 
 @dataclass(frozen=True)
@@ -40,9 +38,9 @@ class ProcessingSettings:
     force_stream: str = "force"
 
     def __post_init__(self) -> None:
-        if self.strength_summary not in STRENGTH_SUMMARIES:
+        if self.strength_summary not in SUMMARY_STATISTICS:
             raise InvalidInputError(
-                f"strength_summary must be one of {', '.join(STRENGTH_SUMMARIES)}, "
+                f"strength_summary must be one of {', '.join(SUMMARY_STATISTICS)}, "
                 f"got {self.strength_summary!r}"
             )
         try:
