@@ -162,3 +162,10 @@ def test_long_recordings_are_cut_at_rest_without_losing_strides():
     )
     assert blocks.summary.n_bouts == whole.summary.n_bouts == 4
     np.testing.assert_allclose(blocks.initial_contacts_s, whole.initial_contacts_s)
+
+
+def test_session_vocabulary_names_every_timed_walk():
+    from alsmotion.gait import TIMED_WALK_TESTS
+    from alsmotion.session.events import WALK_TESTS
+
+    assert tuple(TIMED_WALK_TESTS) == WALK_TESTS
