@@ -42,7 +42,9 @@ def test_simulated_sessions_verify(trial):
 
 
 def test_walk_speeds_match_the_simulated_truth(trial, results):
-    for truth in trial.truth.dropna(subset=["speed_mps"]).to_dict("records"):
+    walked = trial.truth.dropna(subset=["speed_mps"]).to_dict("records")
+    assert len(walked) >= len(trial.truth) // 2
+    for truth in walked:
         result = _result(results, truth["participant_id"], truth["visit"])
         timed = _value(result, "10MWT", "walk_speed_mps")
         assert timed["value"] == pytest.approx(truth["speed_mps"], abs=0.005)
