@@ -34,7 +34,7 @@ from alsmotion.session.events import STRENGTH_TEST, WALK_TESTS
 from alsmotion.session.manifest import sha256_file
 from alsmotion.session.metadata import format_utc
 from alsmotion.session.reader import Session
-from alsmotion.strength import TrialSettings
+from alsmotion.strength import ForceTrialResult, TrialSettings
 
 _TRIAL_STATUS_INVALID = "invalid"
 
@@ -162,7 +162,7 @@ def _strength_tests(
     """Per muscle, side and method measures and per-trial rows of the dynamometry."""
     force = session.streams.get(settings.force_stream)
     trial_rows: list[dict[str, Any]] = []
-    groups: dict[tuple[str, str, str], list[tuple[int, Any]]] = {}
+    groups: dict[tuple[str, str, str], list[tuple[int, ForceTrialResult]]] = {}
     gapped: set[tuple[str, str, str]] = set()
     for row in _records(trials[trials["test"] == STRENGTH_TEST]):
         key = (row["muscle"], row["side"], row.get("method") or "make")
