@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import fields
+from dataclasses import asdict, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from alsmotion.errors import InvalidInputError
 
@@ -38,6 +38,35 @@ def refuse_unknown_keys(settings_type: type, values: dict[str, Any], *, what: st
     unknown = sorted(set(values) - set(known))
     if unknown:
         raise InvalidInputError(f"unknown {what}(s) {', '.join(unknown)}: use {', '.join(known)}")
+
+
+class JsonSettings:
+    """Mixin for a frozen settings dataclass: dict and canonical JSON out, checked dict in, and
+    the SHA-256 of the JSON that a result carries to name the exact settings behind it.
+
+    A subclass sets ``settings_name`` (e.g. ``"gait setting"``) for the unknown-key message.
+    """
+
+    settings_name: ClassVar[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as a JSON-able dict (every field, by name)."""
+        return asdict(self)  # type: ignore[call-overload]  # subclasses are dataclasses
+
+    def to_json(self) -> str:
+        """Canonical JSON (sorted keys, no spaces): the text :attr:`settings_hash` is taken of."""
+        return canonical_json(self.to_dict())
+
+    @property
+    def settings_hash(self) -> str:
+        """SHA-256 (hex) of :meth:`to_json`: the same hash means the same settings."""
+        return sha256_hex(self.to_json())
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Self:
+        """Settings from a dict such as :meth:`to_dict` wrote; unknown names are refused."""
+        refuse_unknown_keys(cls, values, what=cls.settings_name)
+        return cls(**values)
 
 
 def json_object_from_text(text: str, *, what: str) -> dict[str, Any]:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import ClassVar
 
 from alsmotion.errors import InvalidInputError
-from alsmotion.settings_io import canonical_json, refuse_unknown_keys, sha256_hex
+from alsmotion.settings_io import JsonSettings
 
 #: Sensor height as a fraction of body height when it was not measured (GaitPy, Zijlstra & Hof).
 SENSOR_HEIGHT_PER_BODY_HEIGHT = 0.53
 
 
 @dataclass(frozen=True)
-class GaitSettings:
+class GaitSettings(JsonSettings):
     """Every number the gait pipeline uses. Defaults are one set for all recordings.
 
     Attributes
@@ -76,6 +76,8 @@ class GaitSettings:
     min_variability_strides: int = 20
     block_s: float = 600.0
 
+    settings_name: ClassVar[str] = "gait setting"
+
     def __post_init__(self) -> None:
         for item in fields(self):
             value = getattr(self, item.name)
@@ -89,22 +91,3 @@ class GaitSettings:
             raise InvalidInputError(
                 f"internal_rate_hz {self.internal_rate_hz:g} must be at least twice lowpass_hz"
             )
-
-    def to_dict(self) -> dict[str, Any]:
-        """The settings as a JSON-able dict (every field, by name)."""
-        return asdict(self)
-
-    def to_json(self) -> str:
-        """Canonical JSON (sorted keys), the text the settings hash is taken of."""
-        return canonical_json(self.to_dict())
-
-    @property
-    def settings_hash(self) -> str:
-        """SHA-256 (hex) of :meth:`to_json`: the same hash means the same algorithm settings."""
-        return sha256_hex(self.to_json())
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> GaitSettings:
-        """Settings from a dict such as :meth:`to_dict` wrote; unknown names are refused."""
-        refuse_unknown_keys(cls, values, what="gait setting")
-        return cls(**values)

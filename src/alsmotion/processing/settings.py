@@ -4,22 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from alsmotion.errors import InvalidInputError
 from alsmotion.gait.settings import GaitSettings
-from alsmotion.settings_io import (
-    canonical_json,
-    read_json_object,
-    refuse_unknown_keys,
-    sha256_hex,
-)
+from alsmotion.settings_io import JsonSettings, read_json_object
 from alsmotion.strength.protocol import SUMMARY_STATISTICS
 from alsmotion.strength.settings import TrialSettings
 
 
 @dataclass(frozen=True)
-class ProcessingSettings:
+class ProcessingSettings(JsonSettings):
     """Everything that decides the numbers :func:`alsmotion.processing.process_session` returns.
 
     Attributes
@@ -37,6 +32,8 @@ class ProcessingSettings:
     imu_stream: str = "imu"
     force_stream: str = "force"
 
+    settings_name: ClassVar[str] = "processing setting"
+
     def __post_init__(self) -> None:
         if self.strength_summary not in SUMMARY_STATISTICS:
             raise InvalidInputError(
@@ -53,6 +50,7 @@ class ProcessingSettings:
         TrialSettings.from_dict(self.strength)
 
     def to_dict(self) -> dict[str, Any]:
+        """The settings as a JSON-able dict (copies of the gait and strength dicts)."""
         return {
             "gait": dict(self.gait),
             "strength": dict(self.strength),
@@ -60,21 +58,6 @@ class ProcessingSettings:
             "imu_stream": self.imu_stream,
             "force_stream": self.force_stream,
         }
-
-    def to_json(self) -> str:
-        """Canonical JSON (sorted keys): the text :attr:`settings_hash` is taken over."""
-        return canonical_json(self.to_dict())
-
-    @property
-    def settings_hash(self) -> str:
-        """SHA-256 (hex) of the canonical JSON."""
-        return sha256_hex(self.to_json())
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> ProcessingSettings:
-        """Settings from :meth:`to_dict` output; unknown names are refused."""
-        refuse_unknown_keys(cls, values, what="processing setting")
-        return cls(**values)
 
     @classmethod
     def from_file(cls, path: str | Path) -> ProcessingSettings:

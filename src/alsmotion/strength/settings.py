@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import ClassVar
 
 from alsmotion.errors import InvalidInputError
-from alsmotion.settings_io import json_object_from_text, refuse_unknown_keys, sha256_hex
+from alsmotion.settings_io import JsonSettings, json_object_from_text, sha256_hex
 
 
 @dataclass(frozen=True)
-class TrialSettings:
+class TrialSettings(JsonSettings):
     """How one force trial is analysed. Every threshold is in SI units (N, s, Hz).
 
     Attributes
@@ -60,6 +60,8 @@ class TrialSettings:
     min_segment_s: float = 0.1
     dropout_gap_periods: float = 3.0
 
+    settings_name: ClassVar[str] = "strength trial setting"
+
     def __post_init__(self) -> None:
         for item in fields(self):
             value = getattr(self, item.name)
@@ -86,16 +88,6 @@ class TrialSettings:
                 raise InvalidInputError(f"TrialSettings.{name} must be > 0")
         if not 0 < self.other_effort_fraction <= 1:
             raise InvalidInputError("TrialSettings.other_effort_fraction must be in (0, 1]")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The settings as a JSON-able dict."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TrialSettings:
-        """Build settings from :meth:`to_dict` output; unknown keys are refused."""
-        refuse_unknown_keys(cls, data, what="strength trial setting")
-        return cls(**data)
 
     def to_json(self) -> str:
         """JSON with sorted keys: the text :attr:`settings_hash` is taken over.
