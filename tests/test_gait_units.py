@@ -28,6 +28,8 @@ def test_settings_round_trip_and_hash():
         GaitSettings.from_dict({"min_bout_step": 4})
     with pytest.raises(InvalidInputError, match="non-negative"):
         GaitSettings(max_step_s=-1)
+    with pytest.raises(InvalidInputError, match="finite"):
+        GaitSettings(block_s=float("inf"))
 
 
 def test_pendulum_step_length():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any, ClassVar, Self
@@ -23,6 +24,24 @@ def canonical_json(values: dict[str, Any]) -> str:
 def sha256_hex(text: str) -> str:
     """SHA-256 (64 hex digits) of the UTF-8 bytes of ``text``."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def check_non_negative_numbers(settings: Any, *, optional: tuple[str, ...] = ()) -> None:
+    """Raise :class:`InvalidInputError` unless every field of the dataclass ``settings`` is a finite
+    number >= 0 (``bool`` is not a number here); fields named in ``optional`` may also be None."""
+    for item in fields(settings):
+        value = getattr(settings, item.name)
+        if value is None and item.name in optional:
+            continue
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not (math.isfinite(value) and value >= 0)
+        ):
+            raise InvalidInputError(
+                f"{type(settings).__name__}.{item.name} must be a finite, non-negative number, "
+                f"got {value!r}"
+            )
 
 
 def refuse_unknown_keys(settings_type: type, values: dict[str, Any], *, what: str) -> None:

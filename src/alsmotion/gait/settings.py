@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import ClassVar
 
 from alsmotion.errors import InvalidInputError
-from alsmotion.settings_io import JsonSettings
+from alsmotion.settings_io import JsonSettings, check_non_negative_numbers
 
 #: Sensor height as a fraction of body height when it was not measured (GaitPy, Zijlstra & Hof).
 SENSOR_HEIGHT_PER_BODY_HEIGHT = 0.53
@@ -79,12 +79,7 @@ class GaitSettings(JsonSettings):
     settings_name: ClassVar[str] = "gait setting"
 
     def __post_init__(self) -> None:
-        for item in fields(self):
-            value = getattr(self, item.name)
-            if not isinstance(value, int | float) or isinstance(value, bool) or not value >= 0:
-                raise InvalidInputError(
-                    f"gait setting {item.name} must be a non-negative number, got {value!r}"
-                )
+        check_non_negative_numbers(self)
         if self.min_step_s >= self.max_step_s:
             raise InvalidInputError("gait settings need min_step_s < max_step_s")
         if self.internal_rate_hz < 2 * self.lowpass_hz:

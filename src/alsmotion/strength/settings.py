@@ -4,12 +4,16 @@ so that every result can name the exact settings that produced it."""
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import ClassVar
 
 from alsmotion.errors import InvalidInputError
-from alsmotion.settings_io import JsonSettings, json_object_from_text, sha256_hex
+from alsmotion.settings_io import (
+    JsonSettings,
+    check_non_negative_numbers,
+    json_object_from_text,
+    sha256_hex,
+)
 
 
 @dataclass(frozen=True)
@@ -63,18 +67,7 @@ class TrialSettings(JsonSettings):
     settings_name: ClassVar[str] = "strength trial setting"
 
     def __post_init__(self) -> None:
-        for item in fields(self):
-            value = getattr(self, item.name)
-            if value is None and item.name in ("lowpass_cutoff_hz", "device_limit_n"):
-                continue
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise InvalidInputError(
-                    f"TrialSettings.{item.name} must be a number, got {value!r}"
-                )
-            if not math.isfinite(value) or value < 0:
-                raise InvalidInputError(
-                    f"TrialSettings.{item.name} must be finite and >= 0, got {value!r}"
-                )
+        check_non_negative_numbers(self, optional=("lowpass_cutoff_hz", "device_limit_n"))
         for name in ("lowpass_order", "min_window_samples", "flat_top_min_samples"):
             if not isinstance(getattr(self, name), int):
                 raise InvalidInputError(f"TrialSettings.{name} must be a whole number")
