@@ -231,6 +231,13 @@ class Recorder:
                 attempt = 0
             except DeviceError as exc:
                 self._set_status(device, message=str(exc))
+            except Exception as exc:  # a fault of the host, not the link: report, do not retry
+                message = f"recording stopped by an unexpected error: {type(exc).__name__}: {exc}"
+                self._set_status(device, state="lost", message=message)
+                self._submit_event(
+                    "device_disconnected", stream=device.request.stream, lost=True, reason=message
+                )
+                return
             if self._stop.is_set():
                 break
             now_ns = time.monotonic_ns()

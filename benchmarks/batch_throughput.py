@@ -9,7 +9,9 @@ the least disturbed figure).
 
 CPU utilisation = CPU time used during the run by this process and all its descendants (local
 workers are forked by the fork server, Dask workers by their nannies), sampled with ``psutil``
-every 50 ms, divided by wall time x workers. The parent's share (hashing, exports) is included.
+every 200 ms (listing the process tree scans /proc, so sampling is not free; a local worker's
+last <200 ms before it exits are missed), divided by wall time x workers. The parent's share
+(hashing, exports) is included.
 
 Run: ``.venv/bin/python benchmarks/batch_throughput.py [--participants N] [--repeats N]
 [--reports]``.
@@ -33,7 +35,7 @@ from alsmotion.processing import ProcessingSettings
 from alsmotion.session import Session
 from alsmotion.simulate.trial import simulate_trial
 
-_SAMPLE_INTERVAL_S = 0.05
+_SAMPLE_INTERVAL_S = 0.2
 
 
 def imu_hours(raw_root: Path, settings: ProcessingSettings) -> float:

@@ -42,3 +42,15 @@ def test_record_rejects_bad_devices(tmp_path: Path, capsys: pytest.CaptureFixtur
     with pytest.raises(SystemExit):
         main([*argv, "--device", "imu"])
     assert not list(tmp_path.iterdir())
+
+
+def test_without_bluez_scan_and_record_say_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", f"unix:path={tmp_path / 'no-bus'}")
+    assert main(["scan", "--timeout-s", "0.5"]) == 2
+    assert "BlueZ (bluetoothd) is running" in capsys.readouterr().err
+    argv = ["record", "--device", "imu=AA:BB:CC:DD:EE:FF", "--participant", "ALS-006"]
+    assert main([*argv, "--visit", "v", "--out", str(tmp_path), "--duration-s", "1"]) == 1
+    out = capsys.readouterr().out
+    assert "NOT RECORDED TO THE END" in out and "bluetoothd" in out

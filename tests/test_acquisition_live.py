@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 from alsmotion.acquisition.live import LiveAcquisition
 
 from alsmotion.errors import DeviceError, InvalidInputError
+from alsmotion.session import Session, SessionMetadata, SessionWriter
 
 
 def test_live_acquisition_streams_both_devices_and_stops() -> None:
@@ -44,3 +46,26 @@ def test_live_acquisition_rejects_unknown_kinds_and_double_connect() -> None:
             live.connect({"force": "C4:00:00:00:00:02"}, simulate=True)
     finally:
         live.stop()
+
+
+def test_live_acquisition_records_a_session_with_events(tmp_path: Path) -> None:
+    metadata = SessionMetadata(
+        participant_id="ALS-005", visit="day180", protocol="t", operator="op"
+    )
+    writer = SessionWriter.create(tmp_path, metadata)
+    live = LiveAcquisition(ring_seconds=5.0)
+    live.connect({"force": "C4:00:00:00:00:02"}, simulate=True, session=writer)
+    try:
+        assert live.wait_until_streaming(5.0)
+        fields = {"test": "HHD", "trial": 1, "muscle": "knee_extension", "side": "left"}
+        live.log_event("trial_started", **fields)
+        time.sleep(1.0)
+        live.log_event("trial_stopped", **fields)
+    finally:
+        live.stop()
+        writer.close()
+    session = Session.open(writer.path)
+    types = [r["type"] for r in session.event_records]
+    assert types.index("device_connected") < types.index("trial_started")
+    assert "trial_stopped" in types and "timing_fit" in types
+    assert session.streams["force"].n_samples == live.status()["force"].n_samples > 60

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 from alsmotion.acquisition.devices import TindeqProgressor, WitMotionImu
 from alsmotion.acquisition.recorder import DeviceRequest, ReconnectPolicy, Recorder
 from alsmotion.acquisition.timing import ClockFit, connection_starts, timeline_ns
+from alsmotion.acquisition.transport.base import Connection
 from alsmotion.acquisition.transport.inprocess import InProcessTransport
 from alsmotion.acquisition.twins import FaultPlan, TindeqTwin, WitMotionTwin
 from alsmotion.acquisition.twins.base import SimulatedPeripheral
@@ -202,3 +204,24 @@ def test_corrupted_imu_frames_are_skipped_and_the_rest_stored(tmp_path: Path) ->
     assert stream.n_samples == len(delivered)
     rows = np.asarray(twin.truth.device_index)[delivered]
     np.testing.assert_allclose(stream.values, twin.signal_si[rows % len(twin.signal_si)], atol=0.01)
+
+
+class BrokenHostTransport(InProcessTransport):
+    """The host side fails in a way no retry can fix (e.g. a bug or a missing permission)."""
+
+    async def connect(
+        self, address: str, *, on_disconnect: Callable[[], None], timeout_s: float
+    ) -> Connection:
+        raise PermissionError("no access to the Bluetooth adapter")
+
+
+def test_unexpected_host_error_is_reported_not_retried(tmp_path: Path) -> None:
+    twin = force_twin(FaultPlan())
+    metadata = SessionMetadata(participant_id="ALS-007", visit="v", protocol="t", operator="op")
+    request = DeviceRequest("force", FORCE_ADDRESS, TindeqProgressor(sampling_rate_hz=80.0))
+    with SessionWriter.create(tmp_path, metadata) as session:
+        recorder = Recorder(BrokenHostTransport([twin]), [request], session=session)
+        asyncio.run(recorder.run(duration_s=0.5))
+    status = recorder.status()["force"]
+    assert status.state == "lost"
+    assert "PermissionError: no access to the Bluetooth adapter" in status.message

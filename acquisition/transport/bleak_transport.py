@@ -7,7 +7,8 @@ peripheral supports it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from alsmotion.acquisition.transport.base import (
@@ -21,6 +22,21 @@ from alsmotion.errors import DeviceError, require
 
 #: Connection attempts establish_connection makes (with its own backoff) per connect call.
 CONNECT_ATTEMPTS = 3
+
+
+@contextlib.contextmanager
+def bluetooth_errors(address: str | None = None) -> Iterator[None]:
+    """Turn the errors of bleak, D-Bus and the OS into :class:`DeviceError` saying what to do."""
+    bleak = require("bleak", extra="ble", feature="BLE recording")
+    dbus_fast = require("dbus_fast", extra="ble", feature="BLE recording")
+    try:
+        yield
+    except (bleak.exc.BleakError, dbus_fast.errors.DBusError, OSError, EOFError) as exc:
+        raise DeviceError(
+            f"Bluetooth is not available or refused ({type(exc).__name__}: {exc}): check that "
+            "the adapter is on and BlueZ (bluetoothd) is running",
+            address=address,
+        ) from exc
 
 
 class BleakConnection(Connection):
@@ -93,12 +109,13 @@ class BleakTransport(Transport):
         return {} if self.adapter is None else {"adapter": self.adapter}
 
     async def scan(self, *, service_uuids: Sequence[str], timeout_s: float) -> list[Advertisement]:
-        found = await self._bleak.BleakScanner.discover(
-            timeout=timeout_s,
-            return_adv=True,
-            service_uuids=list(service_uuids) or None,
-            bluez=self._bluez_args(),
-        )
+        with bluetooth_errors():
+            found = await self._bleak.BleakScanner.discover(
+                timeout=timeout_s,
+                return_adv=True,
+                service_uuids=list(service_uuids) or None,
+                bluez=self._bluez_args(),
+            )
         result = []
         for device, advertisement in found.values():
             self._seen[device.address.upper()] = device
@@ -116,9 +133,10 @@ class BleakTransport(Transport):
         self, address: str, *, on_disconnect: Callable[[], None], timeout_s: float
     ) -> Connection:
         bleak = self._bleak
-        device = await bleak.BleakScanner.find_device_by_address(
-            address, timeout=timeout_s, bluez=self._bluez_args()
-        )
+        with bluetooth_errors(address):
+            device = await bleak.BleakScanner.find_device_by_address(
+                address, timeout=timeout_s, bluez=self._bluez_args()
+            )
         if device is None:
             device = self._seen.get(address.upper())
         if device is None:
@@ -132,6 +150,6 @@ class BleakTransport(Transport):
                 max_attempts=CONNECT_ATTEMPTS,
                 bluez=self._bluez_args(),
             )
-        except (bleak.exc.BleakError, TimeoutError) as exc:
+        except (bleak.exc.BleakError, TimeoutError, OSError, EOFError) as exc:
             raise DeviceError(f"could not connect: {exc}", address=address) from exc
         return BleakConnection(client, address, use_acquire_notify=self.use_acquire_notify)

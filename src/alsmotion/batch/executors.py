@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
 from alsmotion.errors import AlsmotionError, InvalidInputError, require
@@ -122,7 +122,7 @@ def _dask_cluster(address: str, connect_timeout_s: float) -> Iterator[ExecutorHa
 
 def open_executor(
     *, workers: int | None = None, scheduler: str | None = None, connect_timeout_s: float = 10.0
-):
+) -> AbstractContextManager[ExecutorHandle]:
     """Open the executor a run asked for, as a context manager yielding an :class:`ExecutorHandle`.
 
     Parameters

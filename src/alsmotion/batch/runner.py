@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -229,7 +230,9 @@ class BatchProcessor:
         )
         return self
 
-    def _dispatch(self, handle: ExecutorHandle, pending: list[SessionSource]):
+    def _dispatch(
+        self, handle: ExecutorHandle, pending: list[SessionSource]
+    ) -> Iterator[TaskOutcome]:
         """Yield the outcome of every pending session as it completes.
 
         A worker that dies (killed, out of memory) fails its session, not the run. On Ctrl-C the

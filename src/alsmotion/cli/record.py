@@ -1,7 +1,8 @@
 """``alsmotion record``: record BLE devices (or their simulated twins) into a raw session.
 
 Stops after ``--duration-s`` or on Ctrl-C / SIGTERM, then closes the session (manifest written).
-Exit 1 when a device was lost during the recording (the session is still complete and valid).
+Exit 1 when a device was lost during the recording or never connected (the session is still
+complete and valid).
 """
 
 from __future__ import annotations
@@ -103,8 +104,8 @@ def run(args: argparse.Namespace) -> int:
             f"{status.n_gaps} gaps ({status.n_missing_samples} samples missing), "
             f"{status.n_reconnects} reconnects, {status.state}"
         )
-        if status.state == "lost":
+        if status.state == "lost" or not status.n_samples:
             lost += 1
-            print(f"  LOST: {status.message}")
+            print(f"  NOT RECORDED TO THE END: {status.message or 'the device never connected'}")
     print(f"session: {session.path}")
     return EXIT_FAILURES if lost else EXIT_OK
