@@ -111,7 +111,8 @@ def analyze_walk_trial(
                 settings=gait_settings,
             )
         except AlsmotionError as exc:
-            flags.append(f"gait_failed:{exc}")
+            # Flags are ';'-joined in the tables: the reason must not split into several flags.
+            flags.append("gait_failed:" + str(exc).replace(";", ","))
         else:
             strides, summary = result.strides, result.summary.to_dict()
             flags += [flag for flag in result.summary.flags if not _is_stride_count_flag(flag)]
