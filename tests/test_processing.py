@@ -318,3 +318,20 @@ def test_a_failed_gait_analysis_gives_one_flag_without_the_separator():
     )
     failed = [flag for flag in walk.flags if flag.startswith("gait_failed:")]
     assert len(failed) == 1 and ";" not in failed[0] and "needs at least" in failed[0]
+
+
+def test_reasons_of_invalid_strength_trials_stay_one_flag():
+    from alsmotion.processing.strength_trials import strength_group_measures
+    from alsmotion.simulate.force import simulate_force_trial
+    from alsmotion.strength import analyze_trial
+
+    analysed = []
+    for trial, failure in enumerate(("no_effort", "effort_too_short"), start=1):
+        sim = simulate_force_trial(sampling_rate_hz=80.0, failure=failure, seed=trial)
+        analysed.append((trial, analyze_trial(sim.force_n, sampling_rate_hz=80.0)))
+    rows = strength_group_measures(
+        "knee_extension", "left", analysed, None, summary_statistic="max"
+    )
+    flags = rows[0]["flags"].split(";")
+    status = [flag for flag in flags if flag.startswith("no_valid_trial")]
+    assert status == ["no_valid_trial:no_effort, effort_too_short"], flags

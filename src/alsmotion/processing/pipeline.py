@@ -14,6 +14,7 @@ from alsmotion.processing.result import (
     MEASURE_COLUMNS,
     TRIAL_COLUMNS,
     SessionResult,
+    flag_text,
 )
 from alsmotion.processing.settings import ProcessingSettings
 from alsmotion.processing.slicing import DATA_GAP, overlaps_gap
@@ -145,7 +146,7 @@ def _walk_tests(
                 test, analysed, min_variability_strides=gait_settings.min_variability_strides
             )
         elif reasons:
-            test_rows = not_performed_measures(test, f"cannot_perform:{reasons[-1]}")
+            test_rows = not_performed_measures(test, f"cannot_perform:{flag_text(reasons[-1])}")
         else:
             test_rows = not_performed_measures(test, "no_accepted_trial")
         measures += [{"domain": "gait", "test": test, **row} for row in test_rows]

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from alsmotion.processing.result import flag_text
 from alsmotion.processing.slicing import channels_in, sample_times_s, trial_mask
 from alsmotion.session.reader import StreamData
 from alsmotion.strength import (
@@ -76,9 +77,11 @@ def strength_group_measures(
     )
     flags = [*summary.flags, *extra_flags]
     if summary.status == "cannot_perform":
-        flags.append(f"cannot_perform:{summary.reason}")
+        flags.append(f"cannot_perform:{flag_text(summary.reason)}")
     elif summary.status != "measured":
-        flags.append(f"{summary.status}:{summary.reason}" if summary.reason else summary.status)
+        flags.append(
+            f"{summary.status}:{flag_text(summary.reason)}" if summary.reason else summary.status
+        )
     valid = [result for _, result in analysed if result.valid and result.peak_force_n is not None]
     best = max(valid, key=lambda result: _number(result.peak_force_n)) if valid else None
     values = {

@@ -12,6 +12,7 @@ import pandas as pd
 
 from alsmotion.errors import AlsmotionError, InvalidInputError
 from alsmotion.gait import TIMED_WALK_TESTS, GaitSettings, analyze_gait, timed_walk_speed
+from alsmotion.processing.result import flag_text
 from alsmotion.processing.slicing import DATA_GAP, channels_in, trial_mask
 from alsmotion.session.reader import StreamData
 
@@ -111,8 +112,7 @@ def analyze_walk_trial(
                 settings=gait_settings,
             )
         except AlsmotionError as exc:
-            # Flags are ';'-joined in the tables: the reason must not split into several flags.
-            flags.append("gait_failed:" + str(exc).replace(";", ","))
+            flags.append(f"gait_failed:{flag_text(str(exc))}")
         else:
             strides, summary = result.strides, result.summary.to_dict()
             flags += [flag for flag in result.summary.flags if not _is_stride_count_flag(flag)]
