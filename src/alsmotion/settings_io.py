@@ -26,12 +26,15 @@ def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def check_non_negative_numbers(settings: Any, *, optional: tuple[str, ...] = ()) -> None:
-    """Raise :class:`InvalidInputError` unless every field of the dataclass ``settings`` is a finite
-    number >= 0 (``bool`` is not a number here); fields named in ``optional`` may also be None."""
-    for item in fields(settings):
-        value = getattr(settings, item.name)
-        if value is None and item.name in optional:
+def check_non_negative_numbers(
+    settings: Any, *, names: tuple[str, ...] | None = None, optional: tuple[str, ...] = ()
+) -> None:
+    """Raise :class:`InvalidInputError` unless the fields ``names`` (default: every field) of the
+    dataclass ``settings`` are finite numbers >= 0 (``bool`` is not a number here); fields named
+    in ``optional`` may also be None."""
+    for name in names if names is not None else tuple(item.name for item in fields(settings)):
+        value = getattr(settings, name)
+        if value is None and name in optional:
             continue
         if (
             isinstance(value, bool)
@@ -39,7 +42,7 @@ def check_non_negative_numbers(settings: Any, *, optional: tuple[str, ...] = ())
             or not (math.isfinite(value) and value >= 0)
         ):
             raise InvalidInputError(
-                f"{type(settings).__name__}.{item.name} must be a finite, non-negative number, "
+                f"{type(settings).__name__}.{name} must be a finite, non-negative number, "
                 f"got {value!r}"
             )
 

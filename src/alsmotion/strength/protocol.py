@@ -4,14 +4,18 @@ become one value per muscle and side. JSON round-trip so a result can name its p
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from alsmotion.errors import InvalidInputError
-from alsmotion.settings_io import json_object_from_text, read_json_object, refuse_unknown_keys
+from alsmotion.settings_io import (
+    check_non_negative_numbers,
+    json_object_from_text,
+    read_json_object,
+    refuse_unknown_keys,
+)
 
 #: Muscle groups typical of ALS trials (DOMAIN.md section 3; Shefner 2016 uses 9 groups).
 DEFAULT_MUSCLE_GROUPS = (
@@ -86,14 +90,7 @@ class StrengthProtocol:
             raise InvalidInputError(
                 f"summary_statistic must be one of {SUMMARY_STATISTICS}, got {self.summary_statistic!r}"
             )
-        for name in ("best_two_tolerance_pct", "rest_between_trials_s"):
-            value = getattr(self, name)
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int | float)
-                or not (math.isfinite(value) and value >= 0)
-            ):
-                raise InvalidInputError(f"{name} must be a finite number >= 0, got {value!r}")
+        check_non_negative_numbers(self, names=("best_two_tolerance_pct", "rest_between_trials_s"))
 
     def to_dict(self) -> dict[str, Any]:
         """The protocol as a JSON-able dict (lists for the muscle groups and sides)."""
