@@ -19,6 +19,7 @@ from alsmotion.strength import (
     analyze_trial,
     summarize_muscle_side,
 )
+from alsmotion.strength.muscle import CANNOT_PERFORM, MEASURED
 
 #: Per-trial strength measures: ForceTrialResult attribute -> unit.
 TRIAL_MEASURE_UNITS = {
@@ -76,9 +77,9 @@ def strength_group_measures(
         trials, muscle=muscle, side=side, summary_statistic=summary_statistic
     )
     flags = [*summary.flags, *extra_flags]
-    if summary.status == "cannot_perform":
+    if summary.status == CANNOT_PERFORM:
         flags.append(f"cannot_perform:{flag_text(summary.reason)}")
-    elif summary.status != "measured":
+    elif summary.status != MEASURED:
         flags.append(
             f"{summary.status}:{flag_text(summary.reason)}" if summary.reason else summary.status
         )
