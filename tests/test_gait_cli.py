@@ -167,3 +167,20 @@ def test_height_is_required(tmp_path, capsys):
         main(["gait", str(path), "--sampling-rate-hz", "50", "--out", str(tmp_path / "o")])
     assert exit_info.value.code == 2
     assert "--sensor-height-m" in capsys.readouterr().err
+
+
+def test_walk_time_without_a_timed_walk_is_refused(tmp_path, capsys):
+    path = _write_csv(tmp_path / "w.csv", _walk_mps2())
+    code, _, err = _run(
+        capsys,
+        path,
+        "--sampling-rate-hz",
+        50,
+        "--height-m",
+        1.7,
+        "--walk-time-s",
+        0,
+        "--out",
+        tmp_path,
+    )
+    assert code == 2 and "need --timed-walk" in err
