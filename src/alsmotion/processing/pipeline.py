@@ -118,6 +118,7 @@ def _walk_tests(
     """Per-test measures and per-trial rows of every timed walk in the session."""
     extra = session.metadata.extra
     imu = session.streams.get(settings.imu_stream)
+    gaps = session.gaps  # built from the event log on each access: once per session here
     measures: list[dict[str, Any]] = []
     trial_rows: list[dict[str, Any]] = []
     for test in WALK_TESTS:
@@ -134,7 +135,7 @@ def _walk_tests(
                 height_m=_optional_float(extra.get("height_m")),
                 gait_settings=gait_settings,
                 data_gap=overlaps_gap(
-                    session.gaps, settings.imu_stream, row["start_host_ns"], row["stop_host_ns"]
+                    gaps, settings.imu_stream, row["start_host_ns"], row["stop_host_ns"]
                 ),
             )
             for item in walk_trial_rows(walk):
@@ -162,6 +163,7 @@ def _strength_tests(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Per muscle, side and method measures and per-trial rows of the dynamometry."""
     force = session.streams.get(settings.force_stream)
+    gaps = session.gaps
     trial_rows: list[dict[str, Any]] = []
     groups: dict[tuple[str, str, str], list[tuple[int, ForceTrialResult]]] = {}
     gapped: set[tuple[str, str, str]] = set()
@@ -171,7 +173,7 @@ def _strength_tests(
         if not _stopped(row):
             continue
         if row["status"] == decisions.ACCEPTED and overlaps_gap(
-            session.gaps, settings.force_stream, row["start_host_ns"], row["stop_host_ns"]
+            gaps, settings.force_stream, row["start_host_ns"], row["stop_host_ns"]
         ):
             gapped.add(key)
         result = analyze_force_trial(row, force, trial_settings)
