@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -79,20 +79,10 @@ class GaitSummary:
     flags: tuple[str, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able dict; NaN values become None and flags a list."""
-        return {
-            "gait_speed_mps": json_scalar(self.gait_speed_mps),
-            "cadence_spm": json_scalar(self.cadence_spm),
-            "stride_time_s": json_scalar(self.stride_time_s),
-            "stride_time_sd_s": json_scalar(self.stride_time_sd_s),
-            "stride_time_cv_pct": json_scalar(self.stride_time_cv_pct),
-            "step_length_m": json_scalar(self.step_length_m),
-            "n_strides": self.n_strides,
-            "n_steady_strides": self.n_steady_strides,
-            "n_bouts": self.n_bouts,
-            "walking_time_s": json_scalar(self.walking_time_s),
-            "flags": list(self.flags),
-        }
+        """JSON-able dict of every field, in order; NaN values become None and flags a list."""
+        data = {item.name: json_scalar(getattr(self, item.name)) for item in fields(self)}
+        data["flags"] = list(self.flags)
+        return data
 
     def to_frame(self) -> pd.DataFrame:
         """One-row DataFrame of :meth:`to_dict` (flags joined by ``;``)."""
