@@ -58,6 +58,16 @@ def json_scalar(value: Any) -> Any:
     return value
 
 
+def json_fields(result: Any) -> dict[str, Any]:
+    """Every field of a result dataclass, in order, as JSON-able values (:func:`json_scalar`;
+    tuples such as ``flags`` become lists)."""
+    return {
+        item.name: list(value) if isinstance(value, tuple) else json_scalar(value)
+        for item in fields(result)
+        for value in (getattr(result, item.name),)
+    }
+
+
 @dataclass(frozen=True)
 class GaitSummary:
     """Per-recording gait measures (means over strides) with counts and quality flags.
@@ -80,9 +90,7 @@ class GaitSummary:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dict of every field, in order; NaN values become None and flags a list."""
-        data = {item.name: json_scalar(getattr(self, item.name)) for item in fields(self)}
-        data["flags"] = list(self.flags)
-        return data
+        return json_fields(self)
 
     def to_frame(self) -> pd.DataFrame:
         """One-row DataFrame of :meth:`to_dict` (flags joined by ``;``)."""
