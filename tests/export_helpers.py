@@ -12,6 +12,21 @@ from alsmotion.processing import MEASURE_COLUMNS, TRIAL_COLUMNS, SessionResult
 BASELINE = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
+def _row(columns: list[str], values: dict[str, object]) -> dict[str, object]:
+    """A row of ``columns`` from ``values``; columns not given are empty strings."""
+    unknown = sorted(set(values) - set(columns))
+    assert not unknown, f"not a column: {unknown}"
+    return {name: values.get(name, "") for name in columns}
+
+
+def _measure(**values: object) -> dict[str, object]:
+    return _row(MEASURE_COLUMNS, values)
+
+
+def _trial(start: datetime, **values: object) -> dict[str, object]:
+    return _row(TRIAL_COLUMNS, {"status": "accepted", "start_utc": start.isoformat(), **values})
+
+
 def make_result(
     participant_id: str,
     visit: str,
@@ -23,105 +38,47 @@ def make_result(
     skip_strength: bool = False,
 ) -> SessionResult:
     start = BASELINE + timedelta(days=day)
+    walk = {"domain": "gait", "test": "10MWT"}
+    speed = {**walk, "measure": "walk_speed_mps", "unit": "m/s"}
     measures = []
     trials = []
     if walk_cannot_perform:
-        measures.append(
-            [
-                "gait",
-                "10MWT",
-                "walk_speed_mps",
-                "",
-                "",
-                "",
-                np.nan,
-                "m/s",
-                0,
-                f"cannot_perform:{walk_cannot_perform}",
-            ]
-        )
+        flags = f"cannot_perform:{walk_cannot_perform}"
+        measures.append(_measure(**speed, value=np.nan, n=0, flags=flags))
     else:
-        measures.append(["gait", "10MWT", "walk_speed_mps", "", "", "", speed_mps, "m/s", 2, ""])
+        measures.append(_measure(**speed, value=speed_mps, n=2))
         measures.append(
-            [
-                "gait",
-                "10MWT",
-                "stride_time_cv_pct",
-                "",
-                "",
-                "",
-                3.0,
-                "%",
-                12,
-                "fewer_than_20_strides",
-            ]
+            _measure(
+                **walk,
+                measure="stride_time_cv_pct",
+                value=3.0,
+                unit="%",
+                n=12,
+                flags="fewer_than_20_strides",
+            )
         )
         for trial, offset in ((1, -0.01), (2, 0.01)):
-            trials.append(
-                [
-                    "gait",
-                    "10MWT",
-                    trial,
-                    "walk_speed_mps",
-                    "",
-                    "",
-                    "",
-                    speed_mps + offset,
-                    "m/s",
-                    "accepted",
-                    "",
-                    (start + timedelta(minutes=trial)).isoformat(),
-                ]
-            )
+            at = start + timedelta(minutes=trial)
+            trials.append(_trial(at, **speed, trial=trial, value=speed_mps + offset))
+        at = start + timedelta(minutes=3)
         trials.append(
-            [
-                "gait",
-                "10MWT",
-                3,
-                "walk_speed_mps",
-                "",
-                "",
-                "",
-                0.3,
-                "m/s",
-                "rejected",
-                "stopped halfway",
-                (start + timedelta(minutes=3)).isoformat(),
-            ]
+            _trial(at, **speed, trial=3, value=0.3, status="rejected", reason="stopped halfway")
         )
     if not skip_strength:
         for side, factor in (("left", 1.0), ("right", 0.9)):
-            measures.append(
-                [
-                    "strength",
-                    "HHD",
-                    "peak_force_n",
-                    "knee_extension",
-                    side,
-                    "make",
-                    peak_n * factor,
-                    "N",
-                    3,
-                    "",
-                ]
-            )
+            force = {
+                "domain": "strength",
+                "test": "HHD",
+                "measure": "peak_force_n",
+                "unit": "N",
+                "muscle": "knee_extension",
+                "side": side,
+                "method": "make",
+            }
+            measures.append(_measure(**force, value=peak_n * factor, n=3))
             for trial in (1, 2, 3):
-                trials.append(
-                    [
-                        "strength",
-                        "HHD",
-                        trial,
-                        "peak_force_n",
-                        "knee_extension",
-                        side,
-                        "make",
-                        peak_n * factor - trial,
-                        "N",
-                        "accepted",
-                        "",
-                        (start + timedelta(minutes=10 + trial)).isoformat(),
-                    ]
-                )
+                at = start + timedelta(minutes=10 + trial)
+                trials.append(_trial(at, **force, trial=trial, value=peak_n * factor - trial))
     return SessionResult(
         participant_id=participant_id,
         visit=visit,

@@ -9,16 +9,9 @@ import numpy as np
 
 from alsmotion.recording import DeviceInfo
 from alsmotion.session import SessionMetadata, SessionWriter
+from alsmotion.simulate.trial import IMU_CHANNELS
 
 START = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
-IMU_CHANNELS = (
-    ("acc_x", "m/s^2"),
-    ("acc_y", "m/s^2"),
-    ("acc_z", "m/s^2"),
-    ("gyr_x", "rad/s"),
-    ("gyr_y", "rad/s"),
-    ("gyr_z", "rad/s"),
-)
 WITMOTION = DeviceInfo(manufacturer="WitMotion", model="WT901BLECL", serial="A1", firmware="3.1")
 
 

@@ -1,13 +1,23 @@
 import subprocess
 import sys
 
+import pytest
 
-def test_core_imports_without_optional_dependencies():
-    code = (
-        "import sys, alsmotion, alsmotion.readers, alsmotion.recording, alsmotion.units;"
-        "heavy = {'PySide6', 'pyqtgraph', 'bleak', 'dask', 'distributed', 'matplotlib', 'tqdm'};"
-        "print(sorted(heavy & set(sys.modules)))"
-    )
+#: Optional or heavy packages that the core and the analysis modules must not import.
+HEAVY_MODULES = ("PySide6", "pyqtgraph", "bleak", "dask", "distributed", "matplotlib", "tqdm")
+
+
+@pytest.mark.parametrize(
+    "modules",
+    [
+        "alsmotion, alsmotion.readers, alsmotion.recording, alsmotion.units",
+        "alsmotion.gait, alsmotion.strength, alsmotion.session, alsmotion.processing, "
+        "alsmotion.visits, alsmotion.export, alsmotion.simulate.force, alsmotion.simulate.trial, "
+        "alsmotion.cli, alsmotion.cli.strength",
+    ],
+)
+def test_imports_without_optional_dependencies(modules):
+    code = f"import sys, {modules}; print(sorted(set({HEAVY_MODULES!r}) & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

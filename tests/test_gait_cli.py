@@ -14,7 +14,7 @@ from alsmotion.simulate.gait import simulate_walk
 from alsmotion.units import STANDARD_GRAVITY_MPS2
 
 
-def _write_csv(path, accel, *, rate_hz=None):
+def _write_csv(path, accel):
     table = pd.DataFrame(accel, columns=["x", "y", "z"])
     table.to_csv(path, index=False, float_format="%.6f")
     return path
@@ -24,6 +24,23 @@ def _run(capsys, *args):
     code = main(["gait", *map(str, args)])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+def _run_50hz_mps2(capsys, path, out):
+    """Analyse a 50 Hz CSV of m/s^2 (participant 1.7 m tall) into ``out``; the exit code."""
+    code, _, _ = _run(
+        capsys,
+        path,
+        "--sampling-rate-hz",
+        50,
+        "--accel-unit",
+        "mps2",
+        "--height-m",
+        1.7,
+        "--out",
+        out,
+    )
+    return code
 
 
 def test_gaitpy_demo_end_to_end(tmp_path, capsys, shared_data):
@@ -119,18 +136,7 @@ def test_no_walking_gives_empty_tables_and_flag(tmp_path, capsys):
     still = np.array([0.3, 0.2, 9.7]) + rng.normal(0, 0.02, (3000, 3))
     path = _write_csv(tmp_path / "still.csv", still)
     out = tmp_path / "out"
-    code, _, _ = _run(
-        capsys,
-        path,
-        "--sampling-rate-hz",
-        50,
-        "--accel-unit",
-        "mps2",
-        "--height-m",
-        1.7,
-        "--out",
-        out,
-    )
+    code = _run_50hz_mps2(capsys, path, out)
     assert code == 0
     assert len(pd.read_csv(out / "strides.csv")) == 0
     summary = json.loads((out / "summary.json").read_text())
@@ -144,18 +150,7 @@ def test_gap_splits_bout_and_is_flagged(tmp_path, capsys):
     accel[1500:1530] = np.nan  # 0.6 s gap in the middle of walking
     path = _write_csv(tmp_path / "gap.csv", accel)
     out = tmp_path / "out"
-    code, _, _ = _run(
-        capsys,
-        path,
-        "--sampling-rate-hz",
-        50,
-        "--accel-unit",
-        "mps2",
-        "--height-m",
-        1.7,
-        "--out",
-        out,
-    )
+    code = _run_50hz_mps2(capsys, path, out)
     assert code == 0
     strides = pd.read_csv(out / "strides.csv")
     summary = json.loads((out / "summary.json").read_text())
@@ -172,3 +167,20 @@ def test_height_is_required(tmp_path, capsys):
         main(["gait", str(path), "--sampling-rate-hz", "50", "--out", str(tmp_path / "o")])
     assert exit_info.value.code == 2
     assert "--sensor-height-m" in capsys.readouterr().err
+
+
+def test_walk_time_without_a_timed_walk_is_refused(tmp_path, capsys):
+    path = _write_csv(tmp_path / "w.csv", _walk_mps2())
+    code, _, err = _run(
+        capsys,
+        path,
+        "--sampling-rate-hz",
+        50,
+        "--height-m",
+        1.7,
+        "--walk-time-s",
+        0,
+        "--out",
+        tmp_path,
+    )
+    assert code == 2 and "need --timed-walk" in err

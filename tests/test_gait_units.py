@@ -28,6 +28,8 @@ def test_settings_round_trip_and_hash():
         GaitSettings.from_dict({"min_bout_step": 4})
     with pytest.raises(InvalidInputError, match="non-negative"):
         GaitSettings(max_step_s=-1)
+    with pytest.raises(InvalidInputError, match="finite"):
+        GaitSettings(block_s=float("inf"))
 
 
 def test_pendulum_step_length():
@@ -162,3 +164,10 @@ def test_long_recordings_are_cut_at_rest_without_losing_strides():
     )
     assert blocks.summary.n_bouts == whole.summary.n_bouts == 4
     np.testing.assert_allclose(blocks.initial_contacts_s, whole.initial_contacts_s)
+
+
+def test_session_vocabulary_names_every_timed_walk():
+    from alsmotion.gait import TIMED_WALK_TESTS
+    from alsmotion.session.events import WALK_TESTS
+
+    assert tuple(TIMED_WALK_TESTS) == WALK_TESTS

@@ -64,6 +64,14 @@ def test_csv_time_column_with_jitter_and_gap(tmp_path):
     assert rec.n_samples == 200
     missing = np.isnan(rec.accel_mps2[:, 0])
     assert np.flatnonzero(missing).tolist() == list(range(100, 110))
+    with pytest.raises(InvalidInputError, match="positive"):  # not silently the measured rate
+        read_csv_recording(
+            csv,
+            accel_columns=("x", "y", "z"),
+            accel_unit="g",
+            time_column="time",
+            sampling_rate_hz=0,
+        )
 
 
 @pytest.mark.parametrize(

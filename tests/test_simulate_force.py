@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
@@ -56,13 +53,3 @@ def test_failures_change_the_samples_as_documented():
 def test_bad_options_are_refused(kwargs):
     with pytest.raises(InvalidInputError):
         simulate_force_trial(**{"sampling_rate_hz": 100.0, **kwargs})
-
-
-def test_strength_imports_only_the_core_dependencies():
-    code = (
-        "import sys, alsmotion.strength, alsmotion.simulate.force, alsmotion.cli.strength;"
-        "heavy = {'PySide6', 'pyqtgraph', 'bleak', 'dask', 'matplotlib', 'tqdm'};"
-        "print(sorted(heavy & set(sys.modules)))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"

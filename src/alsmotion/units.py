@@ -30,6 +30,13 @@ def accel_to_mps2(values: np.ndarray, unit: str) -> np.ndarray:
     return np.asarray(values, dtype=float) * _factor(unit, ACCEL_FACTORS_TO_MPS2, "acceleration")
 
 
+def accel_from_mps2(values_mps2: np.ndarray, unit: str) -> np.ndarray:
+    """Express acceleration given in m/s^2 in ``g`` or ``mps2`` (the inverse of accel_to_mps2)."""
+    return np.asarray(values_mps2, dtype=float) / _factor(
+        unit, ACCEL_FACTORS_TO_MPS2, "acceleration"
+    )
+
+
 def gyro_to_rads(values: np.ndarray, unit: str) -> np.ndarray:
     """Convert angular velocity in ``dps`` (deg/s) or ``rads`` (rad/s) to rad/s."""
     return np.asarray(values, dtype=float) * _factor(unit, GYRO_FACTORS_TO_RADS, "angular velocity")

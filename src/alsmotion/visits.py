@@ -235,7 +235,3 @@ def _mark_duplicates(rows: list[dict[str, Any]]) -> None:
 
 def _utc_date(value: datetime) -> Any:
     return pd.Timestamp(value).tz_convert("UTC").date()
-
-
-#: This trial's schedule (see :meth:`StudySchedule.default`).
-DEFAULT_SCHEDULE = StudySchedule.default()

@@ -34,14 +34,14 @@ def run(args: argparse.Namespace) -> int:
     from alsmotion.export import write_exports
     from alsmotion.export.bids import export_bids
     from alsmotion.processing import ProcessingSettings, process_session
-    from alsmotion.visits import DEFAULT_SCHEDULE, StudySchedule
+    from alsmotion.visits import StudySchedule
 
     settings = (
         ProcessingSettings()
         if args.settings is None
         else ProcessingSettings.from_file(args.settings)
     )
-    schedule = DEFAULT_SCHEDULE if args.schedule is None else StudySchedule.from_toml(args.schedule)
+    schedule = None if args.schedule is None else StudySchedule.from_toml(args.schedule)
     results = [process_session(path, settings) for path in args.sessions]
     paths = write_exports(results, args.out, schedule=schedule)
     print(f"{len(results)} sessions processed; {len(paths)} export files in {args.out}")

@@ -38,7 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.timed_walk is None and (args.walk_time_s or args.walk_distance_m):
+    if args.timed_walk is None and (
+        args.walk_time_s is not None or args.walk_distance_m is not None
+    ):
         raise InvalidInputError("--walk-time-s/--walk-distance-m need --timed-walk CODE")
     recording = read_imu(args)
     assert recording.accel_mps2 is not None

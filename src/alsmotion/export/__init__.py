@@ -21,7 +21,7 @@ from alsmotion.export.visit_measures import (
     wide_summary,
 )
 from alsmotion.processing.result import TRIAL_COLUMNS, SessionResult
-from alsmotion.visits import DEFAULT_SCHEDULE, StudySchedule
+from alsmotion.visits import StudySchedule
 
 __all__ = ["VISIT_MEASURE_COLUMNS", "write_exports"]
 
@@ -57,7 +57,7 @@ def write_exports(
     results: Sequence[SessionResult],
     out_dir: str | Path,
     *,
-    schedule: StudySchedule = DEFAULT_SCHEDULE,
+    schedule: StudySchedule | None = None,
     reports: bool = True,
 ) -> dict[str, Path]:
     """Write every per-visit export of ``results`` into ``out_dir``.
@@ -66,11 +66,15 @@ def write_exports(
     ``visit_summary_wide.csv``, ``visit_assignments.csv``, ``trial_measures.csv`` (every trial,
     rejected ones with their reason), ``sdtm/ft.csv``, ``sdtm/mk.csv``,
     ``sdtm/data_dictionary.csv`` and ``reports/<participant>/report.html`` with PNG plots.
+    ``schedule`` assigns sessions to visits (None: :meth:`StudySchedule.default`, read here
+    rather than when the module is imported).
 
     Returns
     -------
     dict of export name -> path.
     """
+    if schedule is None:
+        schedule = StudySchedule.default()
     out = Path(out_dir)
     ordered = sorted(results, key=lambda r: (r.participant_id, r.session_start_utc, r.session_id))
     visit_measures, assignments = build_visit_measures(ordered, schedule)

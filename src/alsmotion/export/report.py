@@ -1,8 +1,8 @@
 """Per-participant HTML reports with PNG plots: gait speed, stride-time CV and strength per
 muscle across visits, with change from baseline and quality flags.
 
-matplotlib (Agg backend) is imported only here. PNGs carry no software/date metadata so reruns
-give identical files.
+matplotlib is imported only here (figures drawn off-screen, without pyplot). PNGs carry no
+software/date metadata so reruns give identical files.
 """
 
 from __future__ import annotations
@@ -26,20 +26,15 @@ _STRENGTH_PLOT = ("_peak_force_n", "Peak force", "N")
 
 
 def _figure_png(draw: Any) -> bytes:
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(figsize=(6.4, 3.6), dpi=100)
-    try:
-        draw(axes)
-        axes.grid(alpha=0.3)
-        figure.tight_layout()
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", metadata={"Software": None})
-    finally:
-        plt.close(figure)
+    figure = Figure(figsize=(6.4, 3.6), dpi=100)
+    axes = figure.subplots()
+    draw(axes)
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
 
 

@@ -13,15 +13,14 @@ def plot_gait(
     accel_mps2: np.ndarray, *, sampling_rate_hz: float, result: GaitResult, path: str | Path
 ) -> Path:
     """Save a two-panel PNG: acceleration magnitude (m/s^2) with initial contacts and bouts, and
-    gait speed (m/s) per stride. matplotlib is imported here, with a non-interactive backend."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    gait speed (m/s) per stride. matplotlib is imported here; the figure is drawn off-screen
+    without pyplot, so the caller's matplotlib backend and figures are left alone."""
+    from matplotlib.figure import Figure
 
     time_s = np.arange(len(accel_mps2)) / sampling_rate_hz
     magnitude = np.linalg.norm(accel_mps2, axis=1)
-    figure, (top, bottom) = plt.subplots(2, 1, figsize=(11, 6), sharex=True)
+    figure = Figure(figsize=(11, 6))
+    top, bottom = figure.subplots(2, 1, sharex=True)
     top.plot(time_s, magnitude, linewidth=0.6, color="0.3")
     for start, end in result.bouts[["start_s", "end_s"]].itertuples(index=False):
         top.axvspan(start, end, color="tab:green", alpha=0.12)
@@ -53,5 +52,4 @@ def plot_gait(
     figure.tight_layout()
     path = Path(path)
     figure.savefig(path, dpi=100)
-    plt.close(figure)
     return path

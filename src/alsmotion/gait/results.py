@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -58,6 +58,16 @@ def json_scalar(value: Any) -> Any:
     return value
 
 
+def json_fields(result: Any) -> dict[str, Any]:
+    """Every field of a result dataclass, in order, as JSON-able values (:func:`json_scalar`;
+    tuples such as ``flags`` become lists)."""
+    return {
+        item.name: list(value) if isinstance(value, tuple) else json_scalar(value)
+        for item in fields(result)
+        for value in (getattr(result, item.name),)
+    }
+
+
 @dataclass(frozen=True)
 class GaitSummary:
     """Per-recording gait measures (means over strides) with counts and quality flags.
@@ -79,20 +89,8 @@ class GaitSummary:
     flags: tuple[str, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able dict; NaN values become None and flags a list."""
-        return {
-            "gait_speed_mps": json_scalar(self.gait_speed_mps),
-            "cadence_spm": json_scalar(self.cadence_spm),
-            "stride_time_s": json_scalar(self.stride_time_s),
-            "stride_time_sd_s": json_scalar(self.stride_time_sd_s),
-            "stride_time_cv_pct": json_scalar(self.stride_time_cv_pct),
-            "step_length_m": json_scalar(self.step_length_m),
-            "n_strides": self.n_strides,
-            "n_steady_strides": self.n_steady_strides,
-            "n_bouts": self.n_bouts,
-            "walking_time_s": json_scalar(self.walking_time_s),
-            "flags": list(self.flags),
-        }
+        """JSON-able dict of every field, in order; NaN values become None and flags a list."""
+        return json_fields(self)
 
     def to_frame(self) -> pd.DataFrame:
         """One-row DataFrame of :meth:`to_dict` (flags joined by ``;``)."""

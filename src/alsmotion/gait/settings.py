@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass
+from typing import ClassVar
 
 from alsmotion.errors import InvalidInputError
+from alsmotion.settings_io import JsonSettings, check_non_negative_numbers
 
 #: Sensor height as a fraction of body height when it was not measured (GaitPy, Zijlstra & Hof).
 SENSOR_HEIGHT_PER_BODY_HEIGHT = 0.53
 
 
 @dataclass(frozen=True)
-class GaitSettings:
+class GaitSettings(JsonSettings):
     """Every number the gait pipeline uses. Defaults are one set for all recordings.
 
     Attributes
@@ -77,40 +76,13 @@ class GaitSettings:
     min_variability_strides: int = 20
     block_s: float = 600.0
 
+    settings_name: ClassVar[str] = "gait setting"
+
     def __post_init__(self) -> None:
-        for item in fields(self):
-            value = getattr(self, item.name)
-            if not isinstance(value, int | float) or isinstance(value, bool) or not value >= 0:
-                raise InvalidInputError(
-                    f"gait setting {item.name} must be a non-negative number, got {value!r}"
-                )
+        check_non_negative_numbers(self)
         if self.min_step_s >= self.max_step_s:
             raise InvalidInputError("gait settings need min_step_s < max_step_s")
         if self.internal_rate_hz < 2 * self.lowpass_hz:
             raise InvalidInputError(
                 f"internal_rate_hz {self.internal_rate_hz:g} must be at least twice lowpass_hz"
             )
-
-    def to_dict(self) -> dict[str, Any]:
-        """The settings as a JSON-able dict (every field, by name)."""
-        return asdict(self)
-
-    def to_json(self) -> str:
-        """Canonical JSON (sorted keys), the text the settings hash is taken of."""
-        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
-
-    @property
-    def settings_hash(self) -> str:
-        """SHA-256 (hex) of :meth:`to_json`: the same hash means the same algorithm settings."""
-        return hashlib.sha256(self.to_json().encode()).hexdigest()
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> GaitSettings:
-        """Settings from a dict such as :meth:`to_dict` wrote; unknown names are refused."""
-        known = {item.name for item in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise InvalidInputError(
-                f"unknown gait setting(s) {', '.join(unknown)}: known are {', '.join(sorted(known))}"
-            )
-        return cls(**values)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from alsmotion.errors import InvalidInputError
-from alsmotion.gait.results import GaitResult, json_scalar
+from alsmotion.gait.results import GaitResult, json_fields
 
 FEET_TO_M = 0.3048
 
@@ -50,16 +50,8 @@ class TimedWalkResult:
     flags: tuple[str, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "test_code": self.test_code,
-            "distance_m": self.distance_m,
-            "time_s": self.time_s,
-            "clinical_speed_mps": self.clinical_speed_mps,
-            "imu_speed_mps": json_scalar(self.imu_speed_mps),
-            "imu_cadence_spm": json_scalar(self.imu_cadence_spm),
-            "imu_n_strides": self.imu_n_strides,
-            "flags": list(self.flags),
-        }
+        """JSON-able dict of every field; NaN values become None and flags a list."""
+        return json_fields(self)
 
 
 def _positive(name: str, value: float | None) -> float:

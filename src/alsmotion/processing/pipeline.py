@@ -14,6 +14,7 @@ from alsmotion.processing.result import (
     MEASURE_COLUMNS,
     TRIAL_COLUMNS,
     SessionResult,
+    flag_text,
 )
 from alsmotion.processing.settings import ProcessingSettings
 from alsmotion.processing.slicing import DATA_GAP, overlaps_gap
@@ -34,7 +35,7 @@ from alsmotion.session.events import STRENGTH_TEST, WALK_TESTS
 from alsmotion.session.manifest import sha256_file
 from alsmotion.session.metadata import format_utc
 from alsmotion.session.reader import Session
-from alsmotion.strength import TrialSettings
+from alsmotion.strength import ForceTrialResult, TrialSettings
 
 _TRIAL_STATUS_INVALID = "invalid"
 
@@ -71,10 +72,8 @@ def process_session(path: str | Path, settings: ProcessingSettings | None = None
     settings = settings if settings is not None else ProcessingSettings()
     path = Path(path)
     session = Session.open(path)
-    gait_settings = GaitSettings.from_dict(settings.gait) if settings.gait else GaitSettings()
-    trial_settings = (
-        TrialSettings.from_dict(settings.strength) if settings.strength else TrialSettings()
-    )
+    gait_settings = GaitSettings.from_dict(settings.gait)
+    trial_settings = TrialSettings.from_dict(settings.strength)
     trials = decisions.trials(session)
     not_done = decisions.cannot_perform(session)
     walk_measures, walk_trials = _walk_tests(session, trials, not_done, settings, gait_settings)
@@ -114,11 +113,12 @@ def _walk_tests(
     trials: pd.DataFrame,
     not_done: pd.DataFrame,
     settings: ProcessingSettings,
-    gait_settings: Any,
+    gait_settings: GaitSettings,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Per-test measures and per-trial rows of every timed walk in the session."""
     extra = session.metadata.extra
     imu = session.streams.get(settings.imu_stream)
+    gaps = session.gaps  # built from the event log on each access: once per session here
     measures: list[dict[str, Any]] = []
     trial_rows: list[dict[str, Any]] = []
     for test in WALK_TESTS:
@@ -135,7 +135,7 @@ def _walk_tests(
                 height_m=_optional_float(extra.get("height_m")),
                 gait_settings=gait_settings,
                 data_gap=overlaps_gap(
-                    session.gaps, settings.imu_stream, row["start_host_ns"], row["stop_host_ns"]
+                    gaps, settings.imu_stream, row["start_host_ns"], row["stop_host_ns"]
                 ),
             )
             for item in walk_trial_rows(walk):
@@ -147,7 +147,7 @@ def _walk_tests(
                 test, analysed, min_variability_strides=gait_settings.min_variability_strides
             )
         elif reasons:
-            test_rows = not_performed_measures(test, f"cannot_perform:{reasons[-1]}")
+            test_rows = not_performed_measures(test, f"cannot_perform:{flag_text(reasons[-1])}")
         else:
             test_rows = not_performed_measures(test, "no_accepted_trial")
         measures += [{"domain": "gait", "test": test, **row} for row in test_rows]
@@ -159,12 +159,13 @@ def _strength_tests(
     trials: pd.DataFrame,
     not_done: pd.DataFrame,
     settings: ProcessingSettings,
-    trial_settings: Any,
+    trial_settings: TrialSettings,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Per muscle, side and method measures and per-trial rows of the dynamometry."""
     force = session.streams.get(settings.force_stream)
+    gaps = session.gaps
     trial_rows: list[dict[str, Any]] = []
-    groups: dict[tuple[str, str, str], list[tuple[int, Any]]] = {}
+    groups: dict[tuple[str, str, str], list[tuple[int, ForceTrialResult]]] = {}
     gapped: set[tuple[str, str, str]] = set()
     for row in _records(trials[trials["test"] == STRENGTH_TEST]):
         key = (row["muscle"], row["side"], row.get("method") or "make")
@@ -172,7 +173,7 @@ def _strength_tests(
         if not _stopped(row):
             continue
         if row["status"] == decisions.ACCEPTED and overlaps_gap(
-            session.gaps, settings.force_stream, row["start_host_ns"], row["stop_host_ns"]
+            gaps, settings.force_stream, row["start_host_ns"], row["stop_host_ns"]
         ):
             gapped.add(key)
         result = analyze_force_trial(row, force, trial_settings)

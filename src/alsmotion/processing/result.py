@@ -45,6 +45,12 @@ TRIAL_COLUMNS = [
 ]
 
 
+def flag_text(reason: str) -> str:
+    """``reason`` made safe to follow ``code:`` in a flag: flags are ';'-joined in the tables, so
+    a ';' in the reason (a joined list, an error message) becomes ',' and it stays one flag."""
+    return reason.replace(";", ",")
+
+
 @dataclass(frozen=True)
 class SessionResult:
     """Per-session measures, picklable, with everything needed to trace them back.

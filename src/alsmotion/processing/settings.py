@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from alsmotion.errors import InvalidInputError
-
-#: How the per-visit strength value of a muscle and side is formed from its valid trials.
-STRENGTH_SUMMARIES = ("max", "mean")
+from alsmotion.gait.settings import GaitSettings
+from alsmotion.settings_io import JsonSettings, read_json_object
+from alsmotion.strength.protocol import SUMMARY_STATISTICS
+from alsmotion.strength.settings import TrialSettings
 
 
 @dataclass(frozen=True)
-class ProcessingSettings:
+class ProcessingSettings(JsonSettings):
     """Everything that decides the numbers :func:`alsmotion.processing.process_session` returns.
 
     Attributes
@@ -33,18 +32,25 @@ class ProcessingSettings:
     imu_stream: str = "imu"
     force_stream: str = "force"
 
+    settings_name: ClassVar[str] = "processing setting"
+
     def __post_init__(self) -> None:
-        if self.strength_summary not in STRENGTH_SUMMARIES:
+        if self.strength_summary not in SUMMARY_STATISTICS:
             raise InvalidInputError(
-                f"strength_summary must be one of {', '.join(STRENGTH_SUMMARIES)}, "
+                f"strength_summary must be one of {', '.join(SUMMARY_STATISTICS)}, "
                 f"got {self.strength_summary!r}"
             )
         try:
             self.to_json()
         except (TypeError, ValueError) as exc:
             raise InvalidInputError(f"processing settings must be JSON-able: {exc}") from None
+        # Build the gait and strength settings once here so that a misspelled or out-of-range
+        # value is refused when the settings are read, not in every session processed.
+        GaitSettings.from_dict(self.gait)
+        TrialSettings.from_dict(self.strength)
 
     def to_dict(self) -> dict[str, Any]:
+        """The settings as a JSON-able dict (copies of the gait and strength dicts)."""
         return {
             "gait": dict(self.gait),
             "strength": dict(self.strength),
@@ -53,30 +59,7 @@ class ProcessingSettings:
             "force_stream": self.force_stream,
         }
 
-    def to_json(self) -> str:
-        """Canonical JSON (sorted keys): the text :attr:`settings_hash` is taken over."""
-        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
-
-    @property
-    def settings_hash(self) -> str:
-        """SHA-256 (hex) of the canonical JSON."""
-        return hashlib.sha256(self.to_json().encode("utf-8")).hexdigest()
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> ProcessingSettings:
-        unknown = sorted(set(values) - set(cls.__dataclass_fields__))
-        if unknown:
-            raise InvalidInputError(f"unknown processing setting(s): {', '.join(unknown)}")
-        return cls(**values)
-
     @classmethod
     def from_file(cls, path: str | Path) -> ProcessingSettings:
         """Read settings from a JSON file (as written by :meth:`to_json`)."""
-        path = Path(path)
-        try:
-            values = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InvalidInputError(f"{path}: cannot read processing settings ({exc})") from None
-        if not isinstance(values, dict):
-            raise InvalidInputError(f"{path}: processing settings must be a JSON object")
-        return cls.from_dict(values)
+        return cls.from_dict(read_json_object(path, what="processing settings"))

@@ -9,9 +9,17 @@ from typing import Any
 
 import numpy as np
 
+from alsmotion.processing.result import flag_text
 from alsmotion.processing.slicing import channels_in, sample_times_s, trial_mask
 from alsmotion.session.reader import StreamData
-from alsmotion.strength import StrengthTrial, analyze_trial, summarize_muscle_side
+from alsmotion.strength import (
+    ForceTrialResult,
+    StrengthTrial,
+    TrialSettings,
+    analyze_trial,
+    summarize_muscle_side,
+)
+from alsmotion.strength.muscle import CANNOT_PERFORM, MEASURED
 
 #: Per-trial strength measures: ForceTrialResult attribute -> unit.
 TRIAL_MEASURE_UNITS = {
@@ -33,7 +41,9 @@ def _number(value: Any) -> float:
     return float("nan") if value is None else float(value)
 
 
-def analyze_force_trial(row: dict[str, Any], force: StreamData | None, trial_settings: Any) -> Any:
+def analyze_force_trial(
+    row: dict[str, Any], force: StreamData | None, trial_settings: TrialSettings
+) -> ForceTrialResult | None:
     """ForceTrialResult of one trial, or None when the force stream has no samples for it."""
     if force is None:
         return None
@@ -52,7 +62,7 @@ def analyze_force_trial(row: dict[str, Any], force: StreamData | None, trial_set
 def strength_group_measures(
     muscle: str,
     side: str,
-    analysed: list[tuple[int, Any]],
+    analysed: list[tuple[int, ForceTrialResult]],
     cannot_perform_reason: str | None,
     *,
     summary_statistic: str,
@@ -67,12 +77,14 @@ def strength_group_measures(
         trials, muscle=muscle, side=side, summary_statistic=summary_statistic
     )
     flags = [*summary.flags, *extra_flags]
-    if summary.status == "cannot_perform":
-        flags.append(f"cannot_perform:{summary.reason}")
-    elif summary.status != "measured":
-        flags.append(f"{summary.status}:{summary.reason}" if summary.reason else summary.status)
+    if summary.status == CANNOT_PERFORM:
+        flags.append(f"cannot_perform:{flag_text(summary.reason)}")
+    elif summary.status != MEASURED:
+        flags.append(
+            f"{summary.status}:{flag_text(summary.reason)}" if summary.reason else summary.status
+        )
     valid = [result for _, result in analysed if result.valid and result.peak_force_n is not None]
-    best = max(valid, key=lambda result: result.peak_force_n) if valid else None
+    best = max(valid, key=lambda result: _number(result.peak_force_n)) if valid else None
     values = {
         "peak_force_n": _number(summary.force_n),
         "between_trial_cv_pct": _number(summary.between_trial_cv_pct),
@@ -92,7 +104,7 @@ def strength_group_measures(
     ]
 
 
-def strength_trial_rows(result: Any) -> list[dict[str, Any]]:
+def strength_trial_rows(result: ForceTrialResult | None) -> list[dict[str, Any]]:
     """Per-trial rows; an invalid curve keeps its values, with its reasons."""
     if result is None:
         return [

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from alsmotion.errors import AlsmotionError, InvalidInputError
-from alsmotion.gait import TIMED_WALK_TESTS, analyze_gait, timed_walk_speed
+from alsmotion.gait import TIMED_WALK_TESTS, GaitSettings, analyze_gait, timed_walk_speed
+from alsmotion.processing.result import flag_text
 from alsmotion.processing.slicing import DATA_GAP, channels_in, trial_mask
 from alsmotion.session.reader import StreamData
 
@@ -74,7 +75,7 @@ def analyze_walk_trial(
     *,
     sensor_height_m: float | None,
     height_m: float | None,
-    gait_settings: Any,
+    gait_settings: GaitSettings,
     data_gap: bool = False,
 ) -> WalkTrial:
     """Analyse one walk trial (a row of :func:`alsmotion.session.decisions.trials`);
@@ -111,7 +112,7 @@ def analyze_walk_trial(
                 settings=gait_settings,
             )
         except AlsmotionError as exc:
-            flags.append(f"gait_failed:{exc}")
+            flags.append(f"gait_failed:{flag_text(str(exc))}")
         else:
             strides, summary = result.strides, result.summary.to_dict()
             flags += [flag for flag in result.summary.flags if not _is_stride_count_flag(flag)]

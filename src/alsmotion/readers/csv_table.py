@@ -119,7 +119,9 @@ def read_csv_recording(
             raise InvalidRecordingError(f"no time column named {time_column!r}", path=path, line=1)
         elapsed_s = _time_seconds(table[time_column], time_unit, path)
         measured_hz = nominal_rate_hz(elapsed_s, path=path, first_line=2)
-        rate_hz = validate_sampling_rate_hz(sampling_rate_hz or measured_hz)
+        rate_hz = validate_sampling_rate_hz(
+            measured_hz if sampling_rate_hz is None else sampling_rate_hz
+        )
         stacked = np.column_stack([s.values for s in streams.values()])
         time_s, stacked = to_uniform_grid(elapsed_s, stacked, rate_hz)
         streams = {

@@ -55,9 +55,10 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
 
 EVENT_TYPES = tuple(REQUIRED_FIELDS)
 
-#: Timed walk tests and their fixed distance in metres (as ``alsmotion.gait.TIMED_WALK_TESTS``);
-#: None: the distance walked is measured and logged as ``distance_m`` on ``trial_stopped``.
-WALK_TESTS: dict[str, float | None] = {"10MWT": 10.0, "T25FW": 7.62, "2MWT": None, "6MWT": None}
+#: Codes of the timed walk tests (their distances and durations are in
+#: ``alsmotion.gait.TIMED_WALK_TESTS``; a walk without a fixed distance logs ``distance_m`` on
+#: ``trial_stopped``).
+WALK_TESTS = ("10MWT", "T25FW", "2MWT", "6MWT")
 STRENGTH_TEST = "HHD"
 TEST_CODES = (*WALK_TESTS, STRENGTH_TEST)
 SIDES = ("left", "right")

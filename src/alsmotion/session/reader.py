@@ -8,7 +8,7 @@ alsmotion sessions, or are damaged in the middle, raise :class:`SessionError`.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from alsmotion.errors import InvalidInputError, SessionError
-from alsmotion.recording import DeviceInfo
 from alsmotion.session import events as ev
 from alsmotion.session.jsonlines import read_lines
 from alsmotion.session.layout import (
@@ -37,27 +36,18 @@ from alsmotion.session.streamfile import StreamDescriptor
 
 
 @dataclass(frozen=True)
-class StreamData:
-    """One stream read back: samples (n, k) in SI units with per-sample timing.
+class StreamData(StreamDescriptor):
+    """One stream read back: its descriptor's fields, then samples (n, k) in SI units with
+    per-sample timing.
 
     ``torn_tail`` is True when a partly written last record batch was skipped.
     """
 
-    name: str
-    kind: str
-    channels: tuple[tuple[str, str], ...]
-    sampling_rate_hz: float
-    device: DeviceInfo
-    extra: dict[str, Any]
     values: np.ndarray
     host_time_ns: np.ndarray
     device_time_s: np.ndarray
     counter: np.ndarray
     torn_tail: bool
-
-    @property
-    def channel_names(self) -> tuple[str, ...]:
-        return tuple(name for name, _ in self.channels)
 
     @property
     def n_samples(self) -> int:
@@ -126,12 +116,7 @@ def read_stream_file(path: Path) -> StreamData:
     )
     counter = table.column(COUNTER_COLUMN).to_pandas().to_numpy(dtype=float, na_value=np.nan)
     return StreamData(
-        name=descriptor.name,
-        kind=descriptor.kind,
-        channels=descriptor.channels,
-        sampling_rate_hz=descriptor.sampling_rate_hz,
-        device=descriptor.device,
-        extra=descriptor.extra,
+        **{item.name: getattr(descriptor, item.name) for item in fields(StreamDescriptor)},
         values=values,
         host_time_ns=table.column(HOST_TIME_COLUMN).to_numpy().astype(np.int64),
         device_time_s=table.column(DEVICE_TIME_COLUMN).to_numpy().astype(np.float64),

@@ -135,7 +135,7 @@ def simulate_force_trial(
         ``signal_dropout`` loses 0.5 s of samples in the hold.
     seed : seed of the noise and jitter.
     """
-    rate = validate_sampling_rate_hz(sampling_rate_hz)
+    rate_hz = validate_sampling_rate_hz(sampling_rate_hz)
     if failure is not None and failure not in FAILURE_MODES:
         raise InvalidInputError(
             f"unknown failure {failure!r}: use one of {', '.join(FAILURE_MODES)}"
@@ -162,10 +162,10 @@ def simulate_force_trial(
     total_s = quiet_before_s + effort_s + quiet_after_s
     if failure == "more_than_one_effort":
         total_s += effort_s + 1.0
-    n = int(np.floor(total_s * rate)) + 1
-    time_s = np.arange(n) / rate
+    n = int(np.floor(total_s * rate_hz)) + 1
+    time_s = np.arange(n) / rate_hz
     if timestamp_jitter_fraction:
-        time_s = time_s + rng.uniform(-1, 1, n) * timestamp_jitter_fraction / rate
+        time_s = time_s + rng.uniform(-1, 1, n) * timestamp_jitter_fraction / rate_hz
         time_s[0] = 0.0
     force = effort_force_n(time_s, **effort)
     if failure == "more_than_one_effort":
@@ -202,7 +202,9 @@ def simulate_force_trial(
         failure=failure,
         device_limit_n=device_limit_n,
     )
-    return SimulatedForceTrial(force_n=reading, time_s=time_s, sampling_rate_hz=rate, truth=truth)
+    return SimulatedForceTrial(
+        force_n=reading, time_s=time_s, sampling_rate_hz=rate_hz, truth=truth
+    )
 
 
 def _effort_impulse_ns(

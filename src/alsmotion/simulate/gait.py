@@ -21,7 +21,7 @@ from scipy.spatial.transform import Rotation
 
 from alsmotion.errors import InvalidInputError
 from alsmotion.gait.settings import GaitSettings
-from alsmotion.units import ACCEL_FACTORS_TO_MPS2, STANDARD_GRAVITY_MPS2, validate_sampling_rate_hz
+from alsmotion.units import STANDARD_GRAVITY_MPS2, accel_from_mps2, validate_sampling_rate_hz
 
 #: Amplitudes (m/s^2) of the fore-aft (step frequency) and sideways (stride frequency) oscillations.
 AP_AMPLITUDE_MPS2 = 1.0
@@ -83,10 +83,7 @@ class SimulatedWalk:
 
     def accel_in(self, unit: str) -> np.ndarray:
         """The acceleration in ``g`` or ``mps2``."""
-        try:
-            return self.accel_mps2 / ACCEL_FACTORS_TO_MPS2[unit]
-        except KeyError:
-            raise InvalidInputError(f"unknown acceleration unit {unit!r}: use g or mps2") from None
+        return accel_from_mps2(self.accel_mps2, unit)
 
 
 def pendulum_excursion_m(

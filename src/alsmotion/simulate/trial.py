@@ -101,10 +101,6 @@ def _participants(n: int, rng: np.random.Generator) -> list[_Participant]:
     ]
 
 
-def _ns(seconds: float) -> int:
-    return round(seconds * 1e9)
-
-
 class _Timeline:
     """Host clock of one simulated session: streams and events are placed on it in order."""
 

@@ -9,16 +9,14 @@ supplies its own file for other muscles or populations.
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import pandas as pd
-
 from alsmotion.errors import InvalidInputError, InvalidRecordingError
+from alsmotion.strength.csv_tables import finite_column, parse_table, read_table_text
 
 NORMATIVE_COLUMNS = (
     "muscle",
@@ -72,26 +70,12 @@ class NormativeTable:
     def from_csv(cls, path: str | Path) -> NormativeTable:
         """Read and validate a normative table (see the module docstring for its columns)."""
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InvalidRecordingError(f"cannot read: {exc.strerror}", path=path) from None
-        return cls.from_text(text, source=str(path))
+        return cls.from_text(read_table_text(path), source=str(path))
 
     @classmethod
     def from_text(cls, text: str, *, source: str) -> NormativeTable:
         """Parse and validate the CSV text of a normative table; ``source`` names it in errors."""
-        try:
-            table = pd.read_csv(io.StringIO(text), comment="#", skipinitialspace=True)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise InvalidRecordingError(f"not a readable CSV table: {exc}", path=source) from None
-        missing = [c for c in NORMATIVE_COLUMNS if c not in table.columns]
-        if missing:
-            raise InvalidRecordingError(
-                f"normative table lacks column(s) {', '.join(missing)}; "
-                f"it needs {', '.join(NORMATIVE_COLUMNS)}",
-                path=source,
-            )
+        table = parse_table(text, columns=NORMATIVE_COLUMNS, what="normative table", source=source)
         if table.empty:
             raise InvalidRecordingError("normative table has no equations", path=source)
         table = table[list(NORMATIVE_COLUMNS)].copy()
@@ -103,13 +87,7 @@ class NormativeTable:
                 f"sex must be one of {SEXES}, found {', '.join(bad_sex)}", path=source
             )
         for column in NORMATIVE_COLUMNS[2:]:
-            values = pd.to_numeric(table[column], errors="coerce")
-            if values.isna().any() or not values.map(math.isfinite).all():
-                row = int(values.isna().to_numpy().argmax())
-                raise InvalidRecordingError(
-                    f"column {column} must hold finite numbers (data row {row + 1})", path=source
-                )
-            table[column] = values.astype(float)
+            table[column] = finite_column(table, column, source=source)
         duplicated = table.duplicated(["muscle", "sex"])
         if duplicated.any():
             first = table[duplicated].iloc[0]

@@ -4,13 +4,18 @@ become one value per muscle and side. JSON round-trip so a result can name its p
 from __future__ import annotations
 
 import json
-import math
 import re
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from alsmotion.errors import InvalidInputError
+from alsmotion.settings_io import (
+    check_non_negative_numbers,
+    json_object_from_text,
+    read_json_object,
+    refuse_unknown_keys,
+)
 
 #: Muscle groups typical of ALS trials (DOMAIN.md section 3; Shefner 2016 uses 9 groups).
 DEFAULT_MUSCLE_GROUPS = (
@@ -85,16 +90,10 @@ class StrengthProtocol:
             raise InvalidInputError(
                 f"summary_statistic must be one of {SUMMARY_STATISTICS}, got {self.summary_statistic!r}"
             )
-        for name in ("best_two_tolerance_pct", "rest_between_trials_s"):
-            value = getattr(self, name)
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int | float)
-                or not (math.isfinite(value) and value >= 0)
-            ):
-                raise InvalidInputError(f"{name} must be a finite number >= 0, got {value!r}")
+        check_non_negative_numbers(self, names=("best_two_tolerance_pct", "rest_between_trials_s"))
 
     def to_dict(self) -> dict[str, Any]:
+        """The protocol as a JSON-able dict (lists for the muscle groups and sides)."""
         data = asdict(self)
         data["muscles"] = list(self.muscles)
         data["sides"] = list(self.sides)
@@ -102,34 +101,20 @@ class StrengthProtocol:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StrengthProtocol:
-        known = {item.name for item in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise InvalidInputError(
-                f"unknown strength protocol key(s) {', '.join(unknown)}: use {', '.join(sorted(known))}"
-            )
+        """Build a protocol from :meth:`to_dict` output; unknown keys are refused."""
+        refuse_unknown_keys(cls, data, what="strength protocol key")
         return cls(**data)
 
     def to_json(self) -> str:
+        """Indented JSON with sorted keys, for a protocol file people read and edit."""
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> StrengthProtocol:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InvalidInputError(f"strength protocol is not valid JSON: {exc}") from None
-        if not isinstance(data, dict):
-            raise InvalidInputError("a strength protocol must be a JSON object")
-        return cls.from_dict(data)
+        """A protocol from the text :meth:`to_json` wrote."""
+        return cls.from_dict(json_object_from_text(text, what="strength protocol"))
 
     @classmethod
     def from_file(cls, path: str | Path) -> StrengthProtocol:
         """Read a protocol written by :meth:`to_json`."""
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InvalidInputError(
-                f"cannot read strength protocol {path}: {exc.strerror}"
-            ) from None
-        return cls.from_json(text)
+        return cls.from_dict(read_json_object(path, what="strength protocol"))

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from alsmotion.errors import InsufficientDataError, InvalidRecordingError
+from alsmotion.strength.csv_tables import finite_column, parse_table, read_table_text
 
 if TYPE_CHECKING:
     from alsmotion.strength.visit import VisitStrengthSummary
@@ -85,22 +86,14 @@ class StrengthReference:
     def from_csv(cls, path: str | Path) -> StrengthReference:
         """Read a reference table with columns ``muscle, side, mean_n, sd_n`` (``#`` comments)."""
         path = Path(path)
-        try:
-            table = pd.read_csv(path, comment="#", skipinitialspace=True)
-        except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise InvalidRecordingError(f"cannot read reference table: {exc}", path=path) from None
-        missing = [c for c in REFERENCE_COLUMNS if c not in table.columns]
-        if missing:
-            raise InvalidRecordingError(
-                f"reference table lacks column(s) {', '.join(missing)}; "
-                f"it needs {', '.join(REFERENCE_COLUMNS)}",
-                path=path,
-            )
+        table = parse_table(
+            read_table_text(path),
+            columns=REFERENCE_COLUMNS,
+            what="reference table",
+            source=str(path),
+        )
         for column in ("mean_n", "sd_n"):
-            values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
-            if not np.all(np.isfinite(values)):
-                raise InvalidRecordingError(f"column {column} must hold finite numbers", path=path)
-            table[column] = values
+            table[column] = finite_column(table, column, source=str(path))
         if (table["sd_n"] <= 0).any():
             raise InvalidRecordingError("sd_n must be positive", path=path)
         if table.duplicated(["muscle", "side"]).any():

@@ -3,17 +3,21 @@ so that every result can name the exact settings that produced it."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass
+from typing import ClassVar
 
 from alsmotion.errors import InvalidInputError
+from alsmotion.settings_io import (
+    JsonSettings,
+    check_non_negative_numbers,
+    json_object_from_text,
+    sha256_hex,
+)
 
 
 @dataclass(frozen=True)
-class TrialSettings:
+class TrialSettings(JsonSettings):
     """How one force trial is analysed. Every threshold is in SI units (N, s, Hz).
 
     Attributes
@@ -60,19 +64,10 @@ class TrialSettings:
     min_segment_s: float = 0.1
     dropout_gap_periods: float = 3.0
 
+    settings_name: ClassVar[str] = "strength trial setting"
+
     def __post_init__(self) -> None:
-        for item in fields(self):
-            value = getattr(self, item.name)
-            if value is None and item.name in ("lowpass_cutoff_hz", "device_limit_n"):
-                continue
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise InvalidInputError(
-                    f"TrialSettings.{item.name} must be a number, got {value!r}"
-                )
-            if not math.isfinite(value) or value < 0:
-                raise InvalidInputError(
-                    f"TrialSettings.{item.name} must be finite and >= 0, got {value!r}"
-                )
+        check_non_negative_numbers(self, optional=("lowpass_cutoff_hz", "device_limit_n"))
         for name in ("lowpass_order", "min_window_samples", "flat_top_min_samples"):
             if not isinstance(getattr(self, name), int):
                 raise InvalidInputError(f"TrialSettings.{name} must be a whole number")
@@ -87,35 +82,20 @@ class TrialSettings:
         if not 0 < self.other_effort_fraction <= 1:
             raise InvalidInputError("TrialSettings.other_effort_fraction must be in (0, 1]")
 
-    def to_dict(self) -> dict[str, Any]:
-        """The settings as a JSON-able dict."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TrialSettings:
-        """Build settings from :meth:`to_dict` output; unknown keys are refused."""
-        known = {item.name for item in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise InvalidInputError(
-                f"unknown strength trial setting(s) {', '.join(unknown)}: use {', '.join(sorted(known))}"
-            )
-        return cls(**data)
-
     def to_json(self) -> str:
+        """JSON with sorted keys: the text :attr:`settings_hash` is taken over.
+
+        It keeps ``json``'s default separators (unlike the gait and processing settings) so that
+        hashes of results already written stay the same.
+        """
         return json.dumps(self.to_dict(), sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> TrialSettings:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InvalidInputError(f"strength trial settings are not valid JSON: {exc}") from None
-        if not isinstance(data, dict):
-            raise InvalidInputError("strength trial settings must be a JSON object")
-        return cls.from_dict(data)
+        """Settings from the text :meth:`to_json` wrote."""
+        return cls.from_dict(json_object_from_text(text, what="strength trial settings"))
 
     @property
     def settings_hash(self) -> str:
         """First 16 hex digits of the SHA-256 of the canonical JSON of the settings."""
-        return hashlib.sha256(self.to_json().encode()).hexdigest()[:16]
+        return sha256_hex(self.to_json())[:16]

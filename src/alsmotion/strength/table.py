@@ -12,9 +12,6 @@ from alsmotion.strength.muscle import UNSPECIFIED
 from alsmotion.strength.protocol import SIDES
 from alsmotion.units import force_to_n
 
-#: Optional columns that label the trials of a table.
-LABEL_COLUMNS = ("muscle", "side", "trial")
-
 
 def read_force_table(
     path: str | Path,

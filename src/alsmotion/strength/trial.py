@@ -209,8 +209,8 @@ def analyze_trial(
     InsufficientDataError : fewer than 3 samples in the quiet baseline window.
     """
     settings = settings if settings is not None else TrialSettings()
-    rate = validate_sampling_rate_hz(sampling_rate_hz, minimum_hz=MIN_SAMPLING_RATE_HZ)
-    times, raw, n_dropped = _validated_samples(force_n, time_s, rate)
+    rate_hz = validate_sampling_rate_hz(sampling_rate_hz, minimum_hz=MIN_SAMPLING_RATE_HZ)
+    times, raw, n_dropped = _validated_samples(force_n, time_s, rate_hz)
     if (
         times.size < 3
         or curve.samples_in_span(times, times[0], times[0] + settings.baseline_window_s) < 3
@@ -221,23 +221,27 @@ def analyze_trial(
         )
     reasons: list[str] = []
     flags: list[str] = []
-    gap_limit_s = settings.dropout_gap_periods / rate
+    gap_limit_s = settings.dropout_gap_periods / rate_hz
     if n_dropped or np.max(np.diff(times)) > gap_limit_s:
         reasons.append(SIGNAL_DROPOUT)
 
     baseline = curve.fit_baseline(times, raw, window_s=settings.baseline_window_s)
     tared = raw - baseline.mean_n
-    cutoff = settings.lowpass_cutoff_hz
+    cutoff_hz = settings.lowpass_cutoff_hz
     if (
-        cutoff is not None
-        and cutoff < 0.45 * rate
+        cutoff_hz is not None
+        and cutoff_hz < 0.45 * rate_hz
         and times.size > curve.lowpass_padding_samples(settings.lowpass_order)
     ):
         filtered = curve.lowpass_zero_phase(
-            times, tared, sampling_rate_hz=rate, cutoff_hz=cutoff, order=settings.lowpass_order
+            times,
+            tared,
+            sampling_rate_hz=rate_hz,
+            cutoff_hz=cutoff_hz,
+            order=settings.lowpass_order,
         )
     else:
-        filtered, cutoff = tared, None
+        filtered, cutoff_hz = tared, None
         if settings.lowpass_cutoff_hz is not None:
             flags.append(LOWPASS_NOT_APPLIED)
 
@@ -246,14 +250,14 @@ def analyze_trial(
         valid=False,
         reasons=(NO_EFFORT, *reasons),
         flags=tuple(flags),
-        sampling_rate_hz=rate,
+        sampling_rate_hz=rate_hz,
         n_samples=int(times.size),
         duration_s=float(times[-1] - times[0]),
         baseline_n=baseline.mean_n,
         baseline_sd_n=baseline.sd_n,
         drift_n_per_s=baseline.drift_n_per_s,
         onset_threshold_n=threshold_n,
-        lowpass_cutoff_hz=cutoff,
+        lowpass_cutoff_hz=cutoff_hz,
         n_efforts=0,
         settings_hash=settings.settings_hash,
     )
@@ -298,7 +302,7 @@ def analyze_trial(
     effort_duration_s = float(times[end] - onset_time_s)
     if effort_duration_s < settings.min_effort_s:
         reasons.append(EFFORT_TOO_SHORT)
-    if _saturated(raw, start, stop, settings, rate):
+    if _saturated(raw, start, stop, settings, rate_hz):
         reasons.append(SATURATION)
 
     peak = onset + int(np.argmax(tared[onset : end + 1]))
@@ -311,12 +315,12 @@ def analyze_trial(
         flags.append(PLATEAU_UNSUPPORTED)
     rfd = {
         window_ms: _fixed_window_rfd(
-            times, filtered, onset_time_s, window_ms / 1000.0, rate, settings
+            times, filtered, onset_time_s, window_ms / 1000.0, rate_hz, settings
         )
         for window_ms in RFD_WINDOWS_MS
     }
     flags.extend(rfd_unsupported_flag(ms) for ms, value in rfd.items() if value is None)
-    rfd_20_80 = _rfd_20_80(times, filtered, onset, stop, rate, settings)
+    rfd_20_80 = _rfd_20_80(times, filtered, onset, stop, rate_hz, settings)
     if rfd_20_80 is None:
         flags.append(RFD_20_80_UNSUPPORTED)
 
@@ -362,23 +366,23 @@ def _peak_time_s(
 
 
 def _saturated(
-    raw: np.ndarray, start: int, stop: int, settings: TrialSettings, rate: float
+    raw: np.ndarray, start: int, stop: int, settings: TrialSettings, rate_hz: float
 ) -> bool:
     """True when the effort reaches the device limit or shows a flat top of identical maxima."""
     effort = raw[start:stop]
     if settings.device_limit_n is not None and effort.max() >= settings.device_limit_n * (1 - 1e-9):
         return True
     _, run_samples = curve.longest_run_at_maximum(effort)
-    needed = max(settings.flat_top_min_samples, math.ceil(settings.flat_top_min_s * rate))
+    needed = max(settings.flat_top_min_samples, math.ceil(settings.flat_top_min_s * rate_hz))
     return run_samples >= needed
 
 
 def _window_supported(
-    times: np.ndarray, start_s: float, stop_s: float, rate: float, settings: TrialSettings
+    times: np.ndarray, start_s: float, stop_s: float, rate_hz: float, settings: TrialSettings
 ) -> bool:
     """A window holds enough samples both at the device's nominal rate and in the data."""
     return (
-        curve.nominal_samples(stop_s - start_s, sampling_rate_hz=rate)
+        curve.nominal_samples(stop_s - start_s, sampling_rate_hz=rate_hz)
         >= settings.min_window_samples
         and curve.samples_in_span(times, start_s, stop_s) >= settings.min_window_samples
     )
@@ -389,11 +393,11 @@ def _fixed_window_rfd(
     filtered: np.ndarray,
     onset_s: float,
     window_s: float,
-    rate: float,
+    rate_hz: float,
     settings: TrialSettings,
 ) -> float | None:
     """RFD from onset over ``window_s`` of the filtered curve, N/s; None when not supported."""
-    if not _window_supported(times, onset_s, onset_s + window_s, rate, settings):
+    if not _window_supported(times, onset_s, onset_s + window_s, rate_hz, settings):
         return None
     return curve.fixed_window_rfd_n_per_s(times, filtered, onset_s, window_s=window_s)
 
@@ -403,7 +407,7 @@ def _rfd_20_80(
     filtered: np.ndarray,
     onset: int,
     stop: int,
-    rate: float,
+    rate_hz: float,
     settings: TrialSettings,
 ) -> float | None:
     """Mean slope between the first crossings of 20 % and 80 % of the filtered peak, N/s."""
@@ -413,7 +417,7 @@ def _rfd_20_80(
     t80 = curve.level_crossing_s(times, filtered, onset, peak_index, 0.8 * peak_n)
     if t20 is None or t80 is None or t80 <= t20:
         return None
-    if not _window_supported(times, t20, t80, rate, settings):
+    if not _window_supported(times, t20, t80, rate_hz, settings):
         return None
     return 0.6 * peak_n / (t80 - t20)
 
