@@ -9,8 +9,11 @@ from alsmotion.cli import main
 from alsmotion.errors import InvalidInputError
 from alsmotion.gait import GaitSettings
 from alsmotion.processing import ProcessingSettings, SessionResult, process_session
+from alsmotion.processing.strength_trials import strength_group_measures
 from alsmotion.session import append_audit, verify_session
+from alsmotion.simulate.force import simulate_force_trial
 from alsmotion.simulate.trial import simulate_trial
+from alsmotion.strength import analyze_trial
 
 
 @pytest.fixture(scope="module")
@@ -321,10 +324,6 @@ def test_a_failed_gait_analysis_gives_one_flag_without_the_separator():
 
 
 def test_reasons_of_invalid_strength_trials_stay_one_flag():
-    from alsmotion.processing.strength_trials import strength_group_measures
-    from alsmotion.simulate.force import simulate_force_trial
-    from alsmotion.strength import analyze_trial
-
     analysed = []
     for trial, failure in enumerate(("no_effort", "effort_too_short"), start=1):
         sim = simulate_force_trial(sampling_rate_hz=80.0, failure=failure, seed=trial)
@@ -335,3 +334,18 @@ def test_reasons_of_invalid_strength_trials_stay_one_flag():
     flags = rows[0]["flags"].split(";")
     status = [flag for flag in flags if flag.startswith("no_valid_trial")]
     assert status == ["no_valid_trial:no_effort, effort_too_short"], flags
+
+
+@pytest.mark.parametrize(("sampling_rate_hz", "expect_own_flag"), [(80.0, False), (40.0, True)])
+def test_visit_rfd_carries_only_its_own_window_flag(sampling_rate_hz, expect_own_flag):
+    analysed = []
+    for number in (1, 2, 3):
+        sim = simulate_force_trial(sampling_rate_hz=sampling_rate_hz, seed=number)
+        analysed.append((number, analyze_trial(sim.force_n, sampling_rate_hz=sampling_rate_hz)))
+    assert "rfd_0_50ms_unsupported" in analysed[0][1].flags  # < 5 samples in 50 ms at both rates
+    rows = strength_group_measures(
+        "knee_extension", "right", analysed, None, summary_statistic="max"
+    )
+    rfd_flags = next(r["flags"] for r in rows if r["measure"] == "rfd_0_100ms_n_per_s")
+    assert "rfd_0_50ms_unsupported" not in rfd_flags
+    assert ("rfd_0_100ms_unsupported" in rfd_flags) == expect_own_flag

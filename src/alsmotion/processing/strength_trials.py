@@ -20,6 +20,7 @@ from alsmotion.strength import (
     summarize_muscle_side,
 )
 from alsmotion.strength.muscle import CANNOT_PERFORM, MEASURED
+from alsmotion.strength.trial import rfd_unsupported_flag
 
 #: Per-trial strength measures: ForceTrialResult attribute -> unit.
 TRIAL_MEASURE_UNITS = {
@@ -91,17 +92,24 @@ def strength_group_measures(
         "time_to_peak_s": _number(best.time_to_peak_s) if best else np.nan,
         "rfd_0_100ms_n_per_s": _number(best.rfd_0_100ms_n_per_s) if best else np.nan,
     }
-    best_flags = [] if best is None else list(best.flags)
+    # The 0-100 ms RFD comes from the best trial: it carries that trial's quality flags, except
+    # the ones that name another window (plateau, 0-50 ms, 20-80 %), which say nothing about it.
+    rfd_flags = [] if best is None else _flags_bearing_on_rfd_0_100ms(best.flags)
     return [
         {
             "measure": name,
             "value": value,
             "unit": VISIT_MEASURE_UNITS[name],
             "n": summary.n_valid,
-            "flags": ";".join(sorted(set(flags + (best_flags if name.startswith("rfd") else [])))),
+            "flags": ";".join(sorted(set(flags + (rfd_flags if name.startswith("rfd") else [])))),
         }
         for name, value in values.items()
     ]
+
+
+def _flags_bearing_on_rfd_0_100ms(trial_flags: Sequence[str]) -> list[str]:
+    own_window = rfd_unsupported_flag(100)
+    return [flag for flag in trial_flags if not flag.endswith("_unsupported") or flag == own_window]
 
 
 def strength_trial_rows(result: ForceTrialResult | None) -> list[dict[str, Any]]:
