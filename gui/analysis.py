@@ -150,6 +150,26 @@ def first_rest_index(force_n: np.ndarray, *, threshold_n: float) -> int | None:
     return int(rest[0]) if len(rest) else None
 
 
+def effort_start_index(force_n: np.ndarray, *, threshold_n: float, baseline_samples: int) -> int:
+    """Where the analysis of a strength trial should start: ``baseline_samples`` before the last
+    rise above ``threshold_n``, but after any earlier effort (and its falling tail) in the trace.
+
+    Leading samples still above a quarter of the threshold (the tail of a release) are left out.
+    A trial started during or just after another effort then still gets a quiet baseline, which
+    onset detection needs.
+    """
+    above = np.asarray(force_n, dtype=float) > threshold_n
+    rises = np.flatnonzero(~above[:-1] & above[1:]) + 1
+    if len(rises) == 0:
+        return 0
+    rise = int(rises[-1])
+    earlier = np.flatnonzero(above[:rise])
+    after_earlier = int(earlier[-1]) + 1 + baseline_samples // 2 if len(earlier) else 0
+    start = max(0, rise - baseline_samples, min(after_earlier, rise - 1))
+    settled = np.flatnonzero(np.asarray(force_n, dtype=float)[start:rise] <= threshold_n / 4)
+    return start + int(settled[0]) if len(settled) else start
+
+
 def force_released(force_n: np.ndarray, *, threshold_n: float, hold_samples: int) -> bool:
     """True once an effort rose above ``threshold_n`` from rest and stayed below it again for
     ``hold_samples``.

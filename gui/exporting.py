@@ -23,6 +23,15 @@ def _number_text(value: object, unit: str) -> str:
     return "" if not math.isfinite(number) else f"{number:+.2f} {unit}".replace("+", "", 1)
 
 
+def _missing_text(flags: str) -> str:
+    """Why a value is missing, shortest form: the "cannot perform" reason when there is one."""
+    for flag in flags.split(";"):
+        if flag.startswith("cannot_perform"):
+            reason = flag.partition(":")[2]
+            return f"cannot perform: {reason}" if reason else "cannot perform"
+    return "–"
+
+
 @dataclass(frozen=True)
 class History:
     """One participant's rows of ``visit_measures``: every measure at every visit."""
@@ -31,26 +40,33 @@ class History:
 
     @staticmethod
     def label(row: pd.Series) -> str:
-        parts = [str(row["measure"])]
-        parts += [str(row[c]) for c in ("muscle", "side") if isinstance(row[c], str) and row[c]]
-        return " ".join(parts).replace("_", " ")
+        """Short readable name: ``10MWT gait speed mps``, ``knee extension left: peak force n``."""
+        measure = str(row["measure"])
+        muscle, side = row["muscle"], row["side"]
+        if isinstance(muscle, str) and muscle:
+            name = measure.split("_", 2)[-1] if measure.startswith("HHD_") else measure
+            where = f"{muscle} {side}" if isinstance(side, str) and side else muscle
+            return f"{where}: {name}".replace("_", " ")
+        return measure.replace("_", " ")
 
     def latest_visit(self) -> str | None:
         if self.frame.empty:
             return None
         return str(self.frame.sort_values("visit_day", kind="stable")["visit"].iloc[-1])
 
-    def latest_rows(self) -> list[tuple[str, str, str, str]]:
-        """(measure, value, baseline, change from baseline) of the latest visit, as text."""
+    def latest_rows(self) -> list[tuple[str, str, str, str, str]]:
+        """(measure, value, baseline, change from baseline, flags) of the latest visit, as text."""
         visit = self.latest_visit()
         rows = []
         for _, row in self.frame[self.frame["visit"] == visit].iterrows():
             unit = str(row["unit"])
-            value = _number_text(row["value"], unit) or str(row["flags"] or "–")
+            flags = str(row["flags"]) if pd.notna(row["flags"]) else ""
+            value = _number_text(row["value"], unit) or _missing_text(flags)
             change = _number_text(row["change_from_baseline"], unit)
             if change and not change.startswith("-"):
                 change = "+" + change
-            rows.append((self.label(row), value, _number_text(row["baseline_value"], unit), change))
+            baseline = _number_text(row["baseline_value"], unit)
+            rows.append((self.label(row), value, baseline, change, flags.replace(";", ", ")))
         return rows
 
     def series(self) -> dict[str, tuple[list[str], list[float]]]:

@@ -218,7 +218,3 @@ class VisitFlow:
             raise InvalidInputError(f"finish the {missing.value} screen first")
         self.stage = stage
         return stage
-
-    def next_stage(self) -> Stage | None:
-        position = STAGE_ORDER.index(self.stage)
-        return STAGE_ORDER[position + 1] if position + 1 < len(STAGE_ORDER) else None

@@ -94,7 +94,7 @@ def load(path: Path) -> ReviewSession:
             columns = stream.channel_indices(unit)
             signals.append(
                 Signal(
-                    name=f"{stream.name} [{unit}]",
+                    name=stream.name,
                     unit=unit,
                     channel_names=tuple(stream.channel_names[i] for i in columns),
                     time_s=time_s,

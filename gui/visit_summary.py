@@ -26,7 +26,6 @@ WALK_MEASURES = (
 class MeasureRow:
     """One measure of the visit: a value with its unit, or a note saying why there is none."""
 
-    key: str
     label: str
     unit: str
     value: float | None
@@ -57,7 +56,6 @@ def walk_rows(trials: Sequence[WalkTrial]) -> list[MeasureRow]:
             flags = sorted({flag for t in of_test for flag in t.flags})
             rows.append(
                 MeasureRow(
-                    key=f"{test}_{key}",
                     label=f"{test} {label} (n={len(of_test)})",
                     unit=unit,
                     value=float(np.mean(values)) if values else None,
@@ -82,7 +80,6 @@ def strength_rows(decisions: Sequence[TrialDecision]) -> list[MeasureRow]:
         note = f"cannot perform: {cannot[0]}" if cannot else "no accepted trial"
         rows.append(
             MeasureRow(
-                key=f"{muscle}_{side}_peak_force_n",
                 label=f"{muscle.replace('_', ' ')} {side}: peak force (n={len(peaks)})",
                 unit="N",
                 value=max(peaks) if peaks else None,

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 #: Colours of up to six channels, distinguishable by colour-blind viewers (Okabe-Ito).
 CHANNEL_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
@@ -143,7 +143,7 @@ class LivePlot(pg.PlotWidget):
                 pos=position_s,
                 angle=90,
                 pen=pg.mkPen("#555555", width=1, style=QtCore.Qt.PenStyle.DashLine),
-                label=label,
+                label=label or None,
                 labelOpts={"position": 0.92, "color": "#222222"},
             )
             self.addItem(line)
@@ -157,10 +157,7 @@ class LivePlot(pg.PlotWidget):
 def heading(text: str) -> QtWidgets.QLabel:
     """A screen title."""
     label = QtWidgets.QLabel(text)
-    font = QtGui.QFont(label.font())
-    font.setPointSize(20)
-    font.setBold(True)
-    label.setFont(font)
+    label.setStyleSheet("font-size: 26px; font-weight: bold;")
     return label
 
 

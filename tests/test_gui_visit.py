@@ -129,7 +129,14 @@ def test_visit_flow_through_the_widgets(qtbot, window, tmp_path):
     strength = window.strength
     flow = window.ctx.strength
     assert flow is not None and flow.current.side == "left"
+    link = window.ctx.require_link()
+
+    def just_released() -> bool:  # the twin replays one make test: start at rest, as on command
+        _, force_n = link.recent("force", 1.0)
+        return len(force_n) > 0 and force_n.max() > 100 and force_n[-1, 0] < 5
+
     for decision in ("reject", "accept"):
+        qtbot.waitUntil(just_released, timeout=15_000)
         _press(qtbot, strength)
         assert strength.trace is not None
         qtbot.waitUntil(lambda: strength.result is not None, timeout=20_000)
@@ -138,6 +145,7 @@ def test_visit_flow_through_the_widgets(qtbot, window, tmp_path):
             strength.result.reasons
         )
         assert strength.result.onset_time_s is not None
+        assert 0.1 < strength.result.measures["time_to_peak_s"] < 1.0  # the twin rises in 0.4 s
         assert len(strength.plot.lines) == 1 and len(strength.plot.markers.data) == 1
         if decision == "reject":
             _shot(window, "strength")
@@ -163,7 +171,12 @@ def test_visit_flow_through_the_widgets(qtbot, window, tmp_path):
     assert window.ctx.exported, summary.status.text()
     assert not window.ctx.recording
     assert (tmp_path / "exports" / "visit_measures.csv").is_file()
-    assert summary.table.rowCount() > 0
+    exported = {
+        summary.table.item(r, 0).text(): summary.table.item(r, 1).text()
+        for r in range(summary.table.rowCount())
+    }
+    assert exported["knee extension right: peak force n"] == "cannot perform: pain"
+    assert exported["knee extension left: peak force n"].endswith(" N")
     _shot(window, "summary")
 
     # --- the session on disk holds the trials, decisions, gap and reason --------------------
@@ -193,3 +206,52 @@ def test_visit_flow_through_the_widgets(qtbot, window, tmp_path):
     assert [(a["who"], a["what"], a["why"]) for a in audit] == [
         ("CD", "accept_trial", "effort was maximal on video review")
     ]
+
+
+def _answer_quit_dialog(button_text: str) -> None:
+    """Click ``button_text`` in the quit confirmation once it is open (it runs modally)."""
+
+    def click() -> None:
+        box = QtWidgets.QApplication.activeModalWidget()
+        if not isinstance(box, QtWidgets.QMessageBox):
+            QtCore.QTimer.singleShot(50, click)
+            return
+        next(b for b in box.buttons() if b.text() == button_text).click()
+
+    QtCore.QTimer.singleShot(50, click)
+
+
+def _connect_devices(qtbot, window: MainWindow) -> None:
+    window.start.participant.setEditText("ALS-002")
+    window.start.operator.setText("AB")
+    window.start.submit()
+    qtbot.waitUntil(lambda: window.devices.found_list.count() == 2, timeout=5000)
+    window.devices.connect_selected()
+    qtbot.waitUntil(lambda: window.devices.continue_button.isEnabled(), timeout=10_000)
+
+
+def test_closing_while_recording_asks_and_loses_nothing(qtbot, tmp_path):
+    window = MainWindow(
+        data_dir=tmp_path / "sessions", export_dir=tmp_path / "exports", simulate=True
+    )
+    window.show()
+    _connect_devices(qtbot, window)
+    link = window.ctx.require_link()
+    qtbot.waitUntil(lambda: all(v.samples > 50 for v in link.device_views()), timeout=10_000)
+
+    _answer_quit_dialog("Keep recording")
+    assert not window.close()
+    assert window.isVisible() and window.ctx.recording
+    before = {v.kind: v.samples for v in link.device_views()}
+    qtbot.wait(700)
+    assert all(v.samples > before[v.kind] for v in link.device_views())  # still recording
+
+    _answer_quit_dialog("Stop recording and quit")
+    assert window.close()
+    assert not window.ctx.recording
+    counted = {view.kind: view.samples for view in link.device_views()}
+    session = Session.open(link.session_path)
+    assert session.closed and not session.issues
+    stored = {"lumbar IMU": session.streams["imu"].n_samples}
+    stored["dynamometer"] = session.streams["force"].n_samples
+    assert stored == counted  # every sample the recorder counted is in the closed session

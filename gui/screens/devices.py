@@ -125,6 +125,8 @@ class DevicesScreen(QtWidgets.QWidget):
                 nominal_rate_hz=view.nominal_rate_hz,
             ):
                 messages.append(f"{view.name}: {text}")
+            if view.message:  # the recorder's own explanation, e.g. why a device was given up
+                messages.append(f"{view.name}: {view.message}")
         if any(v.kind == IMU and v.state == "connected" for v in views):
             _, accel = link.recent(IMU, PLACEMENT_WINDOW_S)
             placement = placement_guidance(accel[:, :3]) if len(accel) else None

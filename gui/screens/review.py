@@ -112,12 +112,14 @@ class ReviewScreen(QtWidgets.QWidget):
                 else 1.0,
             )
             plot.show_data(signal.time_s, signal.values)
-            plot.set_lines(
-                [e.time_s for e in self.review.markers], [e.label for e in self.review.markers]
-            )
+            markers = self.review.markers
+            # event names on the top plot only; the lines run through every plot
+            labels = [m.label if not self.plots else "" for m in markers]
+            plot.set_lines([m.time_s for m in markers], labels)
             if self.plots:
                 plot.setXLink(self.plots[0])
             self.plot_area.addWidget(plot)
+            plot.show()  # added after the screen was shown: Qt leaves new children hidden
             self.plots.append(plot)
 
     def _show_trials(self) -> None:

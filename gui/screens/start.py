@@ -40,6 +40,7 @@ class StartScreen(QtWidgets.QWidget):
         self.protocol = QtWidgets.QComboBox()
         self.protocol.addItems(list(PROTOCOLS))
         self.error = message_label()
+        self.error.setMinimumHeight(70)
         self.continue_button = QtWidgets.QPushButton("&Continue to devices")
         self.continue_button.setDefault(True)
         self.continue_button.clicked.connect(self.submit)
@@ -60,8 +61,8 @@ class StartScreen(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(heading("Start a visit"))
         layout.addLayout(form)
-        layout.addWidget(self.error)
         layout.addWidget(self.continue_button)
+        layout.addWidget(self.error)
         layout.addStretch(1)
         self.setStyleSheet(
             "QLabel, QPushButton { font-size: 17px; } "

@@ -20,6 +20,8 @@ WINDOW_S = 8.0
 #: Force above this (N) counts as an effort; back below it for ``RELEASE_HOLD_S`` ends the trial.
 EFFORT_THRESHOLD_N = 20.0
 RELEASE_HOLD_S = 0.5
+#: Quiet force kept before the effort for the baseline of the onset detection (s).
+BASELINE_S = 1.5
 
 REJECT_REASONS = (
     "submaximal effort",
@@ -53,7 +55,7 @@ class StrengthScreen(QtWidgets.QWidget):
         self.result: analysis.ForceAnalysis | None = None
 
         self.sequence_list = QtWidgets.QListWidget()
-        self.sequence_list.setFixedWidth(330)
+        self.sequence_list.setFixedWidth(280)
         self.sequence_list.setStyleSheet("font-size: 15px;")
         self.sequence_list.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.step_label = QtWidgets.QLabel("")
@@ -84,6 +86,11 @@ class StrengthScreen(QtWidgets.QWidget):
         self.cannot_reason.addItems(CANNOT_PERFORM_REASONS)
         self.cannot_button = QtWidgets.QPushButton("Cannot perform (C)")
         self.cannot_button.clicked.connect(self.cannot_perform)
+        for combo in (self.reject_reason, self.cannot_reason):
+            combo.setSizeAdjustPolicy(
+                QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(14)
         for key, button in (
             ("A", self.accept_button),
             ("R", self.reject_button),
@@ -99,28 +106,35 @@ class StrengthScreen(QtWidgets.QWidget):
         self.earlier_visits.setStyleSheet("font-size: 16px;")
         for widget in (self.this_visit, self.earlier_visits):
             widget.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+            widget.setMaximumWidth(300)
 
-        decision = QtWidgets.QHBoxLayout()
-        decision.addWidget(self.accept_button)
-        decision.addWidget(self.reject_reason, 1)
-        decision.addWidget(self.reject_button)
-        decision.addWidget(self.cannot_reason, 1)
-        decision.addWidget(self.cannot_button)
+        decision = QtWidgets.QGridLayout()
+        decision.addWidget(self.accept_button, 0, 0)
+        decision.addWidget(self.reject_reason, 0, 1)
+        decision.addWidget(self.reject_button, 0, 2)
+        decision.addWidget(self.cannot_reason, 1, 1)
+        decision.addWidget(self.cannot_button, 1, 2)
+        decision.setColumnStretch(1, 1)
         top = QtWidgets.QHBoxLayout()
-        top.addWidget(self.step_label, 1)
-        top.addWidget(self.rest_label)
+        top.addWidget(self.rest_label, 1)
         top.addWidget(self.start_stop)
         centre = QtWidgets.QVBoxLayout()
+        centre.addWidget(self.step_label)
         centre.addLayout(top)
         centre.addWidget(self.plot, 3)
         centre.addWidget(self.results, 1)
         centre.addWidget(self.reasons)
         centre.addLayout(decision)
         side = QtWidgets.QVBoxLayout()
-        side.addWidget(QtWidgets.QLabel("This muscle and side, this visit:"))
-        side.addWidget(self.this_visit)
-        side.addWidget(QtWidgets.QLabel("Same muscle and side, earlier visits (best peak):"))
-        side.addWidget(self.earlier_visits)
+        for caption, widget in (
+            ("This muscle and side, this visit:", self.this_visit),
+            ("Same muscle and side, earlier visits (best peak):", self.earlier_visits),
+        ):
+            label = QtWidgets.QLabel(caption)
+            label.setWordWrap(True)
+            label.setMaximumWidth(300)
+            side.addWidget(label)
+            side.addWidget(widget)
         body = QtWidgets.QHBoxLayout()
         body.addWidget(self.sequence_list)
         body.addLayout(centre, 1)
@@ -185,6 +199,7 @@ class StrengthScreen(QtWidgets.QWidget):
             return
         self.trace = TrialTrace(n_channels=1, start_s=link.clock_s())
         self.shown_trace = None
+        self.plot.window_s = WINDOW_S
         self.plot.clear_overlays()
         self.results.clear()
         self.reasons.setText("Push… the trial ends on release.")
@@ -197,6 +212,7 @@ class StrengthScreen(QtWidgets.QWidget):
         link = self.ctx.require_link()
         link.log_event("trial_stopped", **self._trial_fields())
         self.shown_trace = trace
+        self.plot.window_s = max(WINDOW_S, float(trace.time_s[-1]) if len(trace) else 0.0)
         self.start_stop.setText("Start trial (Space)")
         self.start_stop.setEnabled(False)
         if len(trace) == 0:
@@ -207,7 +223,11 @@ class StrengthScreen(QtWidgets.QWidget):
             self._set_decision_enabled(True)
             return
         rate_hz = link.nominal_rate_hz(FORCE)
-        first = analysis.first_rest_index(trace.values[:, 0], threshold_n=EFFORT_THRESHOLD_N) or 0
+        first = analysis.effort_start_index(
+            trace.values[:, 0],
+            threshold_n=EFFORT_THRESHOLD_N,
+            baseline_samples=int(BASELINE_S * rate_hz),
+        )
         force_n = trace.values[first:, 0].copy()
         start_s = float(trace.time_s[first])
         gap_s = analysis.largest_gap_s(trace.clock_s[first:], sampling_rate_hz=rate_hz)

@@ -14,9 +14,10 @@ from PySide6 import QtWidgets
 
 from alsmotion.errors import AlsmotionError
 
-COLUMNS = ("Measure", "This visit", "Baseline", "Change from baseline")
-#: Small plots per row in the across-visits grid.
-PLOTS_PER_ROW = 4
+COLUMNS = ("Measure", "This visit", "Baseline", "Change from baseline", "Flags")
+#: Small plots per row in the across-visits grid, and the height of one plot (px).
+PLOTS_PER_ROW = 1
+PLOT_HEIGHT_PX = 150
 
 
 class SummaryScreen(QtWidgets.QWidget):
@@ -29,25 +30,29 @@ class SummaryScreen(QtWidgets.QWidget):
         self.history: exporting.History | None = None
         self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.horizontalHeader().setSectionResizeMode(
-            QtWidgets.QHeaderView.ResizeMode.ResizeToContents
-        )
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(len(COLUMNS) - 1, QtWidgets.QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setStyleSheet("font-size: 16px;")
         self.plots = pg.GraphicsLayoutWidget()
+        plot_scroll = QtWidgets.QScrollArea()
+        plot_scroll.setWidgetResizable(True)
+        plot_scroll.setWidget(self.plots)
+        plot_scroll.setMinimumWidth(300)
         self.export_button = QtWidgets.QPushButton("&Save and export")
         self.export_button.setStyleSheet("font-size: 20px; padding: 8px 24px;")
         self.export_button.clicked.connect(self.save_and_export)
         self.status = message_label()
         self.status.setStyleSheet("font-size: 16px;")
+        self.status.setMinimumHeight(70)
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(heading("Visit summary"))
         body = QtWidgets.QHBoxLayout()
         body.addWidget(self.table, 3)
-        body.addWidget(self.plots, 2)
+        body.addWidget(plot_scroll, 1)
         layout.addLayout(body, 1)
         layout.addWidget(self.status)
         layout.addWidget(self.export_button)
@@ -97,7 +102,7 @@ class SummaryScreen(QtWidgets.QWidget):
     def _fill(self, *, history: exporting.History | None) -> None:
         """This visit's rows: live values before the export, the exported table after it."""
         if history is None:
-            cells = [(row.label, row.value_text(), "", "") for row in self.rows]
+            cells = [(row.label, row.value_text(), "", "", "") for row in self.rows]
         else:
             cells = history.latest_rows()
         self.table.setRowCount(len(cells))
@@ -127,3 +132,5 @@ class SummaryScreen(QtWidgets.QWidget):
             plot.getAxis("bottom").setTicks([list(enumerate(visits))])
             plot.setXRange(-0.3, len(visits) - 0.7)
             plot.setMouseEnabled(x=False, y=False)
+        rows = -(-plotted // PLOTS_PER_ROW)
+        self.plots.setMinimumHeight(rows * PLOT_HEIGHT_PX)

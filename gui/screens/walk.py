@@ -139,6 +139,7 @@ class WalkScreen(QtWidgets.QWidget):
             return
         self.trace = TrialTrace(n_channels=link.n_channels(IMU), start_s=link.clock_s())
         self.shown_trace = None
+        self.plot.window_s = WINDOW_S
         self.last_live_steps_s = time.monotonic()
         self.plot.clear_overlays()
         self.results.clear()
@@ -165,6 +166,7 @@ class WalkScreen(QtWidgets.QWidget):
         self.state.setText(f"{code} trial {trial} stopped after {duration_s:.1f} s: analysing…")
         self.pending = (trace, code, trial, duration_s, distance_m)
         self.shown_trace = trace
+        self.plot.window_s = max(WINDOW_S, duration_s)  # the whole finished trial
         self._analyse(final=True, trace=trace)
 
     def _next_trial(self, code: str) -> int:
