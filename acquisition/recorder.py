@@ -83,6 +83,7 @@ class _Device:
     connection: Connection | None = None
     last_host_ns: int | None = None
     last_device_s: float | None = None
+    shown_device_s: float = float("-inf")
     away_since_ns: int | None = None
     rate_marks: list[tuple[int, int]] = field(default_factory=list)
     unwritten: list[SampleBlock] = field(default_factory=list)
@@ -462,6 +463,8 @@ class Recorder:
             return
         device_time_s = packet.device_time_s if driver.has_device_clock else None
         blocks, gaps = segment.add_packet(packet.values, device_time_s, arrival_mono_ns)
+        if device_time_s is not None:
+            self._show_on_arrival(device, segment, packet.values, device_time_s)
         self._store(device, blocks, gaps, arrival_mono_ns)
         if device.segment_ended:
             self._end_segment(device, segment_id)
@@ -474,6 +477,7 @@ class Recorder:
             utc_offset_ns=self.utc_offset_ns,
         )
         device.decoder = driver.new_decoder()
+        device.shown_device_s = float("-inf")
         device.consumer_segment_id = segment_id
         device.segment_ended = False
         if device.last_host_ns is not None:
@@ -525,7 +529,8 @@ class Recorder:
                 device.unwritten.append(block)
                 device.unwritten_arrivals_ns.append(arrival_mono_ns)
             host_ns = segment.host_ns(block.device_time_s) if segment else block.arrival_ns
-            device.ring.extend((host_ns - self.start_utc_ns) / 1e9, block.values)
+            if not device.request.driver.has_device_clock:
+                device.ring.extend((host_ns - self.start_utc_ns) / 1e9, block.values)
             device.last_host_ns = int(host_ns[-1])
             device.last_device_s = float(block.device_time_s[-1])
             with self._status_lock:
@@ -534,6 +539,24 @@ class Recorder:
                 device.rate_marks.append((time.monotonic_ns(), n_samples))
                 if len(device.rate_marks) > MAX_RATE_MARKS:
                     del device.rate_marks[: MAX_RATE_MARKS // 2]
+
+    def _show_on_arrival(
+        self,
+        device: _Device,
+        segment: SegmentState,
+        values: np.ndarray,
+        device_time_s: np.ndarray,
+    ) -> None:
+        """Put timestamped samples in the live ring as they arrive, not after the reordering
+        hold-back that orders them for storage, so plots lag by the link alone. The ring keeps
+        device-time order: a duplicate or late (reordered) sample is left out of the live view;
+        the session stores it all the same."""
+        newer = device_time_s > device.shown_device_s
+        if not newer.any():
+            return
+        host_ns = segment.host_ns(device_time_s[newer])
+        device.ring.extend((host_ns - self.start_utc_ns) / 1e9, values[newer])
+        device.shown_device_s = float(device_time_s[newer][-1])
 
     def _hand_off(self, *, force: bool) -> None:
         """Pass the samples stored since the last hand-off to the writer thread, one block

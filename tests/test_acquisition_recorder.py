@@ -131,6 +131,15 @@ def test_faulty_force_link_every_delivered_sample_once_gaps_exact_timeline(
     timeline = timeline_ns(stream.host_time_ns, stream.device_time_s)
     assert np.max(np.abs(timeline - generated_ns)) / 1e9 < period_s
 
+    # The live ring is fed on arrival, before the reordering hold-back: in time order, without
+    # duplicates, and it leaves out only the late (reordered) samples that storage put back.
+    live_time_s, live_values = recorder.latest("force", 60.0)
+    assert np.all(np.diff(live_time_s) > 0)
+    late = len(stored_index) - len(live_time_s)
+    assert 0 <= late <= 0.1 * len(stored_index)
+    stored_values = set(np.round(stream.values[:, 0], 6))
+    assert set(np.round(live_values[:, 0], 6)) <= stored_values
+
 
 def test_imu_drift_and_disconnect_reconnect(tmp_path: Path) -> None:
     faults = FaultPlan(clock_drift=0.01, disconnect_after_s=1.5, offline_s=0.4)

@@ -62,7 +62,6 @@ def _press(qtbot, widget: QtWidgets.QWidget, key=QtCore.Qt.Key.Key_Space) -> Non
 @pytest.mark.slow
 # alsmotion.processing converts event times with pd.Timestamp(...).to_pydatetime(), which warns
 # when a real host clock stamp has nanoseconds; the export is correct to the microsecond
-@pytest.mark.filterwarnings("ignore:Discarding nonzero nanoseconds in conversion:UserWarning")
 def test_visit_flow_through_the_widgets(qtbot, window, tmp_path):
     # --- start: PHI refused, then a pseudonym ---------------------------------------------
     start = window.start

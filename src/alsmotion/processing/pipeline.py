@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,9 @@ from alsmotion.strength import ForceTrialResult, TrialSettings
 _TRIAL_STATUS_INVALID = "invalid"
 
 
+_UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def session_sha256(path: Path) -> str:
     """SHA-256 over every file of a session (relative path and content), audit log included."""
     digest = hashlib.sha256()
@@ -50,7 +54,8 @@ def session_sha256(path: Path) -> str:
 
 
 def _utc_of_ns(host_time_ns: int) -> str:
-    return format_utc(pd.Timestamp(int(host_time_ns), unit="ns", tz="UTC").to_pydatetime())
+    """UTC text of a host time in ns since the Unix epoch, truncated to the microsecond."""
+    return format_utc(_UNIX_EPOCH + timedelta(microseconds=int(host_time_ns) // 1000))
 
 
 def _optional_float(value: Any) -> float | None:
