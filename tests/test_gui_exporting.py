@@ -28,12 +28,12 @@ def test_history_rows_and_series_of_the_latest_visit():
     history = History(frame[frame["participant_id"] == "ALS-001"])
     assert history.latest_visit() == "day30"
     assert history.latest_rows() == [
-        ("10MWT gait speed mps", "1.10 m/s", "1.20 m/s", "-0.10 m/s", ""),
-        ("grip left: peak force n", "cannot perform: pain", "200.00 N", "", "cannot_perform:pain"),
+        ("10MWT gait speed (IMU)", "1.10 m/s", "1.20 m/s", "-0.10 m/s", ""),
+        ("grip left: peak force", "cannot perform: pain", "200.00 N", "", "cannot_perform:pain"),
     ]
     series = history.series()
-    assert series["10MWT gait speed mps"] == (["baseline", "day30"], [1.2, 1.1])
-    visits, values = series["grip left: peak force n"]
+    assert series["10MWT gait speed (IMU)"] == (["baseline", "day30"], [1.2, 1.1])
+    visits, values = series["grip left: peak force"]
     assert visits == ["baseline", "day30"] and values[0] == 200.0 and math.isnan(values[1])
 
 

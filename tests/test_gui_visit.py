@@ -174,8 +174,8 @@ def test_visit_flow_through_the_widgets(qtbot, window, tmp_path):
         summary.table.item(r, 0).text(): summary.table.item(r, 1).text()
         for r in range(summary.table.rowCount())
     }
-    assert exported["knee extension right: peak force n"] == "cannot perform: pain"
-    assert exported["knee extension left: peak force n"].endswith(" N")
+    assert exported["knee extension right: peak force"] == "cannot perform: pain"
+    assert exported["knee extension left: peak force"].endswith(" N")
     _shot(window, "summary")
 
     # --- the session on disk holds the trials, decisions, gap and reason --------------------
