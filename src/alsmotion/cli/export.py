@@ -9,6 +9,7 @@ import argparse
 from pathlib import Path
 
 from alsmotion.cli import EXIT_OK
+from alsmotion.cli._processing_args import add_processing_arguments, processing_inputs
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -18,12 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("sessions", nargs="+", type=Path, metavar="SESSION", help="session folder")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
-    parser.add_argument(
-        "--schedule", type=Path, metavar="TOML", help="study schedule (default: the trial's)"
-    )
-    parser.add_argument(
-        "--settings", type=Path, metavar="JSON", help="processing settings (default: built-in)"
-    )
+    add_processing_arguments(parser)
     parser.add_argument(
         "--bids", action="store_true", help="also write the raw streams as BIDS motion in DIR/bids"
     )
@@ -33,15 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from alsmotion.export import write_exports
     from alsmotion.export.bids import export_bids
-    from alsmotion.processing import ProcessingSettings, process_session
-    from alsmotion.visits import StudySchedule
+    from alsmotion.processing import process_session
 
-    settings = (
-        ProcessingSettings()
-        if args.settings is None
-        else ProcessingSettings.from_file(args.settings)
-    )
-    schedule = None if args.schedule is None else StudySchedule.from_toml(args.schedule)
+    settings, schedule = processing_inputs(args)
     results = [process_session(path, settings) for path in args.sessions]
     paths = write_exports(results, args.out, schedule=schedule)
     print(f"{len(results)} sessions processed; {len(paths)} export files in {args.out}")

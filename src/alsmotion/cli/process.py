@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from alsmotion.cli import EXIT_FAILURES, EXIT_OK
+from alsmotion.cli._processing_args import add_processing_arguments, processing_inputs
 
 
 def _positive_int(text: str) -> int:
@@ -44,15 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="ADDRESS",
         help="run on an existing Dask cluster, e.g. tcp://HOST:8786 (needs alsmotion[dask])",
     )
-    parser.add_argument(
-        "--settings", type=Path, metavar="FILE", help="processing settings JSON (default: built-in)"
-    )
-    parser.add_argument(
-        "--schedule",
-        type=Path,
-        metavar="FILE",
-        help="visit schedule TOML (default: baseline, day 30, day 90, day 180)",
-    )
+    add_processing_arguments(parser)
     parser.add_argument(
         "--no-reports",
         dest="reports",
@@ -67,15 +60,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from alsmotion.batch import BatchProcessor
-    from alsmotion.processing import ProcessingSettings
-    from alsmotion.visits import StudySchedule
 
-    settings = (
-        ProcessingSettings()
-        if args.settings is None
-        else ProcessingSettings.from_file(args.settings)
-    )
-    schedule = None if args.schedule is None else StudySchedule.from_toml(args.schedule)
+    settings, schedule = processing_inputs(args)
     processor = BatchProcessor(
         settings,
         workers=args.workers,
