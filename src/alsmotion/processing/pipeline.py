@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,14 +33,11 @@ from alsmotion.processing.walks import (
 from alsmotion.session import decisions
 from alsmotion.session.events import STRENGTH_TEST, WALK_TESTS
 from alsmotion.session.manifest import sha256_file
-from alsmotion.session.metadata import format_utc
+from alsmotion.session.metadata import format_utc_ns
 from alsmotion.session.reader import Session
 from alsmotion.strength import ForceTrialResult, TrialSettings
 
 _TRIAL_STATUS_INVALID = "invalid"
-
-
-_UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def session_sha256(path: Path) -> str:
@@ -51,11 +47,6 @@ def session_sha256(path: Path) -> str:
         digest.update(file.relative_to(path).as_posix().encode("utf-8") + b"\0")
         digest.update(sha256_file(file).encode("ascii") + b"\n")
     return digest.hexdigest()
-
-
-def _utc_of_ns(host_time_ns: int) -> str:
-    """UTC text of a host time in ns since the Unix epoch, truncated to the microsecond."""
-    return format_utc(_UNIX_EPOCH + timedelta(microseconds=int(host_time_ns) // 1000))
 
 
 def _optional_float(value: Any) -> float | None:
@@ -234,7 +225,7 @@ def _trial_row(
         "method": row.get("method") or ("make" if domain == "strength" else ""),
         "status": status,
         "reason": reason or "",
-        "start_utc": _utc_of_ns(row["start_host_ns"]),
+        "start_utc": format_utc_ns(row["start_host_ns"]),
         **item,
     }
 

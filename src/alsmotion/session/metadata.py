@@ -36,6 +36,12 @@ def format_utc(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def format_utc_ns(host_time_ns: int) -> str:
+    """:func:`format_utc` of a time in ns since the Unix epoch, truncated to the microsecond."""
+    seconds, nanoseconds = divmod(int(host_time_ns), 1_000_000_000)
+    return format_utc(datetime.fromtimestamp(seconds, UTC).replace(microsecond=nanoseconds // 1000))
+
+
 @dataclass(frozen=True)
 class SessionMetadata:
     """What a session is: participant pseudonym, visit, protocol, operator, host, software, start.

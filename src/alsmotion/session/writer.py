@@ -9,7 +9,6 @@ import stat
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -28,17 +27,11 @@ from alsmotion.session.layout import (
     STREAMS_DIR,
 )
 from alsmotion.session.manifest import raw_files, write_manifest
-from alsmotion.session.metadata import SessionMetadata, format_utc
+from alsmotion.session.metadata import SessionMetadata, format_utc_ns
 from alsmotion.session.streamfile import StreamWriter, open_stream_writer
 
 #: Buffered samples are flushed and fsync'd at least this often (the contract says within 1 s).
 DEFAULT_FLUSH_INTERVAL_S = 0.25
-
-
-def _utc_from_ns(host_time_ns: int) -> str:
-    seconds, nanoseconds = divmod(int(host_time_ns), 1_000_000_000)
-    instant = datetime.fromtimestamp(seconds, UTC).replace(microsecond=nanoseconds // 1000)
-    return format_utc(instant)
 
 
 def _jsonable(fit: Any) -> dict[str, Any]:
@@ -173,7 +166,7 @@ class SessionWriter:
             record = {
                 "seq": self._next_seq,
                 "host_time_ns": stamp,
-                "utc": _utc_from_ns(stamp),
+                "utc": format_utc_ns(stamp),
                 "type": event_type,
                 **fields,
             }
