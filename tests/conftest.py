@@ -19,6 +19,26 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
+def simulated_trial(tmp_path_factory: pytest.TempPathFactory):
+    """The smallest simulated trial that holds every built-in case (3 participants x 4 visits:
+    out-of-window, missed test, cannot perform, rejected trials), simulated once per run.
+
+    Its sessions are closed and read-only: a test that changes one copies it first.
+    """
+    from alsmotion.simulate.trial import simulate_trial
+
+    return simulate_trial(tmp_path_factory.mktemp("simulated-trial"), n_participants=3, seed=1)
+
+
+@pytest.fixture(scope="session")
+def simulated_results(simulated_trial) -> dict:
+    """``process_session`` of every session of ``simulated_trial`` with default settings, by name."""
+    from alsmotion.processing import process_session
+
+    return {path.name: process_session(path) for path in simulated_trial.session_paths}
+
+
+@pytest.fixture(scope="session")
 def dask_scheduler():
     """Address of a real local Dask cluster (scheduler + 2 single-thread worker processes)."""
     import distributed

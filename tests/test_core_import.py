@@ -1,5 +1,8 @@
+import importlib.util
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -22,9 +25,28 @@ def test_imports_without_optional_dependencies(modules):
     assert out.stdout.strip() == "[]"
 
 
-def test_acquisition_and_gui_are_subpackages():
-    import alsmotion.acquisition
-    import alsmotion.gui
+def test_acquisition_and_gui_are_subpackages(tmp_path):
+    """The top-level acquisition/ and gui/ folders are the packages alsmotion.acquisition and
+    alsmotion.gui (with every subpackage), and nothing installs them under their bare names."""
+    import alsmotion
 
-    assert alsmotion.acquisition.__name__ == "alsmotion.acquisition"
-    assert alsmotion.gui.__name__ == "alsmotion.gui"
+    code = (
+        "import importlib.util, json, alsmotion.acquisition, alsmotion.gui\n"
+        "print(json.dumps({'acquisition': alsmotion.acquisition.__file__,\n"
+        "    'gui': alsmotion.gui.__file__,\n"
+        "    'bare': [importlib.util.find_spec(name) is not None for name in ('acquisition', 'gui')]}))"
+    )
+    # from an empty folder, so the checkout itself is not on sys.path
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    found = json.loads(out.stdout)
+    root = Path(alsmotion.__file__).resolve().parents[2]  # src/alsmotion -> the checkout
+    assert Path(found["acquisition"]) == root / "acquisition" / "__init__.py"
+    assert Path(found["gui"]) == root / "gui" / "__init__.py"
+    assert found["bare"] == [False, False]
+    for top in ("acquisition", "gui"):
+        for init in sorted((root / top).rglob("__init__.py")):
+            dotted = ".".join(init.parent.relative_to(root).parts)
+            spec = importlib.util.find_spec(f"alsmotion.{dotted}")
+            assert spec is not None and Path(spec.origin) == init, dotted
