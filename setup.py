@@ -5,7 +5,8 @@ from setuptools import find_packages, setup
 
 EXTRA_ROOTS = ("acquisition", "gui")
 
-packages = find_packages("src")
+# alsmotion.data holds data files only (no __init__.py): listed so its files install as package data.
+packages = [*find_packages("src"), "alsmotion.data"]
 package_dir = {"alsmotion": "src/alsmotion"}
 for root in EXTRA_ROOTS:
     for name in find_packages(".", include=[root, f"{root}.*"]):
