@@ -263,5 +263,10 @@ class BatchProcessor:
         (out_dir / RUN_FILE).unlink(missing_ok=True)
         if not results:
             return {}
-        exports = write_exports(results, out_dir, schedule=self.schedule, reports=self.reports)
+        if self.progress:
+            reports = " and reports (unchanged ones reused)" if self.reports else ""
+            print(f"writing the exports{reports} into {out_dir}", file=sys.stderr, flush=True)
+        exports = write_exports(
+            results, out_dir, schedule=self.schedule, reports=self.reports, progress=self.progress
+        )
         return dict(exports)

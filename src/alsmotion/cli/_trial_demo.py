@@ -62,6 +62,8 @@ def summary_table(visit_measures: pd.DataFrame) -> pd.DataFrame:
 
 def run_trial_demo(out: Path, *, n_participants: int = DEMO_PARTICIPANTS) -> None:
     """Simulate, process and export the demo trial into ``out``; print a summary."""
+    from tqdm import tqdm
+
     from alsmotion.export import write_exports
     from alsmotion.export.bids import export_bids
     from alsmotion.processing import process_session
@@ -70,9 +72,16 @@ def run_trial_demo(out: Path, *, n_participants: int = DEMO_PARTICIPANTS) -> Non
     started = time.perf_counter()
     raw = out / "raw"
     clear_simulated_sessions(raw)
+    print(
+        f"\nSimulating a trial of {n_participants} participants x 4 visits into {raw}/ ...",
+        flush=True,
+    )
     trial = simulate_trial(raw, n_participants=n_participants, seed=DEMO_TRIAL_SEED)
-    results = [process_session(path) for path in trial.session_paths]
-    exports = write_exports(results, out / "exports")
+    sessions = tqdm(trial.session_paths, desc="processing", unit="session")
+    results = [process_session(path) for path in sessions]
+    print(f"Writing the exports and reports into {out / 'exports'}/ ...", flush=True)
+    exports = write_exports(results, out / "exports", progress=True)
+    print(f"Writing the BIDS copy of the raw streams into {out / 'bids'}/ ...", flush=True)
     bids = export_bids(trial.session_paths, out / "bids")
     visit_measures = pd.read_csv(
         exports["visit_measures_csv"], keep_default_na=False, na_values=[""]

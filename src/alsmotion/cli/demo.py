@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
 
 def run_gait_demo(out: Path) -> None:
     """The simulated visit's gait assessment: prints the table, writes strides, summary, plot."""
+    print("Simulating a 2-minute walk test and analysing its gait ...", flush=True)
     walk = simulate_walk(
         sampling_rate_hz=DEMO_RATE_HZ,
         n_strides=100,

@@ -9,6 +9,7 @@ whatever order they are given in.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -59,6 +60,7 @@ def write_exports(
     *,
     schedule: StudySchedule | None = None,
     reports: bool = True,
+    progress: bool = False,
 ) -> dict[str, Path]:
     """Write every per-visit export of ``results`` into ``out_dir``.
 
@@ -67,7 +69,9 @@ def write_exports(
     rejected ones with their reason), ``sdtm/ft.csv``, ``sdtm/mk.csv``,
     ``sdtm/data_dictionary.csv`` and ``reports/<participant>/report.html`` with PNG plots.
     ``schedule`` assigns sessions to visits (None: :meth:`StudySchedule.default`, read here
-    rather than when the module is imported).
+    rather than when the module is imported). A participant's report is redrawn only when its
+    rows or the report code changed (:mod:`alsmotion.export.report_reuse`); ``progress`` shows a
+    progress bar over the reports on stderr.
 
     Returns
     -------
@@ -98,10 +102,18 @@ def write_exports(
         paths[f"sdtm_{domain.lower()}"] = write_csv(frame, out / "sdtm" / f"{domain.lower()}.csv")
     paths["data_dictionary"] = write_csv(data_dictionary(), out / "sdtm" / "data_dictionary.csv")
     if reports:
-        from alsmotion.export.report import write_participant_report
+        from tqdm import tqdm
 
-        for participant in sorted(visit_measures["participant_id"].unique()):
-            paths[f"report_{participant}"] = write_participant_report(
-                visit_measures, participant, out / "reports"
+        from alsmotion.export.report import write_participant_report
+        from alsmotion.export.report_reuse import reuse_or_write_report
+
+        participants = sorted(visit_measures["participant_id"].unique())
+        bar = tqdm(participants, desc="reports", unit="participant", disable=not progress)
+        for participant in bar:
+            rows = visit_measures[visit_measures["participant_id"] == participant]
+            paths[f"report_{participant}"] = reuse_or_write_report(
+                rows,
+                out / "reports" / participant,
+                partial(write_participant_report, visit_measures, participant, out / "reports"),
             )
     return paths

@@ -1,0 +1,69 @@
+"""Reuse a participant's report when nothing it is drawn from has changed.
+
+Drawing the PNGs is the slowest export (about 0.6 s of CPU per participant), and a rerun of a
+trial with cached results would otherwise redraw every report. Beside each report folder's files,
+``.report-inputs.json`` records the SHA-256 of what the report was made from (the participant's
+rows of ``visit_measures``, the report code, the alsmotion and matplotlib versions) and of every file
+written. A report is reused only when that digest matches and every file is still there unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from alsmotion._version import __version__
+from alsmotion.atomicio import atomic_write_text
+
+#: Record of the inputs and files of one participant's report, inside its folder.
+INPUTS_FILE = ".report-inputs.json"
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def report_inputs_sha256(rows: pd.DataFrame) -> str:
+    """SHA-256 of everything a participant's report is drawn from: its rows and the code."""
+    import matplotlib
+
+    from alsmotion.export import report
+
+    digest = hashlib.sha256()
+    digest.update(rows.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    digest.update(Path(report.__file__).read_bytes())
+    digest.update(f"{__version__}\0{matplotlib.__version__}".encode())
+    return digest.hexdigest()
+
+
+def _reusable(folder: Path, inputs_sha256: str) -> bool:
+    try:
+        record = json.loads((folder / INPUTS_FILE).read_text(encoding="utf-8"))
+        return record["inputs_sha256"] == inputs_sha256 and all(
+            _sha256(folder / name) == sha for name, sha in record["files"].items()
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def reuse_or_write_report(rows: pd.DataFrame, folder: Path, write: Callable[[], Path]) -> Path:
+    """Return ``folder/report.html`` when the report there was made from the same ``rows`` and
+    code and is intact; otherwise call ``write`` (which draws it into ``folder``) and record it."""
+    inputs_sha256 = report_inputs_sha256(rows)
+    html_path = folder / "report.html"
+    if _reusable(folder, inputs_sha256):
+        return html_path
+    (folder / INPUTS_FILE).unlink(missing_ok=True)  # a report cut short is never taken as whole
+    html_path = write()
+    files = {
+        path.name: _sha256(path)
+        for path in sorted(folder.iterdir())
+        if path.is_file() and path.suffix in (".html", ".png")
+    }
+    record = {"inputs_sha256": inputs_sha256, "files": files}
+    atomic_write_text(folder / INPUTS_FILE, json.dumps(record, indent=1, sort_keys=True) + "\n")
+    return html_path
