@@ -32,6 +32,9 @@ from alsmotion.simulate.gait import simulate_walk
 
 pytestmark = pytest.mark.slow
 
+#: Longest a notification may take from the twin to the session on a loaded machine (s).
+IN_FLIGHT_S = 2.0
+
 FORCE_ADDRESS = "00:AA:00:00:00:01"
 IMU_ADDRESS = "00:AA:00:00:00:02"
 CENTRAL_ADDRESS = "00:AA:00:00:00:03"
@@ -155,7 +158,7 @@ def test_recorder_over_bleak_and_emulated_bluez(emulated_bluez: str, tmp_path: P
     ]
     metadata = SessionMetadata(participant_id="ALS-002", visit="day30", protocol="t", operator="op")
 
-    async def scenario(session: SessionWriter) -> tuple[set[str], Recorder]:
+    async def scenario(session: SessionWriter) -> tuple[set[str], Recorder, int]:
         async with (
             GattTwinServer(force, adapter="hci0", index=0),
             GattTwinServer(imu, adapter="hci1", index=1),
@@ -164,11 +167,12 @@ def test_recorder_over_bleak_and_emulated_bluez(emulated_bluez: str, tmp_path: P
             seen = await _scan_until_found(transport, {FORCE_ADDRESS, IMU_ADDRESS})
             policy = ReconnectPolicy(initial_backoff_s=0.3, max_backoff_s=1.0, give_up_after_s=20)
             recorder = Recorder(transport, requests, session=session, reconnect=policy)
+            stop_ns = time.monotonic_ns() + 7 * 10**9  # the recording stops no earlier
             await recorder.run(duration_s=7.0)
-        return seen, recorder
+        return seen, recorder, stop_ns
 
     with SessionWriter.create(tmp_path, metadata) as session:
-        seen, recorder = asyncio.run(scenario(session))
+        seen, recorder, stop_ns = asyncio.run(scenario(session))
         path = session.path
     assert seen >= {FORCE_ADDRESS, IMU_ADDRESS}
     recorded = Session.open(path)
@@ -179,14 +183,18 @@ def test_recorder_over_bleak_and_emulated_bluez(emulated_bluez: str, tmp_path: P
     assert recorded.streams["imu"].device.model == "WT901BLECL"
 
     # Every notification that reached the central is stored once, in order: the samples sent
-    # to BlueZ, less at most a few still in flight when the recording stopped.
+    # to BlueZ, less those still in flight when the recording stopped. How many are in flight
+    # depends on the machine's load, so only samples sent IN_FLIGHT_S before the stop must be in.
     for name, twin, rate_hz in (("force", force, 80.0), ("imu", imu, 50.0)):
         stream = recorded.streams[name]
         stored = np.rint(stream.device_time_s * rate_hz).astype(np.int64)
-        sent = np.asarray(twin.truth.device_index)[twin.truth.delivered_indices()]
+        delivered = twin.truth.delivered_indices()
+        sent = np.asarray(twin.truth.device_index)[delivered]
+        sent_ns = np.asarray(twin.truth.generated_host_ns)[delivered]
         assert stream.n_samples > 100, name
         np.testing.assert_array_equal(stored, sent[: len(stored)])
-        assert len(sent) - len(stored) <= 3, name
+        settled = int(np.count_nonzero(sent_ns < stop_ns - IN_FLIGHT_S * 1e9))
+        assert len(stored) >= settled, f"{name}: {settled - len(stored)} settled samples missing"
     assert imu.rate_hz == 50.0
     assert status["imu"].n_gaps == 0 and status["imu"].n_reconnects == 0
 

@@ -9,11 +9,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from alsmotion.session import Session
 
 RECORD_S = 3.0
 
 
+@pytest.mark.slow
 def test_sigkill_loses_at_most_one_second(tmp_path: Path) -> None:
     command = [
         sys.executable,

@@ -152,6 +152,7 @@ def test_executor_options_are_checked(options: dict, message: str):
         open_executor(**options)
 
 
+@pytest.mark.slow
 def test_dask_cluster_runs_batch_functions_like_the_parent(raw_tree: Path, dask_scheduler: str):
     sources = discover_sessions(raw_tree)
     with open_executor(scheduler=dask_scheduler) as handle:

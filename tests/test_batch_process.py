@@ -124,6 +124,7 @@ def test_corrupt_sessions_go_to_errors_csv_and_the_rest_is_exported(trial, seria
     assert not (serial_run / "reports").exists()  # --no-reports
 
 
+@pytest.mark.slow
 def test_two_workers_and_a_dask_cluster_give_byte_identical_exports(
     trial, serial_run, tmp_path: Path, dask_scheduler: str
 ):
@@ -195,6 +196,7 @@ def _stop_after_cache_entries(process: subprocess.Popen, out: Path, n_entries: i
     return len(_cache_entries(out))
 
 
+@pytest.mark.slow
 def test_ctrl_c_and_sigkill_leave_no_torn_output_and_a_rerun_resumes(
     trial, serial_run, tmp_path: Path
 ):

@@ -275,6 +275,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 def test_sigkill_keeps_everything_flushed_before_the_last_second(tmp_path):
     progress: list[tuple[int, float]] = []
     with subprocess.Popen(

@@ -12,6 +12,7 @@ from alsmotion.errors import InvalidInputError
 from alsmotion.session import verify_session
 
 
+@pytest.mark.slow
 def test_trial_demo_writes_exports_and_a_summary(tmp_path, capsys):
     run_trial_demo(tmp_path, n_participants=3)
     printed = capsys.readouterr().out

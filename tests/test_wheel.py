@@ -26,7 +26,8 @@ from conftest import PROJECT_ROOT
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-pytestmark = pytest.mark.slow
+# Each step has its own timeout naming it; together they may exceed the suite-wide 300 s.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
 
 #: Setuptools' warnings about the project's configuration (licence form, package data, ...).
 _BUILD_WARNING = re.compile(r"Setuptools\w*Warning|BuildBackendWarning|[Dd]eprecat")
