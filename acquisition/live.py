@@ -16,13 +16,13 @@ from concurrent.futures import Future
 from typing import Any
 
 import numpy as np
+
 from alsmotion.acquisition.recorder import ReconnectPolicy, Recorder
 from alsmotion.acquisition.sinks import SessionSink
 from alsmotion.acquisition.status import DeviceStatus
 from alsmotion.acquisition.transport.base import Transport
 from alsmotion.acquisition.twins.faults import FaultPlan
 from alsmotion.acquisition.wiring import build_requests, make_transport
-
 from alsmotion.errors import DeviceError
 
 #: Longest time (s) ``stop`` waits for the recorder to flush and close the connections.

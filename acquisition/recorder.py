@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+
 from alsmotion.acquisition.devices.base import (
     DEVICE_INFORMATION_CHARACTERISTICS,
     DeviceDriver,
@@ -31,7 +32,6 @@ from alsmotion.acquisition.status import DeviceStatus
 from alsmotion.acquisition.stream_state import HOLDBACK_S, Gap, SampleBlock, SegmentState
 from alsmotion.acquisition.transport.base import Connection, Transport
 from alsmotion.acquisition.writer_thread import WriterThread
-
 from alsmotion.errors import DeviceError, InvalidInputError
 from alsmotion.recording import DeviceInfo
 

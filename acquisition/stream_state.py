@@ -16,6 +16,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from alsmotion.acquisition.timing import ClockFit, fit_clock
 
 #: How long (s) samples with timestamps wait for late (reordered) packets before release.

@@ -9,7 +9,6 @@ from alsmotion.acquisition.recorder import DeviceRequest
 from alsmotion.acquisition.transport.base import Transport
 from alsmotion.acquisition.twins.base import SimulatedPeripheral
 from alsmotion.acquisition.twins.faults import FaultPlan
-
 from alsmotion.errors import InvalidInputError
 
 

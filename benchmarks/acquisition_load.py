@@ -17,11 +17,11 @@ import tempfile
 import time
 
 import numpy as np
+
 from alsmotion.acquisition.devices import TindeqProgressor, WitMotionImu
 from alsmotion.acquisition.recorder import DeviceRequest, Recorder
 from alsmotion.acquisition.transport.inprocess import InProcessTransport
 from alsmotion.acquisition.twins.factory import make_twin
-
 from alsmotion.session import SessionMetadata, SessionWriter
 
 DEVICES = {

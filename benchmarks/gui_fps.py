@@ -22,9 +22,10 @@ import numpy as np
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from PySide6 import QtCore, QtWidgets
+
 from alsmotion.gui.link import FORCE, IMU
 from alsmotion.gui.main_window import MainWindow
-from PySide6 import QtCore, QtWidgets
 
 TARGET_FPS = 30.0
 TARGET_P95_MS = 100.0

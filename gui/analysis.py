@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from alsmotion.gui.guidance import vertical_axis
 
 from alsmotion.errors import InsufficientDataError, InvalidInputError
+from alsmotion.gui.guidance import vertical_axis
 
 #: A host-time gap longer than this (s) inside a trial is flagged (a disconnect or lost packets).
 GAP_FLAG_S = 0.5

@@ -5,8 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from alsmotion.gui.main_window import MainWindow
 from PySide6 import QtWidgets
+
+from alsmotion.gui.main_window import MainWindow
 
 
 def run(*, data_dir: Path, export_dir: Path, simulate: bool) -> int:

@@ -6,15 +6,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from alsmotion.errors import DeviceError
 from alsmotion.gui.flow import StrengthFlow, VisitFlow
 from alsmotion.gui.protocols import VisitProtocol
 from alsmotion.gui.worker import Worker
 
-from alsmotion.errors import DeviceError
-
 if TYPE_CHECKING:
     from alsmotion.gui.link import AcquisitionLink
-
     from alsmotion.session import SessionMetadata
 
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from alsmotion.gui.visit_plan import recorded_sessions
 
 from alsmotion.errors import SessionError
+from alsmotion.gui.visit_plan import recorded_sessions
 
 VISIT_MEASURES_FILE = "visit_measures.csv"
 

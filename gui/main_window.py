@@ -10,6 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, TypeAlias
 
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from alsmotion.errors import AlsmotionError
 from alsmotion.gui.context import VisitContext
 from alsmotion.gui.flow import STAGE_ORDER, Stage
 from alsmotion.gui.screens.devices import DevicesScreen
@@ -20,9 +23,6 @@ from alsmotion.gui.screens.summary import SummaryScreen
 from alsmotion.gui.screens.walk import WalkScreen
 from alsmotion.gui.widgets import message_label
 from alsmotion.gui.worker import Worker
-from PySide6 import QtCore, QtGui, QtWidgets
-
-from alsmotion.errors import AlsmotionError
 
 #: Plot redraw period (ms): about 33 fps, enough for smooth traces while leaving CPU for capture.
 REDRAW_PERIOD_MS = 30

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
 from alsmotion.gui.context import WalkTrial
 from alsmotion.gui.flow import ACCEPTED, CANNOT_PERFORM, TrialDecision
 

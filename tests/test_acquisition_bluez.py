@@ -20,13 +20,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from alsmotion.acquisition.devices import TindeqProgressor, WitMotionImu
 from alsmotion.acquisition.recorder import DeviceRequest, ReconnectPolicy, Recorder
 from alsmotion.acquisition.transport.bleak_transport import BleakTransport
 from alsmotion.acquisition.twins import FaultPlan, TindeqTwin, WitMotionTwin
 from alsmotion.acquisition.twins.gatt_server import GattTwinServer
 from alsmotion.acquisition.twins.signals import imu_channels_from_walk
-
 from alsmotion.session import Session, SessionMetadata, SessionWriter
 from alsmotion.simulate.gait import simulate_walk
 

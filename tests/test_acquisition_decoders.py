@@ -7,11 +7,11 @@ import struct
 
 import numpy as np
 import pytest
-from alsmotion.acquisition.decoders import tindeq, witmotion
-from alsmotion.acquisition.devices import TindeqProgressor, WitMotionImu
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from alsmotion.acquisition.decoders import tindeq, witmotion
+from alsmotion.acquisition.devices import TindeqProgressor, WitMotionImu
 from alsmotion.errors import InvalidInputError
 
 G = 9.80665

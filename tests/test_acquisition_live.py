@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from alsmotion.acquisition.live import LiveAcquisition
 
+from alsmotion.acquisition.live import LiveAcquisition
 from alsmotion.errors import DeviceError, InvalidInputError
 from alsmotion.session import Session, SessionMetadata, SessionWriter
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from alsmotion.acquisition.devices import TindeqProgressor, WitMotionImu
 from alsmotion.acquisition.recorder import DeviceRequest, ReconnectPolicy, Recorder
 from alsmotion.acquisition.timing import ClockFit, connection_starts, timeline_ns
@@ -16,7 +17,6 @@ from alsmotion.acquisition.transport.inprocess import InProcessTransport
 from alsmotion.acquisition.twins import FaultPlan, TindeqTwin, WitMotionTwin
 from alsmotion.acquisition.twins.base import SimulatedPeripheral
 from alsmotion.acquisition.twins.signals import imu_channels_from_walk
-
 from alsmotion.session import Session, SessionMetadata, SessionWriter
 from alsmotion.simulate.gait import simulate_walk
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from alsmotion.acquisition.stream_state import SegmentState
-from alsmotion.acquisition.timing import fit_clock, lower_hull
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from alsmotion.acquisition.stream_state import SegmentState
+from alsmotion.acquisition.timing import fit_clock, lower_hull
 from alsmotion.errors import InvalidInputError
 
 EPOCH_NS = 1_767_225_600_000_000_000

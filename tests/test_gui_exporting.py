@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+
 from alsmotion.gui.exporting import VISIT_MEASURES_FILE, History, earlier_strength
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
+from alsmotion.errors import InvalidInputError
 from alsmotion.gui.analysis import effort_start_index, force_released, largest_gap_s
 from alsmotion.gui.flow import (
     ACCEPTED,
@@ -16,8 +18,6 @@ from alsmotion.gui.flow import (
 )
 from alsmotion.gui.guidance import device_guidance, placement_guidance, vertical_axis
 from alsmotion.gui.trace import TrialTrace
-
-from alsmotion.errors import InvalidInputError
 
 G = 9.80665
 

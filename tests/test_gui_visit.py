@@ -17,10 +17,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest.importorskip("pytestqt")
 pytest.importorskip("alsmotion.acquisition.live", reason="needs the ble area's LiveAcquisition")
 
-from alsmotion.acquisition.twins.faults import FaultPlan
-from alsmotion.gui.main_window import MainWindow
 from PySide6 import QtCore, QtWidgets
 
+from alsmotion.acquisition.twins.faults import FaultPlan
+from alsmotion.gui.main_window import MainWindow
 from alsmotion.session import Session
 from alsmotion.session import decisions as current_decisions
 

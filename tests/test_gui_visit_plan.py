@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from alsmotion.gui.visit_plan import known_participants, plan_for
-
 from alsmotion.session import SessionMetadata, SessionWriter
 
 

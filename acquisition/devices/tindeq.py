@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from alsmotion.acquisition.decoders import tindeq as wire
 from alsmotion.acquisition.devices.base import (
     DecodedPacket,

@@ -17,7 +17,6 @@ from alsmotion.acquisition.transport.base import (
     NotifyCallback,
     Transport,
 )
-
 from alsmotion.errors import DeviceError, require
 
 #: Connection attempts establish_connection makes (with its own backoff) per connect call.

@@ -16,7 +16,6 @@ from alsmotion.acquisition.transport.base import (
     Transport,
 )
 from alsmotion.acquisition.twins.base import SimulatedPeripheral
-
 from alsmotion.errors import DeviceError
 
 #: Time an in-process scan takes to hear advertisements (s).

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
+
 from alsmotion.acquisition.devices.base import DEVICE_INFORMATION_CHARACTERISTICS, DeviceDriver
 from alsmotion.acquisition.twins.faults import FaultPlan
-
 from alsmotion.errors import InvalidInputError
 from alsmotion.recording import DeviceInfo
 from alsmotion.units import validate_sampling_rate_hz

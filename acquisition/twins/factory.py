@@ -7,7 +7,6 @@ from alsmotion.acquisition.twins.faults import FaultPlan
 from alsmotion.acquisition.twins.signals import imu_channels_from_walk
 from alsmotion.acquisition.twins.tindeq import TindeqTwin
 from alsmotion.acquisition.twins.witmotion import WitMotionTwin
-
 from alsmotion.errors import InvalidInputError
 from alsmotion.simulate.force import simulate_force_trial
 from alsmotion.simulate.gait import simulate_walk

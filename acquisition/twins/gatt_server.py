@@ -22,7 +22,6 @@ from alsmotion.acquisition.devices.base import (
     DEVICE_INFORMATION_SERVICE,
 )
 from alsmotion.acquisition.twins.base import SimulatedPeripheral
-
 from alsmotion.errors import require
 
 BLUEZ = "org.bluez"

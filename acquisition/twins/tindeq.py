@@ -6,6 +6,7 @@ import struct
 from typing import Any
 
 import numpy as np
+
 from alsmotion.acquisition.decoders import tindeq as wire
 from alsmotion.acquisition.devices.tindeq import MV_PER_V, NOMINAL_RATE_HZ, TindeqProgressor
 from alsmotion.acquisition.twins.base import SimulatedPeripheral

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from alsmotion.acquisition.decoders import witmotion as wire
 from alsmotion.acquisition.devices.witmotion import BATTERY_CENTIVOLTS_PER_V, WitMotionImu
 from alsmotion.acquisition.twins.base import SimulatedPeripheral

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6 import QtCore, QtWidgets
+
+from alsmotion.errors import AlsmotionError
 from alsmotion.gui.context import VisitContext
 from alsmotion.gui.guidance import device_guidance, placement_guidance
 from alsmotion.gui.link import IMU, AcquisitionLink, DeviceView, FoundDevice
 from alsmotion.gui.widgets import heading, message_label
-from PySide6 import QtCore, QtWidgets
-
-from alsmotion.errors import AlsmotionError
 
 COLUMNS = ("Device", "Kind", "State", "Battery", "Rate", "Samples", "Gaps")
 #: Seconds of IMU data used to check that the vertical axis is found.

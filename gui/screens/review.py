@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alsmotion.gui import exporting, review_data
-from alsmotion.gui.context import VisitContext
-from alsmotion.gui.widgets import LivePlot, heading, message_label
 from PySide6 import QtWidgets
 
 from alsmotion.errors import AlsmotionError
+from alsmotion.gui import exporting, review_data
+from alsmotion.gui.context import VisitContext
+from alsmotion.gui.widgets import LivePlot, heading, message_label
 
 TRIAL_COLUMNS = ("Test", "Muscle", "Side", "Trial", "Start (s)", "Decision", "Reason")
 NEW_DECISIONS = ("accepted", "rejected")

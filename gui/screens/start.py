@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from PySide6 import QtWidgets
+
+from alsmotion.errors import AlsmotionError
 from alsmotion.gui import visit_plan
 from alsmotion.gui.context import VisitContext
 from alsmotion.gui.protocols import PROTOCOLS
 from alsmotion.gui.widgets import heading, message_label
-from PySide6 import QtWidgets
-
-from alsmotion.errors import AlsmotionError
 
 
 class StartScreen(QtWidgets.QWidget):

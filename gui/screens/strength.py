@@ -6,15 +6,15 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from alsmotion.errors import AlsmotionError
 from alsmotion.gui import analysis, exporting
 from alsmotion.gui.context import VisitContext
 from alsmotion.gui.flow import ACCEPTED, CANNOT_PERFORM, StrengthFlow, strength_sequence
 from alsmotion.gui.link import FORCE
 from alsmotion.gui.trace import TrialTrace
 from alsmotion.gui.widgets import BigNumberPanel, LivePlot, heading, message_label
-from PySide6 import QtCore, QtGui, QtWidgets
-
-from alsmotion.errors import AlsmotionError
 
 WINDOW_S = 8.0
 #: Force above this (N) counts as an effort; back below it for ``RELEASE_HOLD_S`` ends the trial.

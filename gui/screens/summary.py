@@ -6,13 +6,13 @@ from __future__ import annotations
 import math
 
 import pyqtgraph as pg
+from PySide6 import QtWidgets
+
+from alsmotion.errors import AlsmotionError
 from alsmotion.gui import exporting
 from alsmotion.gui.context import VisitContext
 from alsmotion.gui.visit_summary import MeasureRow, strength_rows, walk_rows
 from alsmotion.gui.widgets import CHANNEL_COLOURS, heading, message_label
-from PySide6 import QtWidgets
-
-from alsmotion.errors import AlsmotionError
 
 COLUMNS = ("Measure", "This visit", "Baseline", "Change from baseline", "Flags")
 #: Small plots per row in the across-visits grid, and the height of one plot (px).

@@ -7,14 +7,14 @@ import time
 from typing import Any
 
 import numpy as np
+from PySide6 import QtGui, QtWidgets
+
+from alsmotion.errors import AlsmotionError
 from alsmotion.gui import analysis
 from alsmotion.gui.context import VisitContext, WalkTrial
 from alsmotion.gui.link import IMU
 from alsmotion.gui.trace import TrialTrace
 from alsmotion.gui.widgets import BigNumberPanel, LivePlot, heading, message_label
-from PySide6 import QtGui, QtWidgets
-
-from alsmotion.errors import AlsmotionError
 
 #: Seconds of trace on screen.
 WINDOW_S = 10.0
