@@ -141,7 +141,7 @@ def test_two_workers_and_a_dask_cluster_give_byte_identical_exports(
 
 
 def test_the_cache_skips_unchanged_sessions_until_settings_change_or_force(
-    trial, serial_run, tmp_path: Path
+    trial, serial_run, tmp_path: Path, capsys
 ):
     root, corrupt = trial
     out = tmp_path / "out"
@@ -156,6 +156,7 @@ def test_the_cache_skips_unchanged_sessions_until_settings_change_or_force(
     settings_file.write_text(changed.to_json())
     command = ["process", str(root), "--out", str(out), "--settings", str(settings_file)]
     assert main([*command, "--workers", "2", "--no-reports"]) == 1
+    assert f"writing the exports into {out}" in capsys.readouterr().err  # after the bar
     run = json.loads((out / RUN_FILE).read_text())
     assert (run["n_cached"], run["n_computed"]) == (0, n_ok)
     assert run["settings_hash"] == changed.settings_hash != ProcessingSettings().settings_hash
