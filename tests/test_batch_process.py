@@ -17,11 +17,12 @@ from pathlib import Path
 import psutil
 import pytest
 
+from alsmotion._version import __version__
 from alsmotion.batch import BatchProcessor, discover_sessions
 from alsmotion.batch.cache import CACHE_DIR_NAME
 from alsmotion.batch.report import ERRORS_FILE, RUN_FILE
 from alsmotion.cli import main
-from alsmotion.processing import ProcessingSettings
+from alsmotion.processing import ALGORITHM_VERSION, ProcessingSettings
 
 
 def _garbage_stream(session: Path) -> None:
@@ -114,7 +115,7 @@ def test_corrupt_sessions_go_to_errors_csv_and_the_rest_is_exported(trial, seria
         0,
     )
     assert run["settings"] == ProcessingSettings().to_dict()
-    assert run["software_version"] and run["algorithm_version"]
+    assert (run["software_version"], run["algorithm_version"]) == (__version__, ALGORITHM_VERSION)
     with (serial_run / "visit_measures.csv").open(newline="") as handle:
         measures = list(csv.DictReader(handle))
     exported = {(row["participant_id"], row["visit"]) for row in measures}
