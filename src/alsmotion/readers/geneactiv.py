@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import UTC, timedelta
 from pathlib import Path
@@ -12,13 +11,43 @@ import numpy as np
 import pandas as pd
 
 from alsmotion.errors import InvalidRecordingError
-from alsmotion.readers._timegrid import nominal_rate_hz, to_uniform_grid
+from alsmotion.readers._timegrid import check_time_span, nominal_rate_hz, to_uniform_grid
 from alsmotion.recording import DeviceInfo, Recording, Stream
 from alsmotion.units import accel_to_mps2
 
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}:\d{3},")
 _TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S:%f"
 _TIME_ZONE = re.compile(r"GMT\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?")
+_FIELDS = ("timestamp", "x", "y", "z", "lux", "button", "temperature")
+#: GENEActiv accelerometers measure +/-8 g; a value beyond this is not a reading.
+MAX_ACCELERATION_G = 1000.0
+#: GENEActiv records at up to 100 Hz.
+MAX_RATE_HZ = 1000.0
+
+
+def _data_table(lines: list[str], first: int, path: Path) -> pd.DataFrame:
+    """The data rows as text columns, indexed by their 1-based line number in the file.
+
+    Every row must have the 7 fields; one trailing comma on a row is allowed (an empty 8th
+    field). Blank lines at the end are ignored; anywhere else they are refused.
+    """
+    last = len(lines)
+    while last > first and not lines[last - 1].strip():
+        last -= 1
+    rows = []
+    for number in range(first + 1, last + 1):
+        fields = lines[number - 1].split(",")
+        if len(fields) == len(_FIELDS) + 1 and not fields[-1].strip():
+            fields.pop()
+        if len(fields) != len(_FIELDS):
+            raise InvalidRecordingError(
+                f"row has {len(fields)} fields, a GENEActiv row has {len(_FIELDS)} "
+                f"({','.join(_FIELDS)})",
+                path=path,
+                line=number,
+            )
+        rows.append(fields)
+    return pd.DataFrame(rows, columns=list(_FIELDS), index=range(first + 1, last + 1))
 
 
 def _header(lines: list[str]) -> tuple[dict[str, str], int]:
@@ -63,22 +92,19 @@ def read_geneactiv_csv(path: str | Path) -> Recording:
             path=path,
             line=1,
         )
-    table = pd.read_csv(
-        io.StringIO("\n".join(lines[first:])),
-        header=None,
-        names=["timestamp", "x", "y", "z", "lux", "button", "temperature"],
-        dtype=str,
-        keep_default_na=False,
-    )
+    table = _data_table(lines, first, path)
     stamps = pd.to_datetime(table["timestamp"], format=_TIMESTAMP_FORMAT, errors="coerce")
     xyz = table[["x", "y", "z"]].apply(pd.to_numeric, errors="coerce")
-    bad_rows = np.flatnonzero(stamps.isna().to_numpy() | xyz.isna().any(axis=1).to_numpy())
+    implausible = ~(xyz.abs() <= MAX_ACCELERATION_G).all(axis=1).to_numpy()  # NaN counts too
+    bad_rows = np.flatnonzero(stamps.isna().to_numpy() | implausible)
     if len(bad_rows):
         row = int(bad_rows[0])
+        line = int(table.index[row])
         raise InvalidRecordingError(
-            f"cannot parse row {lines[first + row]!r}: expected 'YYYY-MM-DD hh:mm:ss:mmm,x,y,z,...'",
+            f"cannot parse row {lines[line - 1]!r:.120}: expected 'YYYY-MM-DD hh:mm:ss:mmm,x,y,z,"
+            f"...' with x, y, z numbers of g within +/-{MAX_ACCELERATION_G:g}",
             path=path,
-            line=first + row + 1,
+            line=line,
         )
     elapsed_s = (stamps - stamps.iloc[0]).dt.total_seconds().to_numpy()
     rate_text = header.get("Measurement Frequency", "").split()
@@ -86,7 +112,12 @@ def read_geneactiv_csv(path: str | Path) -> Recording:
         rate_hz = float(rate_text[0])
     except (IndexError, ValueError):
         rate_hz = nominal_rate_hz(elapsed_s, path=path, first_line=first + 1)
+    if not 0 < rate_hz <= MAX_RATE_HZ:
+        raise InvalidRecordingError(
+            f"Measurement Frequency {rate_hz:g} Hz is outside (0, {MAX_RATE_HZ:g}] Hz", path=path
+        )
     nominal_rate_hz(elapsed_s, path=path, first_line=first + 1)  # rejects non-increasing stamps
+    check_time_span(elapsed_s, rate_hz, path=path, first_line=first + 1)
     time_s, accel_g = to_uniform_grid(elapsed_s, xyz.to_numpy(dtype=float), rate_hz)
     offset = _utc_offset(header)
     start_local = stamps.iloc[0].to_pydatetime()

@@ -122,3 +122,22 @@ def chain_problems(records: list[dict[str, Any]]) -> list[str]:
             problems.append(f"audit entry {index}: content does not match its hash (edited)")
         previous = entry.get("sha256", "")
     return problems
+
+
+def entry_problems(records: list[dict[str, Any]]) -> list[str]:
+    """Entries that do not have the shape :func:`append_audit` writes (empty list: all do)."""
+    problems = []
+    for index, entry in enumerate(records):
+        what, change = entry.get("what"), entry.get("change")
+        if what not in AUDIT_ACTIONS:
+            problems.append(f"audit entry {index}: unknown action {what!r}")
+            continue
+        if not all(isinstance(entry.get(name), str) for name in ("who", "why", "utc")):
+            problems.append(f"audit entry {index}: 'who', 'why' and 'utc' must be text")
+        if not isinstance(change, dict):
+            problems.append(f"audit entry {index}: 'change' is not a JSON object")
+            continue
+        missing = [key for key in (*AUDIT_ACTIONS[what], "before", "after") if key not in change]
+        if missing:
+            problems.append(f"audit entry {index}: change lacks {', '.join(missing)}")
+    return problems

@@ -37,7 +37,7 @@ from alsmotion.session.layout import (
 )
 from alsmotion.units import validate_sampling_rate_hz
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -52,13 +52,15 @@ class StreamDescriptor:
     extra: dict[str, Any]
 
     def __post_init__(self) -> None:
-        if not _NAME.match(self.name):
+        if not isinstance(self.name, str) or not _NAME.fullmatch(self.name):
             raise InvalidInputError(
                 f"stream name {self.name!r} must be letters, digits, '_' or '-' (e.g. 'imu')"
             )
-        if not self.kind:
+        if not isinstance(self.kind, str) or not self.kind:
             raise InvalidInputError("stream kind must not be empty (e.g. 'imu', 'force')")
-        channels = tuple((str(name), str(unit)) for name, unit in self.channels)
+        if not all(isinstance(part, str) for channel in self.channels for part in channel):
+            raise InvalidInputError(f"stream {self.name!r}: channel names and units must be text")
+        channels = tuple((name, unit) for name, unit in self.channels)
         names = [name for name, _ in channels]
         if not channels or len(set(names)) != len(names):
             raise InvalidInputError(f"stream {self.name!r} needs unique channel names, got {names}")
@@ -97,7 +99,7 @@ class StreamDescriptor:
             channels=tuple((name, unit) for name, unit in data["channels"]),
             sampling_rate_hz=data["sampling_rate_hz"],
             device=DeviceInfo(**data["device"]),
-            extra=dict(data.get("extra", {})),
+            extra=dict(data.get("extra") or {}),
         )
 
     def arrow_schema(self) -> Any:
