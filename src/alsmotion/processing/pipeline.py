@@ -239,7 +239,7 @@ def _frame(rows: list[dict[str, Any]], columns: list[str], order: list[str]) -> 
     frame = pd.DataFrame(rows, columns=columns)
     for name in ("muscle", "side", "method", "flags", "reason"):
         if name in frame:
-            frame[name] = frame[name].fillna("").astype(str)
+            frame[name] = frame[name].astype(object).fillna("").astype(str)
     frame["value"] = frame["value"].astype(float)
     return frame.sort_values(order, kind="stable").reset_index(drop=True)
 

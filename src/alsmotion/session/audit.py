@@ -27,6 +27,7 @@ from typing import Any
 from alsmotion.errors import InvalidInputError, SessionError
 from alsmotion.session.jsonlines import append_line, dumps_canonical, read_lines
 from alsmotion.session.layout import AUDIT_FILE, METADATA_FILE
+from alsmotion.session.manifest import anchor_audit
 from alsmotion.session.metadata import format_utc, utc_now
 
 GENESIS_SHA256 = "0" * 64
@@ -104,6 +105,7 @@ def append_audit(
     except (TypeError, ValueError) as exc:
         raise InvalidInputError(f"audit change must be JSON-able: {exc}") from None
     append_line(path / AUDIT_FILE, entry)
+    anchor_audit(path, [*records, entry])
     return entry
 
 
@@ -114,12 +116,12 @@ def chain_problems(records: list[dict[str, Any]]) -> list[str]:
     for index, entry in enumerate(records):
         if entry.get("seq") != index:
             problems.append(
-                f"audit entry {index}: sequence number {entry.get('seq')} (entry removed?)"
+                f"audit log: entry {index}: sequence number {entry.get('seq')} (entry removed?)"
             )
         if entry.get("prev_sha256") != previous:
-            problems.append(f"audit entry {index}: does not chain to the entry before it")
+            problems.append(f"audit log: entry {index}: does not chain to the entry before it")
         if entry.get("sha256") != entry_sha256(entry):
-            problems.append(f"audit entry {index}: content does not match its hash (edited)")
+            problems.append(f"audit log: entry {index}: content does not match its hash (edited)")
         previous = entry.get("sha256", "")
     return problems
 
@@ -129,15 +131,17 @@ def entry_problems(records: list[dict[str, Any]]) -> list[str]:
     problems = []
     for index, entry in enumerate(records):
         what, change = entry.get("what"), entry.get("change")
-        if what not in AUDIT_ACTIONS:
-            problems.append(f"audit entry {index}: unknown action {what!r}")
+        if not isinstance(what, str) or what not in AUDIT_ACTIONS:
+            problems.append(f"audit log: entry {index}: unknown action {what!r:.60}")
             continue
         if not all(isinstance(entry.get(name), str) for name in ("who", "why", "utc")):
-            problems.append(f"audit entry {index}: 'who', 'why' and 'utc' must be text")
+            problems.append(f"audit log: entry {index}: 'who', 'why' and 'utc' must be text")
         if not isinstance(change, dict):
-            problems.append(f"audit entry {index}: 'change' is not a JSON object")
+            problems.append(f"audit log: entry {index}: 'change' is not a JSON object")
             continue
         missing = [key for key in (*AUDIT_ACTIONS[what], "before", "after") if key not in change]
         if missing:
-            problems.append(f"audit entry {index}: change lacks {', '.join(missing)}")
+            problems.append(f"audit log: entry {index}: change lacks {', '.join(missing)}")
+        elif what == CORRECT_NOTE and not isinstance(change["event_seq"], int):
+            problems.append(f"audit log: entry {index}: event_seq is not an event number")
     return problems

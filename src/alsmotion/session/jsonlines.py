@@ -42,9 +42,9 @@ def read_lines(path: Path) -> tuple[list[dict[str, Any]], bool]:
     Raises :class:`SessionError` naming the file and line when a complete line is not a JSON
     object within the limits of :func:`alsmotion.boundedjson.loads_bounded`.
     """
-    if not path.is_file():
-        if path.exists() or path.is_symlink():
-            raise SessionError("is not a regular file", path=path)
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise SessionError("is not a regular file (a link or a folder)", path=path)
+    if not path.exists():
         return [], False
     try:
         raw = path.read_bytes()

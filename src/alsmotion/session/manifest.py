@@ -1,6 +1,10 @@
 """The manifest written when a session closes: SHA-256 and size of every raw file.
 
-The audit log is not listed: it grows after recording and protects itself with a hash chain.
+The audit log is not listed as a file: it grows after recording and protects itself with a hash
+chain. A chain cannot tell that its last entries were removed, so the manifest anchors it:
+``audit`` holds the number of entries and the hash of the last one, updated by every
+:func:`alsmotion.session.append_audit`. A log shorter than its anchor, or one that does not
+continue the anchored entry, fails verification.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import Any
 
 from alsmotion.atomicio import atomic_write_text
 from alsmotion.errors import InvalidInputError, SessionError
-from alsmotion.session.jsonlines import read_json_document
+from alsmotion.session.jsonlines import read_json_document, read_lines
 from alsmotion.session.layout import (
     AUDIT_FILE,
     FORMAT_NAME,
@@ -23,7 +27,7 @@ from alsmotion.session.layout import (
 from alsmotion.session.metadata import format_utc, parse_utc, utc_now
 
 _CHUNK_BYTES = 1 << 20
-_MANIFEST_FIELDS = ("format", "format_version", "closed_utc", "files")
+_MANIFEST_FIELDS = ("format", "format_version", "closed_utc", "files", "audit")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -57,14 +61,53 @@ def write_manifest(session_dir: Path) -> dict[str, Any]:
         }
         for path in raw_files(session_dir)
     }
+    records, _ = read_lines(session_dir / AUDIT_FILE)
     manifest = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
         "closed_utc": format_utc(utc_now()),
         "files": files,
+        "audit": audit_anchor(records),
     }
     atomic_write_text(session_dir / MANIFEST_FILE, json.dumps(manifest, indent=2, sort_keys=True))
     return manifest
+
+
+def audit_anchor(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The manifest's anchor of an audit log: its number of entries and its last entry's hash."""
+    return {
+        "n_entries": len(records),
+        "last_sha256": str(records[-1].get("sha256")) if records else "0" * 64,
+    }
+
+
+def anchor_audit(session_dir: Path, records: list[dict[str, Any]]) -> None:
+    """Rewrite a closed session's manifest with the anchor of ``records`` (after an append)."""
+    manifest = read_manifest(session_dir)
+    if manifest is None:
+        return
+    manifest["audit"] = audit_anchor(records)
+    atomic_write_text(session_dir / MANIFEST_FILE, json.dumps(manifest, indent=2, sort_keys=True))
+
+
+def audit_anchor_problems(manifest: dict[str, Any], records: list[dict[str, Any]]) -> list[str]:
+    """Whether the audit log ``records`` is the one the manifest anchors (empty list: it is)."""
+    anchor = manifest.get("audit")
+    if not isinstance(anchor, dict) or set(anchor) != {"n_entries", "last_sha256"}:
+        return ["manifest: no valid audit anchor ('audit': n_entries, last_sha256)"]
+    n = anchor["n_entries"]
+    if type(n) is not int or n < 0:
+        return [f"manifest: audit anchor n_entries {n!r} is not a count"]
+    if len(records) < n:
+        return [f"audit log: {len(records)} entries, the manifest anchors {n} (entries removed)"]
+    if len(records) > n:
+        return [
+            f"audit log: {len(records) - n} entries after the manifest's anchor (appended "
+            "without alsmotion, or interrupted while anchoring)"
+        ]
+    if audit_anchor(records)["last_sha256"] != anchor["last_sha256"]:
+        return ["audit log: its last entry is not the one the manifest anchors (log replaced)"]
+    return []
 
 
 def read_manifest(session_dir: Path) -> dict[str, Any] | None:

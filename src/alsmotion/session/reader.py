@@ -33,7 +33,7 @@ from alsmotion.session.layout import (
     STREAM_SUFFIX,
     STREAMS_DIR,
 )
-from alsmotion.session.manifest import check_manifest, read_manifest
+from alsmotion.session.manifest import audit_anchor_problems, check_manifest, read_manifest
 from alsmotion.session.metadata import SessionMetadata, format_utc_ns
 from alsmotion.session.streamfile import StreamDescriptor
 
@@ -353,6 +353,8 @@ class Session:
             issues.append("audit log: torn last line skipped")
         audit_problems = audit.chain_problems(audit_records)
         audit_problems += audit.entry_problems(audit_records)
+        if manifest is not None:
+            audit_problems += audit_anchor_problems(manifest, audit_records)
         return cls(
             path=path,
             metadata=metadata,
@@ -360,7 +362,7 @@ class Session:
             event_records=tuple(event_records),
             audit_records=tuple(audit_records),
             manifest=manifest,
-            issues=tuple(issues + integrity + [f"audit log: {p}" for p in audit_problems]),
+            issues=tuple(issues + integrity + audit_problems),
             integrity_problems=tuple(integrity),
             audit_problems=tuple(audit_problems),
         )

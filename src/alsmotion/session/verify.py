@@ -75,7 +75,7 @@ def verify_session(path: str | Path) -> VerificationReport:
         return VerificationReport(path, tuple(problems), (), len(records), 0)
     if session.manifest is None:
         problems.append("no manifest.json: the session was never closed (recording interrupted?)")
-    problems += [f"audit log: {problem}" for problem in session.audit_problems]
+    problems += list(session.audit_problems)
     acknowledged = _acknowledged(records)
     for issue in session.issues:
         if "not closed" in issue or issue.startswith("audit log"):
