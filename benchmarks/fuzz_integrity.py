@@ -1,5 +1,5 @@
 """Bigger fuzz run of raw-data integrity than the test suite's: mutated sessions (closed and
-unclosed) and CSV files (GENEActiv and generic) through the API, a share through the CLI.
+unclosed) and CSV files (GENEActiv, generic IMU CSV and force tables) through the API, a share through the CLI.
 
     .venv/bin/python benchmarks/fuzz_integrity.py [--sessions 1200] [--csv 800] [--seed 1]
 
@@ -19,7 +19,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from fuzz_integrity import build_session, run_csv_case, run_session_case
+from fuzz_integrity import (
+    FORCE_CLI,
+    build_session,
+    force_table_lines,
+    force_values,
+    read_force_csv,
+    run_csv_case,
+    run_session_case,
+)
 
 from alsmotion.readers import read_csv_recording, read_geneactiv_csv
 
@@ -73,9 +81,25 @@ def main() -> int:
             "--sensor-height-m",
             "0.95",
         ]
+        force = force_table_lines(1200)
         for index in range(args.csv):
             cli = index % 10 == 0
-            if index % 2:
+            if index % 3 == 2:
+                outcomes.append(
+                    run_csv_case(
+                        work,
+                        force,
+                        1,
+                        read_force_csv,
+                        rng,
+                        kind="force",
+                        line_end="\n",
+                        cli_args=FORCE_CLI if cli else None,
+                        values=force_values,
+                        command="strength",
+                    )
+                )
+            elif index % 3:
                 outcomes.append(
                     run_csv_case(
                         work,

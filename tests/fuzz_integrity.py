@@ -563,7 +563,11 @@ def run_session_case(
                 if not all("raw_data_integrity" in flags for flags in measure_flags):
                     outcome.failure = "integrity problem not flagged on every measure"
     if cli and not outcome.failure:
-        outcome.failure = run_cli(["verify", str(path)])
+        commands = [["verify", str(path)], ["export", str(path), "--out", str(case / "out")]]
+        if not closed:
+            commands.append(["seal", str(path), "--who", "OP9", "--why", "fuzz"])
+        for argv in commands:
+            outcome.failure = outcome.failure or run_cli(argv)
     outcome.seconds = time.perf_counter() - started
     shutil.rmtree(case, ignore_errors=True)
     return outcome
@@ -593,6 +597,27 @@ def _files_digest(path: Path) -> dict[str, bytes]:
         for p in path.rglob("*")
         if p.is_file() or p.is_symlink()
     }
+
+
+def force_table_lines(n_rows: int) -> list[str]:
+    """A clean force CSV for ``alsmotion strength``: time, force (N), trial, temperature."""
+    return ["time_s,force,trial,temperature_c"] + [
+        f"{k / 80:.4f},{200 * np.exp(-((((k % 160) - 80) / 30) ** 2)):.3f},{1 + k // 160},31.5"
+        for k in range(n_rows)
+    ]
+
+
+def read_force_csv(path: Path) -> Any:
+    from alsmotion.strength.table import read_force_table
+
+    return read_force_table(path, force_column="force", force_unit="n", time_column="time_s")
+
+
+def force_values(table: Any) -> np.ndarray:
+    return table[["time_s", "force_n", "trial"]].to_numpy(dtype=float)
+
+
+FORCE_CLI = ["--sampling-rate-hz", "80", "--time-column", "time_s"]
 
 
 # --- CSV mutations ---------------------------------------------------------------------------
@@ -685,6 +710,8 @@ def run_csv_case(
     kind: str,
     line_end: str,
     cli_args: list[str] | None,
+    values: Callable[[Any], np.ndarray] = lambda recording: recording.accel_mps2,
+    command: str = "gait",
 ) -> CaseOutcome:
     """Mutate a CSV and read it; refusals must name the mutated line, successes must hold the
     file's values (for a trailing comma on every row: the same as the clean file)."""
@@ -713,11 +740,11 @@ def run_csv_case(
             clean_file = work / f"clean-{kind}.csv"
             clean_file.write_bytes(line_end.join(lines).encode("latin-1") + line_end.encode())
             expected = reader(clean_file)
-            if not np.array_equal(expected.accel_mps2, result.accel_mps2, equal_nan=True):
+            if not np.array_equal(values(expected), values(result), equal_nan=True):
                 outcome.failure = "a trailing comma on every row changed the values read"
     if cli_args is not None and not outcome.failure:
         out_dir = work / f"out-{rng.randrange(10**9)}"
-        outcome.failure = run_cli(["gait", str(file), *cli_args, "--out", str(out_dir)])
+        outcome.failure = run_cli([command, str(file), *cli_args, "--out", str(out_dir)])
         shutil.rmtree(out_dir, ignore_errors=True)
     outcome.seconds = time.perf_counter() - started
     file.unlink(missing_ok=True)

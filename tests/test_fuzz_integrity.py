@@ -11,13 +11,21 @@ import random
 from pathlib import Path
 
 import pytest
-from fuzz_integrity import build_session, run_csv_case, run_session_case
+from fuzz_integrity import (
+    FORCE_CLI,
+    build_session,
+    force_table_lines,
+    force_values,
+    read_force_csv,
+    run_csv_case,
+    run_session_case,
+)
 
 from alsmotion.readers import read_csv_recording, read_geneactiv_csv
 
 SEED = 20260105
 N_SESSION_CASES = 160
-N_CSV_CASES = 120
+N_CSV_CASES = 150
 
 
 @pytest.fixture(scope="module")
@@ -70,10 +78,26 @@ def test_mutated_csv_files_are_read_exactly_or_refused_naming_the_line(shared_da
             path, accel_columns=["ax", "ay", "az"], accel_unit="mps2", time_column="time_s"
         )
 
+    force = force_table_lines(320)
     outcomes = []
     for index in range(N_CSV_CASES):
         cli = index % 12 == 0
-        if index % 2:
+        if index % 3 == 2:
+            outcomes.append(
+                run_csv_case(
+                    tmp_path,
+                    force,
+                    1,
+                    read_force_csv,
+                    rng,
+                    kind="force",
+                    line_end="\n",
+                    cli_args=FORCE_CLI if cli else None,
+                    values=force_values,
+                    command="strength",
+                )
+            )
+        elif index % 3:
             outcomes.append(
                 run_csv_case(
                     tmp_path,

@@ -78,7 +78,7 @@ def _time_seconds(column: pd.Series, time_unit: str, path: Path) -> np.ndarray:
     return (stamps - stamps.iloc[0]).dt.total_seconds().to_numpy()
 
 
-def _read_table(path: Path) -> pd.DataFrame:
+def read_text_table(path: Path) -> pd.DataFrame:
     """The CSV as text columns named by its header, indexed by each row's 1-based line number.
 
     Every row must have the header's number of fields (one trailing comma is allowed, and a
@@ -86,6 +86,8 @@ def _read_table(path: Path) -> pd.DataFrame:
     """
     try:
         text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InvalidRecordingError("no such file", path=path) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidRecordingError(f"cannot read file: {exc}", path=path) from None
     if "\x00" in text:
@@ -173,7 +175,7 @@ def read_csv_recording(
             f"{path}: no time column given, so the sampling rate is unknown: pass "
             "--sampling-rate-hz (sampling_rate_hz=...) or name the time column"
         )
-    table = _read_table(path)
+    table = read_text_table(path)
     if len(table) < 2:
         raise InvalidRecordingError("fewer than two data rows", path=path)
     accel = accel_to_mps2(_numeric_columns(table, accel_columns, path), accel_unit)

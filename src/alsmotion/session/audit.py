@@ -29,6 +29,7 @@ from alsmotion.session.jsonlines import append_line, dumps_canonical, read_lines
 from alsmotion.session.layout import AUDIT_FILE, METADATA_FILE
 from alsmotion.session.manifest import anchor_audit
 from alsmotion.session.metadata import format_utc, utc_now
+from alsmotion.session.pseudonym import validate_operator
 
 GENESIS_SHA256 = "0" * 64
 
@@ -64,7 +65,8 @@ def append_audit(
     Parameters
     ----------
     session_path : the session folder.
-    who : the person making the change (user name or code).
+    who : the person making the change: an operator code or login name (checked like
+        :func:`alsmotion.session.pseudonym.validate_operator`: no names or e-mail addresses).
     what : the action, one of :data:`AUDIT_ACTIONS`.
     why : the reason, in words.
     change : what the action applies to, with ``before`` and ``after`` values.
@@ -79,6 +81,7 @@ def append_audit(
     for name, value in (("who", who), ("why", why)):
         if not isinstance(value, str) or not value.strip():
             raise InvalidInputError(f"an audit entry needs a non-empty {name!r}")
+    who = validate_operator(who)  # an operator code, never a name or an e-mail address
     missing = [key for key in (*AUDIT_ACTIONS[what], "before", "after") if key not in change]
     if missing:
         raise InvalidInputError(f"audit action {what!r} needs change keys {', '.join(missing)}")
