@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import UTC, timedelta
 from pathlib import Path
@@ -34,20 +36,34 @@ def _data_table(lines: list[str], first: int, path: Path) -> pd.DataFrame:
     last = len(lines)
     while last > first and not lines[last - 1].strip():
         last -= 1
-    rows = []
-    for number in range(first + 1, last + 1):
-        fields = lines[number - 1].split(",")
-        if len(fields) == len(_FIELDS) + 1 and not fields[-1].strip():
-            fields.pop()
-        if len(fields) != len(_FIELDS):
-            raise InvalidRecordingError(
-                f"row has {len(fields)} fields, a GENEActiv row has {len(_FIELDS)} "
-                f"({','.join(_FIELDS)})",
-                path=path,
-                line=number,
-            )
-        rows.append(fields)
-    return pd.DataFrame(rows, columns=list(_FIELDS), index=range(first + 1, last + 1))
+    rows = lines[first:last]
+    n_commas = len(_FIELDS) - 1
+    for index, line in enumerate(rows):
+        commas = line.count(",")
+        if commas == n_commas:
+            continue
+        if commas == n_commas + 1 and line.rstrip().endswith(","):
+            rows[index] = line.rstrip()[:-1]
+            continue
+        raise InvalidRecordingError(
+            f"row has {commas + 1} fields, a GENEActiv row has {len(_FIELDS)} "
+            f"({','.join(_FIELDS)})",
+            path=path,
+            line=first + index + 1,
+        )
+    table = pd.read_csv(
+        io.StringIO("\n".join(rows)),
+        header=None,
+        names=list(_FIELDS),
+        dtype=str,
+        keep_default_na=False,
+        quoting=csv.QUOTE_NONE,
+        skip_blank_lines=False,
+    )
+    if len(table) != len(rows):
+        raise InvalidRecordingError("rows could not be told apart: not a GENEActiv CSV", path=path)
+    table.index = range(first + 1, last + 1)
+    return table
 
 
 def _header(lines: list[str]) -> tuple[dict[str, str], int]:
@@ -81,7 +97,7 @@ def read_geneactiv_csv(path: str | Path) -> Recording:
         text = path.read_bytes().decode("latin-1").replace("\x00", "")
     except OSError as exc:
         raise InvalidRecordingError(f"cannot read file: {exc.strerror}", path=path) from None
-    lines = text.splitlines()
+    lines = [line.removesuffix("\r") for line in text.split("\n")]  # numbered as editors do
     try:
         header, first = _header(lines)
     except InvalidRecordingError as exc:
