@@ -166,7 +166,8 @@ def _read_stream(path: Path) -> tuple[StreamData, list[str]]:
     with source:
         try:
             reader = pa.ipc.open_stream(source)
-        except (pa.ArrowException, OSError) as exc:
+            reader.schema.names  # noqa: B018 - names that are not UTF-8 fail here
+        except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
             raise SessionError(
                 f"not an Arrow IPC stream ({exc}); is this really an alsmotion session file?",
                 path=path,
@@ -180,7 +181,7 @@ def _read_stream(path: Path) -> tuple[StreamData, list[str]]:
                 batch = reader.read_next_batch()
             except StopIteration:
                 break
-            except (pa.ArrowException, OSError):
+            except (pa.ArrowException, OSError, UnicodeDecodeError):
                 torn_tail = True
                 break
             if not batch.schema.equals(reader.schema, check_metadata=False):

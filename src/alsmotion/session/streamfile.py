@@ -37,6 +37,10 @@ from alsmotion.session.layout import (
 )
 from alsmotion.units import validate_sampling_rate_hz
 
+#: Nominal stream rates accepted (wearable sensors and dynamometers sit well inside).
+MIN_RATE_HZ = 0.001
+MAX_RATE_HZ = 100_000.0
+
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
@@ -70,9 +74,13 @@ class StreamDescriptor:
         if any(not unit for _, unit in channels):
             raise InvalidInputError(f"every channel of stream {self.name!r} needs its SI unit")
         object.__setattr__(self, "channels", channels)
-        object.__setattr__(
-            self, "sampling_rate_hz", validate_sampling_rate_hz(self.sampling_rate_hz)
-        )
+        rate_hz = validate_sampling_rate_hz(self.sampling_rate_hz)
+        if not MIN_RATE_HZ <= rate_hz <= MAX_RATE_HZ:
+            raise InvalidInputError(
+                f"stream {self.name!r}: sampling_rate_hz {rate_hz:g} is outside "
+                f"[{MIN_RATE_HZ:g}, {MAX_RATE_HZ:g}] Hz"
+            )
+        object.__setattr__(self, "sampling_rate_hz", rate_hz)
 
     @property
     def channel_names(self) -> tuple[str, ...]:
