@@ -1,7 +1,7 @@
 """Bigger fuzz run of raw-data integrity than the test suite's: mutated sessions (closed and
 unclosed) and CSV files (GENEActiv, generic IMU CSV and force tables) through the API, a share through the CLI.
 
-    .venv/bin/python benchmarks/fuzz_integrity.py [--sessions 1200] [--csv 800] [--seed 1]
+    .venv/bin/python benchmarks/fuzz_integrity.py [--sessions 700] [--csv 600] [--seed 1]
 
 Prints the counts per kind (refused, flagged, failures: crashes, tamper accepts, silent
 misreads, CLI contract) and the slowest case; exits 1 when any case failed.
@@ -36,8 +36,8 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=1200)
-    parser.add_argument("--csv", type=int, default=800)
+    parser.add_argument("--sessions", type=int, default=700)
+    parser.add_argument("--csv", type=int, default=600)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     rng = random.Random(args.seed)
