@@ -62,7 +62,7 @@ def _data_table(lines: list[str], first: int, path: Path) -> pd.DataFrame:
     )
     if len(table) != len(rows):
         raise InvalidRecordingError("rows could not be told apart: not a GENEActiv CSV", path=path)
-    table.index = range(first + 1, last + 1)
+    table.index = pd.RangeIndex(first + 1, last + 1)
     return table
 
 
