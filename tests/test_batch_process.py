@@ -53,7 +53,7 @@ def trial(tmp_path_factory: pytest.TempPathFactory, shared_data: Path, simulated
     damages = (
         (_garbage_stream, "not an Arrow IPC stream"),
         (_metadata_not_json, "session.json is not valid JSON"),
-        (_event_line_damaged, "events.jsonl: line 4 is not valid JSON"),
+        (_event_line_damaged, "events.jsonl, line 4: not valid JSON"),
     )
     for session, (damage, phrase) in zip(sessions[1::5], damages, strict=True):
         for item in (session, *session.rglob("*")):

@@ -149,7 +149,7 @@ def test_changed_raw_event_is_detected(tmp_path):
     os.chmod(events, 0o644)
     events.write_text(events.read_text().replace("cane", "walker"))
     report = verify_session(path)
-    assert report.problems == ("events.jsonl: SHA-256 differs from the manifest (file changed)",)
+    assert report.problems == ("events.jsonl: 388 bytes, the manifest says 386 (file changed)",)
 
 
 def test_verify_cli_exit_codes(tmp_path, capsys):

@@ -201,7 +201,7 @@ def test_damaged_event_line_in_the_middle_raises(tmp_path):
     lines = events.read_bytes().split(b"\n")
     lines[1] = lines[1][:-5]
     events.write_bytes(b"\n".join(lines))
-    with pytest.raises(SessionError, match="line 2 is not valid JSON"):
+    with pytest.raises(SessionError, match="line 2: not valid JSON"):
         Session.open(path)
 
 
@@ -306,9 +306,11 @@ def test_sigkill_keeps_everything_flushed_before_the_last_second(tmp_path):
 
 @settings(max_examples=60, deadline=None)
 @given(
-    letters=st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=2, max_size=5),
+    letters=st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=4),
     hyphen=st.booleans(),
-    digits=st.text("0123456789", min_size=2, max_size=4),
+    digits=st.text("0123456789", min_size=2, max_size=4).filter(
+        lambda d: not (len(d) == 4 and d[:2] in ("19", "20"))  # a year: refused
+    ),
 )
 def test_every_pseudonym_of_the_default_pattern_is_accepted(letters, hyphen, digits):
     pseudonym = f"{letters}{'-' if hyphen else ''}{digits}"

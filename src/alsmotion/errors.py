@@ -44,11 +44,35 @@ class InsufficientDataError(AlsmotionError):
 
 
 class SessionError(AlsmotionError):
-    """A raw session is corrupt, incomplete, or fails verification."""
+    """A raw session is corrupt, incomplete, or fails verification.
 
-    def __init__(self, message: str, *, path: str | Path | None = None):
+    Attributes
+    ----------
+    path : the session folder or the file inside it, when known.
+    line : 1-based line of a JSON-lines file, when known.
+    offset : byte offset in a binary file, when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        line: int | None = None,
+        offset: int | None = None,
+    ):
         self.path = Path(path) if path is not None else None
-        super().__init__(f"{self.path}: {message}" if self.path is not None else message)
+        self.line = line
+        self.offset = offset
+        where = ""
+        if self.path is not None:
+            where = f"{self.path}"
+            if line is not None:
+                where += f", line {line}"
+            if offset is not None:
+                where += f", byte {offset}"
+            where += ": "
+        super().__init__(f"{where}{message}")
         self.reason = message
 
 

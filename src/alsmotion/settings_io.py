@@ -13,6 +13,7 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
+from alsmotion.boundedjson import loads_bounded
 from alsmotion.errors import InvalidInputError
 
 
@@ -94,8 +95,8 @@ class JsonSettings:
 def json_object_from_text(text: str, *, what: str) -> dict[str, Any]:
     """Parse ``text`` as a JSON object; ``what`` names it in the message when it is not one."""
     try:
-        values = json.loads(text)
-    except json.JSONDecodeError as exc:
+        values = loads_bounded(text)
+    except InvalidInputError as exc:
         raise InvalidInputError(f"{what}: not valid JSON ({exc})") from None
     if not isinstance(values, dict):
         raise InvalidInputError(f"{what} must be a JSON object, got {type(values).__name__}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from alsmotion.batch.sources import SessionSource
+from alsmotion.errors import InvalidRecordingError
 from alsmotion.processing import session_sha256
 from alsmotion.session.manifest import sha256_file
 
@@ -20,12 +21,16 @@ def source_sha256(source: SessionSource) -> str:
     ------
     OSError
         When a file cannot be read.
+    InvalidRecordingError
+        When discovery already found the source unreadable (``source.problem``).
     """
+    if source.problem:
+        raise InvalidRecordingError(source.problem, path=source.path)
     if source.kind == "native":
         return session_sha256(source.path)
     digest = hashlib.sha256()
     for file in (source.path, source.sidecar):
         if file is not None:
-            digest.update(file.name.encode("utf-8") + b"\0")
+            digest.update(file.name.encode("utf-8", "surrogateescape") + b"\0")
             digest.update(sha256_file(file).encode("ascii") + b"\n")
     return digest.hexdigest()

@@ -8,7 +8,6 @@ whole recording and its summary becomes the session's measures, under domain ``g
 
 from __future__ import annotations
 
-import json
 from dataclasses import fields
 from typing import Any
 
@@ -16,7 +15,8 @@ import pandas as pd
 
 from alsmotion.batch.fingerprint import source_sha256
 from alsmotion.batch.sources import SessionSource
-from alsmotion.errors import InvalidRecordingError
+from alsmotion.boundedjson import loads_bounded
+from alsmotion.errors import InvalidInputError, InvalidRecordingError
 from alsmotion.gait import GaitSettings, analyze_gait
 from alsmotion.processing import (
     ALGORITHM_VERSION,
@@ -46,8 +46,8 @@ def _sidecar(source: SessionSource) -> dict[str, Any]:
     if source.sidecar is None:
         return {}
     try:
-        values = json.loads(source.sidecar.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        values = loads_bounded(source.sidecar.read_bytes())
+    except (OSError, InvalidInputError) as exc:
         raise InvalidRecordingError(
             f"cannot read the sidecar ({exc})", path=source.sidecar
         ) from None

@@ -27,7 +27,7 @@ from alsmotion.batch.fingerprint import source_sha256
 from alsmotion.batch.report import RUN_FILE, SessionFailure, write_errors_csv, write_run_json
 from alsmotion.batch.sources import SessionSource, discover_sessions
 from alsmotion.batch.tasks import TaskOutcome, failure_reason, run_task
-from alsmotion.errors import InvalidInputError
+from alsmotion.errors import AlsmotionError, InvalidInputError
 from alsmotion.export import write_exports
 from alsmotion.processing import ALGORITHM_VERSION, ProcessingSettings, SessionResult
 from alsmotion.visits import StudySchedule
@@ -104,8 +104,10 @@ def _cache_keys(
                 keys[source] = CacheKey(
                     digest.result(), settings_hash, ALGORITHM_VERSION, __version__
                 )
-            except OSError as exc:
-                reason = f"cannot read the raw files: {failure_reason(exc)}"
+            except (OSError, AlsmotionError) as exc:
+                reason = failure_reason(exc)
+                if isinstance(exc, OSError):
+                    reason = f"cannot read the raw files: {reason}"
                 failures.append(SessionFailure.of(source, raw_root, reason))
     return keys
 

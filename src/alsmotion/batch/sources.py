@@ -16,13 +16,13 @@ Hidden directories (names starting with ``.``, e.g. an output cache) are never s
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from alsmotion.errors import InvalidInputError
+from alsmotion.boundedjson import loads_bounded
+from alsmotion.errors import AlsmotionError, InvalidInputError
 from alsmotion.readers.geneactiv import is_geneactiv_csv
 from alsmotion.session.layout import METADATA_FILE
 
@@ -40,6 +40,8 @@ class SessionSource:
     participant_id : participant pseudonym, ``""`` when it cannot be told.
     visit : visit label, ``""`` when it cannot be told.
     sidecar : JSON file with the participant and visit of a foreign recording, when there is one.
+    problem : why the source could not even be looked at (a folder that cannot be listed); such
+        a source fails with this reason, one row of errors.csv, instead of being skipped.
     """
 
     kind: str
@@ -47,12 +49,15 @@ class SessionSource:
     participant_id: str
     visit: str
     sidecar: Path | None = None
+    problem: str = ""
 
 
 def _read_json_object(path: Path) -> dict:
+    """The JSON object in ``path``, or {} when it cannot be read: discovery only takes labels
+    from it, and processing the session reports what is wrong with the file."""
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        value = loads_bounded(path.read_bytes())
+    except (OSError, AlsmotionError):
         return {}
     return value if isinstance(value, dict) else {}
 
@@ -118,7 +123,13 @@ def discover_sessions(raw_root: str | Path) -> list[SessionSource]:
     if not root.is_dir():
         raise InvalidInputError(f"{root}: not a directory: give the folder that holds the sessions")
     sources: list[SessionSource] = []
-    for folder_name, dir_names, file_names in os.walk(root):
+
+    def unreadable(error: OSError) -> None:
+        where = Path(error.filename) if error.filename else root
+        problem = f"cannot list the folder ({error.strerror})"
+        sources.append(SessionSource("unreadable", where, "", "", problem=problem))
+
+    for folder_name, dir_names, file_names in os.walk(root, onerror=unreadable):
         folder = Path(folder_name)
         if METADATA_FILE in file_names:
             sources.append(_native_source(folder))
@@ -127,6 +138,6 @@ def discover_sessions(raw_root: str | Path) -> list[SessionSource]:
         dir_names[:] = sorted(name for name in dir_names if not name.startswith("."))
         for name in sorted(file_names):
             file = folder / name
-            if name.lower().endswith(".csv") and is_geneactiv_csv(file):
+            if name.lower().endswith(".csv") and file.is_file() and is_geneactiv_csv(file):
                 sources.append(_foreign_source(file, root))
     return sorted(sources, key=lambda source: source.path.as_posix())

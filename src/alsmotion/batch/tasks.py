@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from alsmotion.batch.foreign import process_foreign_recording
 from alsmotion.batch.sources import SessionSource
-from alsmotion.errors import AlsmotionError
+from alsmotion.errors import AlsmotionError, InvalidRecordingError
 from alsmotion.processing import ProcessingSettings, SessionResult, process_session
 
 
@@ -33,6 +33,8 @@ def process_one(source: SessionSource, settings: ProcessingSettings) -> SessionR
     Native sessions go through :func:`alsmotion.processing.process_session`; foreign recordings
     through :func:`alsmotion.batch.foreign.process_foreign_recording`.
     """
+    if source.problem:
+        raise InvalidRecordingError(source.problem, path=source.path)
     if source.kind == "native":
         return process_session(source.path, settings)
     return process_foreign_recording(source, settings)
@@ -42,7 +44,8 @@ def failure_reason(exc: BaseException) -> str:
     """One line saying why a session failed: an alsmotion error's message (it names the file and
     line), or for anything else its type and message."""
     text = str(exc) if isinstance(exc, AlsmotionError) else f"{type(exc).__name__}: {exc}"
-    return " ".join(text.split())
+    text = " ".join(text.split())
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")  # file names not in UTF-8
 
 
 def run_task(source: SessionSource, settings: ProcessingSettings) -> TaskOutcome:

@@ -14,6 +14,7 @@ import argparse
 import json
 from pathlib import Path
 
+from alsmotion.cli._paths import output_folder
 from alsmotion.cli._trial_demo import run_trial_demo
 from alsmotion.gait import analyze_gait, timed_walk_speed
 from alsmotion.gait.plot import plot_gait
@@ -27,7 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "demo", help="run a simulated visit's gait assessment and a simulated trial's exports"
     )
-    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    parser.add_argument(
+        "--out", type=output_folder, required=True, metavar="DIR", help="output folder"
+    )
     parser.set_defaults(func=run)
 
 

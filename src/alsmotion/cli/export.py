@@ -9,6 +9,7 @@ import argparse
 from pathlib import Path
 
 from alsmotion.cli import EXIT_OK
+from alsmotion.cli._paths import output_folder
 from alsmotion.cli._processing_args import add_processing_arguments, processing_inputs
 
 
@@ -18,7 +19,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="process session folders and write visit tables, SDTM, reports (and BIDS)",
     )
     parser.add_argument("sessions", nargs="+", type=Path, metavar="SESSION", help="session folder")
-    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    parser.add_argument(
+        "--out", type=output_folder, required=True, metavar="DIR", help="output folder"
+    )
     add_processing_arguments(parser)
     parser.add_argument(
         "--bids", action="store_true", help="also write the raw streams as BIDS motion in DIR/bids"

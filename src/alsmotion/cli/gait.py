@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from alsmotion.cli._imu_args import add_imu_arguments, read_imu
+from alsmotion.cli._paths import output_folder
 from alsmotion.errors import InvalidInputError
 from alsmotion.gait import TIMED_WALK_TESTS, GaitPipeline, timed_walk_speed
 
@@ -33,7 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--walk-time-s", type=float, help="timed walk: measured time (s)")
     parser.add_argument("--walk-distance-m", type=float, help="timed walk: measured distance (m)")
-    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    parser.add_argument(
+        "--out", type=output_folder, required=True, metavar="DIR", help="output folder"
+    )
     parser.set_defaults(func=run)
 
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from alsmotion.cli import EXIT_FAILURES, EXIT_OK
+from alsmotion.cli._paths import output_folder
 from alsmotion.cli._processing_args import add_processing_arguments, processing_inputs
 
 
@@ -33,7 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument("raw_root", type=Path, metavar="RAW_ROOT", help="folder of raw sessions")
-    parser.add_argument("--out", type=Path, required=True, metavar="OUT", help="output folder")
+    parser.add_argument(
+        "--out", type=output_folder, required=True, metavar="OUT", help="output folder"
+    )
     parser.add_argument(
         "--workers",
         type=_positive_int,

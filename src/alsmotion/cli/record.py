@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
-from pathlib import Path
 
 from alsmotion.cli import EXIT_FAILURES, EXIT_OK
+from alsmotion.cli._paths import output_folder
 from alsmotion.errors import InvalidInputError
 
 #: How often (s) the command prints the devices' status while recording.
@@ -37,9 +37,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--participant", required=True, help="participant pseudonym, e.g. ALS-001")
     parser.add_argument("--visit", required=True, help="visit label, e.g. baseline")
-    parser.add_argument("--out", required=True, type=Path, help="folder receiving the session")
+    parser.add_argument(
+        "--out", required=True, type=output_folder, help="folder receiving the session"
+    )
     parser.add_argument("--protocol", default="gait-hhd", help="protocol name (default gait-hhd)")
     parser.add_argument("--operator", default=None, help="operator code (default: login name)")
+    parser.add_argument(
+        "--pseudonym-pattern",
+        metavar="REGEX",
+        help="the study's participant pseudonym pattern (default accepts e.g. ALS-001, P001, "
+        "S01, sub-01, ALS-01-003; ids are always ASCII letters, digits and '-')",
+    )
     parser.add_argument("--duration-s", type=float, help="stop after this many seconds")
     parser.add_argument("--imu-rate-hz", type=float, help="IMU rate, Hz (default 100)")
     parser.add_argument("--adapter", help="host Bluetooth adapter, e.g. hci0")
@@ -53,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
 
     from alsmotion.acquisition.recorder import Recorder
     from alsmotion.acquisition.wiring import build_requests, make_transport
-    from alsmotion.session import SessionMetadata, SessionWriter
+    from alsmotion.session import DEFAULT_PSEUDONYM_PATTERN, SessionMetadata, SessionWriter
 
     devices = dict(args.device)
     if len(devices) != len(args.device):
@@ -61,15 +69,16 @@ def run(args: argparse.Namespace) -> int:
     if args.duration_s is not None and args.duration_s <= 0:
         raise InvalidInputError(f"--duration-s must be positive, got {args.duration_s}")
     rates = {} if args.imu_rate_hz is None else {"imu": args.imu_rate_hz}
-    requests = build_requests(devices, rates)
-    transport, _twins = make_transport(devices, simulate=args.simulate, adapter=args.adapter)
     metadata = SessionMetadata(
         participant_id=args.participant,
         visit=args.visit,
         protocol=args.protocol,
         operator=args.operator or getpass.getuser(),
+        pseudonym_pattern=args.pseudonym_pattern or DEFAULT_PSEUDONYM_PATTERN,
         extra={"simulated_devices": bool(args.simulate)},
     )
+    requests = build_requests(devices, rates)
+    transport, _twins = make_transport(devices, simulate=args.simulate, adapter=args.adapter)
 
     async def report(recorder: Recorder) -> None:
         while True:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from alsmotion._version import __version__
+from alsmotion.cli._paths import output_folder
 from alsmotion.strength.muscle import StrengthTrial, summarize_muscle_side
 from alsmotion.strength.protocol import StrengthProtocol
 from alsmotion.strength.settings import TrialSettings
@@ -49,7 +50,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--protocol", type=Path, help="strength protocol JSON: adds the per-visit summary"
     )
     parser.add_argument("--body-mass-kg", type=float, help="body mass for force per mass (N/kg)")
-    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    parser.add_argument(
+        "--out", type=output_folder, required=True, metavar="DIR", help="output folder"
+    )
     parser.set_defaults(func=run)
 
 

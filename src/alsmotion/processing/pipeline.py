@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from alsmotion.gait import GaitSettings
+from alsmotion.processing.integrity import flag_every_measure, integrity_flags
 from alsmotion.processing.result import (
     ALGORITHM_VERSION,
     MEASURE_COLUMNS,
@@ -41,10 +42,11 @@ _TRIAL_STATUS_INVALID = "invalid"
 
 
 def session_sha256(path: Path) -> str:
-    """SHA-256 over every file of a session (relative path and content), audit log included."""
+    """SHA-256 over every file of a session (relative path and content), audit log and hidden
+    files included."""
     digest = hashlib.sha256()
-    for file in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):
-        digest.update(file.relative_to(path).as_posix().encode("utf-8") + b"\0")
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        digest.update(file.relative_to(path).as_posix().encode("utf-8", "surrogateescape") + b"\0")
         digest.update(sha256_file(file).encode("ascii") + b"\n")
     return digest.hexdigest()
 
@@ -68,6 +70,7 @@ def process_session(path: str | Path, settings: ProcessingSettings | None = None
     settings = settings if settings is not None else ProcessingSettings()
     path = Path(path)
     session = Session.open(path)
+    integrity = integrity_flags(session, settings)  # raises when the settings refuse the session
     gait_settings = GaitSettings.from_dict(settings.gait)
     trial_settings = TrialSettings.from_dict(settings.strength)
     trials = decisions.trials(session)
@@ -78,6 +81,8 @@ def process_session(path: str | Path, settings: ProcessingSettings | None = None
     )
     measures = walk_measures + strength_measures
     trial_rows = walk_trials + strength_trials
+    for row in measures:  # integrity problems travel with every measure, never silently
+        row["flags"] = flag_every_measure(row.get("flags", ""), integrity)
 
     return SessionResult(
         participant_id=session.metadata.participant_id,
@@ -96,7 +101,7 @@ def process_session(path: str | Path, settings: ProcessingSettings | None = None
         source_sha256=session_sha256(path),
         settings_hash=settings.settings_hash,
         algorithm_version=ALGORITHM_VERSION,
-        flags=tuple(_session_flags(session, settings)),
+        flags=tuple(_session_flags(session, settings) + integrity),
     )
 
 
@@ -234,7 +239,7 @@ def _frame(rows: list[dict[str, Any]], columns: list[str], order: list[str]) -> 
     frame = pd.DataFrame(rows, columns=columns)
     for name in ("muscle", "side", "method", "flags", "reason"):
         if name in frame:
-            frame[name] = frame[name].fillna("").astype(str)
+            frame[name] = frame[name].astype(object).fillna("").astype(str)
     frame["value"] = frame["value"].astype(float)
     return frame.sort_values(order, kind="stable").reset_index(drop=True)
 

@@ -12,6 +12,9 @@ from alsmotion.settings_io import JsonSettings, read_json_object
 from alsmotion.strength.protocol import SUMMARY_STATISTICS
 from alsmotion.strength.settings import TrialSettings
 
+#: Choices of :attr:`ProcessingSettings.integrity_problems`.
+INTEGRITY_ACTIONS = ("flag", "refuse")
+
 
 @dataclass(frozen=True)
 class ProcessingSettings(JsonSettings):
@@ -24,6 +27,10 @@ class ProcessingSettings(JsonSettings):
     strength : settings of :func:`alsmotion.strength.analyze_trial` as a dict (empty: defaults).
     strength_summary : ``max`` (of valid trials, the common choice) or ``mean``.
     imu_stream, force_stream : names of the streams that hold the lumbar IMU and the dynamometer.
+    integrity_problems : what to do with a session whose raw data differ from what was recorded
+        (manifest mismatch, repeated or out-of-order record batches, broken event sequence;
+        :attr:`alsmotion.session.Session.integrity_problems`): ``flag`` (process it and flag
+        every measure ``raw_data_integrity``) or ``refuse`` (raise, so the session fails).
     """
 
     gait: dict[str, Any] = field(default_factory=dict)
@@ -31,6 +38,7 @@ class ProcessingSettings(JsonSettings):
     strength_summary: str = "max"
     imu_stream: str = "imu"
     force_stream: str = "force"
+    integrity_problems: str = "flag"
 
     settings_name: ClassVar[str] = "processing setting"
 
@@ -39,6 +47,11 @@ class ProcessingSettings(JsonSettings):
             raise InvalidInputError(
                 f"strength_summary must be one of {', '.join(SUMMARY_STATISTICS)}, "
                 f"got {self.strength_summary!r}"
+            )
+        if self.integrity_problems not in INTEGRITY_ACTIONS:
+            raise InvalidInputError(
+                f"integrity_problems must be one of {', '.join(INTEGRITY_ACTIONS)}, "
+                f"got {self.integrity_problems!r}"
             )
         try:
             self.to_json()
@@ -57,6 +70,7 @@ class ProcessingSettings(JsonSettings):
             "strength_summary": self.strength_summary,
             "imu_stream": self.imu_stream,
             "force_stream": self.force_stream,
+            "integrity_problems": self.integrity_problems,
         }
 
     @classmethod

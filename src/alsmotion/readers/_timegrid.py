@@ -25,6 +25,23 @@ def nominal_rate_hz(time_s: np.ndarray, *, path, first_line: int) -> float:
     return float(1.0 / np.median(steps))
 
 
+#: Longest analysis grid a reader builds, in samples (a week at 100 Hz is 60 million).
+MAX_GRID_SAMPLES = 200_000_000
+
+
+def check_time_span(time_s: np.ndarray, sampling_rate_hz: float, *, path, first_line: int) -> None:
+    """Refuse timestamps whose span would need an absurd grid (a wrong date in one row)."""
+    span_s = float(time_s[-1] - time_s[0])
+    if not np.isfinite(span_s) or span_s * sampling_rate_hz > MAX_GRID_SAMPLES:
+        jump = int(np.argmax(np.diff(time_s)))
+        raise InvalidRecordingError(
+            f"timestamps span {span_s:.4g} s, more than {MAX_GRID_SAMPLES} samples at "
+            f"{sampling_rate_hz:g} Hz; the time jumps most after this row",
+            path=path,
+            line=first_line + jump,
+        )
+
+
 def to_uniform_grid(
     time_s: np.ndarray, values: np.ndarray, sampling_rate_hz: float
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -9,12 +11,14 @@ import numpy as np
 import pandas as pd
 
 from alsmotion.errors import InvalidInputError, InvalidRecordingError
-from alsmotion.readers._timegrid import nominal_rate_hz, to_uniform_grid
+from alsmotion.readers._timegrid import check_time_span, nominal_rate_hz, to_uniform_grid
 from alsmotion.recording import Recording, Stream
 from alsmotion.units import accel_to_mps2, gyro_to_rads, validate_sampling_rate_hz
 
 #: Seconds per unit of a numeric time column.
 TIME_UNIT_SECONDS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
+#: Largest sensor value accepted, in the file's unit (no accelerometer or gyroscope reads more).
+MAX_ABS_VALUE = 1e6
 
 
 def _numeric_columns(table: pd.DataFrame, columns: Sequence[str], path: Path) -> np.ndarray:
@@ -28,38 +32,114 @@ def _numeric_columns(table: pd.DataFrame, columns: Sequence[str], path: Path) ->
         )
     block = table[list(columns)]
     numbers = block.apply(pd.to_numeric, errors="coerce")
-    not_numbers = (
-        numbers.isna() & block.notna() & (block.astype(str).apply(lambda c: c.str.strip()) != "")
-    )
-    if not_numbers.to_numpy().any():
-        row, col = (int(v[0]) for v in np.nonzero(not_numbers.to_numpy()))
+    blank = block.isna() | (block.astype(str).apply(lambda c: c.str.strip()) == "")
+    refused = (numbers.isna() & ~blank) | ~(numbers.abs() <= MAX_ABS_VALUE) & ~numbers.isna()
+    if refused.to_numpy().any():
+        row, col = (int(v[0]) for v in np.nonzero(refused.to_numpy()))
         raise InvalidRecordingError(
-            f"column {columns[col]!r} holds {block.iat[row, col]!r}, not a number",
+            f"column {columns[col]!r} holds {block.iat[row, col]!r:.60}, not a number within "
+            f"+/-{MAX_ABS_VALUE:g}",
             path=path,
-            line=row + 2,
+            line=int(table.index[row]),
         )
     return numbers.to_numpy(dtype=float)
 
 
 def _time_seconds(column: pd.Series, time_unit: str, path: Path) -> np.ndarray:
+    """Elapsed seconds from a column of numbers (the first value decides) or ISO 8601 times."""
     numbers = pd.to_numeric(column, errors="coerce")
-    if numbers.notna().all():
+    if not np.isnan(numbers.iloc[0]):
         if time_unit not in TIME_UNIT_SECONDS:
             raise InvalidInputError(
                 f"unknown time unit {time_unit!r}: use one of {'|'.join(TIME_UNIT_SECONDS)}"
             )
-        return (numbers.to_numpy(dtype=float) - float(numbers.iloc[0])) * TIME_UNIT_SECONDS[
-            time_unit
-        ]
+        with np.errstate(over="ignore", invalid="ignore"):
+            elapsed_s = (numbers.to_numpy(dtype=float) - float(numbers.iloc[0])) * (
+                TIME_UNIT_SECONDS[time_unit]
+            )
+        bad = np.flatnonzero(~np.isfinite(elapsed_s))
+        if len(bad):
+            row = int(bad[0])
+            raise InvalidRecordingError(
+                f"time value {column.iloc[row]!r:.60} is not a finite number like the first "
+                f"one ({column.iloc[0]!r:.60})",
+                path=path,
+                line=int(column.index[row]),
+            )
+        return elapsed_s
     stamps = pd.to_datetime(column, errors="coerce", utc=True, format="ISO8601")
     if stamps.isna().any():
         row = int(np.flatnonzero(stamps.isna().to_numpy())[0])
         raise InvalidRecordingError(
-            f"time value {column.iloc[row]!r} is neither a number nor an ISO 8601 date-time",
+            f"time value {column.iloc[row]!r:.60} is neither a number nor an ISO 8601 date-time",
             path=path,
-            line=row + 2,
+            line=int(column.index[row]),
         )
     return (stamps - stamps.iloc[0]).dt.total_seconds().to_numpy()
+
+
+def read_text_table(path: Path) -> pd.DataFrame:
+    """The CSV as text columns named by its header, indexed by each row's 1-based line number.
+
+    Every row must have the header's number of fields (one trailing comma is allowed, and a
+    header may end in one too); blank lines at the end are ignored, elsewhere refused.
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InvalidRecordingError("no such file", path=path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidRecordingError(f"cannot read file: {exc}", path=path) from None
+    if "\x00" in text:
+        raise InvalidRecordingError("holds NUL bytes: not a text CSV file", path=path)
+    reader = csv.reader(io.StringIO(text), skipinitialspace=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InvalidRecordingError("file is empty", path=path) from None
+    except csv.Error as exc:
+        raise InvalidRecordingError(f"not a valid CSV header ({exc})", path=path, line=1) from None
+    if header and not header[-1].strip():
+        header.pop()
+    names = [name.strip() for name in header]
+    if not names or len(set(names)) != len(names):
+        raise InvalidRecordingError(
+            f"the header needs unique column names, got {names}", path=path, line=1
+        )
+    rows, lines, blank = [], [], None
+    try:
+        for row in reader:
+            if len(row) <= 1 and not "".join(row).strip():  # an empty line, not empty fields
+                blank = blank or reader.line_num
+                continue
+            if blank is not None:
+                raise InvalidRecordingError("empty line inside the table", path=path, line=blank)
+            if len(row) == len(names) + 1 and not row[-1].strip():
+                row.pop()
+            if len(row) != len(names):
+                raise InvalidRecordingError(
+                    f"row has {len(row)} fields, the header names {len(names)}",
+                    path=path,
+                    line=reader.line_num,
+                )
+            rows.append(row)
+            lines.append(reader.line_num)
+    except csv.Error as exc:
+        raise InvalidRecordingError(
+            f"not a valid CSV row ({exc})", path=path, line=reader.line_num
+        ) from None
+    return pd.DataFrame(rows, columns=names, index=lines, dtype=str)
+
+
+def _rate_from_steps(elapsed_s: np.ndarray, table: pd.DataFrame, path: Path) -> float:
+    """:func:`nominal_rate_hz`, with the line of a non-increasing time taken from the table."""
+    try:
+        return nominal_rate_hz(elapsed_s, path=path, first_line=0)
+    except InvalidRecordingError as exc:
+        if exc.line is None:
+            raise
+        line = int(table.index[exc.line])  # exc.line - 1 is the step, exc.line its sample
+        raise InvalidRecordingError(exc.reason, path=path, line=line) from None
 
 
 def read_csv_recording(
@@ -95,14 +175,7 @@ def read_csv_recording(
             f"{path}: no time column given, so the sampling rate is unknown: pass "
             "--sampling-rate-hz (sampling_rate_hz=...) or name the time column"
         )
-    try:
-        table = pd.read_csv(path, dtype=str, skipinitialspace=True)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidRecordingError(f"cannot read file: {exc}", path=path) from None
-    except pd.errors.ParserError as exc:
-        raise InvalidRecordingError(f"not a valid CSV table: {exc}", path=path) from None
-    except pd.errors.EmptyDataError:
-        raise InvalidRecordingError("file is empty", path=path) from None
+    table = read_text_table(path)
     if len(table) < 2:
         raise InvalidRecordingError("fewer than two data rows", path=path)
     accel = accel_to_mps2(_numeric_columns(table, accel_columns, path), accel_unit)
@@ -118,10 +191,11 @@ def read_csv_recording(
         if time_column not in table.columns:
             raise InvalidRecordingError(f"no time column named {time_column!r}", path=path, line=1)
         elapsed_s = _time_seconds(table[time_column], time_unit, path)
-        measured_hz = nominal_rate_hz(elapsed_s, path=path, first_line=2)
+        measured_hz = _rate_from_steps(elapsed_s, table, path)
         rate_hz = validate_sampling_rate_hz(
             measured_hz if sampling_rate_hz is None else sampling_rate_hz
         )
+        check_time_span(elapsed_s, rate_hz, path=path, first_line=int(table.index[0]))
         stacked = np.column_stack([s.values for s in streams.values()])
         time_s, stacked = to_uniform_grid(elapsed_s, stacked, rate_hz)
         streams = {

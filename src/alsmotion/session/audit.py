@@ -27,7 +27,9 @@ from typing import Any
 from alsmotion.errors import InvalidInputError, SessionError
 from alsmotion.session.jsonlines import append_line, dumps_canonical, read_lines
 from alsmotion.session.layout import AUDIT_FILE, METADATA_FILE
+from alsmotion.session.manifest import anchor_audit
 from alsmotion.session.metadata import format_utc, utc_now
+from alsmotion.session.pseudonym import validate_operator
 
 GENESIS_SHA256 = "0" * 64
 
@@ -63,7 +65,8 @@ def append_audit(
     Parameters
     ----------
     session_path : the session folder.
-    who : the person making the change (user name or code).
+    who : the person making the change: an operator code or login name (checked like
+        :func:`alsmotion.session.pseudonym.validate_operator`: no names or e-mail addresses).
     what : the action, one of :data:`AUDIT_ACTIONS`.
     why : the reason, in words.
     change : what the action applies to, with ``before`` and ``after`` values.
@@ -78,6 +81,7 @@ def append_audit(
     for name, value in (("who", who), ("why", why)):
         if not isinstance(value, str) or not value.strip():
             raise InvalidInputError(f"an audit entry needs a non-empty {name!r}")
+    who = validate_operator(who)  # an operator code, never a name or an e-mail address
     missing = [key for key in (*AUDIT_ACTIONS[what], "before", "after") if key not in change]
     if missing:
         raise InvalidInputError(f"audit action {what!r} needs change keys {', '.join(missing)}")
@@ -104,6 +108,7 @@ def append_audit(
     except (TypeError, ValueError) as exc:
         raise InvalidInputError(f"audit change must be JSON-able: {exc}") from None
     append_line(path / AUDIT_FILE, entry)
+    anchor_audit(path, [*records, entry])
     return entry
 
 
@@ -114,11 +119,32 @@ def chain_problems(records: list[dict[str, Any]]) -> list[str]:
     for index, entry in enumerate(records):
         if entry.get("seq") != index:
             problems.append(
-                f"audit entry {index}: sequence number {entry.get('seq')} (entry removed?)"
+                f"audit log: entry {index}: sequence number {entry.get('seq')} (entry removed?)"
             )
         if entry.get("prev_sha256") != previous:
-            problems.append(f"audit entry {index}: does not chain to the entry before it")
+            problems.append(f"audit log: entry {index}: does not chain to the entry before it")
         if entry.get("sha256") != entry_sha256(entry):
-            problems.append(f"audit entry {index}: content does not match its hash (edited)")
+            problems.append(f"audit log: entry {index}: content does not match its hash (edited)")
         previous = entry.get("sha256", "")
+    return problems
+
+
+def entry_problems(records: list[dict[str, Any]]) -> list[str]:
+    """Entries that do not have the shape :func:`append_audit` writes (empty list: all do)."""
+    problems = []
+    for index, entry in enumerate(records):
+        what, change = entry.get("what"), entry.get("change")
+        if not isinstance(what, str) or what not in AUDIT_ACTIONS:
+            problems.append(f"audit log: entry {index}: unknown action {what!r:.60}")
+            continue
+        if not all(isinstance(entry.get(name), str) for name in ("who", "why", "utc")):
+            problems.append(f"audit log: entry {index}: 'who', 'why' and 'utc' must be text")
+        if not isinstance(change, dict):
+            problems.append(f"audit log: entry {index}: 'change' is not a JSON object")
+            continue
+        missing = [key for key in (*AUDIT_ACTIONS[what], "before", "after") if key not in change]
+        if missing:
+            problems.append(f"audit log: entry {index}: change lacks {', '.join(missing)}")
+        elif what == CORRECT_NOTE and not isinstance(change["event_seq"], int):
+            problems.append(f"audit log: entry {index}: event_seq is not an event number")
     return problems

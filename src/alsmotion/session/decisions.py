@@ -2,7 +2,8 @@
 
 The raw events are never changed. A trial rejected later, a visit reassigned, a note corrected or
 a test marked "cannot perform" afterwards is an audit entry; these functions replay the entries in
-order (the last one wins) and return the current state.
+order (the last one wins) and return the current state. An audit log whose hash chain is broken
+(or whose entries are malformed) is never replayed: they raise :class:`SessionError`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from alsmotion.errors import SessionError
 from alsmotion.session import audit
 from alsmotion.session import events as ev
 from alsmotion.session.reader import Session
@@ -33,6 +35,17 @@ TRIAL_COLUMNS = [
     "distance_m",
 ]
 _FIXED = set(TRIAL_COLUMNS) | set(ev.RESERVED_FIELDS)
+
+
+def _audit_entries(session: Session) -> tuple[dict[str, Any], ...]:
+    """The audit entries to replay; refuses a log whose chain is broken."""
+    if session.audit_problems:
+        raise SessionError(
+            f"the audit log is broken ({session.audit_problems[0]}): decisions cannot be "
+            "replayed; run `alsmotion verify` and restore audit.jsonl from a copy that verifies",
+            path=session.path,
+        )
+    return session.audit_records
 
 
 def _key(record: dict[str, Any]) -> tuple[Any, ...]:
@@ -77,7 +90,7 @@ def trials(session: Session) -> pd.DataFrame:
             row.update({k: v for k, v in record.items() if k not in _FIXED})
         elif kind in (ev.TRIAL_ACCEPTED, ev.TRIAL_REJECTED):
             _decide(row, kind == ev.TRIAL_ACCEPTED, record.get("reason", ""))
-    for entry in session.audit_records:
+    for entry in _audit_entries(session):
         if entry["what"] in (audit.ACCEPT_TRIAL, audit.REJECT_TRIAL):
             row = _latest(rows, entry["change"])
             if row is not None:
@@ -121,7 +134,7 @@ def cannot_perform(session: Session) -> pd.DataFrame:
     ]
     rows += [
         {**{name: entry["change"].get(name) for name in columns[:3]}, "reason": entry["why"]}
-        for entry in session.audit_records
+        for entry in _audit_entries(session)
         if entry["what"] == audit.CANNOT_PERFORM
     ]
     return pd.DataFrame(rows, columns=columns)
@@ -130,7 +143,7 @@ def cannot_perform(session: Session) -> pd.DataFrame:
 def visit_label(session: Session) -> str:
     """The session's visit label after any ``reassign_visit`` audit entries."""
     label = session.metadata.visit
-    for entry in session.audit_records:
+    for entry in _audit_entries(session):
         if entry["what"] == audit.REASSIGN_VISIT:
             label = str(entry["change"]["after"])
     return label
@@ -145,7 +158,7 @@ def notes(session: Session) -> pd.DataFrame:
     }
     for row in rows.values():
         row["corrected"] = False
-    for entry in session.audit_records:
+    for entry in _audit_entries(session):
         seq = entry["change"].get("event_seq") if entry["what"] == audit.CORRECT_NOTE else None
         if seq in rows:
             rows[seq]["text"] = entry["change"]["after"]

@@ -19,10 +19,11 @@ trial apply to its latest attempt unless they name one. ``cannot_perform`` recor
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-from alsmotion.errors import InvalidInputError
+from alsmotion.errors import InvalidInputError, SessionError
 
 TEST_STARTED = "test_started"
 TEST_STOPPED = "test_stopped"
@@ -101,3 +102,51 @@ def validate_event(event_type: str, fields: Mapping[str, Any]) -> None:
     for name, value in fields.items():
         if isinstance(value, float) and not math.isfinite(value):
             raise InvalidInputError(f"event field {name!r} is {value}: use a finite number")
+
+
+#: Fields of specific event types that must be whole numbers of nanoseconds.
+_NS_FIELDS = ("start_host_ns", "end_host_ns")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def event_log_problems(records: Sequence[Mapping[str, Any]], *, path: Path) -> list[str]:
+    """Check the event log as read: every record must follow the vocabulary (else
+    :class:`SessionError` naming the line) and ``seq`` must run 0, 1, 2, ... in file order.
+
+    Returns the sequence problems (a line removed, repeated or moved), one per break.
+    """
+    problems = []
+    for line, record in enumerate(records, start=1):
+        kind = record.get("type")
+        if not _is_int(record.get("seq")) or not _is_int(record.get("host_time_ns")):
+            raise SessionError(
+                "event without integer 'seq' and 'host_time_ns'", path=path, line=line
+            )
+        if not isinstance(kind, str) or not isinstance(record.get("utc"), str):
+            raise SessionError("event without a 'type' and 'utc' text", path=path, line=line)
+        fields = {k: v for k, v in record.items() if k not in RESERVED_FIELDS}
+        try:
+            validate_event(kind, fields)
+        except InvalidInputError as exc:
+            raise SessionError(str(exc), path=path, line=line) from None
+        if kind == DEVICE_GAP and not all(_is_int(record[name]) for name in _NS_FIELDS):
+            raise SessionError("device_gap times are not integer ns", path=path, line=line)
+        if kind == TIMING_FIT and not isinstance(record["fit"], dict):
+            raise SessionError("timing_fit 'fit' is not a JSON object", path=path, line=line)
+        if "distance_m" in fields and not (
+            fields["distance_m"] is None
+            or (
+                isinstance(fields["distance_m"], int | float)
+                and not isinstance(fields["distance_m"], bool)
+            )
+        ):
+            raise SessionError("distance_m is not a number", path=path, line=line)
+        if record["seq"] != line - 1:
+            problems.append(
+                f"events: line {line} has seq {record['seq']}, expected {line - 1} "
+                "(event removed, repeated or moved)"
+            )
+    return problems

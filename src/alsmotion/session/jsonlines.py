@@ -12,7 +12,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from alsmotion.errors import SessionError
+from alsmotion.boundedjson import loads_bounded
+from alsmotion.errors import InvalidInputError, SessionError
 
 
 def dumps_canonical(record: Any) -> str:
@@ -31,25 +32,52 @@ def append_line(path: Path, record: dict[str, Any]) -> None:
         os.close(fd)
 
 
+#: Longest line (bytes) of an events or audit log; a real record is well under 1 kB.
+MAX_LINE_BYTES = 1024 * 1024
+
+
 def read_lines(path: Path) -> tuple[list[dict[str, Any]], bool]:
-    """Return the records of a JSON-lines file and whether a torn last line was skipped."""
+    """Return the records of a JSON-lines file and whether a torn last line was skipped.
+
+    Raises :class:`SessionError` naming the file and line when a complete line is not a JSON
+    object within the limits of :func:`alsmotion.boundedjson.loads_bounded`.
+    """
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise SessionError("is not a regular file (a link or a folder)", path=path)
     if not path.exists():
         return [], False
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SessionError(f"cannot read the file ({exc.strerror})", path=path) from None
     lines = raw.split(b"\n")
     torn = lines[-1] != b""
     complete = lines[:-1]
     records = []
     for number, line in enumerate(complete, start=1):
         try:
-            record = json.loads(line.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            record = loads_bounded(line, max_bytes=MAX_LINE_BYTES)
+        except InvalidInputError as exc:
             raise SessionError(
-                f"line {number} is not valid JSON ({exc}): the file was damaged after it was "
-                "written; restore it from a copy whose manifest verifies",
+                f"not valid JSON ({exc}): the file was damaged after it was written; restore it "
+                "from a copy "
+                "whose manifest verifies",
                 path=path,
+                line=number,
             ) from None
         if not isinstance(record, dict):
-            raise SessionError(f"line {number} is not a JSON object", path=path)
+            raise SessionError("not a JSON object", path=path, line=number)
         records.append(record)
     return records, torn
+
+
+def read_json_document(path: Path, *, what: str) -> Any:
+    """Parse the JSON file ``path`` within limits; ``what`` names it in errors."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SessionError(f"cannot read {what} ({exc.strerror})", path=path) from None
+    try:
+        return loads_bounded(raw)
+    except InvalidInputError as exc:
+        raise SessionError(f"{what} is not valid JSON ({exc})", path=path) from None

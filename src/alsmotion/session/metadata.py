@@ -10,9 +10,13 @@ from typing import Any
 
 from alsmotion._version import __version__
 from alsmotion.errors import InvalidInputError
-from alsmotion.session.pseudonym import DEFAULT_PSEUDONYM_PATTERN, validate_pseudonym
+from alsmotion.session.pseudonym import (
+    DEFAULT_PSEUDONYM_PATTERN,
+    validate_operator,
+    validate_pseudonym,
+)
 
-_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
 def utc_now() -> datetime:
@@ -80,14 +84,22 @@ class SessionMetadata:
             "participant_id",
             validate_pseudonym(self.participant_id, pattern=self.pseudonym_pattern),
         )
-        if not isinstance(self.visit, str) or not _LABEL.match(self.visit):
+        if not isinstance(self.visit, str) or not _LABEL.fullmatch(self.visit):
             raise InvalidInputError(
-                f"visit label {self.visit!r} must be letters, digits, '_', '.', '-' "
-                "(e.g. 'baseline', 'day30', 'unscheduled')"
+                f"visit label {self.visit!r:.80} must be 1-64 ASCII letters, digits, '_', '.', "
+                "'-' (e.g. 'baseline', 'day30', 'unscheduled')"
             )
-        for name in ("protocol", "operator", "study_id"):
-            if not str(getattr(self, name)).strip():
+        for name in ("protocol", "operator", "study_id", "site", "host", "software_version"):
+            if not isinstance(getattr(self, name), str):
+                raise InvalidInputError(f"session metadata {name} must be text")
+        for name in ("protocol", "study_id"):
+            if not getattr(self, name).strip():
                 raise InvalidInputError(f"session metadata needs a non-empty {name}")
+        object.__setattr__(self, "operator", validate_operator(self.operator))
+        if not isinstance(self.extra, dict):
+            raise InvalidInputError("session metadata extra must be a mapping of facts")
+        if not isinstance(self.start_utc, datetime):
+            raise InvalidInputError("start_utc must be a datetime")
         if self.start_utc.tzinfo is None:
             raise InvalidInputError("start_utc has no time zone: pass an aware UTC datetime")
         object.__setattr__(self, "start_utc", self.start_utc.astimezone(UTC))
@@ -100,6 +112,8 @@ class SessionMetadata:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SessionMetadata:
         data = dict(data)
+        if not isinstance(data.get("start_utc"), str):
+            raise InvalidInputError("start_utc must be an ISO 8601 UTC time")
         data["start_utc"] = parse_utc(data["start_utc"])
         known = set(cls.__dataclass_fields__)
         unknown = sorted(set(data) - known)

@@ -7,7 +7,7 @@ alsmotion sessions, or are damaged in the middle, raise :class:`SessionError`.
 
 from __future__ import annotations
 
-import json
+import hashlib
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -15,23 +15,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alsmotion.errors import InvalidInputError, SessionError
+from alsmotion.boundedjson import loads_bounded
+from alsmotion.errors import AlsmotionError, SessionError
+from alsmotion.session import audit
 from alsmotion.session import events as ev
-from alsmotion.session.jsonlines import read_lines
+from alsmotion.session.jsonlines import read_json_document, read_lines
 from alsmotion.session.layout import (
     AUDIT_FILE,
     COUNTER_COLUMN,
     DEVICE_TIME_COLUMN,
     EVENTS_FILE,
     FORMAT_NAME,
+    FORMAT_VERSION,
     HOST_TIME_COLUMN,
     METADATA_FILE,
     SCHEMA_METADATA_KEY,
     STREAM_SUFFIX,
     STREAMS_DIR,
 )
-from alsmotion.session.manifest import read_manifest
-from alsmotion.session.metadata import SessionMetadata
+from alsmotion.session.manifest import audit_anchor_problems, check_manifest, read_manifest
+from alsmotion.session.metadata import SessionMetadata, format_utc_ns
 from alsmotion.session.streamfile import StreamDescriptor
 
 
@@ -73,56 +76,184 @@ class StreamData(StreamDescriptor):
         return frame
 
 
+#: A record batch whose first host time is this much earlier than the batch before it is out
+#: of order (clock-fit updates move host times by milliseconds, a batch spans 0.1 s or more).
+BATCH_BACKSTEP_TOLERANCE_NS = 10_000_000
+
+
+def _descriptor(reader: Any, path: Path) -> StreamDescriptor:
+    raw = (reader.schema.metadata or {}).get(SCHEMA_METADATA_KEY)
+    if raw is None:
+        raise SessionError(
+            "Arrow stream without an alsmotion stream descriptor: a foreign file", path=path
+        )
+    try:
+        data = loads_bounded(raw, max_bytes=1024 * 1024)
+        if not isinstance(data, dict) or not isinstance(data.get("device"), dict):
+            raise TypeError("descriptor or its device is not a JSON object")
+        descriptor = StreamDescriptor.from_dict(data)
+    except (TypeError, ValueError, KeyError, AttributeError, AlsmotionError) as exc:
+        raise SessionError(f"invalid alsmotion stream descriptor ({exc})", path=path) from None
+    expected = descriptor.arrow_schema().remove_metadata()
+    if not reader.schema.remove_metadata().equals(expected):
+        raise SessionError(
+            f"columns {reader.schema.names} do not match the stream descriptor (expected "
+            f"{expected.names} as int64/float64): the file was altered or is foreign",
+            path=path,
+        )
+    return descriptor
+
+
+def _batch_problems(path: Path, batches: list[Any]) -> list[str]:
+    """Record batches repeated or out of order (an unclosed session has no manifest to tell)."""
+    problems = []
+    seen: dict[bytes, int] = {}
+    previous_last: int | None = None
+    for index, batch in enumerate(batches):
+        if batch.num_rows == 0:
+            continue
+        host = batch.column(0).to_numpy(zero_copy_only=False)
+        digest = hashlib.sha256()
+        for column in batch.columns:
+            for buffer in column.buffers():
+                if buffer is not None:
+                    digest.update(memoryview(buffer))
+        key = digest.digest()
+        if key in seen:
+            problems.append(
+                f"stream {path.name}: record batch {index} repeats batch {seen[key]} "
+                "(duplicated data)"
+            )
+        seen.setdefault(key, index)
+        if previous_last is not None and host[0] < previous_last - BATCH_BACKSTEP_TOLERANCE_NS:
+            problems.append(
+                f"stream {path.name}: record batch {index} starts "
+                f"{(previous_last - int(host[0])) / 1e9:.3f} s before the batch before it ends "
+                "(batches out of order)"
+            )
+        if len(host) > 1 and np.any(np.diff(host) < -BATCH_BACKSTEP_TOLERANCE_NS):
+            problems.append(f"stream {path.name}: host times step back inside record batch {index}")
+        previous_last = int(host[-1])
+    return problems
+
+
 def read_stream_file(path: Path) -> StreamData:
-    """Read one ``.arrows`` stream file, skipping (and flagging) a torn tail."""
+    """Read one ``.arrows`` stream file, skipping (and flagging) a torn tail.
+
+    Raises :class:`SessionError` naming the file (and the byte offset of a damaged message) when
+    it is not an alsmotion stream.
+    """
+    stream, _ = _read_stream(path)
+    return stream
+
+
+def _read_stream(path: Path) -> tuple[StreamData, list[str]]:
     import pyarrow as pa
 
-    if path.stat().st_size == 0:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise SessionError(f"cannot read the stream file ({exc.strerror})", path=path) from None
+    if size == 0:
         raise SessionError(
             "stream file is empty: the recording stopped before the stream's first flush",
             path=path,
         )
-    with pa.OSFile(str(path), "rb") as source:
+    try:
+        source = pa.OSFile(str(path), "rb")
+    except (pa.ArrowException, OSError) as exc:
+        raise SessionError(f"cannot open the stream file ({exc})", path=path) from None
+    with source:
         try:
             reader = pa.ipc.open_stream(source)
-        except (pa.ArrowInvalid, OSError) as exc:
+            reader.schema.names  # noqa: B018 - names that are not UTF-8 fail here
+        except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
             raise SessionError(
                 f"not an Arrow IPC stream ({exc}); is this really an alsmotion session file?",
                 path=path,
             ) from None
-        raw = (reader.schema.metadata or {}).get(SCHEMA_METADATA_KEY)
-        try:
-            descriptor = StreamDescriptor.from_dict(json.loads(raw or b""))
-        except (TypeError, ValueError, KeyError, InvalidInputError):
-            raise SessionError(
-                "Arrow stream without an alsmotion stream descriptor: a foreign file", path=path
-            ) from None
+        descriptor = _descriptor(reader, path)
         batches = []
         torn_tail = False
         while True:
+            offset = source.tell()
             try:
-                batches.append(reader.read_next_batch())
+                batch = reader.read_next_batch()
             except StopIteration:
                 break
-            except (pa.ArrowInvalid, OSError):
+            except (pa.ArrowException, OSError, UnicodeDecodeError):
                 torn_tail = True
                 break
-    table = pa.Table.from_batches(batches, schema=reader.schema)
-    names = descriptor.channel_names
-    values = (
-        np.column_stack([table.column(name).to_numpy() for name in names]).astype(np.float64)
-        if table.num_rows
-        else np.empty((0, len(names)))
-    )
-    counter = table.column(COUNTER_COLUMN).to_pandas().to_numpy(dtype=float, na_value=np.nan)
-    return StreamData(
+            if not batch.schema.equals(reader.schema, check_metadata=False):
+                raise SessionError("record batch of another schema", path=path, offset=offset)
+            batches.append(batch)
+    try:
+        table = pa.Table.from_batches(batches, schema=reader.schema)
+        names = descriptor.channel_names
+        values = (
+            np.column_stack([table.column(name).to_numpy() for name in names]).astype(np.float64)
+            if table.num_rows
+            else np.empty((0, len(names)))
+        )
+        if table.column(HOST_TIME_COLUMN).null_count:
+            raise SessionError("host_time_ns has missing values", path=path)
+        counter = table.column(COUNTER_COLUMN).to_pandas().to_numpy(dtype=float, na_value=np.nan)
+        host = table.column(HOST_TIME_COLUMN).to_numpy().astype(np.int64)
+        device = table.column(DEVICE_TIME_COLUMN).to_numpy().astype(np.float64)
+    except (pa.ArrowException, ValueError, TypeError) as exc:
+        raise SessionError(f"stream columns do not read as numbers ({exc})", path=path) from None
+    stream = StreamData(
         **{item.name: getattr(descriptor, item.name) for item in fields(StreamDescriptor)},
         values=values,
-        host_time_ns=table.column(HOST_TIME_COLUMN).to_numpy().astype(np.int64),
-        device_time_s=table.column(DEVICE_TIME_COLUMN).to_numpy().astype(np.float64),
+        host_time_ns=host,
+        device_time_s=device,
         counter=counter,
         torn_tail=torn_tail,
     )
+    return stream, _batch_problems(path, batches)
+
+
+#: Stream samples stamped this long before the session started belong to another recording.
+_EARLIEST_BEFORE_START_NS = 24 * 3600 * 1_000_000_000
+
+
+def _stream_time_problems(stream: StreamData, metadata: SessionMetadata) -> list[str]:
+    if not stream.n_samples:
+        return []
+    start_ns = int(metadata.start_utc.timestamp()) * 1_000_000_000
+    if int(stream.host_time_ns[0]) < start_ns - _EARLIEST_BEFORE_START_NS:
+        return [
+            f"stream {stream.name}: first sample {format_utc_ns(int(stream.host_time_ns[0]))} "
+            "is a day or more before the session started (stream from another recording?)"
+        ]
+    return []
+
+
+def read_session_metadata(path: Path) -> SessionMetadata:
+    """The metadata of the session folder ``path`` (``session.json``), validated."""
+    metadata_path = path / METADATA_FILE
+    if metadata_path.is_symlink() or not metadata_path.is_file():
+        raise SessionError(
+            f"no {METADATA_FILE}: this folder is not an alsmotion session", path=path
+        )
+    document = read_json_document(metadata_path, what=METADATA_FILE)
+    if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
+        raise SessionError("not alsmotion session metadata", path=metadata_path)
+    if type(document.get("format_version")) is not int or document["format_version"] != (
+        FORMAT_VERSION
+    ):
+        raise SessionError(
+            f"format_version {document.get('format_version')!r}: this alsmotion reads version "
+            f"{FORMAT_VERSION}",
+            path=metadata_path,
+        )
+    values = document.get("metadata")
+    if not isinstance(values, dict):
+        raise SessionError("'metadata' is not a JSON object", path=metadata_path)
+    try:
+        return SessionMetadata.from_dict(values)
+    except (KeyError, TypeError, ValueError, AlsmotionError) as exc:
+        raise SessionError(f"invalid session metadata: {exc}", path=metadata_path) from None
 
 
 @dataclass(frozen=True)
@@ -137,7 +268,13 @@ class Session:
     event_records : the events as recorded (list of dicts, in ``seq`` order).
     audit_records : the audit log entries (list of dicts, oldest first).
     manifest : the manifest, or None if the session was never closed.
-    issues : what was found while reading (torn tails, no manifest, unreadable streams).
+    issues : what was found while reading (torn tails, no manifest, unreadable streams, and
+        everything in ``integrity_problems`` and ``audit_problems``).
+    integrity_problems : the data differ from what was recorded or cannot be trusted to be
+        it: manifest mismatches, repeated or out-of-order record batches, a broken event
+        sequence, a renamed or replaced stream.
+    audit_problems : the audit log's hash chain is broken or an entry is malformed; decisions
+        (:mod:`alsmotion.session.decisions`) refuse to replay such a log.
     """
 
     path: Path
@@ -147,41 +284,61 @@ class Session:
     audit_records: tuple[dict[str, Any], ...]
     manifest: dict[str, Any] | None
     issues: tuple[str, ...]
+    integrity_problems: tuple[str, ...] = ()
+    audit_problems: tuple[str, ...] = ()
 
     @classmethod
     def open(cls, path: str | Path) -> Session:
-        """Read the session folder at ``path``."""
+        """Read the session folder at ``path``.
+
+        A closed session is checked against its manifest (every field, every file's size and
+        SHA-256, files added or removed, hidden ones included); on every session the record
+        batches, the event sequence and the audit chain are checked. Whatever is found is listed
+        in :attr:`issues` (and the data-changing part in :attr:`integrity_problems`).
+
+        Raises
+        ------
+        SessionError
+            When ``path`` is not a readable session; the message names the file (and line).
+        """
         path = Path(path)
         if not path.is_dir():
             raise SessionError("not a folder: give the path of a session folder", path=path)
-        metadata_path = path / METADATA_FILE
-        if not metadata_path.is_file():
-            raise SessionError(
-                f"no {METADATA_FILE}: this folder is not an alsmotion session", path=path
-            )
-        try:
-            document = json.loads(metadata_path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise SessionError(f"{METADATA_FILE} is not valid JSON ({exc})", path=path) from None
-        if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
-            raise SessionError(f"{METADATA_FILE} is not alsmotion session metadata", path=path)
-        try:
-            metadata = SessionMetadata.from_dict(document["metadata"])
-        except (KeyError, TypeError, InvalidInputError) as exc:
-            raise SessionError(f"invalid session metadata: {exc}", path=path) from None
+        metadata = read_session_metadata(path)
         issues: list[str] = []
+        integrity: list[str] = []
         manifest = read_manifest(path)
         if manifest is None:
             issues.append("session was not closed (no manifest): recording was interrupted")
+        else:
+            integrity += check_manifest(path, manifest)
         streams: dict[str, StreamData] = {}
-        for stream_path in sorted((path / STREAMS_DIR).glob(f"*{STREAM_SUFFIX}")):
+        streams_dir = path / STREAMS_DIR
+        entries = sorted(streams_dir.iterdir()) if streams_dir.is_dir() else []
+        for stream_path in entries:
+            if not stream_path.name.endswith(STREAM_SUFFIX):
+                continue
+            if stream_path.name.startswith("."):
+                integrity.append(f"{STREAMS_DIR}/{stream_path.name}: hidden stream file ignored")
+                continue
+            if stream_path.is_symlink() or not stream_path.is_file():
+                integrity.append(f"{STREAMS_DIR}/{stream_path.name}: not a regular file, ignored")
+                continue
             try:
-                stream = read_stream_file(stream_path)
+                stream, problems = _read_stream(stream_path)
             except SessionError as exc:
                 if manifest is not None:
                     raise
                 issues.append(f"stream {stream_path.name} unreadable: {exc.reason}")
                 continue
+            integrity += problems
+            if stream.name != stream_path.name.removesuffix(STREAM_SUFFIX):
+                integrity.append(
+                    f"stream {stream_path.name}: its descriptor names stream {stream.name!r} "
+                    "(file renamed or replaced)"
+                )
+                continue
+            integrity += _stream_time_problems(stream, metadata)
             if stream.torn_tail:
                 issues.append(
                     f"stream {stream.name}: torn last record batch skipped "
@@ -191,9 +348,14 @@ class Session:
         event_records, events_torn = read_lines(path / EVENTS_FILE)
         if events_torn:
             issues.append("events: torn last line skipped")
+        integrity += ev.event_log_problems(event_records, path=path / EVENTS_FILE)
         audit_records, audit_torn = read_lines(path / AUDIT_FILE)
         if audit_torn:
             issues.append("audit log: torn last line skipped")
+        audit_problems = audit.chain_problems(audit_records)
+        audit_problems += audit.entry_problems(audit_records)
+        if manifest is not None:
+            audit_problems += audit_anchor_problems(manifest, audit_records)
         return cls(
             path=path,
             metadata=metadata,
@@ -201,7 +363,9 @@ class Session:
             event_records=tuple(event_records),
             audit_records=tuple(audit_records),
             manifest=manifest,
-            issues=tuple(issues),
+            issues=tuple(issues + integrity + audit_problems),
+            integrity_problems=tuple(integrity),
+            audit_problems=tuple(audit_problems),
         )
 
     @property

@@ -37,7 +37,11 @@ from alsmotion.session.layout import (
 )
 from alsmotion.units import validate_sampling_rate_hz
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+#: Nominal stream rates accepted (wearable sensors and dynamometers sit well inside).
+MIN_RATE_HZ = 0.001
+MAX_RATE_HZ = 100_000.0
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -52,13 +56,15 @@ class StreamDescriptor:
     extra: dict[str, Any]
 
     def __post_init__(self) -> None:
-        if not _NAME.match(self.name):
+        if not isinstance(self.name, str) or not _NAME.fullmatch(self.name):
             raise InvalidInputError(
                 f"stream name {self.name!r} must be letters, digits, '_' or '-' (e.g. 'imu')"
             )
-        if not self.kind:
+        if not isinstance(self.kind, str) or not self.kind:
             raise InvalidInputError("stream kind must not be empty (e.g. 'imu', 'force')")
-        channels = tuple((str(name), str(unit)) for name, unit in self.channels)
+        if not all(isinstance(part, str) for channel in self.channels for part in channel):
+            raise InvalidInputError(f"stream {self.name!r}: channel names and units must be text")
+        channels = tuple((name, unit) for name, unit in self.channels)
         names = [name for name, _ in channels]
         if not channels or len(set(names)) != len(names):
             raise InvalidInputError(f"stream {self.name!r} needs unique channel names, got {names}")
@@ -68,9 +74,13 @@ class StreamDescriptor:
         if any(not unit for _, unit in channels):
             raise InvalidInputError(f"every channel of stream {self.name!r} needs its SI unit")
         object.__setattr__(self, "channels", channels)
-        object.__setattr__(
-            self, "sampling_rate_hz", validate_sampling_rate_hz(self.sampling_rate_hz)
-        )
+        rate_hz = validate_sampling_rate_hz(self.sampling_rate_hz)
+        if not MIN_RATE_HZ <= rate_hz <= MAX_RATE_HZ:
+            raise InvalidInputError(
+                f"stream {self.name!r}: sampling_rate_hz {rate_hz:g} is outside "
+                f"[{MIN_RATE_HZ:g}, {MAX_RATE_HZ:g}] Hz"
+            )
+        object.__setattr__(self, "sampling_rate_hz", rate_hz)
 
     @property
     def channel_names(self) -> tuple[str, ...]:
@@ -97,7 +107,7 @@ class StreamDescriptor:
             channels=tuple((name, unit) for name, unit in data["channels"]),
             sampling_rate_hz=data["sampling_rate_hz"],
             device=DeviceInfo(**data["device"]),
-            extra=dict(data.get("extra", {})),
+            extra=dict(data.get("extra") or {}),
         )
 
     def arrow_schema(self) -> Any:

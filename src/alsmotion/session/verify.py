@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from alsmotion.errors import SessionError
-from alsmotion.session.audit import SEAL_INTERRUPTED, chain_problems
+from alsmotion.session.audit import SEAL_INTERRUPTED, chain_problems, entry_problems
 from alsmotion.session.jsonlines import read_lines
 from alsmotion.session.layout import AUDIT_FILE, METADATA_FILE
 from alsmotion.session.manifest import check_manifest
@@ -34,16 +34,19 @@ class VerificationReport:
 
 
 def _acknowledged(records: list[dict[str, Any]]) -> set[str]:
-    return {
-        issue
-        for entry in records
-        if entry.get("what") == SEAL_INTERRUPTED
-        for issue in entry.get("change", {}).get("reader_issues", [])
-    }
+    acknowledged: set[str] = set()
+    for entry in records:
+        change = entry.get("change")
+        if entry.get("what") == SEAL_INTERRUPTED and isinstance(change, dict):
+            issues = change.get("reader_issues")
+            if isinstance(issues, list):
+                acknowledged.update(issue for issue in issues if isinstance(issue, str))
+    return acknowledged
 
 
 def verify_session(path: str | Path) -> VerificationReport:
-    """Verify the manifest SHA-256 of every raw file, the audit chain and that the session reads.
+    """Verify every manifest field, the size and SHA-256 of every raw file, that no file was
+    added (hidden ones included), the audit chain and that the session reads.
 
     Raises :class:`SessionError` only when ``path`` is not a session at all; anything wrong inside
     a session is listed in the report's ``problems``.
@@ -52,36 +55,38 @@ def verify_session(path: str | Path) -> VerificationReport:
     if not (path / METADATA_FILE).is_file():
         raise SessionError(f"no {METADATA_FILE}: not an alsmotion session folder", path=path)
     problems: list[str] = []
+    notes: list[str] = []
     try:
         records, torn = read_lines(path / AUDIT_FILE)
     except SessionError as exc:
         records, torn = [], False
-        problems.append(f"audit log: {exc.reason}")
+        problems.append(f"audit log: {exc}")
     if torn:
         problems.append("audit log: torn last line")
-    problems += chain_problems(records)
-    try:
-        problems += check_manifest(path)
-    except SessionError as exc:
-        problems.append(exc.reason)
-    notes: list[str] = []
-    manifest = None
     try:
         session = Session.open(path)
     except SessionError as exc:
         problems.append(f"session does not read: {exc}")
-    else:
-        manifest = session.manifest
-        acknowledged = _acknowledged(records)
-        for issue in session.issues:
-            if "not closed" in issue or issue.startswith("audit log"):
-                continue
-            (notes if issue in acknowledged else problems).append(issue)
-    n_files = len(manifest["files"]) if manifest else 0
+        problems += chain_problems(records) + entry_problems(records)
+        try:
+            problems += check_manifest(path)
+        except SessionError as manifest_exc:
+            problems.append(str(manifest_exc))
+        return VerificationReport(path, tuple(problems), (), len(records), 0)
+    if session.manifest is None:
+        problems.append("no manifest.json: the session was never closed (recording interrupted?)")
+    problems += list(session.audit_problems)
+    acknowledged = _acknowledged(records)
+    for issue in session.issues:
+        if "not closed" in issue or issue.startswith("audit log"):
+            continue
+        is_note = issue in acknowledged and issue not in session.integrity_problems
+        (notes if is_note else problems).append(issue)
+    listed = session.manifest.get("files") if session.manifest else None
     return VerificationReport(
         path=path,
         problems=tuple(problems),
         notes=tuple(notes),
         n_audit_entries=len(records),
-        n_files=n_files,
+        n_files=len(listed) if isinstance(listed, dict) else 0,
     )

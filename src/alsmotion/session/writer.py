@@ -81,7 +81,12 @@ class SessionWriter:
         """
         if not 0 < flush_interval_s <= 1.0:
             raise InvalidInputError(f"flush_interval_s must be in (0, 1] s, got {flush_interval_s}")
-        path = Path(parent_dir) / metadata.directory_name
+        parent = Path(parent_dir)
+        if parent.exists() and not parent.is_dir():
+            raise InvalidInputError(f"{parent}: not a folder: give the folder receiving sessions")
+        path = parent / metadata.directory_name
+        if path.resolve().parent != parent.resolve():  # the validated names make this unreachable
+            raise InvalidInputError(f"session folder {path} would fall outside {parent}")
         try:
             (path / STREAMS_DIR).mkdir(parents=True, exist_ok=False)
         except FileExistsError:
@@ -90,6 +95,8 @@ class SessionWriter:
                 "sessions are never overwritten",
                 path=path,
             ) from None
+        except OSError as exc:
+            raise SessionError(f"cannot create the session folder ({exc})", path=path) from None
         document = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION}
         document["metadata"] = metadata.to_dict()
         atomic_write_text(path / METADATA_FILE, json.dumps(document, indent=2, sort_keys=True))

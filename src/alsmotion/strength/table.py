@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from alsmotion.errors import InvalidRecordingError
+from alsmotion.readers.csv_table import MAX_ABS_VALUE, read_text_table
 from alsmotion.strength.muscle import UNSPECIFIED
 from alsmotion.strength.protocol import SIDES
 from alsmotion.units import force_to_n
@@ -40,12 +41,7 @@ def read_force_table(
     InvalidRecordingError : unreadable file, missing column, or a cell that is not a number.
     """
     path = Path(path)
-    try:
-        table = pd.read_csv(path, skipinitialspace=True, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise InvalidRecordingError("no such file", path=path) from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InvalidRecordingError(f"not a readable CSV file ({exc})", path=path) from None
+    table = read_text_table(path)  # rows indexed by their line; a field more or less is refused
     needed = [force_column] + ([time_column] if time_column else [])
     missing = [name for name in needed if name not in table.columns]
     if missing:
@@ -73,11 +69,11 @@ def read_force_table(
             raise InvalidRecordingError(
                 f"side must be one of {', '.join(SIDES)}, found {out['side'].iloc[row]!r}",
                 path=path,
-                line=row + 2,
+                line=int(out.index[row]),
             )
     if "muscle" in table and (out["muscle"] == "").any():
         row = int(np.argmax((out["muscle"] == "").to_numpy()))
-        raise InvalidRecordingError("empty muscle name", path=path, line=row + 2)
+        raise InvalidRecordingError("empty muscle name", path=path, line=int(out.index[row]))
     if "trial" in table and not np.all(out["trial"] == np.round(out["trial"])):
         raise InvalidRecordingError("the trial column must hold whole numbers", path=path)
     out["trial"] = out["trial"].astype(int)
@@ -90,10 +86,13 @@ def _numbers(column: pd.Series, name: str, path: Path, *, allow_empty: bool = Tr
     """Column as floats; empty cells are NaN when allowed; any other text is an error."""
     text = column.str.strip()
     values = pd.to_numeric(text.where(text != "", None), errors="coerce").to_numpy(dtype=float)
-    bad = np.isnan(values) & ((text != "").to_numpy() | (not allow_empty))
+    bad = ~(np.abs(values) <= MAX_ABS_VALUE) & ((text != "").to_numpy() | (not allow_empty))
     if bad.any():
         row = int(np.argmax(bad))
         raise InvalidRecordingError(
-            f"column {name} holds {column.iloc[row]!r}, not a number", path=path, line=row + 2
+            f"column {name} holds {column.iloc[row]!r:.60}, not a number within "
+            f"+/-{MAX_ABS_VALUE:g}",
+            path=path,
+            line=int(column.index[row]),
         )
     return values

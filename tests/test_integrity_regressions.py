@@ -1,0 +1,440 @@
+"""The cases of the raw-data integrity report (issue 13) as regression tests: crashes, a batch
+killed by one file, tampering accepted by verify, silent misreads, CSV field shifts, --out on a
+file, exit codes, and identifiers that escape the data folder."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+
+import numpy as np
+import pytest
+from fuzz_integrity import _rewrite_stream, build_session, make_writable, run_cli, unclose
+
+from alsmotion.cli import EXIT_BAD_INPUT, EXIT_UNEXPECTED, main
+from alsmotion.errors import AlsmotionError, InvalidInputError, InvalidRecordingError, SessionError
+from alsmotion.processing import ProcessingSettings, process_session
+from alsmotion.readers import read_csv_recording, read_geneactiv_csv
+from alsmotion.session import (
+    Session,
+    SessionMetadata,
+    SessionWriter,
+    append_audit,
+    validate_pseudonym,
+    verify_session,
+)
+from alsmotion.session import decisions as dec
+from alsmotion.session.layout import AUDIT_FILE, EVENTS_FILE, MANIFEST_FILE, METADATA_FILE
+from alsmotion.session.pseudonym import validate_operator
+
+
+@pytest.fixture
+def session(tmp_path):
+    path = build_session(tmp_path / "raw")
+    make_writable(path)
+    return path
+
+
+def _json(path):
+    return json.loads(path.read_text())
+
+
+def _write_json(path, value):
+    path.write_text(json.dumps(value))
+
+
+# --- crashes become SessionError naming the file ---------------------------------------------
+
+
+@pytest.mark.parametrize("hostile", ["1" * 5000, "[" * 100_000 + "]" * 100_000])
+@pytest.mark.parametrize("name", [METADATA_FILE, MANIFEST_FILE, EVENTS_FILE, AUDIT_FILE])
+def test_huge_numbers_and_deep_nesting_are_session_errors_naming_the_file(session, name, hostile):
+    file = session / name
+    if name.endswith(".jsonl"):
+        lines = file.read_text().splitlines()
+        lines[0] = hostile
+        file.write_text("\n".join(lines) + "\n")
+    else:
+        file.write_text(hostile)
+    with pytest.raises(SessionError) as err:
+        Session.open(session)
+        dec.trials(Session.open(session))
+    assert name in str(err.value)
+    if name.endswith(".jsonl") and name != AUDIT_FILE:
+        assert err.value.line == 1
+    assert not verify_session(session).ok
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: {**d, "metadata": "ab"},
+        lambda d: {**d, "metadata": {**d["metadata"], "pseudonym_pattern": "([A-Z"}},
+        lambda d: {**d, "metadata": {**d["metadata"], "participant_id": "../../etc"}},
+        lambda d: {**d, "metadata": {**d["metadata"], "start_utc": 5}},
+        lambda d: {**d, "format_version": "1"},
+    ],
+    ids=["metadata-text", "bad-pattern", "escaping-id", "start-number", "version-text"],
+)
+def test_bad_metadata_is_a_session_error(session, change):
+    _write_json(session / METADATA_FILE, change(_json(session / METADATA_FILE)))
+    with pytest.raises(SessionError, match=METADATA_FILE):
+        Session.open(session)
+
+
+def test_manifest_with_a_list_of_files_is_a_problem_not_a_crash(session):
+    manifest = _json(session / MANIFEST_FILE)
+    _write_json(session / MANIFEST_FILE, {**manifest, "files": []})
+    opened = Session.open(session)
+    assert any("'files'" in problem for problem in opened.integrity_problems)
+    assert not verify_session(session).ok
+
+
+def test_wrong_stream_descriptor_or_missing_columns_are_session_errors(session):
+    stream = session / "streams" / "imu.arrows"
+    original = stream.read_bytes()
+
+    def wrong_type(batches, schema):
+        schema = schema.with_metadata({b"alsmotion": b'["not", "a", "descriptor"]'})
+        return [b.replace_schema_metadata(schema.metadata) for b in batches], schema
+
+    def drop(column):
+        def change(batches, schema):
+            import pyarrow as pa
+
+            index = schema.get_field_index(column)
+            schema = schema.remove(index)
+            cut = [
+                pa.record_batch([c for k, c in enumerate(b.columns) if k != index], schema=schema)
+                for b in batches
+            ]
+            return cut, schema
+
+        return change
+
+    for change in (wrong_type, drop("host_time_ns"), drop("acc_y")):
+        stream.write_bytes(original)
+        _rewrite_stream(stream, change)
+        with pytest.raises(SessionError, match=r"imu\.arrows"):
+            Session.open(session)
+
+
+def test_surrogate_in_an_audit_entry_is_a_session_error_with_the_line(session):
+    audit = session / AUDIT_FILE
+    audit.write_text(audit.read_text().replace('"who":"OP2"', '"who":"\\ud800"'))
+    with pytest.raises(SessionError) as err:
+        Session.open(session)
+    assert err.value.line == 1 and AUDIT_FILE in str(err.value)
+
+
+def test_a_folder_named_like_a_stream_is_reported_not_read(session):
+    (session / "streams" / "x.arrows").mkdir()
+    opened = Session.open(session)
+    assert "x" not in opened.streams
+    assert any("x.arrows" in problem for problem in opened.integrity_problems)
+
+
+# --- batch isolation ---------------------------------------------------------------------------
+
+
+def test_one_malformed_session_json_is_one_errors_csv_row(tmp_path):
+    raw = tmp_path / "raw"
+    good = build_session(raw / "site1")
+    bad = build_session(raw / "site2", participant="ALS-002")
+    make_writable(bad)
+    (bad / METADATA_FILE).write_text('{"format": "alsmotion-session", "metadata": ' + "[" * 5000)
+    out = tmp_path / "out"
+    code = main(["process", str(raw), "--out", str(out), "--workers", "1", "--no-reports"])
+    assert code == 1
+    rows = list(csv.DictReader(io.StringIO((out / "errors.csv").read_text())))
+    assert len(rows) == 1
+    assert rows[0]["file"] == bad.relative_to(raw).as_posix()
+    assert METADATA_FILE in rows[0]["reason"] and "nested deeper" in rows[0]["reason"]
+    assert good.name.split("_")[0] in (out / "visit_measures.csv").read_text()
+
+
+# --- tampering seen by verify -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda m: m["files"]["session.json"].update(bytes=m["files"]["session.json"]["bytes"] + 1),
+        lambda m: m.update(closed_utc="2020-01-01T00:00:00Z"),
+        lambda m: m.update(format_version=2),
+        lambda m: m.update(signed_by="someone"),
+        lambda m: m["files"]["events.jsonl"].update(note="x"),
+    ],
+    ids=["bytes", "closed_utc", "format_version", "extra-key", "extra-entry-key"],
+)
+def test_verify_checks_every_manifest_field(session, change):
+    manifest = _json(session / MANIFEST_FILE)
+    change(manifest)
+    _write_json(session / MANIFEST_FILE, manifest)
+    assert not verify_session(session).ok
+    assert Session.open(session).integrity_problems
+
+
+def test_hidden_stream_is_not_read_and_fails_verify(session):
+    shutil.copyfile(session / "streams" / "imu.arrows", session / "streams" / ".x.arrows")
+    opened = Session.open(session)
+    assert set(opened.streams) == {"imu", "force"}
+    report = verify_session(session)
+    assert any(".x.arrows" in problem for problem in report.problems)
+
+
+def test_removing_the_last_audit_entry_fails_verify(session):
+    (session / AUDIT_FILE).write_text("")
+    report = verify_session(session)
+    assert any("entries removed" in problem for problem in report.problems)
+    with pytest.raises(SessionError, match="audit log is broken"):
+        dec.notes(Session.open(session))
+
+
+def test_audit_appends_keep_the_anchor_in_step(session):
+    append_audit(
+        session,
+        who="OP3",
+        what="reject_trial",
+        why="participant stopped",
+        change={"test": "10MWT", "trial": 1, "before": "accepted", "after": "rejected"},
+    )
+    assert verify_session(session).ok
+    trials = dec.trials(Session.open(session))
+    assert trials.loc[trials["test"] == "10MWT", "status"].tolist() == ["rejected"]
+
+
+# --- no silent misreads ------------------------------------------------------------------------
+
+
+def _swap(batches, schema):
+    batches[1], batches[2] = batches[2], batches[1]
+    return batches, schema
+
+
+def _duplicate(batches, schema):
+    return [*batches, batches[2]], schema
+
+
+def _drop(batches, schema):
+    return [batches[0], batches[1], batches[3]], schema
+
+
+def _edit(batches, schema):
+    import pyarrow as pa
+
+    batch = batches[2]
+    columns = list(batch.columns)
+    columns[3] = pa.array(np.asarray(columns[3]) + 1.0)
+    batches[2] = pa.record_batch(columns, schema=batch.schema)
+    return batches, schema
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda p: (p / "streams" / "force.arrows").unlink(),
+        lambda p: (p / EVENTS_FILE).write_text(""),
+        lambda p: _rewrite_stream(p / "streams" / "imu.arrows", _swap),
+        lambda p: _rewrite_stream(p / "streams" / "imu.arrows", _duplicate),
+        lambda p: _rewrite_stream(p / "streams" / "imu.arrows", _drop),
+        lambda p: _rewrite_stream(p / "streams" / "imu.arrows", _edit),
+    ],
+    ids=["stream-deleted", "events-emptied", "swapped", "duplicated", "dropped", "edited"],
+)
+def test_changed_closed_session_is_flagged_on_every_measure_or_refused(session, damage):
+    damage(session)
+    result = process_session(session)
+    assert all("raw_data_integrity" in flags for flags in result.measures["flags"])
+    assert any(flag.startswith("raw_data_integrity") for flag in result.flags)
+    with pytest.raises(SessionError, match="raw data differ"):
+        process_session(session, ProcessingSettings(integrity_problems="refuse"))
+
+
+@pytest.mark.parametrize(
+    ("damage", "expected"),
+    [
+        (lambda p: _rewrite_stream(p / "streams" / "imu.arrows", _swap), "out of order"),
+        (lambda p: _rewrite_stream(p / "streams" / "imu.arrows", _duplicate), "repeats batch"),
+        (lambda p: _swap_event_lines(p), "seq"),
+        (lambda p: _rename_streams(p), "descriptor names stream"),
+    ],
+    ids=["swapped", "duplicated", "events-swapped", "stream-replaced"],
+)
+def test_unclosed_session_detects_repeats_reorders_and_replacements(session, damage, expected):
+    unclose(session)
+    damage(session)
+    opened = Session.open(session)
+    assert any(expected in problem for problem in opened.integrity_problems)
+
+
+def _swap_event_lines(path):
+    lines = (path / EVENTS_FILE).read_text().splitlines()
+    lines[0], lines[1] = lines[1], lines[0]
+    (path / EVENTS_FILE).write_text("\n".join(lines) + "\n")
+
+
+def _rename_streams(path):
+    imu, force = path / "streams" / "imu.arrows", path / "streams" / "force.arrows"
+    imu.rename(path / "streams" / "tmp")
+    force.rename(imu)
+    (path / "streams" / "tmp").rename(force)
+
+
+def test_decisions_refuse_a_broken_audit_chain(session):
+    audit = session / AUDIT_FILE
+    audit.write_text(audit.read_text().replace("typo", "changed"))
+    opened = Session.open(session)
+    assert opened.audit_problems
+    with pytest.raises(SessionError, match="audit log is broken"):
+        dec.notes(opened)
+    with pytest.raises(SessionError):
+        process_session(session)
+
+
+# --- CSV readers -----------------------------------------------------------------------------
+
+
+def _geneactiv(shared_data, tmp_path, edit):
+    lines = (shared_data / "gaitpy-demo" / "demo_data.csv").read_bytes().decode("latin-1")
+    lines = lines.splitlines()[:600]
+    edit(lines)
+    path = tmp_path / "g.csv"
+    path.write_bytes("\r\n".join(lines).encode("latin-1") + b"\r\n")
+    return path
+
+
+def test_geneactiv_extra_or_missing_field_names_the_line(shared_data, tmp_path):
+    def extra(lines):
+        lines[200] += ",0.5"
+
+    def missing(lines):
+        lines[300] = ",".join(lines[300].split(",")[:6])
+
+    for edit, line in ((extra, 201), (missing, 301)):
+        with pytest.raises(InvalidRecordingError, match="fields") as err:
+            read_geneactiv_csv(_geneactiv(shared_data, tmp_path, edit))
+        assert err.value.line == line
+
+
+def test_geneactiv_trailing_comma_reads_the_same_values(shared_data, tmp_path):
+    clean = read_geneactiv_csv(_geneactiv(shared_data, tmp_path, lambda lines: None))
+
+    def trailing(lines):
+        for i in range(100, len(lines)):
+            lines[i] += ","
+
+    again = read_geneactiv_csv(_geneactiv(shared_data, tmp_path, trailing))
+    np.testing.assert_array_equal(clean.accel_mps2, again.accel_mps2)
+
+
+def test_csv_bad_time_value_names_its_line_and_no_overflow_warning(tmp_path):
+    rows = ["t,ax,ay,az"] + [f"{k * 0.01:.2f},0.1,9.8,0.2" for k in range(2000)]
+    rows[1329] = "oops,0.1,9.8,0.2"
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(rows) + "\n")
+    with pytest.raises(InvalidRecordingError) as err:
+        read_csv_recording(path, accel_columns=["ax", "ay", "az"], accel_unit="g", time_column="t")
+    assert err.value.line == 1330
+    rows[1329] = "13.28,1e400,9.8,0.2"
+    path.write_text("\n".join(rows) + "\n")
+    with pytest.raises(InvalidRecordingError) as err:  # filterwarnings=error: no warning first
+        read_csv_recording(path, accel_columns=["ax", "ay", "az"], accel_unit="g", time_column="t")
+    assert err.value.line == 1330
+
+
+# --- command line ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["gait", "{file}", "--sensor-height-m", "0.9"],
+        ["strength", "{file}", "--sampling-rate-hz", "80"],
+        ["export", "{session}"],
+        ["process", "{root}"],
+        ["record", "--device", "imu=SIM", "--participant", "ALS-001", "--visit", "v", "--simulate"],
+        ["demo"],
+    ],
+    ids=lambda argv: argv[0],
+)
+def test_out_naming_an_existing_file_is_refused_up_front(tmp_path, capsys, argv):
+    blocker = tmp_path / "taken.txt"
+    blocker.write_text("not a folder")
+    for target in (blocker, blocker / "inside"):
+        filled = [a.format(file=blocker, session=tmp_path, root=tmp_path) for a in argv] + [
+            "--out",
+            str(target),
+        ]
+        with pytest.raises(SystemExit) as exit_info:
+            main(filled)
+        assert exit_info.value.code == EXIT_BAD_INPUT
+        err = capsys.readouterr().err
+        assert "give a folder" in err and "Traceback" not in err
+
+
+def test_unexpected_errors_exit_3_with_one_line_and_a_bug_report_hint(monkeypatch, capsys):
+    import alsmotion.cli.info as info
+
+    def broken(args):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(info, "run", broken)
+    assert main(["info", "x.csv"]) == EXIT_UNEXPECTED
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "RuntimeError: boom" in err and "report" in err
+    assert run_cli(["verify", "/nonexistent"]) == ""  # a refusal, exit 2: in the documented set
+
+
+# --- identifiers ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["ALS-001", "P001", "sub-01", "S01", "ALS-01-003", "TOFA-0012"])
+def test_common_pseudonym_schemes_are_accepted(text):
+    assert validate_pseudonym(text) == text
+
+
+@pytest.mark.parametrize(
+    "text", ["SMITH-01", "JONES01", "JS-1950", "ALS-\uff10\uff10\uff11", "ALS-\u0660\u0660\u0661"]
+)
+def test_surname_like_and_non_ascii_pseudonyms_are_refused(text):
+    with pytest.raises(InvalidInputError):
+        validate_pseudonym(text)
+
+
+@pytest.mark.parametrize("text", ["../../etc", "/etc/passwd", "a\x00b", "A" * 10_000, "x_y"])
+def test_unsafe_ids_are_refused_whatever_the_pattern(text, tmp_path):
+    with pytest.raises(InvalidInputError, match="ASCII"):
+        validate_pseudonym(text, pattern=r".*")
+    with pytest.raises(AlsmotionError):
+        SessionWriter.create(
+            tmp_path,
+            SessionMetadata(
+                participant_id=text,
+                visit="v",
+                protocol="p",
+                operator="OP1",
+                pseudonym_pattern=r".*",
+            ),
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_pattern_and_operator_phi_are_input_errors():
+    with pytest.raises(InvalidInputError, match="regular expression"):
+        validate_pseudonym("ALS-001", pattern="([A-Z")
+    for operator in ("jane.doe@example.org", "Smith", "1954-03-12", "a/b"):
+        with pytest.raises(InvalidInputError):
+            validate_operator(operator)
+    assert validate_operator("OP1") == "OP1"
+
+
+def test_record_takes_a_study_pattern_and_refuses_phi_operators(tmp_path, capsys):
+    base = ["record", "--device", "imu=SIM", "--visit", "v", "--out", str(tmp_path)]
+    code = main([*base, "--participant", "XY12345", "--operator", "OP1"])
+    assert code == EXIT_BAD_INPUT and "pseudonym pattern" in capsys.readouterr().err
+    code = main([*base, "--participant", "ALS-001", "--operator", "jane@example.org"])
+    assert code == EXIT_BAD_INPUT and "e-mail" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
