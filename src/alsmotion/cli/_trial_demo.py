@@ -26,6 +26,8 @@ _SHOWN = (
     ("10MWT_walk_speed_mps", "", "", "10MWT m/s"),
     ("2MWT_stride_time_cv_pct", "", "", "2MWT CV %"),
     ("HHD_make_peak_force_n", "knee_extension", "right", "knee ext R N"),
+    ("HHD_make_pct_predicted", "knee_extension", "right", "knee ext R %pred"),
+    ("HHD_megascore_z", "", "", "megascore z"),
 )
 
 
@@ -64,14 +66,18 @@ def run_trial_demo(out: Path, *, n_participants: int = DEMO_PARTICIPANTS) -> Non
     """Simulate, process and export the demo trial into ``out``; print a summary."""
     from alsmotion.export import write_exports
     from alsmotion.export.bids import export_bids
-    from alsmotion.processing import process_session
+    from alsmotion.processing import ProcessingSettings, process_session
+    from alsmotion.processing.strength_trials import HARBO_2012
     from alsmotion.simulate.trial import simulate_trial
 
     started = time.perf_counter()
     raw = out / "raw"
     clear_simulated_sessions(raw)
     trial = simulate_trial(raw, n_participants=n_participants, seed=DEMO_TRIAL_SEED)
-    results = [process_session(path) for path in trial.session_paths]
+    # Body mass, age, sex and lever arms are in each session's metadata; % predicted uses the
+    # Harbo 2012 example equations, the megascore the cohort's baseline visits.
+    settings = ProcessingSettings(strength_normative=HARBO_2012)
+    results = [process_session(path, settings) for path in trial.session_paths]
     exports = write_exports(results, out / "exports")
     bids = export_bids(trial.session_paths, out / "bids")
     visit_measures = pd.read_csv(
