@@ -81,9 +81,7 @@ def test_asymmetry_and_force_per_mass_by_hand(demo):
         for side, force in (("left", left), ("right", right)):
             per_kg = _pick(table, "HHD_make_peak_force_n_per_kg", muscle, side)["value"]
             mass = pd.Series({key: extra[key]["body_mass_kg"] for key in force.index})
-            np.testing.assert_allclose(
-                per_kg.sort_index(), (force / mass).sort_index(), rtol=1e-9
-            )
+            np.testing.assert_allclose(per_kg.sort_index(), (force / mass).sort_index(), rtol=1e-9)
 
 
 def test_mean_of_valid_trials_matches_the_accepted_trials(demo):
