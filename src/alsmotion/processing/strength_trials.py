@@ -127,6 +127,8 @@ class StrengthVisitOptions:
     reference : megascore mu and sigma per muscle and side, or None: the megascore row is left
         empty here and filled at export from the participants' baseline visits.
     megascore_method : the method whose forces make the megascore.
+    protocol : the protocol the visit followed (muscles, sides, trials planned), or None to read
+        it from the trials (the muscles and sides recorded, the highest trial number planned).
     """
 
     summary_statistic: str
@@ -134,6 +136,7 @@ class StrengthVisitOptions:
     normative: NormativeTable | None = None
     reference: StrengthReference | None = None
     megascore_method: str = DEFAULT_METHOD
+    protocol: StrengthProtocol | None = None
 
 
 def _protocol(trials: Sequence[StrengthTrial], method: str, statistic: str) -> StrengthProtocol:
@@ -196,7 +199,8 @@ def strength_visit_rows(
         normative = options.normative if participant.subject is not None else None
         summary = summarize_visit(
             method_trials,
-            protocol=_protocol(method_trials, method, options.summary_statistic),
+            protocol=options.protocol
+            or _protocol(method_trials, method, options.summary_statistic),
             subject=participant.subject,
             body_mass_kg=None if participant.subject is not None else participant.body_mass_kg,
             normative=normative,
