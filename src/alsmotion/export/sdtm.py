@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from alsmotion.processing.result import SessionResult
+from alsmotion.vocabulary import Method
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ _WALK_CATEGORY = {
     "2MWT": "2-MINUTE WALK TEST",
     "6MWT": "6-MINUTE WALK TEST",
 }
-_METHODS = {"make": "MAKE TEST", "break": "BREAK TEST"}
+_METHODS: dict[str, str] = {Method.MAKE: "MAKE TEST", Method.BREAK: "BREAK TEST"}
 #: SDTM domain of each measure domain; gait measures without a timed-walk test code (e.g. a whole
 #: free-living recording) have no FT test code and are left out.
 _DOMAINS = {"gait": "FT", "strength": "MK"}
