@@ -164,6 +164,15 @@ def test_a_tindeq_app_export_is_read_in_newtons(tmp_path):
     assert trials.loc[0, "peak_force_n"] == pytest.approx(147.1, rel=0.01)
 
 
+def test_a_tindeq_export_with_semicolons_and_decimal_commas(tmp_path):
+    path = tmp_path / "progressor.csv"
+    sim = _tindeq_export(path)
+    text = path.read_text().replace(",", ";").replace(".", ",")
+    path.write_text(text, encoding="utf-8")
+    export = read_tindeq_csv(path)
+    np.testing.assert_allclose(export.force_n, sim.force_n, atol=1e-4 * NEWTONS_PER_KGF)
+
+
 def test_tindeq_exports_that_contradict_themselves_are_refused(tmp_path):
     path = tmp_path / "progressor.csv"
     _tindeq_export(path, peak_kg=30.0)

@@ -1,5 +1,6 @@
 """Read a CSV exported by the Tindeq Progressor app: a header block of ``name,value`` rows (among
 them ``Avg`` and ``Peak`` of the effort, in kg), then a ``time,weight`` table with the weight in kg.
+Exports written with ``;`` between fields take ``,`` as the decimal mark.
 
 Weights are converted to newtons here (1 kgf = 9.80665 N). The header's ``Peak`` is kept and
 compared with the samples: a file whose samples do not reach the peak the app reported is refused
@@ -50,8 +51,13 @@ class TindeqExport:
         )
 
 
+def _delimiter(line: str) -> str:
+    """``;`` for exports written with a decimal comma (``time;weight`` / ``0,0125;1,5``)."""
+    return ";" if ";" in line else ","
+
+
 def _cells(line: str) -> list[str]:
-    return [cell.strip() for cell in next(csv.reader([line]), [])]
+    return [cell.strip() for cell in next(csv.reader([line], delimiter=_delimiter(line)), [])]
 
 
 def _is_table_header(cells: list[str]) -> bool:
@@ -105,14 +111,22 @@ def read_tindeq_csv(path: str | Path, *, time_unit: str = "s") -> TindeqExport:
         if _is_table_header(cells):
             start = number
             break
-        header[cells[0]] = ",".join(cells[1:])
+        fields = [cell.replace(",", ".") if _delimiter(line) == ";" else cell for cell in cells]
+        header[cells[0]] = ",".join(fields[1:])
     if start is None:
         raise InvalidRecordingError(
             "no 'time,weight' table: this is not a Tindeq Progressor app export", path=path
         )
+    semicolons = _delimiter(lines[start]) == ";"
     table = pd.read_csv(
-        io.StringIO("\n".join(lines[start:])), dtype=str, skipinitialspace=True, usecols=[0, 1]
+        io.StringIO("\n".join(lines[start:])),
+        dtype=str,
+        skipinitialspace=True,
+        usecols=[0, 1],
+        sep=";" if semicolons else ",",
     )
+    if semicolons:
+        table = table.apply(lambda column: column.str.replace(",", ".", regex=False))
     if table.empty:
         raise InvalidRecordingError("the export has a header but no samples", path=path)
     values = {}
