@@ -95,6 +95,10 @@ def test_templates_feed_the_visit_summary(tmp_path, capsys):
     protocol["trials_per_side"] = 2
     (folder / "protocol.json").write_text(json.dumps(protocol))
     participant = json.loads((folder / "participant.json").read_text())
+    from alsmotion.processing import ProcessingSettings
+
+    settings = ProcessingSettings.from_file(folder / "processing_settings.json")
+    assert settings.strength_normative == str((folder / "normative.csv").resolve())
     source = tmp_path / "visit.csv"
     _labelled_csv(source)
     out = tmp_path / "out"

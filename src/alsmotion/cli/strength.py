@@ -7,7 +7,7 @@ trials, ``DIR/visit_measures.csv``: the rows session processing gives (best and 
 trials, CV, N/kg, asymmetry, % predicted, megascore), made by the same function.
 
 ``alsmotion strength-templates DIR`` writes the protocol, participant, reference and normative
-files to fill in.
+files to fill in, and processing settings (``alsmotion process --settings``) that use them.
 """
 
 from __future__ import annotations
@@ -236,6 +236,7 @@ def run(args: argparse.Namespace) -> int:
 def write_templates(args: argparse.Namespace) -> int:
     from importlib import resources
 
+    from alsmotion.processing import ProcessingSettings
     from alsmotion.strength.normative import HARBO_2012_RESOURCE
     from alsmotion.strength.participant import participant_template
     from alsmotion.strength.reference import REFERENCE_COLUMNS
@@ -251,6 +252,13 @@ def write_templates(args: argparse.Namespace) -> int:
         "normative.csv": resources.files("alsmotion")
         .joinpath("data", HARBO_2012_RESOURCE)
         .read_text(encoding="utf-8"),
+        # for `alsmotion process --settings`: % predicted from this folder's normative table,
+        # the megascore from the cohort's baselines (set strength_reference to use reference.csv)
+        "processing_settings.json": json.dumps(
+            ProcessingSettings(strength_normative=str((out / "normative.csv").resolve())).to_dict(),
+            indent=2,
+        )
+        + "\n",
     }
     for name, text in files.items():
         path = out / name
