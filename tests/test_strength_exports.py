@@ -3,6 +3,7 @@ here from the per-side rows, the session metadata and the published Harbo 2012 c
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import numpy as np
@@ -160,7 +161,8 @@ def test_a_reference_table_replaces_the_cohort(tmp_path):
     peaks = m[(m["measure"] == "peak_force_n") & m["side"].isin(["left", "right"])]
     megascore = m[m["measure"] == "megascore_z"].iloc[0]
     assert megascore["value"] == pytest.approx(((peaks["value"] - 200) / 50).mean())
-    assert "megascore_reference:reference.csv" in megascore["flags"].split(";")
+    digest = hashlib.sha256(reference.read_bytes()).hexdigest()[:12]
+    assert f"megascore_reference:reference.csv@{digest}" in megascore["flags"].split(";")
     paths = write_exports([result], tmp_path / "out", reports=False)
     exported = _csv(paths["visit_measures_csv"])
     row = exported[exported["measure"] == "HHD_megascore_z"].iloc[0]

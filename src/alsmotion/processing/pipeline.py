@@ -9,7 +9,12 @@ from typing import Any
 import pandas as pd
 
 from alsmotion.gait import GaitSettings
-from alsmotion.processing.records import CannotPerformRecord, TrialRecord
+from alsmotion.processing.records import (
+    CannotPerformRecord,
+    MeasureKey,
+    MeasureRow,
+    TrialRecord,
+)
 from alsmotion.processing.result import (
     ALGORITHM_VERSION,
     MEASURE_COLUMNS,
@@ -148,7 +153,16 @@ def _walk_tests(
             test_rows = not_performed_measures(test, f"cannot_perform:{flag_text(reasons[-1])}")
         else:
             test_rows = not_performed_measures(test, "no_accepted_trial")
-        measures += [{"domain": "gait", "test": test, **row} for row in test_rows]
+        measures += [
+            MeasureRow(
+                key=MeasureKey("gait", test, "", "", "", row["measure"]),
+                value=float(row["value"]),
+                unit=row["unit"],
+                n=int(row["n"]),
+                flags=row["flags"],
+            ).to_dict()
+            for row in test_rows
+        ]
     return measures, trial_rows
 
 

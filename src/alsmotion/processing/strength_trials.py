@@ -10,8 +10,9 @@ side and method the best and the mean of valid trials, between-trial CV, force p
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -93,8 +94,15 @@ def load_normative(name: str) -> NormativeTable | None:
 
 def load_reference(name: str) -> StrengthReference | None:
     """The megascore reference a setting names: ``""`` the baseline cohort (computed at export),
-    else a CSV path (see :meth:`alsmotion.strength.StrengthReference.from_csv`)."""
-    return StrengthReference.from_csv(Path(name)) if name else None
+    else a CSV path (see :meth:`alsmotion.strength.StrengthReference.from_csv`). Its ``source``
+    becomes ``<file name>@<first 12 hex digits of the file's SHA-256>``, so the megascore's flag
+    names the exact table (the settings hash covers only the path)."""
+    if not name:
+        return None
+    path = Path(name)
+    reference = StrengthReference.from_csv(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    return replace(reference, source=f"{path.name}@{digest}")
 
 
 def analyze_force_trial(
@@ -311,7 +319,7 @@ def _megascore_row(
     summary: VisitStrengthSummary | None, options: StrengthVisitOptions
 ) -> MeasureRow:
     name, unit = MEGASCORE_MEASURE
-    source = BASELINE_COHORT if options.reference is None else Path(options.reference.source).name
+    source = BASELINE_COHORT if options.reference is None else options.reference.source
     flags = [megascore_reference_flag(source), f"megascore_method:{options.megascore_method}"]
     value, n = None, 0
     if summary is not None:
