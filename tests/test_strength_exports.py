@@ -28,7 +28,7 @@ HARBO = {
 
 def _csv(path):
     frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
-    for name in ("muscle", "side", "flags"):
+    for name in ("muscle", "side", "method", "flags"):
         if name in frame:
             frame[name] = frame[name].fillna("")
     return frame
@@ -233,3 +233,61 @@ def test_participant_characteristics_are_read_from_the_metadata_only(tmp_path):
     with pytest.raises(AttributeError):
         record.method = "break"  # type: ignore[misc]
     assert json.loads(json.dumps(str(record.status))) == "accepted"
+
+
+def test_the_command_line_and_session_processing_give_the_same_visit_rows(tmp_path):
+    """One function makes the visit rows: the same trials through a session and through
+    ``alsmotion strength`` give the same values."""
+    from session_helpers import START, metadata
+
+    from alsmotion.cli import main
+    from alsmotion.recording import DeviceInfo
+    from alsmotion.simulate.force import simulate_force_trial
+
+    plan = [
+        ("knee_extension", "left", 1, 210.0),
+        ("knee_extension", "left", 2, 200.0),
+        ("knee_extension", "right", 1, 260.0),
+        ("knee_extension", "right", 2, 250.0),
+    ]
+    t0 = int(START.timestamp() * 1e9)
+    frames = []
+    with SessionWriter.create(tmp_path, metadata(body_mass_kg=70.0)) as writer:
+        stream = writer.add_stream(
+            "force",
+            kind="force",
+            channels=[("force", "N")],
+            sampling_rate_hz=80.0,
+            device=DeviceInfo(model="Progressor"),
+        )
+        offset_ns = t0
+        for muscle, side, trial, peak_n in plan:
+            sim = simulate_force_trial(
+                sampling_rate_hz=80.0, peak_force_n=peak_n, noise_sd_n=0.3, seed=trial
+            )
+            host = offset_ns + np.round(sim.time_s * 1e9).astype(np.int64)
+            stream.append(sim.force_n, host_time_ns=host, device_time_s=sim.time_s)
+            fields = {"test": "HHD", "trial": trial, "muscle": muscle, "side": side}
+            writer.log_event("trial_started", host_time_ns=int(host[0]), **fields)
+            writer.log_event("trial_stopped", host_time_ns=int(host[-1]), **fields)
+            offset_ns = int(host[-1]) + 10**9
+            frames.append(
+                pd.DataFrame(
+                    {"muscle": muscle, "side": side, "trial": trial, "t": sim.time_s}
+                ).assign(force=sim.force_n)
+            )
+    processed = process_session(writer.path).measures
+    source = tmp_path / "trials.csv"
+    pd.concat(frames).to_csv(source, index=False, float_format="%.17g")
+    out = tmp_path / "out"
+    args = ["strength", str(source), "--sampling-rate-hz", "80", "--time-column", "t"]
+    assert main([*args, "--body-mass-kg", "70", "--out", str(out)]) == 0
+    cli = _csv(out / "visit_measures.csv")
+    key = ["measure", "muscle", "side", "method"]
+    merged = processed.merge(cli, on=key, suffixes=("_session", "_cli"), validate="one_to_one")
+    assert len(merged) == len(processed) == len(cli)
+    names = set(merged["measure"])
+    assert {"peak_force_mean_n", "peak_force_n_per_kg", "asymmetry_pct", "megascore_z"} <= names
+    np.testing.assert_allclose(merged["value_session"], merged["value_cli"], rtol=1e-9)
+    assert (merged["n_session"] == merged["n_cli"]).all()
+    assert (merged["flags_session"] == merged["flags_cli"]).all()
