@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from alsmotion.vocabulary import DeviceState
+
 #: Device states reported by :meth:`alsmotion.acquisition.recorder.Recorder.status`.
-STATES = ("connecting", "streaming", "reconnecting", "lost", "stopped")
+STATES = tuple(DeviceState)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from alsmotion.errors import InvalidInputError
+from alsmotion.vocabulary import TrialStatus
 
 
 class Stage(enum.Enum):
@@ -30,9 +31,9 @@ class Stage(enum.Enum):
 STAGE_ORDER: tuple[Stage, ...] = tuple(Stage)
 
 #: Decisions a strength or walk trial can end in.
-ACCEPTED = "accepted"
-REJECTED = "rejected"
-CANNOT_PERFORM = "cannot_perform"
+ACCEPTED = TrialStatus.ACCEPTED
+REJECTED = TrialStatus.REJECTED
+CANNOT_PERFORM = TrialStatus.CANNOT_PERFORM
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,11 @@ from alsmotion.cli import main
 from alsmotion.errors import InvalidInputError
 from alsmotion.gait import GaitSettings
 from alsmotion.processing import ProcessingSettings, SessionResult, process_session
-from alsmotion.processing.strength_trials import strength_group_measures
+from alsmotion.processing.strength_trials import StrengthVisitOptions, strength_visit_rows
 from alsmotion.session import append_audit, verify_session
 from alsmotion.simulate.force import simulate_force_trial
-from alsmotion.strength import analyze_trial
+from alsmotion.strength import StrengthTrial, analyze_trial
+from alsmotion.strength.participant import ParticipantStrengthInfo
 
 
 @pytest.fixture()
@@ -333,15 +334,22 @@ def test_a_failed_gait_analysis_gives_one_flag_without_the_separator():
     assert len(failed) == 1 and ";" not in failed[0] and "needs at least" in failed[0]
 
 
+def _visit_rows(muscle, side, analysed):
+    trials = [StrengthTrial(muscle, side, number, result=result) for number, result in analysed]
+    options = StrengthVisitOptions(
+        summary_statistic="max", participant=ParticipantStrengthInfo(source="test")
+    )
+    rows, _ = strength_visit_rows({"make": trials}, options)
+    return rows
+
+
 def test_reasons_of_invalid_strength_trials_stay_one_flag():
     analysed = []
     for trial, failure in enumerate(("no_effort", "effort_too_short"), start=1):
         sim = simulate_force_trial(sampling_rate_hz=80.0, failure=failure, seed=trial)
         analysed.append((trial, analyze_trial(sim.force_n, sampling_rate_hz=80.0)))
-    rows = strength_group_measures(
-        "knee_extension", "left", analysed, None, summary_statistic="max"
-    )
-    flags = rows[0]["flags"].split(";")
+    rows = _visit_rows("knee_extension", "left", analysed)
+    flags = rows[0].flags.split(";")
     status = [flag for flag in flags if flag.startswith("no_valid_trial")]
     assert status == ["no_valid_trial:no_effort, effort_too_short"], flags
 
@@ -353,9 +361,7 @@ def test_visit_rfd_carries_only_its_own_window_flag(sampling_rate_hz, expect_own
         sim = simulate_force_trial(sampling_rate_hz=sampling_rate_hz, seed=number)
         analysed.append((number, analyze_trial(sim.force_n, sampling_rate_hz=sampling_rate_hz)))
     assert "rfd_0_50ms_unsupported" in analysed[0][1].flags  # < 5 samples in 50 ms at both rates
-    rows = strength_group_measures(
-        "knee_extension", "right", analysed, None, summary_statistic="max"
-    )
-    rfd_flags = next(r["flags"] for r in rows if r["measure"] == "rfd_0_100ms_n_per_s")
+    rows = _visit_rows("knee_extension", "right", analysed)
+    rfd_flags = next(r.flags for r in rows if r.key.measure == "rfd_0_100ms_n_per_s")
     assert "rfd_0_50ms_unsupported" not in rfd_flags
     assert ("rfd_0_100ms_unsupported" in rfd_flags) == expect_own_flag

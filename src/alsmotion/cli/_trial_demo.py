@@ -26,6 +26,8 @@ _SHOWN = (
     ("10MWT_walk_speed_mps", "", "", "10MWT m/s"),
     ("2MWT_stride_time_cv_pct", "", "", "2MWT CV %"),
     ("HHD_make_peak_force_n", "knee_extension", "right", "knee ext R N"),
+    ("HHD_make_pct_predicted", "knee_extension", "right", "knee ext R %pred"),
+    ("HHD_megascore_z", "", "", "megascore z"),
 )
 
 
@@ -66,7 +68,8 @@ def run_trial_demo(out: Path, *, n_participants: int = DEMO_PARTICIPANTS) -> Non
 
     from alsmotion.export import write_exports
     from alsmotion.export.bids import export_bids
-    from alsmotion.processing import process_session
+    from alsmotion.processing import ProcessingSettings, process_session
+    from alsmotion.processing.strength_trials import HARBO_2012
     from alsmotion.simulate.trial import simulate_trial
 
     started = time.perf_counter()
@@ -77,8 +80,11 @@ def run_trial_demo(out: Path, *, n_participants: int = DEMO_PARTICIPANTS) -> Non
         flush=True,
     )
     trial = simulate_trial(raw, n_participants=n_participants, seed=DEMO_TRIAL_SEED)
+    # Body mass, age, sex and lever arms are in each session's metadata; % predicted uses the
+    # Harbo 2012 example equations, the megascore the cohort's baseline visits.
+    settings = ProcessingSettings(strength_normative=HARBO_2012)
     sessions = tqdm(trial.session_paths, desc="processing", unit="session")
-    results = [process_session(path) for path in sessions]
+    results = [process_session(path, settings) for path in sessions]
     print(f"Writing the exports and reports into {out / 'exports'}/ ...", flush=True)
     exports = write_exports(results, out / "exports", progress=True)
     print(f"Writing the BIDS copy of the raw streams into {out / 'bids'}/ ...", flush=True)

@@ -1,7 +1,13 @@
-"""``alsmotion strength FILE``: analyse the dynamometer trials of a CSV file.
+"""``alsmotion strength FILE``: analyse the dynamometer trials of a CSV file (a table with a force
+column, or a Tindeq Progressor app export).
 
-Writes ``DIR/trials.csv`` (one row per trial) and ``DIR/summary.json`` (settings, one summary per
-muscle and side, and the per-visit summary when a protocol is given).
+Writes ``DIR/trials.csv`` (one row per trial), ``DIR/summary.json`` (settings, one summary per
+muscle and side, and the per-visit summary when muscles and sides are labelled) and, for labelled
+trials, ``DIR/visit_measures.csv``: the rows session processing gives (best and mean of valid
+trials, CV, N/kg, asymmetry, % predicted, megascore), made by the same function.
+
+``alsmotion strength-templates DIR`` writes the protocol, participant, reference and normative
+files to fill in, and processing settings (``alsmotion process --settings``) that use them.
 """
 
 from __future__ import annotations
@@ -14,13 +20,28 @@ import pandas as pd
 
 from alsmotion._version import __version__
 from alsmotion.cli._paths import output_folder
+from alsmotion.errors import InvalidInputError
+from alsmotion.readers.csv_table import TIME_UNIT_SECONDS
 from alsmotion.strength.muscle import StrengthTrial, summarize_muscle_side
-from alsmotion.strength.protocol import StrengthProtocol
+from alsmotion.strength.participant import ParticipantStrengthInfo
+from alsmotion.strength.protocol import SIDES, StrengthProtocol
 from alsmotion.strength.settings import TrialSettings
-from alsmotion.strength.table import read_force_table
+from alsmotion.strength.table import check_rate_matches_times, read_force_table
+from alsmotion.strength.tindeq_csv import looks_like_tindeq_csv, read_tindeq_csv
 from alsmotion.strength.trial import analyze_trial
-from alsmotion.strength.visit import summarize_visit
 from alsmotion.units import FORCE_FACTORS_TO_N
+from alsmotion.vocabulary import Method
+
+FORMATS = ("auto", "table", "tindeq-csv")
+
+
+def _force_unit(text: str) -> str:
+    unit = text.strip().lower()
+    if unit not in FORCE_FACTORS_TO_N:
+        raise argparse.ArgumentTypeError(
+            f"unknown force unit {text!r}: use one of {', '.join(FORCE_FACTORS_TO_N)}"
+        )
+    return unit
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,47 +52,124 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "file",
         type=Path,
         metavar="FILE",
-        help="CSV with a header row; optional columns trial, muscle, side label the trials",
+        help="CSV with a header row (optional columns trial, muscle, side label the trials), "
+        "or a Tindeq Progressor app export",
+    )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="auto",
+        help="table, tindeq-csv (header block then time,weight in kg), or auto (default)",
     )
     parser.add_argument(
         "--sampling-rate-hz", type=float, required=True, help="the device's nominal rate, Hz"
     )
     parser.add_argument(
         "--force-unit",
-        choices=tuple(FORCE_FACTORS_TO_N),
+        type=_force_unit,
         default="n",
-        help="unit of the force column (default n)",
+        help=f"unit of the force column, any case: {', '.join(FORCE_FACTORS_TO_N)} (default n)",
     )
     parser.add_argument("--force-column", default="force", help="force column (default force)")
     parser.add_argument(
-        "--time-column", help="column of sample times in s (default: uniform at the rate)"
+        "--time-column", help="column of sample times (default: uniform at the rate)"
     )
     parser.add_argument(
-        "--protocol", type=Path, help="strength protocol JSON: adds the per-visit summary"
+        "--time-unit",
+        choices=tuple(TIME_UNIT_SECONDS),
+        default="s",
+        help="unit of the time column (default s)",
+    )
+    parser.add_argument(
+        "--method",
+        choices=tuple(Method),
+        help="make or break (default: the protocol's test type, else make)",
+    )
+    parser.add_argument(
+        "--protocol", type=Path, help="strength protocol JSON (muscles, sides, trials planned)"
+    )
+    parser.add_argument(
+        "--participant",
+        type=Path,
+        help="participant JSON: body_mass_kg, height_m, age_years, sex, lever_arms_m",
     )
     parser.add_argument("--body-mass-kg", type=float, help="body mass for force per mass (N/kg)")
+    parser.add_argument(
+        "--reference", type=Path, help="megascore reference CSV: muscle, side, mean_n, sd_n"
+    )
+    parser.add_argument(
+        "--normative",
+        help="normative torque CSV for %% predicted, or harbo_2012 for the shipped example",
+    )
     parser.add_argument(
         "--out", type=output_folder, required=True, metavar="DIR", help="output folder"
     )
     parser.set_defaults(func=run)
 
+    templates = subparsers.add_parser(
+        "strength-templates",
+        help="write protocol, participant, reference and normative files to fill in",
+    )
+    templates.add_argument("out", type=Path, metavar="DIR", help="folder to write them into")
+    templates.set_defaults(func=write_templates)
 
-def run(args: argparse.Namespace) -> int:
-    protocol = StrengthProtocol.from_file(args.protocol) if args.protocol else None
-    settings = TrialSettings()
+
+def _participant(args: argparse.Namespace) -> ParticipantStrengthInfo:
+    if args.participant is None:
+        data = {} if args.body_mass_kg is None else {"body_mass_kg": args.body_mass_kg}
+        return ParticipantStrengthInfo.from_mapping(data, source="--body-mass-kg")
+    participant = ParticipantStrengthInfo.from_file(args.participant)
+    if args.body_mass_kg is not None and args.body_mass_kg != participant.body_mass_kg:
+        raise InvalidInputError(
+            f"--body-mass-kg {args.body_mass_kg:g} differs from the participant file's "
+            f"{participant.body_mass_kg}: give one"
+        )
+    return participant
+
+
+def _read_trials(args: argparse.Namespace) -> tuple[pd.DataFrame, bool]:
+    """The samples (``muscle, side, trial, force_n`` and maybe ``time_s``), and whether they
+    have sample times."""
+    tindeq = args.format == "tindeq-csv" or (
+        args.format == "auto" and looks_like_tindeq_csv(args.file)
+    )
+    if tindeq:
+        return read_tindeq_csv(args.file, time_unit=args.time_unit).to_frame(), True
     table = read_force_table(
         args.file,
         force_column=args.force_column,
         force_unit=args.force_unit,
         time_column=args.time_column,
+        time_unit=args.time_unit,
     )
+    return table, args.time_column is not None
+
+
+def run(args: argparse.Namespace) -> int:
+    from alsmotion.processing.strength_trials import (
+        StrengthVisitOptions,
+        load_normative,
+        load_reference,
+        strength_visit_rows,
+    )
+
+    protocol = StrengthProtocol.from_file(args.protocol) if args.protocol else None
+    participant = _participant(args)
+    normative = load_normative(args.normative or "")
+    reference = load_reference(str(args.reference) if args.reference else "")
+    settings = TrialSettings()
+    table, timed = _read_trials(args)
     trials: list[StrengthTrial] = []
     rows: list[dict[str, object]] = []
     for (muscle, side, number), group in table.groupby(["muscle", "side", "trial"], sort=False):
+        name = f"{muscle} {side} trial {number}"
+        times = group["time_s"].to_numpy() if timed else None
+        if times is not None:
+            check_rate_matches_times(times, args.sampling_rate_hz, what=f"{args.file}: {name}")
         result = analyze_trial(
             group["force_n"].to_numpy(),
             sampling_rate_hz=args.sampling_rate_hz,
-            time_s=group["time_s"].to_numpy() if args.time_column else None,
+            time_s=times,
             settings=settings,
         )
         trial = StrengthTrial(
@@ -89,6 +187,7 @@ def run(args: argparse.Namespace) -> int:
         "sampling_rate_hz": args.sampling_rate_hz,
         "settings": settings.to_dict(),
         "settings_hash": settings.settings_hash,
+        "participant_source": participant.source,
         "n_trials": len(trials),
         "n_valid": sum(bool(t.result is not None and t.result.valid) for t in trials),
         "muscles": [
@@ -96,23 +195,78 @@ def run(args: argparse.Namespace) -> int:
                 [t for t in trials if (t.muscle, t.side) == (muscle, side)],
                 muscle=muscle,
                 side=side,
-                body_mass_kg=args.body_mass_kg,
+                body_mass_kg=participant.body_mass_kg,
             ).to_dict()
             for muscle, side in groups
         ],
     }
-    if protocol is not None:
-        summary["visit"] = summarize_visit(
-            trials, protocol=protocol, body_mass_kg=args.body_mass_kg
-        ).to_dict()
+    written = [args.out / "trials.csv", args.out / "summary.json"]
+    visit_rows = None
+    if all(side in SIDES for _, side in groups):
+        method = args.method or (protocol.test_type if protocol else Method.MAKE)
+        options = StrengthVisitOptions(
+            summary_statistic=protocol.summary_statistic if protocol else "max",
+            participant=participant,
+            normative=normative,
+            reference=reference,
+            megascore_method=method,
+            protocol=protocol,
+        )
+        measures, summaries = strength_visit_rows({method: trials}, options)
+        summary["visit"] = summaries[method].to_dict()
+        visit_rows = pd.DataFrame([row.to_dict() for row in measures])
+        written.append(args.out / "visit_measures.csv")
+    elif protocol is not None or normative is not None or reference is not None:
+        raise InvalidInputError(
+            "the per-visit summary (--protocol, --normative, --reference) needs trials labelled "
+            "with side left or right: add muscle and side columns"
+        )
 
     args.out.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(rows).to_csv(args.out / "trials.csv", index=False)
     (args.out / "summary.json").write_text(
         json.dumps(summary, indent=2, allow_nan=False) + "\n", encoding="utf-8"
     )
+    if visit_rows is not None:
+        visit_rows.to_csv(args.out / "visit_measures.csv", index=False)
     print(
         f"{summary['n_trials']} trial(s), {summary['n_valid']} valid: "
-        f"wrote {args.out / 'trials.csv'} and {args.out / 'summary.json'}"
+        f"wrote {', '.join(str(path) for path in written)}"
     )
+    return 0
+
+
+def write_templates(args: argparse.Namespace) -> int:
+    from importlib import resources
+
+    from alsmotion.processing import ProcessingSettings
+    from alsmotion.strength.normative import HARBO_2012_RESOURCE
+    from alsmotion.strength.participant import participant_template
+    from alsmotion.strength.reference import REFERENCE_COLUMNS
+
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    files = {
+        "protocol.json": StrengthProtocol().to_json() + "\n",
+        "participant.json": participant_template(),
+        "reference.csv": "# Megascore reference: mean and SD of force (N) per muscle and side.\n"
+        + ",".join(REFERENCE_COLUMNS)
+        + "\nknee_extension,left,300,80\nknee_extension,right,310,80\n",
+        "normative.csv": resources.files("alsmotion")
+        .joinpath("data", HARBO_2012_RESOURCE)
+        .read_text(encoding="utf-8"),
+        # for `alsmotion process --settings`: % predicted from this folder's normative table,
+        # the megascore from the cohort's baselines (set strength_reference to use reference.csv)
+        "processing_settings.json": json.dumps(
+            ProcessingSettings(strength_normative=str((out / "normative.csv").resolve())).to_dict(),
+            indent=2,
+        )
+        + "\n",
+    }
+    for name, text in files.items():
+        path = out / name
+        if path.exists():
+            raise InvalidInputError(f"{path} exists: choose an empty folder")
+        path.write_text(text, encoding="utf-8")
+    print(f"wrote {', '.join(str(out / name) for name in files)}")
     return 0

@@ -14,11 +14,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from alsmotion.export.megascore import with_cohort_megascore
 from alsmotion.export.sdtm import build_sdtm, data_dictionary
 from alsmotion.export.tables import write_csv, write_parquet
 from alsmotion.export.visit_measures import (
     VISIT_MEASURE_COLUMNS,
     build_visit_measures,
+    check_results,
+    session_assignments,
     wide_summary,
 )
 from alsmotion.processing.result import TRIAL_COLUMNS, SessionResult
@@ -69,9 +72,11 @@ def write_exports(
     rejected ones with their reason), ``sdtm/ft.csv``, ``sdtm/mk.csv``,
     ``sdtm/data_dictionary.csv`` and ``reports/<participant>/report.html`` with PNG plots.
     ``schedule`` assigns sessions to visits (None: :meth:`StudySchedule.default`, read here
-    rather than when the module is imported). A participant's report is redrawn only when its
-    rows or the report code changed (:mod:`alsmotion.export.report_reuse`); ``progress`` shows a
-    progress bar over the reports on stderr.
+    rather than when the module is imported). Strength megascores waiting for the cohort's
+    baseline reference are filled in first (:func:`alsmotion.export.megascore.with_cohort_megascore`).
+    A participant's report is redrawn only when its rows or the report code changed
+    (:mod:`alsmotion.export.report_reuse`); ``progress`` shows a progress bar over the reports on
+    stderr.
 
     Returns
     -------
@@ -81,6 +86,8 @@ def write_exports(
         schedule = StudySchedule.default()
     out = Path(out_dir)
     ordered = sorted(results, key=lambda r: (r.participant_id, r.session_start_utc, r.session_id))
+    check_results(ordered)
+    ordered = with_cohort_megascore(ordered, session_assignments(ordered, schedule), schedule)
     visit_measures, assignments = build_visit_measures(ordered, schedule)
     paths = {
         "visit_measures_csv": write_csv(

@@ -23,6 +23,12 @@ _GAIT_PLOTS = (
     ("_stride_time_cv_pct", "Stride-time CV", "%"),
 )
 _STRENGTH_PLOT = ("_peak_force_n", "Peak force", "N")
+#: Visit-level strength measures plotted: (measure name, line label column, title, unit).
+_STRENGTH_SUMMARY_PLOTS = (
+    ("HHD_megascore_z", "measure", "Strength megascore (mean z over muscles)", "z"),
+    ("HHD_make_asymmetry_pct", "muscle", "Left/right asymmetry, make tests", "%"),
+    ("HHD_make_pct_predicted", "muscle", "Percent of predicted, make tests", "%"),
+)
 
 
 def _figure_png(draw: Any) -> bytes:
@@ -105,6 +111,16 @@ def write_participant_report(
         atomic_write_bytes(folder / name, _plot_lines(group, ["side", "method"], plot_title, unit))
         sections.append(
             f'<h2>{html.escape(plot_title)}</h2><img src="{name}" alt="{html.escape(plot_title)}">'
+        )
+    for measure, label, title, unit in _STRENGTH_SUMMARY_PLOTS:
+        selected = rows[(rows["measure"] == measure) & rows["value"].notna()]
+        if selected.empty:
+            continue
+        columns = [label] if label == "measure" else [label, "side"]
+        name = f"{measure}.png"
+        atomic_write_bytes(folder / name, _plot_lines(selected, columns, title, unit))
+        sections.append(
+            f'<h2>{html.escape(title)}</h2><img src="{name}" alt="{html.escape(title)}">'
         )
     flagged = rows[rows["flags"] != ""]
     document = f"""<!DOCTYPE html>

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from alsmotion.processing.result import SessionResult
+from alsmotion.vocabulary import Method
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,14 @@ STRENGTH_CODES = {
     "time_to_peak_s": TestCode("TTPKFRC", "Time to Peak Force", "s"),
     "rfd_0_100ms_n_per_s": TestCode("RFD100", "Rate of Force Development 0-100 ms", "N/s"),
     "between_trial_cv_pct": TestCode("TRIALCV", "Between-Trial CV of Peak Force", "%"),
+    "peak_force_mean_n": TestCode("PKFRCMN", "Mean Peak Force of Valid Trials", "N"),
+    "peak_force_n_per_kg": TestCode("PKFRCKG", "Peak Force per Body Mass", "N/kg"),
+    "asymmetry_pct": TestCode("ASYMPCT", "Left-Right Asymmetry of Peak Force", "%"),
+    "pct_predicted": TestCode("PKFRCPRD", "Peak Force Percent of Predicted", "%"),
+    "megascore_z": TestCode("MEGASCR", "Strength Megascore (Mean z-Score)", "z"),
 }
+#: MKLAT of a measure's side (``both``: a left/right comparison).
+_LATERALITY = {"left": "LEFT", "right": "RIGHT", "both": "BILATERAL"}
 WALK_CODES = {
     (test, measure): TestCode(f"{prefix}{suffix}", f"{long_test}: {long_name}", unit)
     for test, (prefix, long_test) in _WALK_PREFIX.items()
@@ -66,10 +74,28 @@ _WALK_CATEGORY = {
     "2MWT": "2-MINUTE WALK TEST",
     "6MWT": "6-MINUTE WALK TEST",
 }
-_METHODS = {"make": "MAKE TEST", "break": "BREAK TEST"}
+_METHODS: dict[str, str] = {Method.MAKE: "MAKE TEST", Method.BREAK: "BREAK TEST"}
 #: SDTM domain of each measure domain; gait measures without a timed-walk test code (e.g. a whole
 #: free-living recording) have no FT test code and are left out.
 _DOMAINS = {"gait": "FT", "strength": "MK"}
+
+_STRENGTH_DESCRIPTIONS = {
+    "peak_force_n": "peak force above the tare; the visit row is the best (or mean) valid trial",
+    "time_to_peak_s": "onset to peak force of the best valid trial",
+    "rfd_0_100ms_n_per_s": "mean rate of force development 0-100 ms after onset, best trial",
+    "between_trial_cv_pct": "SD / mean x 100 of the valid trials' peak forces",
+    "peak_force_mean_n": "mean peak force of the valid trials",
+    "peak_force_n_per_kg": "visit peak force / body mass (session metadata body_mass_kg)",
+    "asymmetry_pct": "|L - R| / max(L, R) x 100 of the visit peak forces (MKLAT BILATERAL)",
+    "pct_predicted": "peak force x lever arm / normative torque x 100 (settings name the table)",
+    "megascore_z": "mean over muscles and sides of (F - mu) / sigma; mu, sigma from the "
+    "baseline cohort or a reference table (named in the row's flags)",
+}
+
+
+def _strength_measure_name(measure: str) -> str:
+    return f"HHD_{measure}" if measure == "megascore_z" else f"HHD_<method>_{measure}"
+
 
 _COMMON = ["STUDYID", "DOMAIN", "USUBJID"]
 _RESULT = ["ORRES", "ORRESU", "STRESC", "STRESN", "STRESU", "STAT", "REASND"]
@@ -190,7 +216,7 @@ def _row(
     else:
         row["MKCAT"] = "HANDHELD DYNAMOMETRY"
         row["MKLOC"] = str(record["muscle"] or "").replace("_", " ").upper()
-        row["MKLAT"] = str(record["side"] or "").upper()
+        row["MKLAT"] = _LATERALITY.get(str(record["side"] or ""), "")
         row["MKMETHOD"] = _METHODS.get(str(record["method"] or ""), "")
     return row
 
@@ -227,8 +253,8 @@ _VARIABLE_LABELS = {
     "STRESU": ("Standard Units", "Char", "unit of STRESN"),
     "STAT": ("Completion Status", "Char", "NOT DONE when the test could not be performed"),
     "REASND": ("Reason Not Done", "Char", "reason recorded with cannot_perform"),
-    "LOC": ("Location", "Char", "muscle group tested (MK only)"),
-    "LAT": ("Laterality", "Char", "LEFT or RIGHT (MK only)"),
+    "LOC": ("Location", "Char", "muscle group tested; empty for the megascore (MK only)"),
+    "LAT": ("Laterality", "Char", "LEFT, RIGHT, or BILATERAL for asymmetry (MK only)"),
     "METHOD": ("Method of Test", "Char", "MAKE TEST or BREAK TEST (MK only)"),
     "REPNUM": ("Repetition Number", "Num", "trial number; empty on derived visit rows"),
     "DRVFL": ("Derived Flag", "Char", "Y on the visit-level value derived from the trials"),
@@ -279,7 +305,8 @@ def data_dictionary() -> pd.DataFrame:
                 "label": code.name,
                 "type": "Char",
                 "unit": code.unit,
-                "description": f"HHD {measure}",
+                "description": _STRENGTH_DESCRIPTIONS.get(measure, "")
+                + f" (visit_measures: {_strength_measure_name(measure)})",
             }
         )
     return pd.DataFrame(rows)

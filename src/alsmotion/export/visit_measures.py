@@ -69,15 +69,20 @@ def session_assignments(results: Sequence[SessionResult], schedule: StudySchedul
     return assign_visits(sessions, schedule)
 
 
-def build_visit_measures(
-    results: Sequence[SessionResult], schedule: StudySchedule
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (visit_measures, assignments), both sorted so that input order does not matter."""
+def check_results(results: Sequence[SessionResult]) -> None:
+    """Refuse an empty export or a session given twice."""
     if not results:
         raise InvalidInputError("no session results to export")
     ids = [r.session_id for r in results]
     if len(set(ids)) != len(ids):
         raise InvalidInputError("the same session was given twice: session ids must be unique")
+
+
+def build_visit_measures(
+    results: Sequence[SessionResult], schedule: StudySchedule
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (visit_measures, assignments), both sorted so that input order does not matter."""
+    check_results(results)
     assignments = session_assignments(results, schedule)
     by_id = {r.session_id: r for r in results}
     frames = []
@@ -157,14 +162,25 @@ def _add_baseline(table: pd.DataFrame, schedule: StudySchedule) -> pd.DataFrame:
 
 
 def wide_summary(visit_measures: pd.DataFrame) -> pd.DataFrame:
-    """One row per participant and session, one column per measure (``<measure>[_<muscle>_<side>]``)."""
+    """One row per participant and session; per measure (``<measure>[_<muscle>_<side>]``) three
+    columns: the value, ``<column>_change_from_baseline`` and ``<column>_flags``."""
     frame = visit_measures.copy()
     frame["column"] = [
         "_".join(part for part in (m, mu, s) if part)
         for m, mu, s in zip(frame["measure"], frame["muscle"], frame["side"], strict=True)
     ]
     index = ["participant_id", "visit", "visit_day", "visit_date", "in_window", "session_id"]
-    wide = frame.pivot(index=index, columns="column", values="value")
-    wide = wide.reindex(sorted(wide.columns), axis=1).reset_index()
+    parts = {
+        "": frame.pivot(index=index, columns="column", values="value"),
+        "_change_from_baseline": frame.pivot(
+            index=index, columns="column", values="change_from_baseline"
+        ),
+        "_flags": frame.pivot(index=index, columns="column", values="flags").fillna(""),
+    }
+    names = sorted(parts[""].columns)
+    wide = pd.concat(
+        [parts[suffix][name].rename(f"{name}{suffix}") for name in names for suffix in parts],
+        axis=1,
+    ).reset_index()
     wide.columns.name = None
     return wide.sort_values(["participant_id", "visit_day", "session_id"]).reset_index(drop=True)

@@ -10,6 +10,12 @@ import pandas as pd
 
 from alsmotion.gait import GaitSettings
 from alsmotion.processing.integrity import flag_every_measure, integrity_flags
+from alsmotion.processing.records import (
+    CannotPerformRecord,
+    MeasureKey,
+    MeasureRow,
+    TrialRecord,
+)
 from alsmotion.processing.result import (
     ALGORITHM_VERSION,
     MEASURE_COLUMNS,
@@ -20,9 +26,12 @@ from alsmotion.processing.result import (
 from alsmotion.processing.settings import ProcessingSettings
 from alsmotion.processing.slicing import DATA_GAP, overlaps_gap
 from alsmotion.processing.strength_trials import (
+    StrengthVisitOptions,
     analyze_force_trial,
-    strength_group_measures,
+    load_normative,
+    load_reference,
     strength_trial_rows,
+    strength_visit_rows,
 )
 from alsmotion.processing.walks import (
     WalkTrial,
@@ -36,9 +45,9 @@ from alsmotion.session.events import STRENGTH_TEST, WALK_TESTS
 from alsmotion.session.manifest import sha256_file
 from alsmotion.session.metadata import format_utc_ns
 from alsmotion.session.reader import Session
-from alsmotion.strength import ForceTrialResult, TrialSettings
-
-_TRIAL_STATUS_INVALID = "invalid"
+from alsmotion.strength import StrengthTrial, TrialSettings
+from alsmotion.strength.participant import ParticipantStrengthInfo
+from alsmotion.vocabulary import TrialStatus
 
 
 def session_sha256(path: Path) -> str:
@@ -105,10 +114,6 @@ def process_session(path: str | Path, settings: ProcessingSettings | None = None
     )
 
 
-def _stopped(row: dict[str, Any]) -> bool:
-    return not pd.isna(row["stop_host_ns"])
-
-
 def _walk_tests(
     session: Session,
     trials: pd.DataFrame,
@@ -128,20 +133,22 @@ def _walk_tests(
         if rows.empty and not reasons:
             continue
         analysed: list[WalkTrial] = []
-        for row in filter(_stopped, _records(rows)):
+        for record in map(TrialRecord.from_decision, _records(rows)):
+            if record.stop_host_ns is None:
+                continue
             walk = analyze_walk_trial(
-                row,
+                record.as_row(),
                 imu,
                 sensor_height_m=_optional_float(extra.get("sensor_height_m")),
                 height_m=_optional_float(extra.get("height_m")),
                 gait_settings=gait_settings,
                 data_gap=overlaps_gap(
-                    gaps, settings.imu_stream, row["start_host_ns"], row["stop_host_ns"]
+                    gaps, settings.imu_stream, record.start_host_ns, record.stop_host_ns
                 ),
             )
             for item in walk_trial_rows(walk):
-                trial_rows.append(_trial_row("gait", row, item, row["status"], row["reason"]))
-            if row["status"] == decisions.ACCEPTED:
+                trial_rows.append(_trial_row("gait", record, item, record.status, record.reason))
+            if record.status == TrialStatus.ACCEPTED:
                 analysed.append(walk)
         if analysed:
             test_rows = walk_test_measures(
@@ -151,7 +158,16 @@ def _walk_tests(
             test_rows = not_performed_measures(test, f"cannot_perform:{flag_text(reasons[-1])}")
         else:
             test_rows = not_performed_measures(test, "no_accepted_trial")
-        measures += [{"domain": "gait", "test": test, **row} for row in test_rows]
+        measures += [
+            MeasureRow(
+                key=MeasureKey("gait", test, "", "", "", row["measure"]),
+                value=float(row["value"]),
+                unit=row["unit"],
+                n=int(row["n"]),
+                flags=row["flags"],
+            ).to_dict()
+            for row in test_rows
+        ]
     return measures, trial_rows
 
 
@@ -162,56 +178,59 @@ def _strength_tests(
     settings: ProcessingSettings,
     trial_settings: TrialSettings,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Per muscle, side and method measures and per-trial rows of the dynamometry."""
+    """The visit strength measures (:func:`strength_visit_rows`) and per-trial rows."""
     force = session.streams.get(settings.force_stream)
     gaps = session.gaps
     trial_rows: list[dict[str, Any]] = []
-    groups: dict[tuple[str, str, str], list[tuple[int, ForceTrialResult]]] = {}
-    gapped: set[tuple[str, str, str]] = set()
-    for row in _records(trials[trials["test"] == STRENGTH_TEST]):
-        key = (row["muscle"], row["side"], row.get("method") or "make")
+    groups: dict[tuple[str, str, str], list[StrengthTrial]] = {}
+    gapped: dict[tuple[str, str, str], list[str]] = {}
+    for record in map(TrialRecord.from_decision, _records(trials[trials["test"] == STRENGTH_TEST])):
+        key = (record.muscle, record.side, record.method)
         groups.setdefault(key, [])
-        if not _stopped(row):
+        if record.stop_host_ns is None:
             continue
-        if row["status"] == decisions.ACCEPTED and overlaps_gap(
-            gaps, settings.force_stream, row["start_host_ns"], row["stop_host_ns"]
+        accepted = record.status == TrialStatus.ACCEPTED
+        if accepted and overlaps_gap(
+            gaps, settings.force_stream, record.start_host_ns, record.stop_host_ns
         ):
-            gapped.add(key)
-        result = analyze_force_trial(row, force, trial_settings)
-        status, reason = row["status"], row["reason"]
-        if status == decisions.ACCEPTED and (result is None or not result.valid):
-            status = _TRIAL_STATUS_INVALID
+            gapped[key] = [DATA_GAP]
+        result = analyze_force_trial(record, force, trial_settings)
+        status, reason = record.status, record.reason
+        if accepted and (result is None or not result.valid):
+            status = TrialStatus.INVALID
             reason = "no force samples" if result is None else ";".join(result.reasons)
         for item in strength_trial_rows(result):
-            trial_rows.append(_trial_row("strength", row, item, status, reason))
-        if row["status"] == decisions.ACCEPTED and result is not None:
-            groups[key].append((int(row["trial"]), result))
-    not_done = not_done[(not_done["test"] == STRENGTH_TEST) & not_done["muscle"].notna()]
-    for record in _records(not_done):
-        groups.setdefault((record["muscle"], record["side"], "make"), [])
-    measures: list[dict[str, Any]] = []
-    for (muscle, side, method), analysed in sorted(groups.items()):
-        match = not_done[(not_done["muscle"] == muscle) & (not_done["side"] == side)]
-        reason = match["reason"].iloc[-1] if len(match) else None
-        for item in strength_group_measures(
-            muscle,
-            side,
-            analysed,
-            reason,
-            summary_statistic=settings.strength_summary,
-            extra_flags=[DATA_GAP] if (muscle, side, method) in gapped else [],
-        ):
-            measures.append(
-                {
-                    "domain": "strength",
-                    "test": STRENGTH_TEST,
-                    "muscle": muscle,
-                    "side": side,
-                    "method": method,
-                    **item,
-                }
-            )
-    return measures, trial_rows
+            trial_rows.append(_trial_row("strength", record, item, status, reason))
+        if accepted and result is not None:
+            groups[key].append(StrengthTrial(record.muscle, record.side, record.trial, result))
+    cannot = [
+        CannotPerformRecord.from_decision(row)
+        for row in _records(not_done[not_done["test"] == STRENGTH_TEST])
+    ]
+    for skipped in cannot:
+        if not skipped.muscle:
+            continue
+        key = (skipped.muscle, skipped.side, skipped.method)
+        if not groups.get(key):
+            groups[key] = [
+                StrengthTrial(skipped.muscle, skipped.side, 1, cannot_perform_reason=skipped.reason)
+            ]
+    if not groups:
+        return [], trial_rows
+    by_method: dict[str, list[StrengthTrial]] = {}
+    for (_, _, method), group in sorted(groups.items()):
+        by_method.setdefault(method, []).extend(group)
+    options = StrengthVisitOptions(
+        summary_statistic=settings.strength_summary,
+        participant=ParticipantStrengthInfo.from_mapping(
+            session.metadata.extra, source="session metadata"
+        ),
+        normative=load_normative(settings.strength_normative),
+        reference=load_reference(settings.strength_reference),
+        megascore_method=settings.megascore_method,
+    )
+    rows, _ = strength_visit_rows(by_method, options, group_flags=gapped)
+    return [row.to_dict() for row in rows], trial_rows
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -219,18 +238,18 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _trial_row(
-    domain: str, row: dict[str, Any], item: dict[str, Any], status: str, reason: str
+    domain: str, record: TrialRecord, item: dict[str, Any], status: str, reason: str
 ) -> dict[str, Any]:
     return {
         "domain": domain,
-        "test": row["test"],
-        "trial": int(row["trial"]),
-        "muscle": row.get("muscle") or "",
-        "side": row.get("side") or "",
-        "method": row.get("method") or ("make" if domain == "strength" else ""),
-        "status": status,
+        "test": record.test,
+        "trial": record.trial,
+        "muscle": record.muscle,
+        "side": record.side,
+        "method": record.method,
+        "status": str(status),
         "reason": reason or "",
-        "start_utc": format_utc_ns(row["start_host_ns"]),
+        "start_utc": format_utc_ns(record.start_host_ns),
         **item,
     }
 

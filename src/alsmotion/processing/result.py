@@ -9,7 +9,8 @@ from typing import Any
 import pandas as pd
 
 #: Version of the processing algorithm; part of every export row and of batch cache keys.
-ALGORITHM_VERSION = "1.0"
+#: 1.1: the whole visit strength summary and the weak-effort noise floor.
+ALGORITHM_VERSION = "1.1"
 
 #: Columns of ``SessionResult.measures``: one row per measure of the session (a walk test's
 #: gait speed, a muscle and side's peak force, ...). ``n`` counts strides or trials; ``flags``

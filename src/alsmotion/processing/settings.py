@@ -11,6 +11,7 @@ from alsmotion.gait.settings import GaitSettings
 from alsmotion.settings_io import JsonSettings, read_json_object
 from alsmotion.strength.protocol import SUMMARY_STATISTICS
 from alsmotion.strength.settings import TrialSettings
+from alsmotion.vocabulary import DEFAULT_METHOD, Method
 
 #: Choices of :attr:`ProcessingSettings.integrity_problems`.
 INTEGRITY_ACTIONS = ("flag", "refuse")
@@ -26,6 +27,14 @@ class ProcessingSettings(JsonSettings):
         ``alsmotion.gait.GaitSettings`` fields (empty: its defaults).
     strength : settings of :func:`alsmotion.strength.analyze_trial` as a dict (empty: defaults).
     strength_summary : ``max`` (of valid trials, the common choice) or ``mean``.
+    strength_normative : normative torque table for ``HHD_<method>_pct_predicted``: ``""`` none,
+        ``harbo_2012`` the Harbo 2012 example shipped with alsmotion, or a CSV path
+        (:class:`alsmotion.strength.NormativeTable`). Sex, age, height, body mass and lever arms
+        come from the session metadata (:mod:`alsmotion.strength.participant`).
+    strength_reference : mu and sigma per muscle and side for ``HHD_megascore_z``: ``""`` the
+        participants' baseline visits (computed at export over the cohort), or a CSV path
+        (:meth:`alsmotion.strength.StrengthReference.from_csv`). The row's flags name the source.
+    megascore_method : ``make`` or ``break``: the method whose forces make the megascore.
     imu_stream, force_stream : names of the streams that hold the lumbar IMU and the dynamometer.
     integrity_problems : what to do with a session whose raw data differ from what was recorded
         (manifest mismatch, repeated or out-of-order record batches, broken event sequence;
@@ -36,6 +45,9 @@ class ProcessingSettings(JsonSettings):
     gait: dict[str, Any] = field(default_factory=dict)
     strength: dict[str, Any] = field(default_factory=dict)
     strength_summary: str = "max"
+    strength_normative: str = ""
+    strength_reference: str = ""
+    megascore_method: str = DEFAULT_METHOD
     imu_stream: str = "imu"
     force_stream: str = "force"
     integrity_problems: str = "flag"
@@ -53,6 +65,10 @@ class ProcessingSettings(JsonSettings):
                 f"integrity_problems must be one of {', '.join(INTEGRITY_ACTIONS)}, "
                 f"got {self.integrity_problems!r}"
             )
+        if self.megascore_method not in tuple(Method):
+            raise InvalidInputError(
+                f"megascore_method must be one of {', '.join(Method)}, got {self.megascore_method!r}"
+            )
         try:
             self.to_json()
         except (TypeError, ValueError) as exc:
@@ -68,6 +84,9 @@ class ProcessingSettings(JsonSettings):
             "gait": dict(self.gait),
             "strength": dict(self.strength),
             "strength_summary": self.strength_summary,
+            "strength_normative": self.strength_normative,
+            "strength_reference": self.strength_reference,
+            "megascore_method": str(self.megascore_method),
             "imu_stream": self.imu_stream,
             "force_stream": self.force_stream,
             "integrity_problems": self.integrity_problems,

@@ -30,6 +30,7 @@ from alsmotion.session.layout import AUDIT_FILE, METADATA_FILE
 from alsmotion.session.manifest import anchor_audit
 from alsmotion.session.metadata import format_utc, utc_now
 from alsmotion.session.pseudonym import validate_operator
+from alsmotion.vocabulary import EventType
 
 GENESIS_SHA256 = "0" * 64
 
@@ -37,7 +38,8 @@ REJECT_TRIAL = "reject_trial"
 ACCEPT_TRIAL = "accept_trial"
 REASSIGN_VISIT = "reassign_visit"
 CORRECT_NOTE = "correct_note"
-CANNOT_PERFORM = "cannot_perform"
+#: Records afterwards a test that could not be performed (same name as the event it stands for).
+CANNOT_PERFORM = EventType.CANNOT_PERFORM
 SEAL_INTERRUPTED = "seal_interrupted"
 
 #: Keys each action's ``change`` must hold (besides ``before`` and ``after``).

@@ -17,10 +17,11 @@ from alsmotion.errors import SessionError
 from alsmotion.session import audit
 from alsmotion.session import events as ev
 from alsmotion.session.reader import Session
+from alsmotion.vocabulary import TrialStatus
 
-ACCEPTED = "accepted"
-REJECTED = "rejected"
-INCOMPLETE = "incomplete"
+ACCEPTED = TrialStatus.ACCEPTED
+REJECTED = TrialStatus.REJECTED
+INCOMPLETE = TrialStatus.INCOMPLETE
 
 TRIAL_COLUMNS = [
     "test",
@@ -125,15 +126,16 @@ def _decide(row: dict[str, Any], accepted: bool, reason: str) -> None:
 
 
 def cannot_perform(session: Session) -> pd.DataFrame:
-    """Tests (or muscle and side) that could not be done: test, muscle, side, reason."""
-    columns = ["test", "muscle", "side", "reason"]
+    """Tests (or muscle, side and method) that could not be done: test, muscle, side, method
+    (None when the record names none), reason."""
+    columns = ["test", "muscle", "side", "method", "reason"]
     rows = [
         {name: record.get(name) for name in columns}
         for record in session.event_records
         if record["type"] == ev.CANNOT_PERFORM
     ]
     rows += [
-        {**{name: entry["change"].get(name) for name in columns[:3]}, "reason": entry["why"]}
+        {**{name: entry["change"].get(name) for name in columns[:4]}, "reason": entry["why"]}
         for entry in _audit_entries(session)
         if entry["what"] == audit.CANNOT_PERFORM
     ]

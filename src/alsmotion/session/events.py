@@ -24,19 +24,20 @@ from pathlib import Path
 from typing import Any
 
 from alsmotion.errors import InvalidInputError, SessionError
+from alsmotion.vocabulary import TRIAL_SIDES, EventType, Method
 
-TEST_STARTED = "test_started"
-TEST_STOPPED = "test_stopped"
-TRIAL_STARTED = "trial_started"
-TRIAL_STOPPED = "trial_stopped"
-TRIAL_ACCEPTED = "trial_accepted"
-TRIAL_REJECTED = "trial_rejected"
-CANNOT_PERFORM = "cannot_perform"
-DEVICE_CONNECTED = "device_connected"
-DEVICE_DISCONNECTED = "device_disconnected"
-DEVICE_GAP = "device_gap"
-TIMING_FIT = "timing_fit"
-NOTE = "note"
+TEST_STARTED = EventType.TEST_STARTED
+TEST_STOPPED = EventType.TEST_STOPPED
+TRIAL_STARTED = EventType.TRIAL_STARTED
+TRIAL_STOPPED = EventType.TRIAL_STOPPED
+TRIAL_ACCEPTED = EventType.TRIAL_ACCEPTED
+TRIAL_REJECTED = EventType.TRIAL_REJECTED
+CANNOT_PERFORM = EventType.CANNOT_PERFORM
+DEVICE_CONNECTED = EventType.DEVICE_CONNECTED
+DEVICE_DISCONNECTED = EventType.DEVICE_DISCONNECTED
+DEVICE_GAP = EventType.DEVICE_GAP
+TIMING_FIT = EventType.TIMING_FIT
+NOTE = EventType.NOTE
 
 #: Fields each event type must carry (besides seq, host_time_ns, utc, type).
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
@@ -62,8 +63,8 @@ EVENT_TYPES = tuple(REQUIRED_FIELDS)
 WALK_TESTS = ("10MWT", "T25FW", "2MWT", "6MWT")
 STRENGTH_TEST = "HHD"
 TEST_CODES = (*WALK_TESTS, STRENGTH_TEST)
-SIDES = ("left", "right")
-METHODS = ("make", "break")
+SIDES = tuple(TRIAL_SIDES)
+METHODS = tuple(Method)
 
 #: Fields that identify one trial (strength trials add muscle and side).
 TRIAL_KEY_FIELDS = ("test", "muscle", "side", "trial")

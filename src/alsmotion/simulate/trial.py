@@ -85,6 +85,23 @@ class _Participant:
         return base * side_factor * (1.0 - self.strength_decline_per_year * day / 365.0)
 
 
+def _strength_characteristics(index: int, height_m: float, seed: int) -> dict[str, Any]:
+    """Body mass, age, sex and lever arms of participant ``index`` (session metadata ``extra``
+    keys of :mod:`alsmotion.strength.participant`), from their own generator so that the other
+    simulated values do not change. Lever arms: dynamometer near the ankle (knee extension) or
+    the wrist (elbow flexion), in proportion to height."""
+    rng = np.random.default_rng([seed, index, 12])
+    return {
+        "body_mass_kg": round(float(rng.uniform(55.0, 95.0)), 1),
+        "age_years": int(rng.integers(45, 75)),
+        "sex": "female" if index % 2 else "male",
+        "lever_arms_m": {
+            "knee_extension": round(0.22 * height_m, 3),
+            "elbow_flexion": round(0.16 * height_m, 3),
+        },
+    }
+
+
 def _participants(n: int, rng: np.random.Generator) -> list[_Participant]:
     return [
         _Participant(
@@ -247,6 +264,7 @@ def simulate_trial(
                 extra={
                     "height_m": round(person.height_m, 3),
                     "sensor_height_m": round(0.53 * person.height_m, 3),
+                    **_strength_characteristics(index, person.height_m, seed),
                     "simulated": True,
                 },
             )

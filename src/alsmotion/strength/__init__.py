@@ -3,7 +3,9 @@
 - :func:`analyze_trial` -> :class:`ForceTrialResult` (one force curve).
 - :class:`StrengthProtocol` (muscles, sides, trials, make/break).
 - :func:`summarize_muscle_side` and :func:`summarize_visit` -> per muscle/side and per visit tables,
-  with megascore (:class:`StrengthReference`) and % predicted (:class:`NormativeTable`).
+  with megascore (:class:`StrengthReference`) and % predicted (:class:`NormativeTable`); body mass,
+  sex, age, height and lever arms in :class:`ParticipantStrengthInfo`.
+- :func:`alsmotion.strength.tindeq_csv.read_tindeq_csv` reads Tindeq Progressor app exports.
 """
 
 from alsmotion.strength.muscle import (
@@ -19,6 +21,7 @@ from alsmotion.strength.normative import (
     load_harbo_2012,
     percent_predicted,
 )
+from alsmotion.strength.participant import ParticipantStrengthInfo
 from alsmotion.strength.protocol import DEFAULT_MUSCLE_GROUPS, StrengthProtocol
 from alsmotion.strength.reference import StrengthReference
 from alsmotion.strength.settings import TrialSettings
@@ -38,6 +41,7 @@ __all__ = [
     "MuscleAsymmetry",
     "MuscleSideSummary",
     "NormativeTable",
+    "ParticipantStrengthInfo",
     "StrengthProtocol",
     "StrengthReference",
     "StrengthTrial",

@@ -12,11 +12,12 @@ import numpy as np
 from alsmotion.errors import InvalidInputError
 from alsmotion.strength.protocol import SIDES, SUMMARY_STATISTICS
 from alsmotion.strength.trial import ForceTrialResult
+from alsmotion.vocabulary import TrialStatus
 
 # Status of a muscle and side.
 MEASURED = "measured"
 NO_VALID_TRIAL = "no_valid_trial"
-CANNOT_PERFORM = "cannot_perform"
+CANNOT_PERFORM = TrialStatus.CANNOT_PERFORM
 NOT_RECORDED = "not_recorded"
 
 #: Muscle or side of trials recorded without saying which (e.g. a CSV without those columns).

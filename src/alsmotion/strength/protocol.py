@@ -16,6 +16,7 @@ from alsmotion.settings_io import (
     read_json_object,
     refuse_unknown_keys,
 )
+from alsmotion.vocabulary import DEFAULT_METHOD, TRIAL_SIDES, Method
 
 #: Muscle groups typical of ALS trials (DOMAIN.md section 3; Shefner 2016 uses 9 groups).
 DEFAULT_MUSCLE_GROUPS = (
@@ -29,8 +30,8 @@ DEFAULT_MUSCLE_GROUPS = (
     "knee_extension",
     "ankle_dorsiflexion",
 )
-SIDES = ("left", "right")
-TEST_TYPES = ("make", "break")
+SIDES = tuple(TRIAL_SIDES)
+TEST_TYPES = tuple(Method)
 SUMMARY_STATISTICS = ("max", "mean")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -55,7 +56,7 @@ class StrengthProtocol:
     muscles: tuple[str, ...] = DEFAULT_MUSCLE_GROUPS
     sides: tuple[str, ...] = SIDES
     trials_per_side: int = 3
-    test_type: str = "make"
+    test_type: str = DEFAULT_METHOD
     summary_statistic: str = "max"
     best_two_tolerance_pct: float = 10.0
     rest_between_trials_s: float = 60.0

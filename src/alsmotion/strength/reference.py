@@ -4,21 +4,29 @@ from the participants' baseline visits or read from a user-supplied CSV table.""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
 from alsmotion.errors import InsufficientDataError, InvalidRecordingError
 from alsmotion.strength.csv_tables import finite_column, parse_table, read_table_text
-
-if TYPE_CHECKING:
-    from alsmotion.strength.visit import VisitStrengthSummary
+from alsmotion.strength.muscle import MuscleSideSummary
 
 REFERENCE_COLUMNS = ("muscle", "side", "mean_n", "sd_n")
+
+#: ``source`` of a reference computed from the participants' baseline visits.
+BASELINE_COHORT = "baseline visits"
+
+
+class HasMuscleSummaries(Protocol):
+    """A visit summary (e.g. :class:`alsmotion.strength.VisitStrengthSummary`): its muscles."""
+
+    @property
+    def muscles(self) -> Sequence[MuscleSideSummary]: ...
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,7 @@ class StrengthReference:
 
     @classmethod
     def from_baseline(
-        cls, baselines: Iterable[VisitStrengthSummary], *, min_participants: int = 2
+        cls, baselines: Iterable[HasMuscleSummaries], *, min_participants: int = 2
     ) -> StrengthReference:
         """Mean and SD (n - 1) of each muscle and side over participants' baseline visits.
 
@@ -63,13 +71,23 @@ class StrengthReference:
         baselines : one baseline-visit summary per participant.
         min_participants : muscles and sides measured in fewer participants are left out.
         """
-        rows = [
-            (m.muscle, m.side, m.force_n)
-            for visit in baselines
-            for m in visit.muscles
-            if m.force_n is not None
-        ]
-        frame = pd.DataFrame(rows, columns=["muscle", "side", "force_n"])
+        return cls.from_forces(
+            [
+                (m.muscle, m.side, m.force_n)
+                for visit in baselines
+                for m in visit.muscles
+                if m.force_n is not None
+            ],
+            min_participants=min_participants,
+        )
+
+    @classmethod
+    def from_forces(
+        cls, forces: Iterable[tuple[str, str, float | None]], *, min_participants: int = 2
+    ) -> StrengthReference:
+        """Mean and SD (n - 1) of each muscle and side over ``(muscle, side, force_n)`` values,
+        one per participant's baseline visit (NaN values are left out)."""
+        frame = pd.DataFrame(list(forces), columns=["muscle", "side", "force_n"]).dropna()
         grouped = frame.groupby(["muscle", "side"])["force_n"]
         table = pd.DataFrame(
             {"mean_n": grouped.mean(), "sd_n": grouped.std(ddof=1), "n": grouped.size()}
@@ -80,7 +98,7 @@ class StrengthReference:
                 f"no muscle was measured at baseline in at least {min_participants} participants "
                 "with differing forces: supply a reference table instead"
             )
-        return cls(values=cls._values_of(table.reset_index()), source="baseline visits")
+        return cls(values=cls._values_of(table.reset_index()), source=BASELINE_COHORT)
 
     @classmethod
     def from_csv(cls, path: str | Path) -> StrengthReference:
@@ -104,6 +122,28 @@ class StrengthReference:
     def to_csv(self, path: str | Path) -> None:
         """Write the reference in the format :meth:`from_csv` reads."""
         self.to_frame()[list(REFERENCE_COLUMNS)].to_csv(path, index=False, float_format="%.17g")
+
+
+def visit_megascore(
+    forces: Iterable[tuple[str, str, float | None]], reference: StrengthReference
+) -> tuple[float | None, int, bool]:
+    """Megascore of one visit: (mean z over the muscles and sides with a force and a reference,
+    how many there were, whether every muscle and side of the visit counted).
+
+    Parameters
+    ----------
+    forces : ``(muscle, side, force_n)`` of every muscle and side of the visit (None: no value).
+    reference : mu and sigma per muscle and side.
+    """
+    listed = list(forces)
+    z_scores = [
+        z
+        for muscle, side, force_n in listed
+        if force_n is not None
+        and math.isfinite(force_n)
+        and (z := reference.z_score(muscle, side, force_n)) is not None
+    ]
+    return megascore(z_scores), len(z_scores), len(z_scores) == len(listed)
 
 
 def megascore(z_scores: Iterable[float]) -> float | None:

@@ -46,6 +46,11 @@ class TrialSettings(JsonSettings):
     min_segment_s : excursions above the threshold shorter than this are ignored, s.
     dropout_gap_periods : a gap between samples longer than this many nominal sample periods is a
         signal dropout.
+    resolution_n : the device's reading resolution, N: the noise SD used for the thresholds is
+        never below it. ``None``: the noise is estimated from the data alone.
+    noise_confidence : the noise SD of the short quiet window is raised to this one-sided upper
+        confidence bound (a 5-sample window often underestimates it), and never taken below the
+        robust SD of successive differences before the effort.
     """
 
     baseline_window_s: float = 0.5
@@ -63,11 +68,15 @@ class TrialSettings(JsonSettings):
     other_effort_fraction: float = 0.25
     min_segment_s: float = 0.1
     dropout_gap_periods: float = 3.0
+    resolution_n: float | None = None
+    noise_confidence: float = 0.95
 
     settings_name: ClassVar[str] = "strength trial setting"
 
     def __post_init__(self) -> None:
-        check_non_negative_numbers(self, optional=("lowpass_cutoff_hz", "device_limit_n"))
+        check_non_negative_numbers(
+            self, optional=("lowpass_cutoff_hz", "device_limit_n", "resolution_n")
+        )
         for name in ("lowpass_order", "min_window_samples", "flat_top_min_samples"):
             if not isinstance(getattr(self, name), int):
                 raise InvalidInputError(f"TrialSettings.{name} must be a whole number")
@@ -79,6 +88,8 @@ class TrialSettings(JsonSettings):
         ):
             if getattr(self, name) <= 0:
                 raise InvalidInputError(f"TrialSettings.{name} must be > 0")
+        if not 0.5 <= self.noise_confidence < 1:
+            raise InvalidInputError("TrialSettings.noise_confidence must be in [0.5, 1)")
         if not 0 < self.other_effort_fraction <= 1:
             raise InvalidInputError("TrialSettings.other_effort_fraction must be in (0, 1]")
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from alsmotion.errors import InvalidRecordingError
-from alsmotion.readers.csv_table import MAX_ABS_VALUE, read_text_table
+from alsmotion.errors import InvalidInputError, InvalidRecordingError
+from alsmotion.readers.csv_table import MAX_ABS_VALUE, TIME_UNIT_SECONDS, read_text_table
 from alsmotion.strength.muscle import UNSPECIFIED
 from alsmotion.strength.protocol import SIDES
 from alsmotion.units import force_to_n
@@ -20,6 +20,7 @@ def read_force_table(
     force_column: str,
     force_unit: str,
     time_column: str | None = None,
+    time_unit: str = "s",
 ) -> pd.DataFrame:
     """Read a CSV of one or more trials.
 
@@ -28,7 +29,8 @@ def read_force_table(
     path : CSV file with a header row.
     force_column : column of force readings (an empty cell is a lost sample).
     force_unit : ``n``, ``kgf`` or ``lbf``; converted to N here.
-    time_column : column of sample times in s, or None for samples at the device's rate.
+    time_column : column of sample times, or None for samples at the device's rate.
+    time_unit : unit of the time column: ``s``, ``ms``, ``us`` or ``ns`` (converted to s here).
 
     Returns
     -------
@@ -38,9 +40,13 @@ def read_force_table(
 
     Raises
     ------
-    InvalidRecordingError : unreadable file, missing column, or a cell that is not a number.
+    InvalidRecordingError : unreadable file, missing column, or a cell that is not a finite number.
     """
     path = Path(path)
+    if time_unit not in TIME_UNIT_SECONDS:
+        raise InvalidInputError(
+            f"unknown time unit {time_unit!r}: use one of {'|'.join(TIME_UNIT_SECONDS)}"
+        )
     table = read_text_table(path)  # rows indexed by their line; a field more or less is refused
     needed = [force_column] + ([time_column] if time_column else [])
     missing = [name for name in needed if name not in table.columns]
@@ -78,12 +84,14 @@ def read_force_table(
         raise InvalidRecordingError("the trial column must hold whole numbers", path=path)
     out["trial"] = out["trial"].astype(int)
     if time_column:
-        out["time_s"] = _numbers(table[time_column], time_column, path, allow_empty=False)
+        times = _numbers(table[time_column], time_column, path, allow_empty=False)
+        out["time_s"] = times * TIME_UNIT_SECONDS[time_unit]
     return out
 
 
 def _numbers(column: pd.Series, name: str, path: Path, *, allow_empty: bool = True) -> np.ndarray:
-    """Column as floats; empty cells are NaN when allowed; any other text is an error."""
+    """Column as floats; empty cells are NaN when allowed; any other text, and infinite or NaN
+    values written out, are errors."""
     text = column.str.strip()
     values = pd.to_numeric(text.where(text != "", None), errors="coerce").to_numpy(dtype=float)
     bad = ~(np.abs(values) <= MAX_ABS_VALUE) & ((text != "").to_numpy() | (not allow_empty))
@@ -96,3 +104,20 @@ def _numbers(column: pd.Series, name: str, path: Path, *, allow_empty: bool = Tr
             line=int(column.index[row]),
         )
     return values
+
+
+def check_rate_matches_times(
+    time_s: np.ndarray, sampling_rate_hz: float, *, what: str, tolerance: float = 0.1
+) -> None:
+    """Refuse a nominal rate that the timestamps contradict (median step off by more than
+    ``tolerance``, a fraction): a wrong ``--time-unit`` or ``--sampling-rate-hz``."""
+    steps = np.diff(np.asarray(time_s, dtype=float))
+    steps = steps[steps > 0]
+    if steps.size == 0:
+        return
+    measured_hz = 1.0 / float(np.median(steps))
+    if abs(measured_hz / sampling_rate_hz - 1.0) > tolerance:
+        raise InvalidInputError(
+            f"{what}: the timestamps give {measured_hz:.4g} Hz but the sampling rate is "
+            f"{sampling_rate_hz:g} Hz: check --sampling-rate-hz and --time-unit"
+        )

@@ -87,6 +87,9 @@ class ForceTrialResult:
         curve from onset over each window, N/s.
     rfd_20_80pct_n_per_s : mean slope of the low-passed curve between 20 % and 80 % of its peak, N/s.
     baseline_n, baseline_sd_n, drift_n_per_s : tare, noise and drift of the quiet start.
+    noise_sd_n : the noise SD the thresholds use: ``baseline_sd_n`` raised to its upper
+        confidence bound, the device resolution and the robust SD of the samples before the
+        effort, whichever is highest.
     onset_threshold_n : effort threshold above the tare, N.
     lowpass_cutoff_hz : cutoff actually applied, or None.
     n_efforts : excursions above threshold reaching ``other_effort_fraction`` of the peak.
@@ -104,6 +107,7 @@ class ForceTrialResult:
     onset_threshold_n: float
     lowpass_cutoff_hz: float | None
     n_efforts: int
+    noise_sd_n: float | None = None
     onset_time_s: float | None = None
     peak_time_s: float | None = None
     end_time_s: float | None = None
@@ -225,7 +229,9 @@ def analyze_trial(
     if n_dropped or np.max(np.diff(times)) > gap_limit_s:
         reasons.append(SIGNAL_DROPOUT)
 
-    baseline = curve.fit_baseline(times, raw, window_s=settings.baseline_window_s)
+    baseline = curve.fit_baseline(
+        times, raw, window_s=settings.baseline_window_s, confidence=settings.noise_confidence
+    )
     tared = raw - baseline.mean_n
     cutoff_hz = settings.lowpass_cutoff_hz
     if (
@@ -245,7 +251,14 @@ def analyze_trial(
         if settings.lowpass_cutoff_hz is not None:
             flags.append(LOWPASS_NOT_APPLIED)
 
-    threshold_n = max(settings.onset_threshold_n, settings.onset_threshold_sd * baseline.sd_n)
+    in_baseline = times - times[0] <= settings.baseline_window_s
+    window_noise_n = max(
+        curve.noise_sd_upper_n(
+            baseline.sd_n, int(in_baseline.sum()), confidence=settings.noise_confidence
+        ),
+        settings.resolution_n or 0.0,
+    )
+    threshold_n = max(settings.onset_threshold_n, settings.onset_threshold_sd * window_noise_n)
     no_effort = ForceTrialResult(
         valid=False,
         reasons=(NO_EFFORT, *reasons),
@@ -259,12 +272,17 @@ def analyze_trial(
         onset_threshold_n=threshold_n,
         lowpass_cutoff_hz=cutoff_hz,
         n_efforts=0,
+        noise_sd_n=window_noise_n,
         settings_hash=settings.settings_hash,
     )
     segments = curve.active_segments(filtered > threshold_n)
     lasting = times[segments[:, 1] - 1] - times[segments[:, 0]] >= settings.min_segment_s
     segments = segments[lasting]
     if segments.shape[0] == 0:
+        # An effort inside the quiet window raises its noise and so the threshold above the
+        # effort: a window moving by more than the fixed threshold was not quiet.
+        if np.ptp(filtered[in_baseline]) > settings.onset_threshold_n:
+            return replace(no_effort, reasons=(*no_effort.reasons, NO_QUIET_BASELINE))
         return no_effort
 
     segment_peaks = np.array([filtered[start:stop].max() for start, stop in segments])
@@ -276,8 +294,11 @@ def analyze_trial(
         reasons.append(MORE_THAN_ONE_EFFORT)
 
     excess_n = raw - baseline.at(times)
-    # The floor keeps rounding error of a noise-free curve from counting as movement.
-    quiet_level_n = max(settings.onset_quiet_sd * baseline.sd_n, 1e-6 * threshold_n)
+    # The noise of everything before the first excursion (robust to its rising edge) keeps a
+    # short, lucky-quiet window from placing the onset inside the noise; the last floor keeps
+    # rounding error of a noise-free curve from counting as movement.
+    noise_n = max(window_noise_n, curve.difference_noise_sd_n(raw[: int(segments[0, 0])]))
+    quiet_level_n = max(settings.onset_quiet_sd * noise_n, 1e-6 * threshold_n)
     onset = curve.quiet_onset_index(excess_n, start, quiet_level_n=quiet_level_n)
     main_peak = start + int(np.argmax(tared[start:stop]))
     onset_time_s = curve.rising_edge_onset_s(
@@ -290,7 +311,6 @@ def analyze_trial(
             ONSET_FIT_QUIET_LEVELS * quiet_level_n, ONSET_FIT_FRACTION * peak_filtered_n
         ),
     )
-    in_baseline = times - times[0] <= settings.baseline_window_s
     if (
         onset_time_s - times[0] <= settings.baseline_window_s
         or np.ptp(filtered[in_baseline]) > threshold_n
@@ -306,7 +326,7 @@ def analyze_trial(
         reasons.append(SATURATION)
 
     peak = onset + int(np.argmax(tared[onset : end + 1]))
-    peak_time_s = _peak_time_s(times, excess_n, filtered + (excess_n - tared), onset, end, baseline)
+    peak_time_s = _peak_time_s(times, excess_n, filtered + (excess_n - tared), onset, end, noise_n)
     effort = slice(max(onset - 1, 0), end + 1)
     plateau = curve.best_window_mean(
         times[effort], tared[effort], window_s=settings.plateau_window_s
@@ -330,6 +350,7 @@ def analyze_trial(
         reasons=tuple(reasons),
         flags=tuple(flags),
         n_efforts=n_efforts,
+        noise_sd_n=noise_n,
         onset_time_s=onset_time_s,
         peak_time_s=peak_time_s,
         end_time_s=float(times[end]),
@@ -353,13 +374,13 @@ def _peak_time_s(
     filtered_excess_n: np.ndarray,
     onset: int,
     end: int,
-    baseline: curve.Baseline,
+    noise_sd_n: float,
 ) -> float:
     """Sub-sample time of the peak, s: raw samples when their maximum stands out of the noise,
     else the low-passed curve (both drift-corrected)."""
     effort = slice(onset, end + 1)
     peak = onset + int(np.argmax(excess_n[effort]))
-    if curve.stands_out(excess_n, peak, noise_n=PEAK_NOISE_SDS * baseline.sd_n):
+    if curve.stands_out(excess_n, peak, noise_n=PEAK_NOISE_SDS * noise_sd_n):
         return curve.parabolic_peak_s(times, excess_n, peak)
     filtered_peak = onset + int(np.argmax(filtered_excess_n[effort]))
     return curve.parabolic_peak_s(times, filtered_excess_n, filtered_peak)

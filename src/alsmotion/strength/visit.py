@@ -18,7 +18,7 @@ from alsmotion.strength.muscle import (
 )
 from alsmotion.strength.normative import NormativeTable, SubjectCharacteristics, percent_predicted
 from alsmotion.strength.protocol import StrengthProtocol
-from alsmotion.strength.reference import StrengthReference, megascore
+from alsmotion.strength.reference import StrengthReference, visit_megascore
 
 # Flags of a muscle and side set at visit level, and of the visit.
 NO_NORMATIVE_EQUATION = "no_normative_equation"
@@ -163,15 +163,10 @@ def summarize_visit(
     score = None
     n_scored = 0
     if reference is not None:
-        z_scores = [
-            z
-            for m in summaries
-            if m.force_n is not None
-            and (z := reference.z_score(m.muscle, m.side, m.force_n)) is not None
-        ]
-        n_scored = len(z_scores)
-        score = megascore(z_scores)
-        if n_scored < len(summaries):
+        score, n_scored, complete = visit_megascore(
+            ((m.muscle, m.side, m.force_n) for m in summaries), reference
+        )
+        if not complete:
             flags.append(MEGASCORE_INCOMPLETE)
     return VisitStrengthSummary(
         protocol=protocol,
