@@ -51,11 +51,15 @@ class TrialRow:
     stop_s: float
     decision: str
     reason: str
+    #: attempt number when the session logs one (a trial repeated after a rejection)
+    attempt: int | None = None
 
     def key(self) -> dict[str, object]:
         key: dict[str, object] = {"test": self.test, "trial": self.trial}
         if self.muscle:
             key.update(muscle=self.muscle, side=self.side)
+        if self.attempt is not None:
+            key["attempt"] = self.attempt
         return key
 
 
@@ -122,6 +126,7 @@ def load(path: Path) -> ReviewSession:
                 stop_s=seconds(stop_ns) if _text(stop_ns) else seconds(row["start_host_ns"]),
                 decision=_text(row["status"]),
                 reason=_text(row["reason"]),
+                attempt=int(row["attempt"]) if _text(row.get("attempt")) else None,
             )
         )
     return ReviewSession(

@@ -11,14 +11,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from alsmotion.gui.context import WalkTrial
-from alsmotion.gui.flow import ACCEPTED, CANNOT_PERFORM, TrialDecision
+from alsmotion.gui import analysis
+from alsmotion.gui.context import UNDECIDED, WalkTrial
+from alsmotion.gui.flow import ACCEPTED, CANNOT_PERFORM, StrengthFlow, TrialDecision
+from alsmotion.gui.protocols import VisitProtocol
 
 WALK_MEASURES = (
-    ("gait_speed_mps", "gait speed (IMU)", "m/s"),
-    ("clinical_speed_mps", "timed speed", "m/s"),
-    ("cadence_spm", "cadence", "steps/min"),
-    ("stride_time_cv_pct", "stride time CV", "%"),
+    ("walk_speed_mps", "timed speed", "m/s", 2),
+    ("distance_m", "distance walked", "m", 1),
+    ("gait_speed_mps", "gait speed (IMU)", "m/s", 2),
+    ("cadence_spm", "cadence", "steps/min", 0),
+    ("stride_time_cv_pct", "stride time CV", "%", 1),
 )
 
 
@@ -30,29 +33,25 @@ class MeasureRow:
     unit: str
     value: float | None
     note: str = ""
+    decimals: int = 2
+    flags: str = ""
 
     def value_text(self) -> str:
         if self.value is None or not math.isfinite(self.value):
             return self.note or "–"
-        return f"{self.value:.2f} {self.unit}"
+        return f"{self.value:.{self.decimals}f} {self.unit}"
 
 
 def walk_rows(trials: Sequence[WalkTrial]) -> list[MeasureRow]:
-    """Mean over the trials of each timed walk test, per measure."""
+    """Mean over the accepted trials of each timed walk test, per measure."""
     rows = []
-    for test in dict.fromkeys(t.test for t in trials):
-        of_test = [t for t in trials if t.test == test]
-        for key, label, unit in WALK_MEASURES:
-            values = [
-                v
-                for t in of_test
-                if (
-                    v := (
-                        t.clinical_speed_mps if key == "clinical_speed_mps" else t.measures.get(key)
-                    )
-                )
-                is not None
-            ]
+    accepted = [t for t in trials if t.accepted]
+    for test in dict.fromkeys(t.test for t in accepted):
+        of_test = [t for t in accepted if t.test == test]
+        for key, label, unit, decimals in WALK_MEASURES:
+            if key == "distance_m" and analysis.fixed_distance_m(test) is not None:
+                continue
+            values = [float(v) for t in of_test if (v := t.measures.get(key)) is not None]
             flags = sorted({flag for t in of_test for flag in t.flags})
             rows.append(
                 MeasureRow(
@@ -60,9 +59,39 @@ def walk_rows(trials: Sequence[WalkTrial]) -> list[MeasureRow]:
                     unit=unit,
                     value=float(np.mean(values)) if values else None,
                     note=", ".join(flags) if not values else "",
+                    decimals=decimals,
+                    flags="; ".join(flags),
                 )
             )
     return rows
+
+
+def missing_parts(
+    protocol: VisitProtocol | None,
+    trials: Sequence[WalkTrial],
+    strength: StrengthFlow | None,
+) -> list[str]:
+    """What the protocol asked for and the visit does not have yet, in plain words."""
+    if protocol is None:
+        return []
+    missing = []
+    accepted = {t.test for t in trials if t.accepted}
+    walks = [test for test in protocol.walk_tests if test not in accepted]
+    if walks:
+        missing.append("no accepted trial of " + ", ".join(walks))
+    undecided = [f"{t.test} trial {t.trial}" for t in trials if t.status == UNDECIDED]
+    if undecided:
+        missing.append("no decision on " + ", ".join(undecided))
+    if strength is None:
+        missing.append("strength not tested")
+    elif not strength.done:
+        left = dict.fromkeys(
+            f"{step.muscle.replace('_', ' ')} {step.side}"
+            for step in strength.sequence[len(strength.sequence) - strength.n_remaining :]
+            if not strength.is_skipped(step)
+        )
+        missing.append("strength not finished: " + ", ".join(left))
+    return missing
 
 
 def strength_rows(decisions: Sequence[TrialDecision]) -> list[MeasureRow]:
@@ -84,6 +113,7 @@ def strength_rows(decisions: Sequence[TrialDecision]) -> list[MeasureRow]:
                 unit="N",
                 value=max(peaks) if peaks else None,
                 note="" if peaks else note,
+                decimals=0,
             )
         )
     return rows

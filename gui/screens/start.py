@@ -70,6 +70,8 @@ class StartScreen(QtWidgets.QWidget):
         )
 
         self.participant.currentTextChanged.connect(self._participant_changed)
+        self.participant.currentTextChanged.connect(lambda _: self.error.setText(""))
+        self.operator.textChanged.connect(lambda _: self.error.setText(""))
         self.visit.currentIndexChanged.connect(self._visit_changed)
         self._plan: visit_plan.VisitPlan | None = None
 
@@ -85,6 +87,13 @@ class StartScreen(QtWidgets.QWidget):
 
     def tick(self) -> None:
         """Nothing live on this screen."""
+
+    def reset(self) -> None:
+        """Empty the form for the next visit (the protocol choice stays)."""
+        self.participant.setEditText("")
+        self.operator.clear()
+        self.height_m.setValue(0.0)
+        self.error.setText("")
 
     def _participant_changed(self, text: str) -> None:
         self._plan = visit_plan.plan_for(

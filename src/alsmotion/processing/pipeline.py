@@ -16,16 +16,15 @@ from alsmotion.processing.result import (
     SessionResult,
     flag_text,
 )
+from alsmotion.processing.session_trials import force_trial_result, walk_trial_result
 from alsmotion.processing.settings import ProcessingSettings
 from alsmotion.processing.slicing import DATA_GAP, overlaps_gap
 from alsmotion.processing.strength_trials import (
-    analyze_force_trial,
     strength_group_measures,
     strength_trial_rows,
 )
 from alsmotion.processing.walks import (
     WalkTrial,
-    analyze_walk_trial,
     not_performed_measures,
     walk_test_measures,
     walk_trial_rows,
@@ -35,7 +34,7 @@ from alsmotion.session.events import STRENGTH_TEST, WALK_TESTS
 from alsmotion.session.manifest import sha256_file
 from alsmotion.session.metadata import format_utc_ns
 from alsmotion.session.reader import Session
-from alsmotion.strength import ForceTrialResult, TrialSettings
+from alsmotion.strength import ForceTrialResult
 
 _TRIAL_STATUS_INVALID = "invalid"
 
@@ -47,10 +46,6 @@ def session_sha256(path: Path) -> str:
         digest.update(file.relative_to(path).as_posix().encode("utf-8") + b"\0")
         digest.update(sha256_file(file).encode("ascii") + b"\n")
     return digest.hexdigest()
-
-
-def _optional_float(value: Any) -> float | None:
-    return None if value is None else float(value)
 
 
 def process_session(path: str | Path, settings: ProcessingSettings | None = None) -> SessionResult:
@@ -69,13 +64,10 @@ def process_session(path: str | Path, settings: ProcessingSettings | None = None
     path = Path(path)
     session = Session.open(path)
     gait_settings = GaitSettings.from_dict(settings.gait)
-    trial_settings = TrialSettings.from_dict(settings.strength)
     trials = decisions.trials(session)
     not_done = decisions.cannot_perform(session)
     walk_measures, walk_trials = _walk_tests(session, trials, not_done, settings, gait_settings)
-    strength_measures, strength_trials = _strength_tests(
-        session, trials, not_done, settings, trial_settings
-    )
+    strength_measures, strength_trials = _strength_tests(session, trials, not_done, settings)
     measures = walk_measures + strength_measures
     trial_rows = walk_trials + strength_trials
 
@@ -112,8 +104,6 @@ def _walk_tests(
     gait_settings: GaitSettings,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Per-test measures and per-trial rows of every timed walk in the session."""
-    extra = session.metadata.extra
-    imu = session.streams.get(settings.imu_stream)
     gaps = session.gaps  # built from the event log on each access: once per session here
     measures: list[dict[str, Any]] = []
     trial_rows: list[dict[str, Any]] = []
@@ -124,16 +114,7 @@ def _walk_tests(
             continue
         analysed: list[WalkTrial] = []
         for row in filter(_stopped, _records(rows)):
-            walk = analyze_walk_trial(
-                row,
-                imu,
-                sensor_height_m=_optional_float(extra.get("sensor_height_m")),
-                height_m=_optional_float(extra.get("height_m")),
-                gait_settings=gait_settings,
-                data_gap=overlaps_gap(
-                    gaps, settings.imu_stream, row["start_host_ns"], row["stop_host_ns"]
-                ),
-            )
+            walk = walk_trial_result(session, row, settings, gaps=gaps)
             for item in walk_trial_rows(walk):
                 trial_rows.append(_trial_row("gait", row, item, row["status"], row["reason"]))
             if row["status"] == decisions.ACCEPTED:
@@ -155,10 +136,8 @@ def _strength_tests(
     trials: pd.DataFrame,
     not_done: pd.DataFrame,
     settings: ProcessingSettings,
-    trial_settings: TrialSettings,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Per muscle, side and method measures and per-trial rows of the dynamometry."""
-    force = session.streams.get(settings.force_stream)
     gaps = session.gaps
     trial_rows: list[dict[str, Any]] = []
     groups: dict[tuple[str, str, str], list[tuple[int, ForceTrialResult]]] = {}
@@ -172,7 +151,7 @@ def _strength_tests(
             gaps, settings.force_stream, row["start_host_ns"], row["stop_host_ns"]
         ):
             gapped.add(key)
-        result = analyze_force_trial(row, force, trial_settings)
+        result = force_trial_result(session, row, settings)
         status, reason = row["status"], row["reason"]
         if status == decisions.ACCEPTED and (result is None or not result.valid):
             status = _TRIAL_STATUS_INVALID
@@ -234,7 +213,9 @@ def _frame(rows: list[dict[str, Any]], columns: list[str], order: list[str]) -> 
     frame = pd.DataFrame(rows, columns=columns)
     for name in ("muscle", "side", "method", "flags", "reason"):
         if name in frame:
-            frame[name] = frame[name].fillna("").astype(str)
+            # object first: a column that is all NaN (a walk-only visit has no muscle) is float
+            column = frame[name].astype(object)
+            frame[name] = column.where(column.notna(), "").astype(str)
     frame["value"] = frame["value"].astype(float)
     return frame.sort_values(order, kind="stable").reset_index(drop=True)
 
