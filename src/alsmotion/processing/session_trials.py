@@ -9,6 +9,7 @@ the GUI calls them on the trial that just ended, so the numbers it shows are the
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ import pandas as pd
 from alsmotion.errors import InvalidInputError
 from alsmotion.gait import GaitSettings
 from alsmotion.processing.settings import ProcessingSettings
-from alsmotion.processing.slicing import overlaps_gap, sample_times_s, trial_mask
+from alsmotion.processing.slicing import overlaps_gap, trial_mask
 from alsmotion.processing.strength_trials import analyze_force_trial
 from alsmotion.processing.walks import WalkTrial, analyze_walk_trial
 from alsmotion.session import decisions
@@ -92,8 +93,8 @@ def force_trial_result(
 class TrialSamples:
     """A trial's stored samples for plotting, on the device's own clock.
 
-    ``time_s`` is seconds from the trial's first sample by the device clock (arrival times when
-    the device sends none): the timeline the stored samples really have. The analyses count
+    ``time_s`` is seconds from the trial's first sample by the device clock, across reconnections
+    (:func:`device_timeline_s`): the timeline the stored samples really have. The analyses count
     samples, so their event times (s from the first sample) are mapped onto it with
     :meth:`sample_time_s`; a lost sample then shifts nothing after it.
     """
@@ -142,8 +143,36 @@ def stored_trial_samples(session: Session, stream_name: str, row: dict[str, Any]
         raise InvalidInputError(f"the session has no {stream_name!r} stream")
     mask = trial_mask(stream, row["start_host_ns"], row["stop_host_ns"])
     return TrialSamples(
-        sample_times_s(stream, mask), stream.values[mask], stream.channels, stream.sampling_rate_hz
+        device_timeline_s(stream.device_time_s[mask], stream.host_time_ns[mask]),
+        stream.values[mask],
+        stream.channels,
+        stream.sampling_rate_hz,
     )
+
+
+def device_timeline_s(device_time_s: np.ndarray, host_time_ns: np.ndarray) -> np.ndarray:
+    """One timeline (s from the first sample) from the device clock, across reconnections.
+
+    A device restarts its clock when it reconnects; each run of increasing device times is
+    placed on the host clock by its median host-minus-device offset, so the time the link was
+    lost stays a gap. Arrival times are used when the device sends no clock.
+    """
+    host_s = (
+        (np.asarray(host_time_ns, dtype=np.int64) - int(host_time_ns[0])) / 1e9
+        if len(host_time_ns)
+        else np.empty(0)
+    )
+    device_s = np.asarray(device_time_s, dtype=float)
+    if len(device_s) == 0 or not np.isfinite(device_s).all():
+        return host_s
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(device_s) < 0) + 1, [len(device_s)]])
+    if len(starts) == 2:
+        return device_s - device_s[0]
+    timeline = np.empty_like(device_s)
+    for begin, end in itertools.pairwise(starts):
+        offset_s = float(np.median(host_s[begin:end] - device_s[begin:end]))
+        timeline[begin:end] = device_s[begin:end] + offset_s
+    return timeline - timeline[0]
 
 
 __all__ = [
