@@ -58,7 +58,6 @@ def walk_rows(trials: Sequence[WalkTrial]) -> list[MeasureRow]:
                     label=f"{test} {label} (n={len(of_test)})",
                     unit=unit,
                     value=float(np.mean(values)) if values else None,
-                    note=", ".join(flags) if not values else "",
                     decimals=decimals,
                     flags="; ".join(flags),
                 )

@@ -21,16 +21,20 @@ pg.setConfigOptions(antialias=False, background="w", foreground="k")
 class BigNumber(QtWidgets.QFrame):
     """A measure shown at arm's length: caption, large value and its unit."""
 
-    def __init__(self, caption: str, unit: str, *, decimals: int, parent=None) -> None:
+    def __init__(
+        self, caption: str, unit: str, *, decimals: int, size_px: int = 34, parent=None
+    ) -> None:
         super().__init__(parent)
         self.unit = unit
         self.decimals = decimals
         self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
         layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.setSpacing(0)
         self.caption = QtWidgets.QLabel(caption)
         self.caption.setStyleSheet("font-size: 15px; color: #333;")
         self.value = QtWidgets.QLabel("–")
-        self.value.setStyleSheet("font-size: 40px; font-weight: bold;")
+        self.value.setStyleSheet(f"font-size: {size_px}px; font-weight: bold;")
         self.value.setAccessibleName(caption)
         layout.addWidget(self.caption)
         layout.addWidget(self.value)
@@ -38,9 +42,10 @@ class BigNumber(QtWidgets.QFrame):
 
     def set_value(self, value: float | None) -> None:
         if value is None or not math.isfinite(value):
-            self.value.setText(f"– {self.unit}")
+            self.value.setText(f"– {self.unit}".strip())
         else:
-            self.value.setText(f"{value:.{self.decimals}f} {self.unit}")
+            value = round(value, self.decimals) + 0.0  # no "-0 N" at rest
+            self.value.setText(f"{value:.{self.decimals}f} {self.unit}".strip())
 
     def clear(self) -> None:
         self.set_value(None)
@@ -53,7 +58,12 @@ class BigNumberPanel(QtWidgets.QWidget):
     """A row of :class:`BigNumber` keyed by measure name."""
 
     def __init__(
-        self, fields: Sequence[tuple[str, str, str, int]], *, columns: int = 3, parent=None
+        self,
+        fields: Sequence[tuple[str, str, str, int]],
+        *,
+        columns: int = 3,
+        size_px: int = 34,
+        parent=None,
     ) -> None:
         """``fields``: (key, caption, unit, decimals) per number, ``columns`` per row."""
         super().__init__(parent)
@@ -61,7 +71,7 @@ class BigNumberPanel(QtWidgets.QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.numbers: dict[str, BigNumber] = {}
         for column, (key, caption, unit, decimals) in enumerate(fields):
-            number = BigNumber(caption, unit, decimals=decimals)
+            number = BigNumber(caption, unit, decimals=decimals, size_px=size_px)
             self.numbers[key] = number
             layout.addWidget(number, column // columns, column % columns)
 
@@ -106,6 +116,7 @@ class LivePlot(pg.PlotWidget):
         self.showGrid(x=True, y=True, alpha=0.2)
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
+        self.setMinimumHeight(170)
         self.curves = [
             self.plot(pen=pg.mkPen(CHANNEL_COLOURS[i % len(CHANNEL_COLOURS)], width=1), name=name)
             for i, name in enumerate(channel_names)

@@ -73,9 +73,13 @@ def start_visit(qtbot, window: MainWindow, *, protocol: str, participant: str) -
     assert window.current_screen() is window.devices
     qtbot.waitUntil(lambda: window.devices.found_list.count() == 2, timeout=5000)
     window.devices.connect_selected()
-    link = window.ctx.require_link()
-    qtbot.waitUntil(lambda: link.streaming("imu") and link.streaming("force"), timeout=10_000)
+    qtbot.waitUntil(lambda: streaming(window, "lumbar IMU", "dynamometer"), timeout=10_000)
     qtbot.waitUntil(window.devices.continue_button.isEnabled, timeout=2000)
+
+
+def streaming(window: MainWindow, *kinds: str) -> bool:
+    views = {view.kind: view.state for view in window.ctx.require_link().device_views()}
+    return all(views.get(kind) == "connected" for kind in kinds)
 
 
 def force_now(window: MainWindow) -> float:
@@ -247,18 +251,12 @@ def test_walk_trial_needs_a_decision_and_its_steps_sit_on_the_stored_device_time
     window.devices.on_done()
     walk, link = window.walk, window.ctx.require_link()
     qtbot.keyClick(walk, QtCore.Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: not link.streaming("imu"), timeout=20_000)
-    qtbot.waitUntil(lambda: link.streaming("imu"), timeout=10_000)
+    qtbot.waitUntil(lambda: not streaming(window, "lumbar IMU"), timeout=20_000)
+    qtbot.waitUntil(lambda: streaming(window, "lumbar IMU"), timeout=10_000)
     qtbot.wait(8000)  # enough walking after the dropout for a bout of its own
     qtbot.keyClick(walk, QtCore.Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: walk.deciding is not None, timeout=20_000)
-    trial = walk.deciding
-
-    # 4: stored as not accepted until someone accepts it; no next trial before a decision
+    qtbot.waitUntil(lambda: len(window.ctx.walk_trials) == 1, timeout=20_000)
     stored = current.trials(Session.open(link.session_path))
-    assert list(stored["status"]) == ["rejected"]
-    qtbot.keyClick(walk, QtCore.Qt.Key.Key_Space)
-    assert not walk.running and "last trial" in walk.decision_hint.text()
 
     # 5: every step marker sits on a stored sample (its value, at that sample's time within the
     # arrival jitter), and the ones after the dropout are later than their sample count says:
@@ -281,6 +279,13 @@ def test_walk_trial_needs_a_decision_and_its_steps_sit_on_the_stored_device_time
     # the dropout is drawn as a break, not a straight line
     _, y = walk.plot.curves[0].getData()
     assert np.isnan(y).any()
+
+    trial = walk.deciding
+    # 4: stored as not accepted until someone accepts it; no next trial before a decision
+    stored = current.trials(Session.open(link.session_path))
+    assert list(stored["status"]) == ["rejected"]
+    qtbot.keyClick(walk, QtCore.Qt.Key.Key_Space)
+    assert not walk.running and "last trial" in walk.decision_hint.text()
 
     walk.reject_reason.setCurrentText("")
     qtbot.mouseClick(walk.reject_button, LEFT)
@@ -360,18 +365,15 @@ def test_space_goes_to_the_test_never_into_a_field_and_start_is_enabled(
     window.devices.on_done()
     walk = window.walk
     walk.test.setCurrentText("2MWT")
-    for field in [w for w in walk.findChildren(QtWidgets.QWidget) if w.isEnabled()]:
-        if (
-            isinstance(field, QtWidgets.QAbstractSpinBox | QtWidgets.QComboBox)
-            and field.isVisible()
-        ):
-            field.setFocus()
-            qtbot.keyClick(field, QtCore.Qt.Key.Key_Space)
-            assert walk.running, f"Space went into {type(field).__name__}"
-            assert walk.test.currentText() == "2MWT"
-            break
-    else:
-        pytest.fail("the walk screen has no field to try")
+    # a number field if one is open before the walk, else the test chooser
+    spin_boxes = [
+        w for w in walk.findChildren(QtWidgets.QAbstractSpinBox) if w.isEnabled() and w.isVisible()
+    ]
+    field = spin_boxes[0] if spin_boxes else walk.test
+    field.setFocus()
+    qtbot.keyClick(field, QtCore.Qt.Key.Key_Space)
+    assert walk.running, f"Space went into the {type(field).__name__}, not to the test"
+    assert walk.test.currentText() == "2MWT"
     qtbot.waitUntil(lambda: walk.deciding is not None, timeout=20_000)
     type_distance(qtbot, walk, "8")
     qtbot.keyClick(walk.distance_m, QtCore.Qt.Key.Key_Space)

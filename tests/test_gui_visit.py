@@ -196,7 +196,8 @@ def test_visit_flow_through_the_widgets(qtbot, window, tmp_path):
     assert window.show_screen("Review")
     review = window.review
     qtbot.keyClick(review.path_edit, QtCore.Qt.Key.Key_Return)
-    assert review.review is not None and len(review.plots) >= 3
+    qtbot.waitUntil(lambda: review.review is not None, timeout=20_000)  # loaded in the worker
+    assert len(review.plots) >= 3
     row = next(i for i, t in enumerate(review.review.trials) if t.decision == "rejected")
     review.trials.selectRow(row)
     review.new_decision.setCurrentText("accepted")

@@ -104,7 +104,7 @@ class StrengthScreen(QtWidgets.QWidget):
         self.pending_cannot: dict[str, Any] | None = None
 
         self.sequence_list = QtWidgets.QListWidget()
-        self.sequence_list.setFixedWidth(250)
+        self.sequence_list.setFixedWidth(210)
         self.sequence_list.setStyleSheet("font-size: 15px;")
         self.sequence_list.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.step_label = QtWidgets.QLabel("")
@@ -119,9 +119,8 @@ class StrengthScreen(QtWidgets.QWidget):
         self.tare_button = QtWidgets.QPushButton("&Tare (zero)")
         self.tare_button.setToolTip("Zero the dynamometer with nothing pushing on it")
         self.tare_button.clicked.connect(self.tare)
-        self.live_force = BigNumber("Force now", "N", decimals=0)
-        self.live_force.value.setStyleSheet("font-size: 48px; font-weight: bold;")
-        self.best = BigNumber("Best accepted, this muscle and side", "N", decimals=0)
+        self.live_force = BigNumber("Force now", "N", decimals=0, size_px=44)
+        self.best = BigNumber("Best accepted, this muscle and side", "N", decimals=0, size_px=30)
 
         self.plot = LivePlot(
             channel_names=("force",), y_label="force", y_unit="N", window_s=WINDOW_S
@@ -135,7 +134,7 @@ class StrengthScreen(QtWidgets.QWidget):
         )
         self.plot.addItem(self.best_line)
         self.best_line.hide()
-        self.results = BigNumberPanel(RESULT_FIELDS)
+        self.results = BigNumberPanel(RESULT_FIELDS, size_px=30)
         self.reasons = message_label()
         self.reasons.setMinimumHeight(44)
         self.consistency = QtWidgets.QLabel("")
@@ -171,7 +170,7 @@ class StrengthScreen(QtWidgets.QWidget):
         self.earlier_visits.setStyleSheet("font-size: 16px;")
         for widget in (self.this_visit, self.earlier_visits):
             widget.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
-            widget.setMaximumWidth(260)
+            widget.setMaximumWidth(230)
 
         decision = QtWidgets.QGridLayout()
         decision.addWidget(self.accept_button, 0, 0)
@@ -206,7 +205,7 @@ class StrengthScreen(QtWidgets.QWidget):
         ):
             label = QtWidgets.QLabel(caption)
             label.setWordWrap(True)
-            label.setMaximumWidth(260)
+            label.setMaximumWidth(230)
             side.addWidget(label)
             side.addWidget(widget)
         body = QtWidgets.QHBoxLayout()
@@ -576,7 +575,11 @@ class StrengthScreen(QtWidgets.QWidget):
             if status is None and flow.is_skipped(step):
                 status = CANNOT_PERFORM
             mark = STATUS_MARKS.get(status or "", "▶" if step == flow.current else " ")
-            self.sequence_list.addItem(f"{mark} {step.label}")
+            side = step.side[0].upper()
+            muscle = step.muscle.replace("_", " ")
+            self.sequence_list.addItem(
+                f"{mark} {muscle} {side} {step.trial}/{step.trials_per_side}"
+            )
             if step == flow.current:
                 self.sequence_list.setCurrentRow(index)
         step = flow.current

@@ -95,7 +95,7 @@ class WalkScreen(QtWidgets.QWidget):
             window_s=WINDOW_S,
         )
         self.plot.source = self._plot_source
-        self.results = BigNumberPanel(RESULT_FIELDS, columns=4)
+        self.results = BigNumberPanel(RESULT_FIELDS, columns=4, size_px=30)
         self.flags = message_label()
         self.flags.setMinimumHeight(44)
 
@@ -134,7 +134,7 @@ class WalkScreen(QtWidgets.QWidget):
         guard_space(self.toggle, self.distance_m, self.test)
 
         self.history = QtWidgets.QListWidget()
-        self.history.setMaximumHeight(80)
+        self.history.setMaximumHeight(64)
         self.history.setStyleSheet("font-size: 15px;")
         self.history.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
 
