@@ -32,7 +32,7 @@ REDRAW_PERIOD_MS = 16
 #: The device alert stays this long (s) after its last message, so it does not flicker.
 ALERT_HOLD_S = 3.0
 STATUS_PERIOD_MS = 500
-ALERT_STYLE = "font-size: 17px; color: #5c2100; background: #ffe3c2; padding: 4px;"
+ALERT_STYLE = "font-size: 15px; color: #5c2100; background: #ffe3c2; padding: 4px;"
 REVIEW_LABEL = "Review"
 
 

@@ -149,6 +149,7 @@ def short_2mwt(monkeypatch) -> None:
 
 
 # 1 -----------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_force_shown_and_accepted_is_the_exported_force_even_when_started_mid_effort(
     qtbot, open_visit
 ):
@@ -172,7 +173,7 @@ def test_force_shown_and_accepted_is_the_exported_force_even_when_started_mid_ef
     while flow.current is not None and flow.current.side == "left":
         strength_trial(qtbot, window)
         assert strength.result.valid, strength.result.reasons
-        shot(window, "strength")
+        shot(window, "strength_result")
         qtbot.keyClick(strength, QtCore.Qt.Key.Key_A)
     session_path = export(qtbot, window)
 
@@ -190,6 +191,7 @@ def test_force_shown_and_accepted_is_the_exported_force_even_when_started_mid_ef
 
 
 # 2 and 3 -----------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_2mwt_keeps_running_on_another_screen_and_its_entered_distance_is_exported(
     qtbot, open_visit, monkeypatch
 ):
@@ -222,7 +224,7 @@ def test_2mwt_keeps_running_on_another_screen_and_its_entered_distance_is_export
     assert trial.status == "undecided" and "distance" in walk.decision_hint.text()
     type_distance(qtbot, walk, "21.5")
     assert walk.distance_m.value() == pytest.approx(21.5)
-    shot(window, "walk")
+    shot(window, "walk_2mwt_distance")
     qtbot.mouseClick(walk.accept_button, LEFT)
     assert trial.status == "accepted"
     assert walk.results.numbers["distance_m"].text() == "21.5 m"
@@ -243,6 +245,7 @@ def test_2mwt_keeps_running_on_another_screen_and_its_entered_distance_is_export
 
 
 # 4 and 5 -----------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_walk_trial_needs_a_decision_and_its_steps_sit_on_the_stored_device_timeline(
     qtbot, open_visit
 ):
@@ -306,6 +309,7 @@ def test_walk_trial_needs_a_decision_and_its_steps_sit_on_the_stored_device_time
 
 
 # 6 -----------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_strength_decisions_are_deliberate_undoable_and_numbered_as_on_screen(qtbot, open_visit):
     window = open_visit(protocol="gait-hhd-short-v1")
     window.devices.on_done()
@@ -385,6 +389,7 @@ def test_space_goes_to_the_test_never_into_a_field_and_start_is_enabled(
 
 
 # 8 -----------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_second_visit_runs_without_restarting(qtbot, open_visit, tmp_path):
     window = open_visit(participant="ALS-201")
     window.devices.on_done()
@@ -393,7 +398,7 @@ def test_a_second_visit_runs_without_restarting(qtbot, open_visit, tmp_path):
     first_path = export(qtbot, window)
     summary = window.summary
     assert summary.new_visit_button.isEnabled()
-    shot(window, "summary")
+    shot(window, "summary_after_export")
     qtbot.mouseClick(summary.new_visit_button, LEFT)
 
     assert window.current_screen() is window.start
@@ -401,9 +406,9 @@ def test_a_second_visit_runs_without_restarting(qtbot, open_visit, tmp_path):
     assert not window.show_screen("Walk tests")  # locked again until start and devices
     assert window.ctx.link is None and window.ctx.walk_trials == []
     assert window.ctx.strength is None and not window.ctx.exported
-    shot(window, "start")
+    shot(window, "start_new_visit")
     start_visit(qtbot, window, protocol="demo-v1", participant="ALS-202")
-    shot(window, "devices")
+    shot(window, "devices_second_visit")
     second_link = window.ctx.require_link()
     assert second_link is not first_link and second_link.session_path != first_path
     window.devices.on_done()
