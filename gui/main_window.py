@@ -1,6 +1,6 @@
 """The main window: a list of visit stages on the left, the current screen on the right.
 
-One QTimer (every 16 ms, up to 60 fps) polls the running trial (walk or strength, whichever screen
+One QTimer (every 15 ms, about 60 fps) polls the running trial (walk or strength, whichever screen
 is shown: timers, auto-stop and the trial's samples go on) and asks the visible screen to redraw
 from the acquisition's ring buffers; a slower timer refreshes device states. Closing while
 recording asks first; "keep recording" leaves everything running. "New visit" on the summary
@@ -27,8 +27,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from alsmotion.errors import AlsmotionError
 
-#: Plot redraw period (ms): up to 60 fps; a frame costs a few ms (sweep plots, fixed axes).
-REDRAW_PERIOD_MS = 16
+#: Plot redraw period (ms): 60 fps with a margin for timer jitter; a frame costs 1-2 ms (sweep
+#: plots, fixed axes; benchmarks/gui_fps.py).
+REDRAW_PERIOD_MS = 15
 #: The device alert stays this long (s) after its last message, so it does not flicker.
 ALERT_HOLD_S = 3.0
 STATUS_PERIOD_MS = 500
@@ -124,6 +125,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.statusBar().addPermanentWidget(self.recording_label)
 
         self.redraw_timer = QtCore.QTimer(self)
+        self.redraw_timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
         self.redraw_timer.setInterval(REDRAW_PERIOD_MS)
         self.redraw_timer.timeout.connect(self._redraw)
         self.redraw_timer.start()
