@@ -7,8 +7,9 @@ visits come from the exports (:mod:`alsmotion.export`), joined on the measure na
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from alsmotion.gui import analysis
@@ -116,3 +117,60 @@ def strength_rows(decisions: Sequence[TrialDecision]) -> list[MeasureRow]:
             )
         )
     return rows
+
+
+def best_accepted_n(decisions: Sequence[TrialDecision], muscle: str, side: str) -> float | None:
+    """Best accepted peak force (N) of one muscle and side, None when none was accepted."""
+    peaks = [
+        float(peak)
+        for d in decisions
+        if (d.step.muscle, d.step.side, d.status) == (muscle, side, ACCEPTED)
+        and (peak := d.measures.get("peak_force_n")) is not None
+    ]
+    return max(peaks) if peaks else None
+
+
+def strength_comparison(
+    decisions: Sequence[TrialDecision], muscle: str, side: str, facts: Mapping[str, Any]
+) -> str:
+    """Left/right asymmetry and % of the predicted torque of one muscle's best accepted trials.
+
+    ``facts`` are the session metadata's extra facts (sex, age_years, height_m, body_mass_kg,
+    lever_arms_m); % predicted uses the Harbo 2012 equations shipped with alsmotion.
+    """
+    from alsmotion.strength.muscle import limb_asymmetry_pct
+    from alsmotion.strength.normative import (
+        SubjectCharacteristics,
+        load_harbo_2012,
+        percent_predicted,
+    )
+
+    parts = []
+    best = {s: best_accepted_n(decisions, muscle, s) for s in ("left", "right")}
+    left_n, right_n = best["left"], best["right"]
+    if left_n is not None and right_n is not None:
+        asymmetry = limb_asymmetry_pct(left_n, right_n)
+        parts.append(f"left/right asymmetry {asymmetry:.0f} % ({left_n:.0f} / {right_n:.0f} N)")
+    own = best.get(side)
+    lever_arm_m = (facts.get("lever_arms_m") or {}).get(muscle)
+    needed = ("sex", "age_years", "height_m", "body_mass_kg")
+    if own is None:
+        return "; ".join(parts)
+    if lever_arm_m is None or any(facts.get(key) is None for key in needed):
+        parts.append("% predicted: enter lever arm, sex, age, height and mass on the start screen")
+        return "; ".join(parts)
+    subject = SubjectCharacteristics(
+        sex=str(facts["sex"]),
+        age_years=float(facts["age_years"]),
+        height_m=float(facts["height_m"]),
+        mass_kg=float(facts["body_mass_kg"]),
+    )
+    predicted_nm = load_harbo_2012().predicted_torque_nm(muscle, subject)
+    if predicted_nm is None:
+        parts.append(f"no normative equation for {muscle.replace('_', ' ')}")
+    else:
+        percent = percent_predicted(
+            own, lever_arm_m=float(lever_arm_m), predicted_torque_nm=predicted_nm
+        )
+        parts.append(f"{percent:.0f} % of predicted ({side}, Harbo 2012)")
+    return "; ".join(parts)

@@ -199,3 +199,28 @@ def test_device_timeline_spans_reconnections_and_breaks_at_gaps():
     assert device_timeline_s(np.full(3, np.nan), np.array([0, 10, 30]) * 1_000_000) == (
         pytest.approx([0.0, 0.01, 0.03])
     )
+
+
+def test_strength_comparison_asymmetry_and_percent_predicted():
+    from alsmotion.gui.flow import TrialDecision
+    from alsmotion.gui.visit_summary import strength_comparison
+
+    steps = strength_sequence(("knee_extension",), ("left", "right"), 1)
+    decisions = [
+        TrialDecision(steps[0], 1, ACCEPTED, "", {"peak_force_n": 300.0}),
+        TrialDecision(steps[1], 1, ACCEPTED, "", {"peak_force_n": 240.0}),
+    ]
+    facts = {
+        "sex": "female",
+        "age_years": 60.0,
+        "height_m": 1.65,
+        "body_mass_kg": 70.0,
+        "lever_arms_m": {"knee_extension": 0.4},
+    }
+    # Harbo 2012, knee extension, women: -201 - 0.96 x age + 216 x height + 0.88 x mass (N m)
+    predicted_nm = -201 - 0.96 * 60 + 216 * 1.65 + 0.88 * 70
+    text = strength_comparison(decisions, "knee_extension", "left", facts)
+    assert "left/right asymmetry 20 % (300 / 240 N)" in text  # |300 - 240| / 300
+    assert f"{300 * 0.4 / predicted_nm * 100:.0f} % of predicted (left" in text
+    missing = strength_comparison(decisions, "knee_extension", "left", {})
+    assert "enter lever arm" in missing

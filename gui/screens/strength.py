@@ -29,6 +29,7 @@ from alsmotion.gui.flow import (
 from alsmotion.gui.link import FORCE
 from alsmotion.gui.screens.walk import UNDECIDED_REASON
 from alsmotion.gui.trace import TrialTrace
+from alsmotion.gui.visit_summary import best_accepted_n, strength_comparison
 from alsmotion.gui.widgets import BigNumber, BigNumberPanel, LivePlot, heading, message_label
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -137,6 +138,9 @@ class StrengthScreen(QtWidgets.QWidget):
         self.results = BigNumberPanel(RESULT_FIELDS, size_px=30)
         self.reasons = message_label()
         self.reasons.setMinimumHeight(44)
+        self.comparison = QtWidgets.QLabel("")
+        self.comparison.setStyleSheet("font-size: 16px; color: #333;")
+        self.comparison.setMinimumHeight(24)
         self.consistency = QtWidgets.QLabel("")
         self.consistency.setStyleSheet("font-size: 18px;")
         self.consistency.setMinimumHeight(28)
@@ -192,6 +196,7 @@ class StrengthScreen(QtWidgets.QWidget):
         centre.addWidget(self.step_label)
         centre.addLayout(top)
         centre.addLayout(numbers)
+        centre.addWidget(self.comparison)
         centre.addWidget(self.plot, 3)
         centre.addWidget(self.results)
         centre.addWidget(self.consistency)
@@ -248,7 +253,7 @@ class StrengthScreen(QtWidgets.QWidget):
             widget.clear()
         self.results.clear()
         self.step_label.setText("")
-        for label in (self.reasons, self.consistency, self.decision_hint):
+        for label in (self.reasons, self.consistency, self.decision_hint, self.comparison):
             label.setText("")
         self.plot.clear_overlays()
         self.plot.live()
@@ -545,12 +550,7 @@ class StrengthScreen(QtWidgets.QWidget):
         step = flow.current if flow is not None else None
         if flow is None or step is None:
             return None
-        peaks = [
-            float(d.measures["peak_force_n"])
-            for d in flow.previous_trials(step.muscle, step.side)
-            if d.status == ACCEPTED and d.measures.get("peak_force_n") is not None
-        ]
-        return max(peaks) if peaks else None
+        return best_accepted_n(flow.decisions, step.muscle, step.side)
 
     def _force_now_n(self) -> float | None:
         link = self.ctx.link
@@ -586,9 +586,12 @@ class StrengthScreen(QtWidgets.QWidget):
         self._update_controls()
         if step is None:
             self.step_label.setText("Strength sequence complete")
+            self.comparison.setText("")
             self.best_line.hide()
             return
         self.step_label.setText(f"{step.label}, attempt {flow.attempt}")
+        facts = self.ctx.metadata.extra if self.ctx.metadata is not None else {}
+        self.comparison.setText(strength_comparison(flow.decisions, step.muscle, step.side, facts))
         best_n = self._best_n()
         self.best.set_value(best_n)
         if best_n is not None:
