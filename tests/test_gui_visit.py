@@ -46,7 +46,7 @@ def window(qtbot, tmp_path):
             "imu": FaultPlan(disconnect_after_s=IMU_DROP_AFTER_S, offline_s=IMU_OFFLINE_S)
         },
     )
-    win.resize(1400, 900)
+    win.resize(1366, 768)  # a clinic laptop screen
     win.show()
     yield win
     # not qtbot.addWidget: pytest-qt would close the window before this teardown, and closing
@@ -73,9 +73,10 @@ def test_visit_flow_through_the_widgets(qtbot, window, tmp_path):
     start.height_m.setValue(1.72)
     start.protocol.setCurrentText("demo-v1")
     qtbot.mouseClick(start.continue_button, QtCore.Qt.MouseButton.LeftButton)
-    assert "name" in start.error.text()
+    assert "name" in start.error.text() and start.error.text().startswith("Participant ")
     _shot(window, "start")
     start.participant.setEditText("ALS-001")
+    assert start.error.text() == ""  # the error clears when the field is corrected
     qtbot.mouseClick(start.continue_button, QtCore.Qt.MouseButton.LeftButton)
     assert window.stack.currentWidget() is window.devices
 

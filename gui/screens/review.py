@@ -24,7 +24,9 @@ TRIAL_COLUMNS = (
     "Reason",
 )
 #: Rows of the event lane: neighbouring labels alternate between them so they do not overlap.
-EVENT_LANE_ROWS = 3
+EVENT_LANE_ROWS = 2
+#: Height of one signal plot (px); more streams scroll.
+REVIEW_PLOT_HEIGHT_PX = 150
 NEW_DECISIONS = ("accepted", "rejected")
 
 
@@ -43,7 +45,15 @@ class ReviewScreen(QtWidgets.QWidget):
         open_button.clicked.connect(lambda: self.open_session(Path(self.path_edit.text())))
         self.path_edit.returnPressed.connect(open_button.click)
 
+        # signals scroll (a session may hold many streams); the event lane stays above them
         self.plot_area = QtWidgets.QVBoxLayout()
+        self.signal_area = QtWidgets.QVBoxLayout()
+        signals = QtWidgets.QWidget()
+        signals.setLayout(self.signal_area)
+        self.signal_scroll = QtWidgets.QScrollArea()
+        self.signal_scroll.setWidgetResizable(True)
+        self.signal_scroll.setWidget(signals)
+        self.plot_area.addWidget(self.signal_scroll, 1)
         self.plots: list[LivePlot] = []
         self.events: pg.PlotWidget | None = None
         self.trials = QtWidgets.QTableWidget(0, len(TRIAL_COLUMNS))
@@ -114,13 +124,16 @@ class ReviewScreen(QtWidgets.QWidget):
 
     def _show_signals(self) -> None:
         assert self.review is not None
-        for widget in [*self.plots, *([self.events] if self.events is not None else [])]:
-            self.plot_area.removeWidget(widget)
-            widget.deleteLater()
+        for plot in self.plots:
+            self.signal_area.removeWidget(plot)
+            plot.deleteLater()
+        if self.events is not None:
+            self.plot_area.removeWidget(self.events)
+            self.events.deleteLater()
         self.plots = []
         markers = self.review.markers
         self.events = self._event_lane(markers)
-        self.plot_area.addWidget(self.events)
+        self.plot_area.insertWidget(0, self.events)
         self.events.show()
         for signal in self.review.signals:
             plot = LivePlot(
@@ -134,14 +147,15 @@ class ReviewScreen(QtWidgets.QWidget):
             # the lines run through every plot; their names are in the event lane
             plot.set_lines([m.time_s for m in markers], ["" for _ in markers])
             plot.setXLink(self.events)
-            self.plot_area.addWidget(plot)
+            plot.setMinimumHeight(REVIEW_PLOT_HEIGHT_PX)
+            self.signal_area.addWidget(plot)
             plot.show()  # added after the screen was shown: Qt leaves new children hidden
             self.plots.append(plot)
 
     def _event_lane(self, markers: tuple[review_data.Marker, ...]) -> pg.PlotWidget:
         """One strip above the signals with every event's name, staggered on a few rows."""
         lane = pg.PlotWidget()
-        lane.setFixedHeight(24 * EVENT_LANE_ROWS + 20)
+        lane.setFixedHeight(24 * EVENT_LANE_ROWS + 12)
         lane.hideAxis("left")
         lane.hideAxis("bottom")
         lane.setMouseEnabled(x=True, y=False)

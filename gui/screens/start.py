@@ -19,6 +19,21 @@ from alsmotion.strength.normative import SEXES
 LEVER_COLUMNS = 3
 
 
+#: Field names of the session metadata as the start screen labels them.
+_FIELD_WORDS = {
+    "participant_id": "Participant",
+    "session metadata needs a non-empty operator": "Enter the operator's initials or code",
+    "session metadata needs a non-empty visit": "Choose the visit",
+}
+
+
+def _in_clinic_words(message: str) -> str:
+    """A metadata error with the screen's field names instead of the file's."""
+    for code, words in _FIELD_WORDS.items():
+        message = message.replace(code, words)
+    return message[:1].upper() + message[1:]
+
+
 def _optional_number(
     low: float, high: float, decimals: int, suffix: str, unset: str
 ) -> QtWidgets.QDoubleSpinBox:
@@ -121,6 +136,7 @@ class StartScreen(QtWidgets.QWidget):
         protocol = PROTOCOLS.get(name)
         for index, muscle in enumerate(protocol.strength.muscles if protocol else ()):
             box = _optional_number(0.0, 1.5, 2, " m", "–")
+            box.setMinimumWidth(110)
             box.setValue(kept.get(muscle, 0.0))
             box.setToolTip(
                 f"{muscle.replace('_', ' ')}: joint axis to dynamometer (0: not measured)"
@@ -131,6 +147,7 @@ class StartScreen(QtWidgets.QWidget):
             self.lever_grid.addWidget(caption, row, 2 * column)
             self.lever_grid.addWidget(box, row, 2 * column + 1)
             self.lever_arm_m[muscle] = box
+        self.lever_grid.setColumnStretch(2 * LEVER_COLUMNS, 1)
 
     def entered(self) -> None:
         known = visit_plan.known_participants(self.ctx.data_dir)
@@ -201,7 +218,7 @@ class StartScreen(QtWidgets.QWidget):
                 extra=self._participant_facts(),
             )
         except AlsmotionError as exc:
-            self.error.setText(str(exc))
+            self.error.setText(_in_clinic_words(str(exc)))
             return
         self.error.setText("")
         self.ctx.metadata = metadata
