@@ -72,6 +72,9 @@ def test_visit_flow_through_the_widgets(qtbot, window, tmp_path):
     start.operator.setText("AB")
     start.height_m.setValue(1.72)
     start.protocol.setCurrentText("demo-v1")
+    shown = [c for c in start.lever_arms.findChildren(QtWidgets.QLabel) if c.isVisible()]
+    assert [c.text() for c in shown] == ["knee extension"]  # the protocol's muscles only
+    start.lever_arm_m["knee_extension"].setValue(0.35)
     qtbot.mouseClick(start.continue_button, QtCore.Qt.MouseButton.LeftButton)
     assert "name" in start.error.text() and start.error.text().startswith("Participant ")
     _shot(window, "start")
@@ -185,6 +188,7 @@ def test_visit_flow_through_the_widgets(qtbot, window, tmp_path):
     # --- the session on disk holds the trials, decisions, gap and reason --------------------
     session = Session.open(window.ctx.require_link().session_path)
     assert session.closed
+    assert session.metadata.extra["lever_arms_m"] == {"knee_extension": 0.35}
     assert not session.gaps.empty and set(session.gaps["stream"]) == {"imu"}
     trials = current_decisions.trials(session)
     hhd = trials[trials["test"] == "HHD"]

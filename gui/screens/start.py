@@ -131,6 +131,7 @@ class StartScreen(QtWidgets.QWidget):
             item = self.lever_grid.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
+                widget.hide()  # at once: deleteLater waits for the event loop
                 widget.deleteLater()
         self.lever_arm_m = {}
         protocol = PROTOCOLS.get(name)
@@ -146,6 +147,9 @@ class StartScreen(QtWidgets.QWidget):
             row, column = divmod(index, LEVER_COLUMNS)
             self.lever_grid.addWidget(caption, row, 2 * column)
             self.lever_grid.addWidget(box, row, 2 * column + 1)
+            if self.isVisible():  # added after the screen was shown: Qt leaves them hidden
+                caption.show()
+                box.show()
             self.lever_arm_m[muscle] = box
         self.lever_grid.setColumnStretch(2 * LEVER_COLUMNS, 1)
 
