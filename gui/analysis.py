@@ -1,39 +1,88 @@
-"""Analysis the GUI runs in its worker thread: gait on a walk trial, force measures on a strength
-trial, and the small numeric helpers the screens need (gaps, release, vertical channel).
+"""Analysis the GUI runs in its worker thread, on the session as stored.
 
-Pure functions over arrays; the numerics themselves are :func:`alsmotion.gait.analyze_gait` and
-:func:`alsmotion.strength.analyze_trial`.
+A trial is analysed only after it ends, from the session's files: the samples between its
+``trial_started`` and ``trial_stopped`` events, through
+:func:`alsmotion.processing.session_trials.walk_trial_result` and
+:func:`~alsmotion.processing.session_trials.force_trial_result` — the functions
+:func:`alsmotion.processing.process_session` uses for the export. What the screen shows for a
+trial is therefore what the export holds. No Qt here; the waits are for the recorder's storage
+hold-back and flush (well under a second).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from alsmotion.errors import InsufficientDataError, InvalidInputError
+from alsmotion.errors import SessionError
+from alsmotion.gui.flags import flag_words
 from alsmotion.gui.guidance import vertical_axis
 
-#: A host-time gap longer than this (s) inside a trial is flagged (a disconnect or lost packets).
-GAP_FLAG_S = 0.5
-
-GAIT_MEASURES = ("gait_speed_mps", "cadence_spm", "n_strides", "stride_time_cv_pct")
+GAIT_MEASURES = (
+    "gait_speed_mps",
+    "cadence_spm",
+    "n_strides",
+    "stride_time_cv_pct",
+    "walk_time_s",
+    "distance_m",
+    "walk_speed_mps",
+)
 FORCE_MEASURES = ("peak_force_n", "time_to_peak_s", "rfd_0_100ms_n_per_s", "impulse_ns")
+#: Longest wait (s) for a trial's last samples to reach the session files after it stopped.
+STORED_TIMEOUT_S = 5.0
+_POLL_S = 0.1
+
+
+@dataclass(frozen=True)
+class TrialKey:
+    """Which trial of the session: the fields its events carry."""
+
+    test: str
+    trial: int
+    attempt: int = 1
+    muscle: str | None = None
+    side: str | None = None
+
+    def event_fields(self) -> dict[str, Any]:
+        fields: dict[str, Any] = {"test": self.test, "trial": self.trial, "attempt": self.attempt}
+        if self.muscle is not None:
+            fields["muscle"] = self.muscle
+            fields["side"] = self.side
+        return fields
+
+
+@dataclass(frozen=True)
+class PlotTrace:
+    """A stored trial for the plot: device-clock times (s from the trial's first sample) and
+    values, with NaN rows where samples are missing (drawn as breaks)."""
+
+    time_s: np.ndarray
+    values: np.ndarray
+    n_missing: int = 0
+
+
+def _no_trace(n_channels: int) -> PlotTrace:
+    return PlotTrace(np.empty(0), np.empty((0, n_channels)))
 
 
 @dataclass(frozen=True)
 class WalkAnalysis:
-    """Gait measures of one walk trial as the walk screen shows them.
+    """One walk trial as exported: measures, flags in plain words, contacts on the device clock.
 
-    ``initial_contacts_s`` are on the trial's time axis (seconds from its start).
+    ``initial_contacts_s`` and ``trace.time_s`` share the device timeline of the stored samples.
     """
 
     measures: Mapping[str, float | None]
     flags: tuple[str, ...]
     initial_contacts_s: np.ndarray = field(default_factory=lambda: np.empty(0))
+    contact_values: np.ndarray = field(default_factory=lambda: np.empty(0))
+    trace: PlotTrace = field(default_factory=lambda: _no_trace(3))
 
     @classmethod
     def empty(cls, flag: str) -> WalkAnalysis:
@@ -42,13 +91,18 @@ class WalkAnalysis:
 
 @dataclass(frozen=True)
 class ForceAnalysis:
-    """Force measures of one strength trial; times are seconds from the trial's start."""
+    """One strength trial as exported; times are seconds on the stored trial's device clock."""
 
     measures: Mapping[str, float | None]
     valid: bool
     reasons: tuple[str, ...]
     onset_time_s: float | None
     peak_time_s: float | None
+    trace: PlotTrace = field(default_factory=lambda: _no_trace(1))
+
+    @classmethod
+    def empty(cls, reason: str) -> ForceAnalysis:
+        return cls(dict.fromkeys(FORCE_MEASURES), False, (reason,), None, None)
 
 
 def _finite_or_none(value: Any) -> float | None:
@@ -59,115 +113,108 @@ def _finite_or_none(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def largest_gap_s(time_s: np.ndarray, *, sampling_rate_hz: float) -> float:
-    """Longest stretch without samples beyond the nominal period (s); 0 when none.
-
-    Parameters
-    ----------
-    time_s : (n,) ascending sample times in seconds.
-    sampling_rate_hz : nominal sampling rate (Hz).
-    """
-    time_s = np.asarray(time_s, dtype=float)
-    if len(time_s) < 2:
-        return 0.0
-    excess_s = np.diff(time_s) - 1.0 / sampling_rate_hz
-    return float(max(0.0, excess_s.max()))
-
-
-def gap_flags(gap_s: float) -> tuple[str, ...]:
-    return (f"data_gap_{gap_s:.1f}_s",) if gap_s > GAP_FLAG_S else ()
-
-
-def analyse_walk(
-    accel_mps2: np.ndarray,
+def stored_trial(
+    session_path: Path,
+    key: TrialKey,
+    stream: str,
     *,
-    gyro_rads: np.ndarray | None,
-    sampling_rate_hz: float,
-    height_m: float | None,
-    largest_gap_s: float,
-    start_s: float,
-) -> WalkAnalysis:
-    """Run the gait pipeline on one walk trial.
+    streaming: Callable[[], bool],
+    timeout_s: float = STORED_TIMEOUT_S,
+) -> tuple[Any, dict[str, Any]]:
+    """Open the session once the trial's stop event and its last samples are on disk.
 
-    Parameters
-    ----------
-    accel_mps2 : (n, 3) lumbar acceleration in m/s^2.
-    gyro_rads : (n, 3) angular velocity in rad/s, or None.
-    sampling_rate_hz : the IMU's sampling rate (Hz).
-    height_m : participant height (m) for the step-length model, when known.
-    largest_gap_s : longest data gap in the trial (s), flagged when over ``GAP_FLAG_S``.
-    start_s : trial time of the first sample (s), added to the initial contact times.
+    Returns (session, trial row). Waits while ``streaming()`` says the device still sends and the
+    stream's newest stored sample is older than the stop event, at most ``timeout_s``: a device
+    that dropped out mid-trial leaves a shorter trial, analysed as it is.
     """
-    from alsmotion.gait import analyze_gait
+    from alsmotion.processing.session_trials import find_trial
+    from alsmotion.session import Session
 
-    try:
-        result = analyze_gait(
-            accel_mps2, sampling_rate_hz=sampling_rate_hz, height_m=height_m, gyro_rads=gyro_rads
+    deadline = time.monotonic() + timeout_s
+    while True:
+        session = Session.open(session_path)
+        row = find_trial(
+            session,
+            test=key.test,
+            trial=key.trial,
+            muscle=key.muscle,
+            side=key.side,
+            attempt=key.attempt,
         )
-    except (InsufficientDataError, InvalidInputError) as exc:
-        return WalkAnalysis.empty(f"no gait: {exc}")
-    summary = result.summary.to_dict()
-    measures = {name: _finite_or_none(summary.get(name)) for name in GAIT_MEASURES}
-    flags = tuple(result.summary.flags) + gap_flags(largest_gap_s)
-    contacts_s = np.asarray(result.initial_contacts_s, dtype=float) + start_s
-    return WalkAnalysis(measures, flags, contacts_s)
+        if row is None or row["stop_host_ns"] is None:
+            stored = False
+        else:
+            data = session.streams.get(stream)
+            stored = (
+                data is not None
+                and data.n_samples > 0
+                and int(data.host_time_ns[-1]) >= int(row["stop_host_ns"])
+            )
+        if stored or time.monotonic() > deadline or (row is not None and not streaming()):
+            break
+        time.sleep(_POLL_S)
+    if row is None or row["stop_host_ns"] is None:
+        raise SessionError(f"{key.test} trial {key.trial} is not in the session", path=session_path)
+    return session, row
 
 
-def analyse_force(
-    force_n: np.ndarray, *, sampling_rate_hz: float, start_s: float, largest_gap_s: float
-) -> ForceAnalysis:
-    """Force-curve measures of one strength trial (see :func:`alsmotion.strength.analyze_trial`).
+def _plot_trace(samples: Any, channels: list[int]) -> PlotTrace:
+    time_s, values = samples.with_breaks()
+    return PlotTrace(time_s, values[:, channels], samples.n_missing)
 
-    Parameters
-    ----------
-    force_n : (n,) force in newtons.
-    sampling_rate_hz : the dynamometer's sampling rate (Hz).
-    start_s : trial time of the first sample (s).
-    largest_gap_s : longest data gap in the trial (s), a reason to doubt the trial when long.
-    """
-    from alsmotion.strength import analyze_trial
 
-    result = analyze_trial(np.asarray(force_n, dtype=float), sampling_rate_hz=sampling_rate_hz)
-    measures = {name: _finite_or_none(getattr(result, name)) for name in FORCE_MEASURES}
-    onset_s = _finite_or_none(result.onset_time_s)
-    peak_s = _finite_or_none(result.peak_time_s)
-    return ForceAnalysis(
+def analyse_stored_walk(
+    session_path: Path, key: TrialKey, *, streaming: Callable[[], bool]
+) -> WalkAnalysis:
+    """The walk trial ``key`` exactly as the export analyses it (see the module docstring)."""
+    from alsmotion.processing import ProcessingSettings
+    from alsmotion.processing.session_trials import stored_trial_samples, walk_trial_result
+
+    settings = ProcessingSettings()
+    session, row = stored_trial(session_path, key, settings.imu_stream, streaming=streaming)
+    walk = walk_trial_result(session, row, settings)
+    measures = {name: _finite_or_none(walk.summary.get(name)) for name in GAIT_MEASURES}
+    measures["n_strides"] = float(len(walk.strides))
+    measures["walk_time_s"] = walk.walk_time_s
+    measures["distance_m"] = _finite_or_none(walk.distance_m)
+    measures["walk_speed_mps"] = _finite_or_none(walk.walk_speed_mps)
+    flags = tuple(flag for flag in walk.flags if flag != "distance_not_recorded")
+    if settings.imu_stream not in session.streams:
+        return WalkAnalysis(measures, flag_words(flags, test=key.test))
+    samples = stored_trial_samples(session, settings.imu_stream, row)
+    accel = samples.channel_indices("m/s^2")[:3]
+    vertical = vertical_channel(samples.values[: min(len(samples.values), 200)][:, accel])
+    contacts_s = samples.sample_time_s(walk.initial_contacts_s)
+    return WalkAnalysis(
         measures,
-        bool(result.valid),
-        tuple(result.reasons) + tuple(result.flags) + gap_flags(largest_gap_s),
-        None if onset_s is None else onset_s + start_s,
-        None if peak_s is None else peak_s + start_s,
+        flag_words(flags, test=key.test),
+        contacts_s,
+        samples.at(contacts_s, accel[vertical]) if len(contacts_s) else np.empty(0),
+        _plot_trace(samples, accel),
     )
 
 
-def first_rest_index(force_n: np.ndarray, *, threshold_n: float) -> int | None:
-    """Index of the first sample at rest (force at or below ``threshold_n``), None if none.
+def analyse_stored_force(
+    session_path: Path, key: TrialKey, *, streaming: Callable[[], bool]
+) -> ForceAnalysis:
+    """The strength trial ``key`` exactly as the export analyses it."""
+    from alsmotion.processing import ProcessingSettings
+    from alsmotion.processing.session_trials import force_trial_result, stored_trial_samples
 
-    Samples before it belong to an effort that was already under way when the trial started; the
-    analysis leaves them out so the baseline is taken at rest.
-    """
-    rest = np.flatnonzero(np.asarray(force_n, dtype=float) <= threshold_n)
-    return int(rest[0]) if len(rest) else None
-
-
-def effort_start_index(force_n: np.ndarray, *, threshold_n: float, baseline_samples: int) -> int:
-    """Where the analysis of a strength trial should start: ``baseline_samples`` before the last
-    rise above ``threshold_n``, but after any earlier effort (and its falling tail) in the trace.
-
-    Leading samples still above a quarter of the threshold (the tail of a release) are left out.
-    A trial started during or just after another effort then still gets a quiet baseline, which
-    onset detection needs.
-    """
-    above = np.asarray(force_n, dtype=float) > threshold_n
-    rises = np.flatnonzero(~above[:-1] & above[1:]) + 1
-    if len(rises) == 0:
-        return 0
-    rise = int(rises[-1])
-    earlier = np.flatnonzero(above[:rise])
-    after_earlier = int(earlier[-1]) + 1 + baseline_samples // 2 if len(earlier) else 0
-    start = max(0, rise - baseline_samples, min(after_earlier, rise - 1))
-    settled = np.flatnonzero(np.asarray(force_n, dtype=float)[start:rise] <= threshold_n / 4)
-    return start + int(settled[0]) if len(settled) else start
+    settings = ProcessingSettings()
+    session, row = stored_trial(session_path, key, settings.force_stream, streaming=streaming)
+    result = force_trial_result(session, row, settings)
+    if result is None:
+        return ForceAnalysis.empty("no force samples were stored for this trial")
+    samples = stored_trial_samples(session, settings.force_stream, row)
+    return ForceAnalysis(
+        {name: _finite_or_none(getattr(result, name)) for name in FORCE_MEASURES},
+        bool(result.valid),
+        flag_words(tuple(result.reasons) + tuple(result.flags)),
+        _finite_or_none(result.onset_time_s),
+        _finite_or_none(result.peak_time_s),
+        _plot_trace(samples, samples.channel_indices("N")[:1]),
+    )
 
 
 def force_released(force_n: np.ndarray, *, threshold_n: float, hold_samples: int) -> bool:
@@ -175,12 +222,12 @@ def force_released(force_n: np.ndarray, *, threshold_n: float, hold_samples: int
     ``hold_samples``.
 
     The strength screen ends a trial on release with it, so the result appears without a click.
-    A trial started while the participant was already pushing waits for a full effort from rest.
     """
     force_n = np.asarray(force_n, dtype=float)
-    start = first_rest_index(force_n, threshold_n=threshold_n)
-    if start is None:
+    rest = np.flatnonzero(force_n <= threshold_n)
+    if len(rest) == 0:
         return False
+    start = int(rest[0])
     effort = np.flatnonzero(force_n[start:] > threshold_n)
     if len(effort) == 0:
         return False
@@ -189,13 +236,9 @@ def force_released(force_n: np.ndarray, *, threshold_n: float, hold_samples: int
 
 def vertical_channel(accel_mps2: np.ndarray) -> int:
     """Index of the axis carrying gravity (0 when it cannot be found)."""
+
     found = vertical_axis(accel_mps2)
     return 0 if found is None else found[0]
-
-
-def participant_height_m(extra: Mapping[str, Any] | None) -> float | None:
-    """Body height (m) from the session metadata's extra facts, when recorded."""
-    return _finite_or_none((extra or {}).get("height_m"))
 
 
 def walk_duration_s(test: str) -> float | None:
@@ -205,11 +248,17 @@ def walk_duration_s(test: str) -> float | None:
     return TIMED_WALK_TESTS[test].duration_s
 
 
-def walk_distance_m(test: str, entered_m: float | None) -> float | None:
-    """Distance of a timed walk (m): fixed for 10MWT/T25FW, else what the operator entered."""
+def fixed_distance_m(test: str) -> float | None:
+    """Distance (m) of a fixed-distance walk (10MWT, T25FW); None when it is walked for a time."""
     from alsmotion.gait import TIMED_WALK_TESTS
 
-    fixed_m = TIMED_WALK_TESTS[test].distance_m
-    if fixed_m is not None:
-        return fixed_m
-    return entered_m if entered_m else None
+    return TIMED_WALK_TESTS[test].distance_m
+
+
+def clinical_speed_mps(test: str, walk_time_s: float, distance_m: float | None) -> float | None:
+    """Timed-walk speed (m/s) as the export computes it (distance / time), None without a
+    distance."""
+    from alsmotion.processing.walks import clinical_timing
+
+    speed = clinical_timing(test, walk_time_s, distance_m)[2]
+    return _finite_or_none(speed)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alsmotion.errors import DeviceError
-from alsmotion.gui.flow import StrengthFlow, VisitFlow
+from alsmotion.gui.flow import ACCEPTED, StrengthFlow, VisitFlow
 from alsmotion.gui.protocols import VisitProtocol
 from alsmotion.gui.worker import Worker
 
@@ -15,10 +15,14 @@ if TYPE_CHECKING:
     from alsmotion.gui.link import AcquisitionLink
     from alsmotion.session import SessionMetadata
 
+#: A walk trial's status before the operator decided (it is logged as rejected until then, so
+#: nothing counts as accepted that nobody accepted).
+UNDECIDED = "undecided"
+
 
 @dataclass
 class WalkTrial:
-    """One timed walk as shown to the operator: the measures and the quality flags."""
+    """One timed walk as shown to the operator: the exported measures, flags and the decision."""
 
     test: str
     trial: int
@@ -26,13 +30,12 @@ class WalkTrial:
     distance_m: float | None
     measures: dict[str, Any]
     flags: tuple[str, ...]
+    status: str = UNDECIDED
+    reason: str = ""
 
     @property
-    def clinical_speed_mps(self) -> float | None:
-        """Timed-walk speed = distance / time, when the distance is known."""
-        if self.distance_m is None or self.duration_s <= 0:
-            return None
-        return self.distance_m / self.duration_s
+    def accepted(self) -> bool:
+        return self.status == ACCEPTED
 
 
 @dataclass
@@ -52,6 +55,8 @@ class VisitContext:
     strength: StrengthFlow | None = None
     walk_trials: list[WalkTrial] = field(default_factory=list)
     exported: dict[str, Path] = field(default_factory=dict)
+    #: The trial being recorded now ("2MWT trial 1"), None when none: one at a time.
+    running_trial: str | None = None
 
     @property
     def recording(self) -> bool:
@@ -61,3 +66,14 @@ class VisitContext:
         if self.link is None:
             raise DeviceError("no devices are connected: connect them on the Devices screen")
         return self.link
+
+    def new_visit(self) -> None:
+        """Forget this visit (the recording must already be stopped) for the next one."""
+        self.flow = VisitFlow()
+        self.metadata = None
+        self.protocol = None
+        self.link = None
+        self.strength = None
+        self.walk_trials = []
+        self.exported = {}
+        self.running_trial = None

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from alsmotion.errors import SessionError
+from alsmotion.gui.flags import flag_words
 from alsmotion.gui.visit_plan import recorded_sessions
 
 VISIT_MEASURES_FILE = "visit_measures.csv"
@@ -35,12 +36,19 @@ def _measure_name(name: str) -> str:
     return MEASURE_NAMES.get(name, name.replace("_", " "))
 
 
+#: Decimals shown per unit: what the measurement can resolve, not what the float holds.
+DECIMALS = {"N": 0, "N/s": 0, "N s": 0, "steps/min": 0, "%": 1, "s": 2, "m/s": 2, "m": 2}
+
+
 def _number_text(value: object, unit: str) -> str:
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return ""
-    return "" if not math.isfinite(number) else f"{number:+.2f} {unit}".replace("+", "", 1)
+    if not math.isfinite(number):
+        return ""
+    decimals = DECIMALS.get(unit, 2)
+    return f"{round(number, decimals) + 0.0:+.{decimals}f} {unit}".replace("+", "", 1)
 
 
 def _missing_text(flags: str) -> str:
@@ -91,7 +99,8 @@ class History:
             if change and not change.startswith("-"):
                 change = "+" + change
             baseline = _number_text(row["baseline_value"], unit)
-            rows.append((self.label(row), value, baseline, change, flags.replace(";", ", ")))
+            words = "; ".join(flag_words([f for f in flags.split(";") if f]))
+            rows.append((self.label(row), value, baseline, change, words))
         return rows
 
     def series(self) -> dict[str, tuple[list[str], list[float]]]:

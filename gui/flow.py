@@ -118,6 +118,7 @@ class StrengthFlow:
         self._attempt = 1
         self._rest_until_s = float("-inf")
         self._skipped: set[tuple[str, str]] = set()
+        self._before: list[tuple[int, int, float, frozenset[tuple[str, str]]]] = []
 
     @property
     def current(self) -> StrengthStep | None:
@@ -162,6 +163,18 @@ class StrengthFlow:
         self._advance(now_s, rest=False)
         return decision
 
+    def is_skipped(self, step: StrengthStep) -> bool:
+        """True for a step left out because its muscle and side cannot be performed."""
+        return (step.muscle, step.side) in self._skipped
+
+    def undo(self) -> TrialDecision:
+        """Take back the last decision: its trial is current again, undecided."""
+        if not self.decisions:
+            raise InvalidInputError("there is no decision to undo")
+        self._index, self._attempt, self._rest_until_s, skipped = self._before.pop()
+        self._skipped = set(skipped)
+        return self.decisions.pop()
+
     def previous_trials(self, muscle: str, side: str) -> list[TrialDecision]:
         """Decisions already taken at this visit for one muscle and side, oldest first."""
         return [d for d in self.decisions if d.step.muscle == muscle and d.step.side == side]
@@ -175,6 +188,9 @@ class StrengthFlow:
     def _decide(self, status: str, reason: str, measures: Mapping[str, Any]) -> TrialDecision:
         decision = TrialDecision(
             self._require_current(), self._attempt, status, reason, dict(measures)
+        )
+        self._before.append(
+            (self._index, self._attempt, self._rest_until_s, frozenset(self._skipped))
         )
         self.decisions.append(decision)
         return decision

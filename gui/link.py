@@ -196,6 +196,15 @@ class AcquisitionLink:
             return np.empty(0), np.empty((0, 1))
         return self.live.latest(stream, seconds)
 
+    def streaming(self, stream: str) -> bool:
+        """True while the device of ``stream`` sends samples (thread-safe snapshot)."""
+        status = self.live.status().get(stream)
+        return status is not None and status.state == "streaming"
+
+    def tare(self, stream: str) -> None:
+        """Zero the force gauge of ``stream`` (blocks up to seconds: call it from the worker)."""
+        self.live.tare(stream)
+
     def log_event(self, event_type: str, /, **fields: Any) -> None:
         """Write an event into the session (trial start/stop, decisions, notes)."""
         if self.writer is None:

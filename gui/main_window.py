@@ -1,12 +1,15 @@
 """The main window: a list of visit stages on the left, the current screen on the right.
 
-One QTimer (every 30 ms, about 33 fps) asks the visible screen to
-redraw from the acquisition's ring buffers; a slower timer refreshes device states. Closing while
-recording asks first; "keep recording" leaves everything running.
+One QTimer (every 15 ms, about 60 fps) polls the running trial (walk or strength, whichever screen
+is shown: timers, auto-stop and the trial's samples go on) and asks the visible screen to redraw
+from the acquisition's ring buffers; a slower timer refreshes device states. Closing while
+recording asks first; "keep recording" leaves everything running. "New visit" on the summary
+resets everything for the next participant without restarting.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -24,9 +27,13 @@ from alsmotion.gui.screens.walk import WalkScreen
 from alsmotion.gui.widgets import message_label
 from alsmotion.gui.worker import Worker
 
-#: Plot redraw period (ms): about 33 fps, enough for smooth traces while leaving CPU for capture.
-REDRAW_PERIOD_MS = 30
+#: Plot redraw period (ms): 60 fps with a margin for timer jitter; a frame costs 1-2 ms (sweep
+#: plots, fixed axes; benchmarks/gui_fps.py).
+REDRAW_PERIOD_MS = 15
+#: The device alert stays this long (s) after its last message, so it does not flicker.
+ALERT_HOLD_S = 3.0
 STATUS_PERIOD_MS = 500
+ALERT_STYLE = "font-size: 15px; color: #5c2100; background: #ffe3c2; padding: 4px;"
 REVIEW_LABEL = "Review"
 
 
@@ -57,7 +64,7 @@ class MainWindow(QtWidgets.QMainWindow):
     ) -> None:
         super().__init__()
         self.setWindowTitle("alsmotion" + (" (simulated devices)" if simulate else ""))
-        self.resize(1400, 900)
+        self.resize(1366, 768)  # a clinic laptop screen
         # readable at arm's length; screens enlarge their result numbers further
         self.setStyleSheet(
             "QPushButton { font-size: 17px; padding: 6px 14px; } QLabel { font-size: 15px; } "
@@ -74,7 +81,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.devices = DevicesScreen(self.ctx, on_done=lambda: self._stage_done(Stage.DEVICES))
         self.walk = WalkScreen(self.ctx)
         self.strength = StrengthScreen(self.ctx)
-        self.summary = SummaryScreen(self.ctx)
+        self.summary = SummaryScreen(self.ctx, on_new_visit=self.new_visit)
         self.review = ReviewScreen(self.ctx)
         self.screens: dict[str, Screen] = {
             Stage.START.value: self.start,
@@ -86,7 +93,7 @@ class MainWindow(QtWidgets.QMainWindow):
         }
 
         self.nav = QtWidgets.QListWidget()
-        self.nav.setFixedWidth(190)
+        self.nav.setFixedWidth(170)
         self.nav.setStyleSheet("font-size: 18px;")
         self.stack = QtWidgets.QStackedWidget()
         for number, (label, screen) in enumerate(self.screens.items(), start=1):
@@ -101,10 +108,9 @@ class MainWindow(QtWidgets.QMainWindow):
         # device problems show on every screen, not only on the devices screen
         self.alert = message_label()
         self.alert.setObjectName("device_alert")
-        self.alert.setStyleSheet(
-            "font-size: 18px; color: #5c2100; background: #ffe3c2; padding: 6px;"
-        )
-        self.alert.hide()
+        # space reserved, so screens do not jump when it appears; shown again only after a hold
+        self.alert.setFixedHeight(58)
+        self.alert_until_s = 0.0
         right = QtWidgets.QVBoxLayout()
         right.addWidget(self.alert)
         right.addWidget(self.stack, 1)
@@ -119,6 +125,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.statusBar().addPermanentWidget(self.recording_label)
 
         self.redraw_timer = QtCore.QTimer(self)
+        self.redraw_timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
         self.redraw_timer.setInterval(REDRAW_PERIOD_MS)
         self.redraw_timer.timeout.connect(self._redraw)
         self.redraw_timer.start()
@@ -141,6 +148,9 @@ class MainWindow(QtWidgets.QMainWindow):
                 self._select_nav(self.current_screen())
                 return False
         screen = self.screens[label]
+        leaving_strength = self.current_screen() is self.strength
+        if leaving_strength and screen is not self.strength:
+            self.strength.left()
         self.stack.setCurrentWidget(screen)
         self._select_nav(screen)
         screen.entered()
@@ -183,6 +193,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # timers ---------------------------------------------------------------------------------
     def _redraw(self) -> None:
+        self.walk.poll()
+        self.strength.poll()
         self.current_screen().tick()
 
     def _refresh_status(self) -> None:
@@ -196,8 +208,16 @@ class MainWindow(QtWidgets.QMainWindow):
             self.recording_label.setText("Not recording")
             self.recording_label.setStyleSheet("font-size: 15px; padding: 2px 8px;")
         messages = self.devices.refresh_status()
-        self.alert.setText("\n".join(messages))
-        self.alert.setVisible(bool(messages) and self.stack.currentWidget() is not self.devices)
+        now_s = time.monotonic()
+        if messages:
+            self.alert.setText("\n".join(messages))
+            self.alert_until_s = now_s + ALERT_HOLD_S
+        elif now_s >= self.alert_until_s:
+            self.alert.setText("")
+        shown = bool(self.alert.text()) and self.stack.currentWidget() is not self.devices
+        self.alert.setStyleSheet(ALERT_STYLE if shown else "")
+        if not shown:
+            self.alert.setText("")
 
     # closing --------------------------------------------------------------------------------
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
@@ -226,6 +246,27 @@ class MainWindow(QtWidgets.QMainWindow):
         """Stop timers and the recording (which flushes and closes the session), wait for jobs."""
         self.redraw_timer.stop()
         self.status_timer.stop()
+        self._end_recording()
+
+    def _end_recording(self) -> None:
+        if self.walk.running:
+            self.walk.stop()
+        if self.strength.trace is not None:
+            self.strength.stop()
+        self.ctx.worker.wait(30_000)
+        if self.ctx.recording:
+            self.strength.commit_pending()
         if self.ctx.link is not None:
             self.ctx.link.stop()
-        self.ctx.worker.wait(30_000)
+
+    def new_visit(self) -> None:
+        """Close this visit's recording and start the next visit from the start screen."""
+        self._end_recording()
+        self.ctx.new_visit()
+        for screen in (self.start, self.devices, self.walk, self.strength, self.summary):
+            screen.reset()
+        self._refresh_nav()
+        self.alert.setText("")
+        self.alert_until_s = 0.0
+        self.recording_label.setText("Not recording")
+        self.show_screen(Stage.START.value)

@@ -10,6 +10,9 @@ import numpy as np
 
 from alsmotion.errors import InvalidInputError
 
+#: Units shown in other units for reading: SI unit -> (display unit, factor).
+DISPLAY_UNITS = {"rad": ("°", 180.0 / np.pi), "rad/s": ("°/s", 180.0 / np.pi)}
+
 #: Event types drawn as markers over the signals, with their short label.
 MARKED_EVENTS = {
     "trial_started": "start",
@@ -51,11 +54,15 @@ class TrialRow:
     stop_s: float
     decision: str
     reason: str
+    #: attempt number when the session logs one (a trial repeated after a rejection)
+    attempt: int | None = None
 
     def key(self) -> dict[str, object]:
         key: dict[str, object] = {"test": self.test, "trial": self.trial}
         if self.muscle:
             key.update(muscle=self.muscle, side=self.side)
+        if self.attempt is not None:
+            key["attempt"] = self.attempt
         return key
 
 
@@ -92,13 +99,14 @@ def load(path: Path) -> ReviewSession:
         time_s = (stream.host_time_ns - origin_ns) / 1e9
         for unit in dict.fromkeys(unit for _, unit in stream.channels):
             columns = stream.channel_indices(unit)
+            shown_unit, factor = DISPLAY_UNITS.get(unit, (unit, 1.0))
             signals.append(
                 Signal(
                     name=stream.name,
-                    unit=unit,
+                    unit=shown_unit,
                     channel_names=tuple(stream.channel_names[i] for i in columns),
                     time_s=time_s,
-                    values=stream.values[:, columns],
+                    values=stream.values[:, columns] * factor,
                 )
             )
     markers = []
@@ -122,6 +130,7 @@ def load(path: Path) -> ReviewSession:
                 stop_s=seconds(stop_ns) if _text(stop_ns) else seconds(row["start_host_ns"]),
                 decision=_text(row["status"]),
                 reason=_text(row["reason"]),
+                attempt=int(row["attempt"]) if _text(row.get("attempt")) else None,
             )
         )
     return ReviewSession(

@@ -30,7 +30,7 @@ def test_history_rows_and_series_of_the_latest_visit():
     assert history.latest_visit() == "day30"
     assert history.latest_rows() == [
         ("10MWT gait speed (IMU)", "1.10 m/s", "1.20 m/s", "-0.10 m/s", ""),
-        ("grip left: peak force", "cannot perform: pain", "200.00 N", "", "cannot_perform:pain"),
+        ("grip left: peak force", "cannot perform: pain", "200 N", "", "cannot perform: pain"),
     ]
     series = history.series()
     assert series["10MWT gait speed (IMU)"] == (["baseline", "day30"], [1.2, 1.1])

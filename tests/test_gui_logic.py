@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from alsmotion.errors import InvalidInputError
-from alsmotion.gui.analysis import effort_start_index, force_released, largest_gap_s
+from alsmotion.gui.analysis import force_released
+from alsmotion.gui.flags import flag_words
 from alsmotion.gui.flow import (
     ACCEPTED,
     CANNOT_PERFORM,
@@ -151,20 +152,75 @@ def test_force_release_and_gaps():
     pushing = np.r_[np.full(10, 150.0), np.zeros(60)]
     assert not force_released(pushing, threshold_n=20, hold_samples=40)
     assert force_released(np.r_[pushing, released], threshold_n=20, hold_samples=40)
-    time_s = np.r_[np.arange(100) / 100, 2.5]
-    assert largest_gap_s(time_s, sampling_rate_hz=100) == pytest.approx(1.5, abs=1e-9)
-    assert largest_gap_s(time_s[:50], sampling_rate_hz=100) == pytest.approx(0.0, abs=1e-9)
 
 
-def test_effort_window_keeps_a_quiet_baseline_before_the_last_effort():
-    effort = np.r_[np.linspace(0, 150, 10), np.full(20, 150.0), np.linspace(150, 0, 5)]
-    quiet = np.zeros(100)
-    assert effort_start_index(np.r_[quiet, effort], threshold_n=20, baseline_samples=40) == 62
-    # trace starts in the falling tail of a previous effort: the window starts after it
-    tail = np.linspace(15, 0, 10)
-    trace = np.r_[tail, np.zeros(20), effort]
-    assert effort_start_index(trace, threshold_n=20, baseline_samples=40) == 6  # first <= 5 N
-    pushing = np.r_[np.full(10, 150.0), np.linspace(150, 0, 5), np.zeros(60), effort]
-    start = effort_start_index(pushing, threshold_n=20, baseline_samples=40)
-    assert pushing[start:].max() == 150 and (pushing[start : start + 30] < 20).all()
-    assert effort_start_index(np.zeros(50), threshold_n=20, baseline_samples=40) == 0
+def test_undo_restores_the_trial_its_attempt_rest_and_skips():
+    flow = StrengthFlow(strength_sequence(("grip",), ("left", "right"), 2), rest_s=60)
+    with pytest.raises(InvalidInputError, match="undo"):
+        flow.undo()
+    flow.reject("pain", {"peak_force_n": 90.0}, now_s=0.0)
+    assert flow.attempt == 2
+    assert flow.undo().status == REJECTED
+    assert flow.attempt == 1 and flow.rest_remaining_s(0.0) == 0.0 and flow.decisions == []
+    flow.accept({"peak_force_n": 200.0}, now_s=0.0)
+    flow.cannot_perform("pain", now_s=1.0)  # right: both its trials are skipped
+    assert [flow.is_skipped(step) for step in flow.sequence] == [False, True, False, True]
+    assert flow.undo().status == CANNOT_PERFORM
+    assert flow.current.side == "right" and not any(map(flow.is_skipped, flow.sequence))
+    assert flow.rest_remaining_s(1.0) == pytest.approx(59.0)  # the rest after the accept
+
+
+def test_flags_in_plain_words_and_only_where_they_apply():
+    flags = ("fewer_than_20_strides", "data_gap", "gait_failed:too short", "new_flag_code")
+    assert flag_words(flags, test="2MWT") == (
+        "fewer than 20 strides: stride-time variability is not reliable",
+        "samples were lost during the trial (device dropout)",
+        "gait analysis failed (too short)",
+        "new flag code",
+    )
+    assert "fewer than 20" not in " ".join(flag_words(flags, test="10MWT"))
+
+
+def test_device_timeline_spans_reconnections_and_breaks_at_gaps():
+    from alsmotion.processing.session_trials import TrialSamples, device_timeline_s
+
+    # 100 Hz; the device restarts its clock after a 1.5 s dropout
+    device_s = np.r_[np.arange(300) / 100, np.arange(200) / 100]
+    host_ns = np.r_[np.arange(300) * 10_000_000, 4_500_000_000 + np.arange(200) * 10_000_000]
+    timeline = device_timeline_s(device_s, host_ns + 20_000_000)
+    assert timeline[299] == pytest.approx(2.99) and timeline[300] == pytest.approx(4.5)
+    assert np.all(np.diff(timeline) > 0)
+    samples = TrialSamples(timeline, np.ones((500, 1)), (("f", "N"),), 100.0)
+    assert samples.n_missing == 150
+    time_s, values = samples.with_breaks()
+    assert len(time_s) == 501 and np.isnan(values[300, 0])
+    # an event timed by sample count (index / rate) lands on its sample's device time
+    assert samples.sample_time_s(np.array([3.5])) == pytest.approx([5.0])
+    assert device_timeline_s(np.full(3, np.nan), np.array([0, 10, 30]) * 1_000_000) == (
+        pytest.approx([0.0, 0.01, 0.03])
+    )
+
+
+def test_strength_comparison_asymmetry_and_percent_predicted():
+    from alsmotion.gui.flow import TrialDecision
+    from alsmotion.gui.visit_summary import strength_comparison
+
+    steps = strength_sequence(("knee_extension",), ("left", "right"), 1)
+    decisions = [
+        TrialDecision(steps[0], 1, ACCEPTED, "", {"peak_force_n": 300.0}),
+        TrialDecision(steps[1], 1, ACCEPTED, "", {"peak_force_n": 240.0}),
+    ]
+    facts = {
+        "sex": "female",
+        "age_years": 60.0,
+        "height_m": 1.65,
+        "body_mass_kg": 70.0,
+        "lever_arms_m": {"knee_extension": 0.4},
+    }
+    # Harbo 2012, knee extension, women: -201 - 0.96 x age + 216 x height + 0.88 x mass (N m)
+    predicted_nm = -201 - 0.96 * 60 + 216 * 1.65 + 0.88 * 70
+    text = strength_comparison(decisions, "knee_extension", "left", facts)
+    assert "left/right asymmetry 20 % (300 / 240 N)" in text  # |300 - 240| / 300
+    assert f"{300 * 0.4 / predicted_nm * 100:.0f} % of predicted (left" in text
+    missing = strength_comparison(decisions, "knee_extension", "left", {})
+    assert "enter lever arm" in missing

@@ -70,6 +70,14 @@ class DevicesScreen(QtWidgets.QWidget):
     def tick(self) -> None:
         """Device states refresh on the slower status timer (:meth:`refresh_status`)."""
 
+    def reset(self) -> None:
+        """Forget the devices of the last visit (its link is closed): the next one scans again."""
+        self.found = []
+        self.found_list.clear()
+        self.table.setRowCount(0)
+        self.guidance.setText("")
+        self.continue_button.setEnabled(False)
+
     def scan(self) -> None:
         link = self.ctx.require_link()
         self.scan_button.setEnabled(False)

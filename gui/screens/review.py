@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyqtgraph as pg
 from PySide6 import QtWidgets
 
 from alsmotion.errors import AlsmotionError
@@ -12,7 +13,20 @@ from alsmotion.gui import exporting, review_data
 from alsmotion.gui.context import VisitContext
 from alsmotion.gui.widgets import LivePlot, heading, message_label
 
-TRIAL_COLUMNS = ("Test", "Muscle", "Side", "Trial", "Start (s)", "Decision", "Reason")
+TRIAL_COLUMNS = (
+    "Test",
+    "Muscle",
+    "Side",
+    "Trial",
+    "Attempt",
+    "Start (s)",
+    "Decision",
+    "Reason",
+)
+#: Rows of the event lane: neighbouring labels alternate between them so they do not overlap.
+EVENT_LANE_ROWS = 2
+#: Height of one signal plot (px); more streams scroll.
+REVIEW_PLOT_HEIGHT_PX = 150
 NEW_DECISIONS = ("accepted", "rejected")
 
 
@@ -31,8 +45,17 @@ class ReviewScreen(QtWidgets.QWidget):
         open_button.clicked.connect(lambda: self.open_session(Path(self.path_edit.text())))
         self.path_edit.returnPressed.connect(open_button.click)
 
+        # signals scroll (a session may hold many streams); the event lane stays above them
         self.plot_area = QtWidgets.QVBoxLayout()
+        self.signal_area = QtWidgets.QVBoxLayout()
+        signals = QtWidgets.QWidget()
+        signals.setLayout(self.signal_area)
+        self.signal_scroll = QtWidgets.QScrollArea()
+        self.signal_scroll.setWidgetResizable(True)
+        self.signal_scroll.setWidget(signals)
+        self.plot_area.addWidget(self.signal_scroll, 1)
         self.plots: list[LivePlot] = []
+        self.events: pg.PlotWidget | None = None
         self.trials = QtWidgets.QTableWidget(0, len(TRIAL_COLUMNS))
         self.trials.setHorizontalHeaderLabels(TRIAL_COLUMNS)
         self.trials.horizontalHeader().setStretchLastSection(True)
@@ -87,40 +110,63 @@ class ReviewScreen(QtWidgets.QWidget):
             self.open_session(Path(folder))
 
     def open_session(self, path: Path) -> None:
-        try:
-            self.review = review_data.load(path)
-        except AlsmotionError as exc:
-            self.status.setText(str(exc))
-            return
+        """Read the session in the worker (a long visit takes seconds), then draw it."""
+        self.status.setText(f"Loading {path.name}…")
+        self.ctx.worker.submit(
+            lambda: review_data.load(path), lambda review: self._opened(path, review), self._failed
+        )
+
+    def _opened(self, path: Path, review: review_data.ReviewSession) -> None:
+        self.review = review
         self._show_signals()
         self._show_trials()
-        self.status.setText(f"Opened {path.name}: {len(self.review.trials)} trials")
+        self.status.setText(f"Opened {path.name}: {len(review.trials)} trials")
 
     def _show_signals(self) -> None:
         assert self.review is not None
         for plot in self.plots:
-            self.plot_area.removeWidget(plot)
+            self.signal_area.removeWidget(plot)
             plot.deleteLater()
+        if self.events is not None:
+            self.plot_area.removeWidget(self.events)
+            self.events.deleteLater()
         self.plots = []
+        markers = self.review.markers
+        self.events = self._event_lane(markers)
+        self.plot_area.insertWidget(0, self.events)
+        self.events.show()
         for signal in self.review.signals:
             plot = LivePlot(
                 channel_names=signal.channel_names,
                 y_label=signal.name,
                 y_unit=signal.unit,
-                window_s=max(1.0, float(signal.time_s[-1] - signal.time_s[0]))
-                if len(signal.time_s)
-                else 1.0,
+                window_s=1.0,
             )
-            plot.show_data(signal.time_s, signal.values)
-            markers = self.review.markers
-            # event names on the top plot only; the lines run through every plot
-            labels = [m.label if not self.plots else "" for m in markers]
-            plot.set_lines([m.time_s for m in markers], labels)
-            if self.plots:
-                plot.setXLink(self.plots[0])
-            self.plot_area.addWidget(plot)
+            plot.show_trial(signal.time_s, signal.values)
+            plot.setMouseEnabled(x=True, y=False)  # wheel zooms and drag scrolls the time
+            # the lines run through every plot; their names are in the event lane
+            plot.set_lines([m.time_s for m in markers], ["" for _ in markers])
+            plot.setXLink(self.events)
+            plot.setMinimumHeight(REVIEW_PLOT_HEIGHT_PX)
+            self.signal_area.addWidget(plot)
             plot.show()  # added after the screen was shown: Qt leaves new children hidden
             self.plots.append(plot)
+
+    def _event_lane(self, markers: tuple[review_data.Marker, ...]) -> pg.PlotWidget:
+        """One strip above the signals with every event's name, staggered on a few rows."""
+        lane = pg.PlotWidget()
+        lane.setFixedHeight(24 * EVENT_LANE_ROWS + 12)
+        lane.hideAxis("left")
+        lane.hideAxis("bottom")
+        lane.setMouseEnabled(x=True, y=False)
+        lane.setYRange(-0.5, EVENT_LANE_ROWS - 0.5, padding=0)
+        for index, marker in enumerate(markers):
+            row = EVENT_LANE_ROWS - 1 - index % EVENT_LANE_ROWS
+            text = pg.TextItem(marker.label, color="#222222", anchor=(0, 0.5))
+            text.setPos(marker.time_s, row)
+            lane.addItem(text)
+            lane.addItem(pg.InfiniteLine(pos=marker.time_s, angle=90, pen=pg.mkPen("#999999")))
+        return lane
 
     def _show_trials(self) -> None:
         assert self.review is not None
@@ -128,9 +174,10 @@ class ReviewScreen(QtWidgets.QWidget):
         for row, trial in enumerate(self.review.trials):
             cells = (
                 trial.test,
-                trial.muscle,
+                trial.muscle.replace("_", " "),
                 trial.side,
                 str(trial.trial),
+                "" if trial.attempt is None else str(trial.attempt),
                 f"{trial.start_s:.1f}",
                 trial.decision,
                 trial.reason,
@@ -143,7 +190,8 @@ class ReviewScreen(QtWidgets.QWidget):
         if self.review is None or row < 0 or not self.plots:
             return
         trial = self.review.trials[row]
-        self.plots[0].setXRange(trial.start_s - 2.0, trial.stop_s + 2.0, padding=0)
+        if self.events is not None:
+            self.events.setXRange(trial.start_s - 2.0, trial.stop_s + 2.0, padding=0)
 
     def change_decision(self) -> None:
         """Record a decision change in the audit log (who, what, why); the raw data is untouched."""

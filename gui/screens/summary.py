@@ -4,6 +4,7 @@ across visits; "Save and export" closes the recording and writes the exports in 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pyqtgraph as pg
 from PySide6 import QtWidgets
@@ -11,7 +12,7 @@ from PySide6 import QtWidgets
 from alsmotion.errors import AlsmotionError
 from alsmotion.gui import exporting
 from alsmotion.gui.context import VisitContext
-from alsmotion.gui.visit_summary import MeasureRow, strength_rows, walk_rows
+from alsmotion.gui.visit_summary import MeasureRow, missing_parts, strength_rows, walk_rows
 from alsmotion.gui.widgets import CHANNEL_COLOURS, heading, message_label
 
 COLUMNS = ("Measure", "This visit", "Baseline", "Change from baseline", "Flags")
@@ -23,7 +24,7 @@ PLOT_HEIGHT_PX = 150
 class SummaryScreen(QtWidgets.QWidget):
     """What was measured today, how it compares with baseline, and the export."""
 
-    def __init__(self, ctx: VisitContext) -> None:
+    def __init__(self, ctx: VisitContext, *, on_new_visit: Callable[[], None]) -> None:
         super().__init__()
         self.ctx = ctx
         self.rows: list[MeasureRow] = []
@@ -47,6 +48,13 @@ class SummaryScreen(QtWidgets.QWidget):
         self.status = message_label()
         self.status.setStyleSheet("font-size: 16px;")
         self.status.setMinimumHeight(70)
+        self.warning = message_label()
+        self.warning.setObjectName("protocol_warning")
+        self.warning.setStyleSheet("font-size: 17px; color: #8a0000; font-weight: bold;")
+        self.new_visit_button = QtWidgets.QPushButton("&New visit")
+        self.new_visit_button.setToolTip("Close this visit and start the next participant's")
+        self.new_visit_button.clicked.connect(on_new_visit)
+        self.new_visit_button.setEnabled(False)
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(heading("Visit summary"))
@@ -54,17 +62,35 @@ class SummaryScreen(QtWidgets.QWidget):
         body.addWidget(self.table, 3)
         body.addWidget(plot_scroll, 1)
         layout.addLayout(body, 1)
+        layout.addWidget(self.warning)
         layout.addWidget(self.status)
-        layout.addWidget(self.export_button)
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.addWidget(self.export_button, 1)
+        buttons.addWidget(self.new_visit_button)
+        layout.addLayout(buttons)
 
     def entered(self) -> None:
         decisions = self.ctx.strength.decisions if self.ctx.strength else []
         self.rows = walk_rows(self.ctx.walk_trials) + strength_rows(decisions)
-        self._fill(history=None)
+        missing = missing_parts(self.ctx.protocol, self.ctx.walk_trials, self.ctx.strength)
+        self.warning.setText(
+            "The protocol is incomplete: " + "; ".join(missing) + "." if missing else ""
+        )
+        if not self.ctx.exported:
+            self._fill(history=None)
         self.export_button.setFocus()
 
     def tick(self) -> None:
         """Nothing live on this screen."""
+
+    def reset(self) -> None:
+        """Empty for the next visit."""
+        self.rows, self.history = [], None
+        self.table.setRowCount(0)
+        self.plots.clear()
+        for label in (self.status, self.warning):
+            label.setText("")
+        self.new_visit_button.setEnabled(False)
 
     def save_and_export(self) -> None:
         """Stop the recording (closing the session with its manifest) and export in the worker."""
@@ -86,6 +112,7 @@ class SummaryScreen(QtWidgets.QWidget):
     def _exported(self, outcome: exporting.ExportOutcome) -> None:
         self.ctx.exported = dict(outcome.paths)
         self.export_button.setEnabled(True)
+        self.new_visit_button.setEnabled(True)
         self.status.setText(
             f"Saved {self.ctx.require_link().session_path.name}; exports written to "
             f"{self.ctx.export_dir}: " + ", ".join(sorted(p.name for p in outcome.paths.values()))
@@ -102,7 +129,7 @@ class SummaryScreen(QtWidgets.QWidget):
     def _fill(self, *, history: exporting.History | None) -> None:
         """This visit's rows: live values before the export, the exported table after it."""
         if history is None:
-            cells = [(row.label, row.value_text(), "", "", "") for row in self.rows]
+            cells = [(row.label, row.value_text(), "", "", row.flags) for row in self.rows]
         else:
             cells = history.latest_rows()
         self.table.setRowCount(len(cells))

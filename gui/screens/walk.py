@@ -1,34 +1,68 @@
-"""Walk tests: choose the test, start/stop with the button or the space bar, see the steps live and
-the trial's gait speed, cadence, stride count and stride CV in large numbers on stop."""
+"""Walk tests: choose the test, start/stop with the button or the space bar, then the trial's
+measures as the export will hold them, the steps marked on the stored signal, and a decision.
+
+A running walk keeps its timer and auto-stop whichever screen is shown (the main window polls it
+on every tick). Its measures come from the session as stored, through the export's own functions
+(:mod:`alsmotion.gui.analysis`). The distance of a 2MWT or 6MWT is measured after the walk and
+entered before the trial can be accepted; it is logged with the decision and reaches the export.
+"""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import numpy as np
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from alsmotion.errors import AlsmotionError
 from alsmotion.gui import analysis
-from alsmotion.gui.context import VisitContext, WalkTrial
+from alsmotion.gui.context import UNDECIDED, VisitContext, WalkTrial
+from alsmotion.gui.flow import ACCEPTED, REJECTED
 from alsmotion.gui.link import IMU
 from alsmotion.gui.trace import TrialTrace
-from alsmotion.gui.widgets import BigNumberPanel, LivePlot, heading, message_label
+from alsmotion.gui.widgets import BigNumberPanel, LivePlot, guard_space, heading, message_label
 
-#: Seconds of trace on screen.
+#: Seconds of trace on screen while walking.
 WINDOW_S = 10.0
-#: How often the steps are re-detected on the growing trial while walking (seconds).
-LIVE_STEPS_PERIOD_S = 2.0
+#: A timed walk stopped this long (s) before its duration was stopped early: the operator says why.
+EARLY_MARGIN_S = 1.0
+#: The session holds a stopped trial as rejected with this reason until the operator decides.
+UNDECIDED_REASON = "no decision yet"
 
 RESULT_FIELDS = (
+    ("walk_speed_mps", "Timed speed (distance / time)", "m/s", 2),
+    ("distance_m", "Distance walked", "m", 1),
+    ("walk_time_s", "Time", "s", 1),
     ("gait_speed_mps", "Gait speed (IMU)", "m/s", 2),
-    ("clinical_speed_mps", "Timed speed (distance / time)", "m/s", 2),
     ("cadence_spm", "Cadence", "steps/min", 0),
     ("n_strides", "Strides", "", 0),
     ("stride_time_cv_pct", "Stride time CV", "%", 1),
-    ("duration_s", "Time", "s", 1),
 )
+REJECT_REASONS = (
+    "participant stopped or sat down",
+    "walking aid changed",
+    "wrong course or distance",
+    "instructions not followed",
+    "sensor came loose",
+)
+EARLY_STOP_REASONS = (
+    "participant needed to rest",
+    "fatigue or shortness of breath",
+    "fall risk: stopped for safety",
+    "pain",
+)
+
+
+def _reason_box(reasons: tuple[str, ...], placeholder: str) -> QtWidgets.QComboBox:
+    box = QtWidgets.QComboBox()
+    box.setEditable(True)
+    box.addItems(list(reasons))
+    box.setMinimumContentsLength(18)
+    line = box.lineEdit()
+    if line is not None:
+        line.setPlaceholderText(placeholder)
+    box.setCurrentIndex(-1)
+    return box
 
 
 class WalkScreen(QtWidgets.QWidget):
@@ -38,25 +72,21 @@ class WalkScreen(QtWidgets.QWidget):
         super().__init__()
         self.ctx = ctx
         self.trace: TrialTrace | None = None
-        self.shown_trace: TrialTrace | None = None
-        self.pending: tuple[TrialTrace, str, int, float, float | None] | None = None
-        self.last_live_steps_s = 0.0
+        self.key: analysis.TrialKey | None = None
+        #: the trial waiting for a decision, and whether it was stopped before its time
+        self.deciding: WalkTrial | None = None
+        self.stopped_early = False
+        self.analysing = False
 
         self.test = QtWidgets.QComboBox()
         self.test.setStyleSheet("font-size: 18px;")
-        self.distance_m = QtWidgets.QDoubleSpinBox()
-        self.distance_m.setRange(0.0, 2000.0)
-        self.distance_m.setDecimals(1)
-        self.distance_m.setSuffix(" m")
-        self.distance_m.setStyleSheet("font-size: 18px;")
-        self.test.currentTextChanged.connect(self._test_changed)
         self.start_stop = QtWidgets.QPushButton("Start (Space)")
         self.start_stop.setStyleSheet("font-size: 22px; padding: 10px 30px;")
         self.start_stop.clicked.connect(self.toggle)
-        space = QtGui.QShortcut(QtGui.QKeySequence("Space"), self)
-        space.activated.connect(self.toggle)
+        QtGui.QShortcut(QtGui.QKeySequence("Space"), self).activated.connect(self.toggle)
         self.state = QtWidgets.QLabel("Ready")
-        self.state.setStyleSheet("font-size: 20px;")
+        self.state.setStyleSheet("font-size: 24px; font-weight: bold;")
+        self.state.setMinimumWidth(380)
 
         self.plot = LivePlot(
             channel_names=("accel x", "accel y", "accel z"),
@@ -65,28 +95,65 @@ class WalkScreen(QtWidgets.QWidget):
             window_s=WINDOW_S,
         )
         self.plot.source = self._plot_source
-        self.results = BigNumberPanel(RESULT_FIELDS)
+        self.results = BigNumberPanel(RESULT_FIELDS, columns=4, size_px=30)
         self.flags = message_label()
+        self.flags.setMinimumHeight(44)
+
+        # decision on the trial that ended
+        self.distance_m = QtWidgets.QDoubleSpinBox()
+        self.distance_m.setRange(0.0, 2000.0)
+        self.distance_m.setDecimals(1)
+        self.distance_m.setSuffix(" m")
+        self.distance_m.setSpecialValueText("enter distance")
+        self.distance_m.setStyleSheet("font-size: 18px;")
+        self.distance_caption = QtWidgets.QLabel("&Distance walked:")
+        self.distance_caption.setBuddy(self.distance_m)
+        self.early_reason = _reason_box(EARLY_STOP_REASONS, "why did the walk stop early?")
+        self.early_caption = QtWidgets.QLabel("Stopped early because:")
+        self.reject_reason = _reason_box(REJECT_REASONS, "reason to reject")
+        self.note = QtWidgets.QLineEdit()
+        self.note.setPlaceholderText("note (optional): aid used, course, observations")
+        self.accept_button = QtWidgets.QPushButton("Accept")
+        self.accept_button.clicked.connect(self.accept)
+        self.reject_button = QtWidgets.QPushButton("Reject")
+        self.reject_button.clicked.connect(self.reject)
+        self.decision_hint = message_label()
+        self.decision_box = QtWidgets.QGroupBox("Decision on this trial")
+        grid = QtWidgets.QGridLayout(self.decision_box)
+        grid.addWidget(self.distance_caption, 0, 0)
+        grid.addWidget(self.distance_m, 0, 1)
+        grid.addWidget(self.early_caption, 0, 2)
+        grid.addWidget(self.early_reason, 0, 3)
+        grid.addWidget(self.accept_button, 0, 4)
+        grid.addWidget(QtWidgets.QLabel("Note:"), 1, 0)
+        grid.addWidget(self.note, 1, 1, 1, 2)
+        grid.addWidget(self.reject_reason, 1, 3)
+        grid.addWidget(self.reject_button, 1, 4)
+        grid.addWidget(self.decision_hint, 2, 0, 1, 5)
+        grid.setColumnStretch(3, 1)
+        guard_space(self.toggle, self.distance_m, self.test)
+
         self.history = QtWidgets.QListWidget()
-        self.history.setMaximumHeight(110)
+        self.history.setMaximumHeight(64)
         self.history.setStyleSheet("font-size: 15px;")
+        self.history.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
 
         controls = QtWidgets.QHBoxLayout()
-        for label, widget in (("&Test", self.test), ("&Distance walked", self.distance_m)):
-            caption = QtWidgets.QLabel(label)
-            caption.setBuddy(widget)
-            caption.setStyleSheet("font-size: 16px;")
-            controls.addWidget(caption)
-            controls.addWidget(widget)
+        caption = QtWidgets.QLabel("&Test")
+        caption.setBuddy(self.test)
+        controls.addWidget(caption)
+        controls.addWidget(self.test)
         controls.addWidget(self.start_stop)
         controls.addWidget(self.state, 1)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(heading("Walk tests"))
         layout.addLayout(controls)
         layout.addWidget(self.plot, 3)
-        layout.addWidget(self.results, 2)
+        layout.addWidget(self.results)
         layout.addWidget(self.flags)
+        layout.addWidget(self.decision_box)
         layout.addWidget(self.history)
+        self._show_decision(None)
 
     # screen protocol ---------------------------------------------------------------------------
     def entered(self) -> None:
@@ -96,25 +163,34 @@ class WalkScreen(QtWidgets.QWidget):
             self.test.addItems(list(tests))
         self.start_stop.setFocus()
 
-    def tick(self) -> None:
+    def reset(self) -> None:
+        """Empty for the next visit."""
+        self.trace, self.key, self.deciding = None, None, None
+        self.history.clear()
+        self.results.clear()
+        self.flags.setText("")
+        self.state.setText("Ready")
+        self.plot.clear_overlays()
+        self.plot.live()
+        self._show_decision(None)
+
+    def poll(self) -> None:
+        """Collect the running trial's samples and stop a timed walk on time; called on every
+        tick whichever screen is shown."""
         link = self.ctx.link
-        if link is None:
+        if link is None or self.trace is None or self.key is None:
             return
-        if self.trace is not None:
-            self.trace.add(*link.recent(IMU, 2 * WINDOW_S))
-            elapsed_s = link.clock_s() - self.trace.start_s
-            duration_s = analysis.walk_duration_s(self.test.currentText())
-            if duration_s is not None:
-                self.state.setText(
-                    f"{self.test.currentText()}: {duration_s - elapsed_s:.0f} s left"
-                )
-                if elapsed_s >= duration_s:
-                    self.stop()
-                    return
-            now_s = time.monotonic()
-            if now_s - self.last_live_steps_s > LIVE_STEPS_PERIOD_S and not self.ctx.worker.busy:
-                self.last_live_steps_s = now_s
-                self._analyse(final=False)
+        self.trace.add(*link.recent(IMU, 2 * WINDOW_S))
+        elapsed_s = link.clock_s() - self.trace.start_s
+        duration_s = analysis.walk_duration_s(self.key.test)
+        if duration_s is None:
+            self.state.setText(f"{self.key.test} trial {self.key.trial}: {elapsed_s:.0f} s")
+            return
+        self.state.setText(f"{self.key.test}: {max(0.0, duration_s - elapsed_s):.0f} s left")
+        if elapsed_s >= duration_s:
+            self.stop()
+
+    def tick(self) -> None:
         self.plot.refresh()
 
     # recording ----------------------------------------------------------------------------------
@@ -129,134 +205,214 @@ class WalkScreen(QtWidgets.QWidget):
             self.start()
 
     def start(self) -> None:
+        if self.analysing:
+            return
+        if self.deciding is not None:
+            self.decision_hint.setText(
+                "Accept or reject the last trial before starting the next one."
+            )
+            return
+        if self.ctx.running_trial is not None:
+            self.flags.setText(f"{self.ctx.running_trial} is running: stop it first.")
+            return
+        code = self.test.currentText()
+        key = analysis.TrialKey(code, self._next_trial(code))
         try:
             link = self.ctx.require_link()
-            code = self.test.currentText()
-            trial = self._next_trial(code)
-            link.log_event("trial_started", test=code, trial=trial)
+            link.log_event("trial_started", **key.event_fields())
         except AlsmotionError as exc:
             self.flags.setText(str(exc))
             return
+        self.key = key
+        self.ctx.running_trial = f"{code} trial {key.trial}"
         self.trace = TrialTrace(n_channels=link.n_channels(IMU), start_s=link.clock_s())
-        self.shown_trace = None
-        self.plot.window_s = WINDOW_S
-        self.last_live_steps_s = time.monotonic()
         self.plot.clear_overlays()
+        self.plot.live()
         self.results.clear()
         self.flags.setText("")
         self.test.setEnabled(False)
         self.start_stop.setText("Stop (Space)")
-        self.state.setText(f"Recording {code} trial {trial}…")
+        self.state.setText(f"{code} trial {key.trial}: recording")
 
     def stop(self) -> None:
-        trace, self.trace = self.trace, None
-        if trace is None:
+        trace, key = self.trace, self.key
+        if trace is None or key is None:
             return
+        self.trace = None
         link = self.ctx.require_link()
-        code = self.test.currentText()
-        trial = self._next_trial(code)
         duration_s = link.clock_s() - trace.start_s
-        distance_m = analysis.walk_distance_m(code, self.distance_m.value())
-        fields: dict[str, Any] = {"test": code, "trial": trial, "duration_s": round(duration_s, 3)}
-        if distance_m is not None:
-            fields["distance_m"] = distance_m
+        fields: dict[str, Any] = {**key.event_fields(), "duration_s": round(duration_s, 3)}
+        fixed_m = analysis.fixed_distance_m(key.test)
+        if fixed_m is not None:
+            fields["distance_m"] = fixed_m
         link.log_event("trial_stopped", **fields)
+        # stored as not accepted until the operator accepts it
+        link.log_event("trial_rejected", reason=UNDECIDED_REASON, **key.event_fields())
+        self.ctx.running_trial = None
+        self.analysing = True
+        planned_s = analysis.walk_duration_s(key.test)
+        self.stopped_early = planned_s is not None and duration_s < planned_s - EARLY_MARGIN_S
         self.test.setEnabled(True)
         self.start_stop.setText("Start (Space)")
-        self.state.setText(f"{code} trial {trial} stopped after {duration_s:.1f} s: analysing…")
-        self.pending = (trace, code, trial, duration_s, distance_m)
-        self.shown_trace = trace
-        self.plot.window_s = max(WINDOW_S, duration_s)  # the whole finished trial
-        self._analyse(final=True, trace=trace)
+        self.start_stop.setEnabled(False)
+        self.state.setText(f"{key.test} trial {key.trial}: analysing {duration_s:.0f} s…")
+        session_path = link.session_path
+        self.ctx.worker.submit(
+            lambda: analysis.analyse_stored_walk(
+                session_path, key, streaming=lambda: link.streaming(IMU)
+            ),
+            lambda result: self._show_walk(key, duration_s, result),
+            lambda exc: self._failed(key, duration_s, exc),
+        )
 
     def _next_trial(self, code: str) -> int:
         return 1 + sum(1 for t in self.ctx.walk_trials if t.test == code)
 
-    def _analyse(self, *, final: bool, trace: TrialTrace | None = None) -> None:
-        trace = trace if trace is not None else self.trace
-        if trace is None or len(trace) == 0:
-            if final:
-                self._show_walk(analysis.WalkAnalysis.empty("no IMU samples arrived"))
-            return
-        rate_hz = self.ctx.require_link().nominal_rate_hz(IMU)
-        accel = trace.values[:, :3].copy()
-        gyro = trace.values[:, 3:6].copy() if trace.values.shape[1] >= 6 else None
-        gap_s = analysis.largest_gap_s(trace.clock_s, sampling_rate_hz=rate_hz)
-        start_s = float(trace.time_s[0])
-        metadata = self.ctx.metadata
-        height_m = analysis.participant_height_m(metadata.extra if metadata else None)
-
-        def work() -> analysis.WalkAnalysis:
-            return analysis.analyse_walk(
-                accel,
-                gyro_rads=gyro,
-                sampling_rate_hz=rate_hz,
-                height_m=height_m,
-                largest_gap_s=gap_s,
-                start_s=start_s,
-            )
-
-        on_done = self._show_walk if final else self._show_live_steps
-        self.ctx.worker.submit(work, on_done, self._failed)
-
-    def _show_live_steps(self, result: analysis.WalkAnalysis) -> None:
-        if self.trace is not None:
-            self._mark_steps(result, self.trace)
-
-    def _show_walk(self, result: analysis.WalkAnalysis) -> None:
-        if self.pending is None:
-            return
-        trace, code, trial, duration_s, distance_m = self.pending
-        self.pending = None
+    def _show_walk(
+        self, key: analysis.TrialKey, duration_s: float, result: analysis.WalkAnalysis
+    ) -> None:
+        self.analysing = False
+        measures = dict(result.measures)
         walk = WalkTrial(
-            test=code,
-            trial=trial,
-            duration_s=duration_s,
-            distance_m=distance_m,
-            measures=dict(result.measures),
-            flags=result.flags,
+            test=key.test,
+            trial=key.trial,
+            duration_s=float(measures.get("walk_time_s") or duration_s),
+            distance_m=measures.get("distance_m"),
+            measures=measures,
+            flags=result.flags + (("stopped early",) if self.stopped_early else ()),
         )
         self.ctx.walk_trials.append(walk)
-        values = {**result.measures, "duration_s": duration_s}
-        values["clinical_speed_mps"] = walk.clinical_speed_mps
-        self.results.show_values(values)
-        self.flags.setText("Flags: " + ", ".join(result.flags) if result.flags else "")
-        self.state.setText(f"{code} trial {trial}: done")
-        self._mark_steps(result, trace)
-        speed = values.get("gait_speed_mps")
-        self.history.addItem(
-            f"{code} #{trial}: {duration_s:.1f} s, "
-            + (f"{speed:.2f} m/s" if speed is not None else "no gait speed")
-            + (f" — {', '.join(result.flags)}" if result.flags else "")
+        self.results.show_values(measures)
+        self._show_flags(result)
+        self.state.setText(f"{key.test} trial {key.trial}: decide")
+        if len(result.trace.time_s):
+            self.plot.show_trial(result.trace.time_s, result.trace.values)
+        self.plot.set_markers(result.initial_contacts_s, result.contact_values)
+        self._show_decision(walk)
+
+    def _show_flags(self, result: analysis.WalkAnalysis) -> None:
+        lines = list(result.flags)
+        if result.trace.n_missing:
+            lines.append(f"{result.trace.n_missing} IMU samples missing (shown as breaks)")
+        self.flags.setText("Check: " + "; ".join(lines) if lines else "")
+
+    def _failed(self, key: analysis.TrialKey, duration_s: float, exc: BaseException) -> None:
+        """The trial still gets a decision; the export will report the same failure."""
+        text = str(exc) if isinstance(exc, AlsmotionError) else repr(exc)
+        self._show_walk(key, duration_s, analysis.WalkAnalysis.empty(f"analysis failed: {text}"))
+
+    # decision ------------------------------------------------------------------------------------
+    def _show_decision(self, walk: WalkTrial | None) -> None:
+        self.deciding = walk
+        self.decision_box.setEnabled(walk is not None)
+        self.start_stop.setEnabled(walk is None)
+        needs_distance = walk is not None and analysis.fixed_distance_m(walk.test) is None
+        early = walk is not None and self.stopped_early
+        shown: tuple[tuple[QtWidgets.QWidget, bool], ...] = (
+            (self.distance_caption, needs_distance),
+            (self.distance_m, needs_distance),
+            (self.early_caption, early),
+            (self.early_reason, early),
         )
-
-    def _mark_steps(self, result: analysis.WalkAnalysis, trace: TrialTrace) -> None:
-        ic_s = np.asarray(result.initial_contacts_s, dtype=float)
-        if len(ic_s) == 0 or len(trace) == 0:
-            self.plot.markers.clear()
+        for widget, visible in shown:
+            widget.setEnabled(visible)  # disabled, not hidden: the layout stays put
+        self.distance_m.setValue(0.0)
+        self.early_reason.setCurrentIndex(-1)
+        self.reject_reason.setCurrentIndex(-1)
+        self.note.clear()
+        if walk is None:
+            self.decision_hint.setText("")
             return
-        time_s = trace.time_s
-        channel = analysis.vertical_channel(trace.values[: min(len(trace), 200), :3])
-        y = np.interp(ic_s, time_s, trace.values[:, channel])
-        self.plot.set_markers(ic_s, y)
+        hint = f"Accept records {walk.test} trial {walk.trial} for the export"
+        if needs_distance:
+            hint = "Measure the distance walked and enter it. " + hint + " with that distance"
+            self.distance_m.setFocus()
+            self.distance_m.selectAll()
+        else:
+            self.accept_button.setFocus()
+        self.decision_hint.setText(hint + "; Reject leaves it out (a reason is required).")
 
-    def _failed(self, exc: BaseException) -> None:
-        self.state.setText("Analysis failed")
-        self.flags.setText(str(exc) if isinstance(exc, AlsmotionError) else repr(exc))
+    def accept(self) -> None:
+        walk = self.deciding
+        if walk is None:
+            return
+        fields: dict[str, Any] = analysis.TrialKey(walk.test, walk.trial).event_fields()
+        if analysis.fixed_distance_m(walk.test) is None:
+            if self.distance_m.value() <= 0:
+                self.decision_hint.setText("Enter the distance walked (m) before accepting.")
+                self.distance_m.setFocus()
+                return
+            fields["distance_m"] = round(self.distance_m.value(), 2)
+        early_reason = self.early_reason.currentText().strip()
+        if self.stopped_early and not early_reason:
+            self.decision_hint.setText("Say why the walk stopped early before accepting.")
+            return
+        link = self.ctx.require_link()
+        if self.stopped_early:
+            fields["stopped_early_reason"] = early_reason
+        link.log_event("trial_accepted", **fields)
+        self._log_note(walk)
+        if "distance_m" in fields:
+            walk.distance_m = float(fields["distance_m"])
+            walk.measures["distance_m"] = walk.distance_m
+            walk.measures["walk_speed_mps"] = analysis.clinical_speed_mps(
+                walk.test, walk.duration_s, walk.distance_m
+            )
+        if self.stopped_early:
+            walk.reason = f"stopped early: {early_reason}"
+        self._decided(walk, ACCEPTED)
+
+    def reject(self) -> None:
+        walk = self.deciding
+        reason = self.reject_reason.currentText().strip()
+        if walk is None:
+            return
+        if not reason:
+            self.decision_hint.setText("Choose or type a reason to reject the trial.")
+            self.reject_reason.setFocus()
+            return
+        link = self.ctx.require_link()
+        link.log_event(
+            "trial_rejected",
+            reason=reason,
+            **analysis.TrialKey(walk.test, walk.trial).event_fields(),
+        )
+        self._log_note(walk)
+        walk.reason = reason
+        self._decided(walk, REJECTED)
+
+    def _log_note(self, walk: WalkTrial) -> None:
+        note = self.note.text().strip()
+        if note:
+            self.ctx.require_link().log_event(
+                "note", text=f"{walk.test} trial {walk.trial}: {note}", test=walk.test
+            )
+
+    def _decided(self, walk: WalkTrial, status: str) -> None:
+        walk.status = status
+        self.results.show_values(walk.measures)
+        speed = walk.measures.get("walk_speed_mps")
+        mark = "✓" if status == ACCEPTED else "✗"
+        self.history.insertItem(
+            0,
+            f"{mark} {walk.test} trial {walk.trial}: {walk.duration_s:.1f} s, "
+            + (f"{speed:.2f} m/s" if speed is not None else "no timed speed")
+            + (f" — {walk.reason}" if walk.reason else ""),
+        )
+        self.state.setText(f"{walk.test} trial {walk.trial}: {status}")
+        self._show_decision(None)
+        self.start_stop.setFocus()
+
+    @property
+    def undecided(self) -> list[WalkTrial]:
+        return [t for t in self.ctx.walk_trials if t.status == UNDECIDED]
 
     def _plot_source(self) -> tuple[np.ndarray, np.ndarray]:
-        """The running trial, else the last trial, else the live signal (time relative to now)."""
-        trace = self.trace if self.trace is not None else self.shown_trace
-        if trace is not None:
-            return trace.time_s, trace.values[:, :3]
+        """The running trial (s from its start), else the live signal (s on the recording)."""
+        if self.trace is not None:
+            return self.trace.time_s, self.trace.values[:, :3]
         link = self.ctx.link
         if link is None:
             return np.empty(0), np.empty((0, 3))
         clock_s, values = link.recent(IMU, WINDOW_S)
-        return clock_s - link.clock_s(), values[:, :3]
-
-    def _test_changed(self, code: str) -> None:
-        fixed = analysis.walk_distance_m(code, None)
-        self.distance_m.setEnabled(fixed is None)
-        if fixed is not None:
-            self.distance_m.setValue(fixed)
+        return clock_s, values[:, :3]

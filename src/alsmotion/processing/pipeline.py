@@ -23,11 +23,11 @@ from alsmotion.processing.result import (
     SessionResult,
     flag_text,
 )
+from alsmotion.processing.session_trials import force_trial_result, walk_trial_result
 from alsmotion.processing.settings import ProcessingSettings
 from alsmotion.processing.slicing import DATA_GAP, overlaps_gap
 from alsmotion.processing.strength_trials import (
     StrengthVisitOptions,
-    analyze_force_trial,
     load_normative,
     load_reference,
     strength_trial_rows,
@@ -35,7 +35,6 @@ from alsmotion.processing.strength_trials import (
 )
 from alsmotion.processing.walks import (
     WalkTrial,
-    analyze_walk_trial,
     not_performed_measures,
     walk_test_measures,
     walk_trial_rows,
@@ -45,7 +44,7 @@ from alsmotion.session.events import STRENGTH_TEST, WALK_TESTS
 from alsmotion.session.manifest import sha256_file
 from alsmotion.session.metadata import format_utc_ns
 from alsmotion.session.reader import Session
-from alsmotion.strength import StrengthTrial, TrialSettings
+from alsmotion.strength import StrengthTrial
 from alsmotion.strength.participant import ParticipantStrengthInfo
 from alsmotion.vocabulary import TrialStatus
 
@@ -58,10 +57,6 @@ def session_sha256(path: Path) -> str:
         digest.update(file.relative_to(path).as_posix().encode("utf-8", "surrogateescape") + b"\0")
         digest.update(sha256_file(file).encode("ascii") + b"\n")
     return digest.hexdigest()
-
-
-def _optional_float(value: Any) -> float | None:
-    return None if value is None else float(value)
 
 
 def process_session(path: str | Path, settings: ProcessingSettings | None = None) -> SessionResult:
@@ -81,13 +76,10 @@ def process_session(path: str | Path, settings: ProcessingSettings | None = None
     session = Session.open(path)
     integrity = integrity_flags(session, settings)  # raises when the settings refuse the session
     gait_settings = GaitSettings.from_dict(settings.gait)
-    trial_settings = TrialSettings.from_dict(settings.strength)
     trials = decisions.trials(session)
     not_done = decisions.cannot_perform(session)
     walk_measures, walk_trials = _walk_tests(session, trials, not_done, settings, gait_settings)
-    strength_measures, strength_trials = _strength_tests(
-        session, trials, not_done, settings, trial_settings
-    )
+    strength_measures, strength_trials = _strength_tests(session, trials, not_done, settings)
     measures = walk_measures + strength_measures
     trial_rows = walk_trials + strength_trials
     for row in measures:  # integrity problems travel with every measure, never silently
@@ -122,8 +114,6 @@ def _walk_tests(
     gait_settings: GaitSettings,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Per-test measures and per-trial rows of every timed walk in the session."""
-    extra = session.metadata.extra
-    imu = session.streams.get(settings.imu_stream)
     gaps = session.gaps  # built from the event log on each access: once per session here
     measures: list[dict[str, Any]] = []
     trial_rows: list[dict[str, Any]] = []
@@ -136,16 +126,7 @@ def _walk_tests(
         for record in map(TrialRecord.from_decision, _records(rows)):
             if record.stop_host_ns is None:
                 continue
-            walk = analyze_walk_trial(
-                record.as_row(),
-                imu,
-                sensor_height_m=_optional_float(extra.get("sensor_height_m")),
-                height_m=_optional_float(extra.get("height_m")),
-                gait_settings=gait_settings,
-                data_gap=overlaps_gap(
-                    gaps, settings.imu_stream, record.start_host_ns, record.stop_host_ns
-                ),
-            )
+            walk = walk_trial_result(session, record.as_row(), settings, gaps=gaps)
             for item in walk_trial_rows(walk):
                 trial_rows.append(_trial_row("gait", record, item, record.status, record.reason))
             if record.status == TrialStatus.ACCEPTED:
@@ -176,10 +157,8 @@ def _strength_tests(
     trials: pd.DataFrame,
     not_done: pd.DataFrame,
     settings: ProcessingSettings,
-    trial_settings: TrialSettings,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The visit strength measures (:func:`strength_visit_rows`) and per-trial rows."""
-    force = session.streams.get(settings.force_stream)
     gaps = session.gaps
     trial_rows: list[dict[str, Any]] = []
     groups: dict[tuple[str, str, str], list[StrengthTrial]] = {}
@@ -194,7 +173,7 @@ def _strength_tests(
             gaps, settings.force_stream, record.start_host_ns, record.stop_host_ns
         ):
             gapped[key] = [DATA_GAP]
-        result = analyze_force_trial(record, force, trial_settings)
+        result = force_trial_result(session, record.as_row(), settings)
         status, reason = record.status, record.reason
         if accepted and (result is None or not result.valid):
             status = TrialStatus.INVALID
@@ -258,7 +237,9 @@ def _frame(rows: list[dict[str, Any]], columns: list[str], order: list[str]) -> 
     frame = pd.DataFrame(rows, columns=columns)
     for name in ("muscle", "side", "method", "flags", "reason"):
         if name in frame:
-            frame[name] = frame[name].astype(object).fillna("").astype(str)
+            # object first: a column that is all NaN (a walk-only visit has no muscle) is float
+            column = frame[name].astype(object)
+            frame[name] = column.where(column.notna(), "").astype(str)
     frame["value"] = frame["value"].astype(float)
     return frame.sort_values(order, kind="stable").reset_index(drop=True)
 

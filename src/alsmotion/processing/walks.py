@@ -4,7 +4,7 @@ and the gait pipeline's measures on the lumbar IMU samples of each trial, pooled
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -37,7 +37,8 @@ def _is_stride_count_flag(flag: str) -> bool:
 
 @dataclass(frozen=True)
 class WalkTrial:
-    """One analysed walk trial: clinical timing plus the gait pipeline's strides and flags."""
+    """One analysed walk trial: clinical timing plus the gait pipeline's strides and flags;
+    ``initial_contacts_s`` (s from the trial's first sample, by sample count) for plots."""
 
     test: str
     trial: int
@@ -47,6 +48,7 @@ class WalkTrial:
     strides: pd.DataFrame
     summary: dict[str, Any]
     flags: tuple[str, ...]
+    initial_contacts_s: np.ndarray = field(default_factory=lambda: np.empty(0))
 
 
 def has_fixed_distance(test: str) -> bool:
@@ -87,6 +89,7 @@ def analyze_walk_trial(
         flags.append(DATA_GAP)
     strides = pd.DataFrame()
     summary: dict[str, Any] = {}
+    contacts_s = np.empty(0)
     if imu is None:
         return WalkTrial(
             row["test"],
@@ -115,8 +118,11 @@ def analyze_walk_trial(
             flags.append(f"gait_failed:{flag_text(str(exc))}")
         else:
             strides, summary = result.strides, result.summary.to_dict()
+            contacts_s = np.asarray(result.initial_contacts_s, dtype=float)
             flags += [flag for flag in result.summary.flags if not _is_stride_count_flag(flag)]
-    return WalkTrial(row["test"], int(row["trial"]), *timing, strides, summary, tuple(flags))
+    return WalkTrial(
+        row["test"], int(row["trial"]), *timing, strides, summary, tuple(flags), contacts_s
+    )
 
 
 def pooled_stride_time_cv_pct(strides: Sequence[pd.DataFrame]) -> tuple[float, int]:

@@ -91,6 +91,9 @@ def trials(session: Session) -> pd.DataFrame:
             row.update({k: v for k, v in record.items() if k not in _FIXED})
         elif kind in (ev.TRIAL_ACCEPTED, ev.TRIAL_REJECTED):
             _decide(row, kind == ev.TRIAL_ACCEPTED, record.get("reason", ""))
+            # a timed walk's distance is measured after it ends and logged with the decision
+            if kind == ev.TRIAL_ACCEPTED and record.get("distance_m") is not None:
+                row["distance_m"] = record["distance_m"]
     for entry in _audit_entries(session):
         if entry["what"] in (audit.ACCEPT_TRIAL, audit.REJECT_TRIAL):
             row = _latest(rows, entry["change"])

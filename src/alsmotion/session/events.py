@@ -59,7 +59,7 @@ EVENT_TYPES = tuple(REQUIRED_FIELDS)
 
 #: Codes of the timed walk tests (their distances and durations are in
 #: ``alsmotion.gait.TIMED_WALK_TESTS``; a walk without a fixed distance logs ``distance_m`` on
-#: ``trial_stopped``).
+#: ``trial_stopped``, or on its ``trial_accepted`` when the distance is measured after the walk).
 WALK_TESTS = ("10MWT", "T25FW", "2MWT", "6MWT")
 STRENGTH_TEST = "HHD"
 TEST_CODES = (*WALK_TESTS, STRENGTH_TEST)
