@@ -23,6 +23,7 @@ def stride_table(
     turn_threshold_deg: float,
     turn_length_exponent: float,
     steady_edge_strides: int,
+    step_gap_bridged: np.ndarray,
 ) -> pd.DataFrame:
     """One row per stride (two consecutive steps of one bout), columns :data:`STRIDE_COLUMNS`.
 
@@ -33,6 +34,7 @@ def stride_table(
     step_bout, step_length_m, heading_change_rad, ml_velocity_change_mps : per step (n - 1,);
         ``heading_change_rad`` is NaN without a gyroscope, and the heading change is then estimated
         from the ML acceleration (for turn flags only; stride lengths are then not turn-corrected).
+    step_gap_bridged : per step, True when it holds samples bridged across a gap of lost samples.
     """
     k = stride_starts(step_bout)
     step_time = ic_s[k + 1] - ic_s[k]
@@ -57,7 +59,14 @@ def stride_table(
         yaw_rate_rads[k] - measured / stride_time, step_bout[k], np.arange(len(k)) % 2 == 0
     )
     from_start, from_end = edge_positions(step_bout, k)
-    is_steady = (from_start >= steady_edge_strides) & (from_end >= steady_edge_strides) & ~is_turn
+    gap_bridged = step_gap_bridged[k] | step_gap_bridged[k + 1]
+    # A stride over bridged samples has interpolated events: kept, but not as steady walking.
+    is_steady = (
+        (from_start >= steady_edge_strides)
+        & (from_end >= steady_edge_strides)
+        & ~is_turn
+        & ~gap_bridged
+    )
     columns = {
         "bout_id": step_bout[k],
         "ic_time_s": ic_s[k],
@@ -79,6 +88,7 @@ def stride_table(
         "foot": foot,
         "is_turn": is_turn,
         "is_steady": is_steady,
+        "gap_bridged": gap_bridged,
     }
     return pd.DataFrame(columns, columns=list(STRIDE_COLUMNS))
 

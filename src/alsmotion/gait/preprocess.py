@@ -71,6 +71,34 @@ def finite_runs(finite: np.ndarray, *, min_samples: int) -> np.ndarray:
     return runs[(runs[:, 1] - runs[:, 0]) >= min_samples]
 
 
+def bridge_short_gaps(
+    values: np.ndarray, finite: np.ndarray, *, max_gap_samples: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fill runs of missing samples no longer than ``max_gap_samples`` by linear interpolation.
+
+    Only gaps with finite samples on both sides are bridged (a recording's ragged ends are not
+    extended). Returns the (n, k) values with the short gaps filled and a bool mask of the samples
+    that were filled, so that what they touch can be flagged.
+    """
+    missing = ~finite
+    runs = finite_runs(missing, min_samples=1)
+    inner = (runs[:, 0] > 0) & (runs[:, 1] < len(finite))
+    runs = runs[inner & (runs[:, 1] - runs[:, 0] <= max_gap_samples)]
+    bridged = np.zeros(len(finite), dtype=bool)
+    if len(runs) == 0:
+        return values, bridged
+    marks = np.zeros(len(finite) + 1, dtype=int)
+    np.add.at(marks, runs[:, 0], 1)
+    np.add.at(marks, runs[:, 1], -1)
+    bridged = np.cumsum(marks[:-1]) > 0
+    known = np.flatnonzero(finite)
+    filled = values.copy()
+    where = np.flatnonzero(bridged)
+    for column in range(values.shape[1]):
+        filled[where, column] = np.interp(where, known, values[known, column])
+    return filled, bridged
+
+
 def rest_cut_points(activity: np.ndarray, *, block_samples: int, search_samples: int) -> np.ndarray:
     """Indices that cut a long signal into blocks of about ``block_samples`` at its quietest points.
 

@@ -48,6 +48,10 @@ class GaitSettings(JsonSettings):
     turn_threshold_deg : heading change (deg) over a stride above which the stride is a turn.
     min_variability_strides : fewer steady strides than this raise ``fewer_than_20_strides``.
     block_s : long recordings are analysed in blocks of about this length (s), cut at rest.
+    max_bridged_gap_s : runs of missing samples (lost packets) up to this long (s) are bridged by
+        linear interpolation for event detection and the strides they touch flagged
+        ``gap_bridged``; longer gaps split the recording (a bridged gap must be shorter than a
+        step, or a whole step could be invented).
     """
 
     internal_rate_hz: float = 50.0
@@ -75,6 +79,7 @@ class GaitSettings(JsonSettings):
     turn_threshold_deg: float = 30.0
     min_variability_strides: int = 20
     block_s: float = 600.0
+    max_bridged_gap_s: float = 0.5
 
     settings_name: ClassVar[str] = "gait setting"
 
