@@ -80,6 +80,7 @@ def impact_onsets(
     sampling_rate_hz: float,
     window_s: float,
     smoothing_s: float,
+    own_lag: np.ndarray | None = None,
 ) -> np.ndarray:
     """Move each initial contact to the steepest rise of vertical acceleration before it.
 
@@ -87,7 +88,8 @@ def impact_onsets(
     about 0.3 s, so it lags heel strike. The foot's impact is the onset of that upward push: the
     largest jerk (time derivative of the lightly smoothed upward acceleration) within ``window_s``
     before the CWT peak, taken as the median over the contacts given (one block of recording).
-    Returns the moved sample indices (same count and order as ``ic_samples``).
+    Contacts marked in ``own_lag`` (the last of a walk, whose weak loading peaks late) move to their
+    own impact instead. Returns the moved sample indices (same count and order as ``ic_samples``).
     """
     ic = np.asarray(ic_samples, dtype=int)
     if len(ic) == 0:
@@ -100,4 +102,7 @@ def impact_onsets(
     lag = offsets[np.argmax(jerk[index], axis=1)]
     # One impact onset is noisy (a 20 ms sample grid, several small peaks), and the CWT's step
     # times are the more regular: every contact moves by the median lag, so step times stay.
-    return ic + int(np.median(lag))
+    moved = ic + int(np.median(lag))
+    if own_lag is not None:
+        moved = np.where(own_lag, ic + lag, moved)
+    return moved

@@ -89,6 +89,7 @@ def block_steps(
         fc / rate_hz,
         max_loading_s=settings.max_loading_s,
         max_stance_s=settings.max_step_s + settings.max_loading_s,
+        max_step_s=settings.max_step_s,
     )
     # The CWT peak (lowest point of the trunk, vertical velocity near zero) bounds the steps for
     # the excursion; the impact before it is the reported time of the initial contact.
@@ -100,6 +101,7 @@ def block_steps(
             sampling_rate_hz=rate_hz,
             window_s=settings.impact_window_s,
             smoothing_s=settings.impact_smoothing_s,
+            own_lag=np.diff(peak, append=np.iinfo(int).max) > settings.max_step_s * rate_hz,
         ),
         0,
     )
