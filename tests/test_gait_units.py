@@ -181,3 +181,11 @@ def test_session_vocabulary_names_every_timed_walk():
     from alsmotion.session.events import WALK_TESTS
 
     assert tuple(TIMED_WALK_TESTS) == WALK_TESTS
+
+
+def test_gyro_in_deg_per_s_read_as_rad_per_s_is_refused():
+    sim = simulate_walk(sampling_rate_hz=100, n_strides=20, turn_every_strides=8, seed=2)
+    kwargs = {"sampling_rate_hz": 100, "sensor_height_m": 0.95}
+    analyze_gait(sim.accel_mps2, gyro_rads=sim.gyro_rads, **kwargs)
+    with pytest.raises(InvalidInputError, match="looks like deg/s"):
+        analyze_gait(sim.accel_mps2, gyro_rads=np.degrees(sim.gyro_rads), **kwargs)

@@ -93,24 +93,34 @@ def stride_table(
     return pd.DataFrame(columns, columns=list(STRIDE_COLUMNS))
 
 
-def stride_feet(relative_yaw_rads: np.ndarray, bout: np.ndarray, parity: np.ndarray) -> np.ndarray:
+def stride_feet(
+    relative_yaw_rads: np.ndarray, bout: np.ndarray, parity: np.ndarray, *, window_strides: int = 11
+) -> np.ndarray:
     """``"left"``/``"right"`` for the foot whose IC starts each stride, ``""`` when unknown.
 
     At a left initial contact the pelvis turns clockwise seen from above (negative yaw rate about
     the upward vertical, relative to the stride's mean turning), at a right one anticlockwise (as
-    in the Mobilise-D HA001 recordings). One IC is too noisy to trust, but feet alternate within
-    a bout, so each bout's strides get the alternating labelling that most ICs agree with.
+    in the Mobilise-D HA001 recordings; some people's trunk rotates the other way, see the
+    validation). One IC is too noisy to trust, but feet alternate, so each stride gets the
+    alternating labelling that most of the ``window_strides`` strides around it agree with.
     """
     feet = np.full(len(bout), "", dtype=object)
     known = np.isfinite(relative_yaw_rads)
     if not known.any():
         return feet
-    _, bout_index = np.unique(bout, return_inverse=True)
     says_left = relative_yaw_rads < 0
-    agree = (says_left == parity) & known
-    votes = np.bincount(bout_index, weights=agree.astype(float))
-    counts = np.bincount(bout_index, weights=known.astype(float))
-    even_is_left = (votes >= counts / 2.0)[bout_index]
+    vote = np.where(known, np.where(says_left == parity, 1.0, -1.0), 0.0)
+    # Feet alternate, except where a contact was missed or one foot pivots twice in a turn, so
+    # each stride takes the alternating labelling most of its neighbours in the bout agree with.
+    even_is_left = np.zeros(len(bout), dtype=bool)
+    half = window_strides // 2
+    for number in np.unique(bout):
+        members = np.flatnonzero(bout == number)
+        padded = np.concatenate(([0.0], np.cumsum(vote[members])))
+        position = np.arange(len(members))
+        low = np.clip(position - half, 0, len(members))
+        high = np.clip(position + half + 1, 0, len(members))
+        even_is_left[members] = (padded[high] - padded[low]) >= 0
     is_left = np.where(even_is_left, parity, ~parity)
     feet[:] = np.where(is_left, "left", "right")
     return feet

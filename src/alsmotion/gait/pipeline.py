@@ -13,6 +13,7 @@ from alsmotion.gait.measures import bout_table, stride_table, summarize
 from alsmotion.gait.preprocess import (
     bridge_short_gaps,
     check_accel_units,
+    check_gyro_units,
     check_imu_array,
     finite_runs,
     rest_cut_points,
@@ -167,6 +168,7 @@ class GaitPipeline:
             flags.append("gaps_bridged")
             finite = finite | bridged
         if gyro is not None:
+            check_gyro_units(gyro)
             gyro, _ = bridge_short_gaps(gyro, ~np.isnan(gyro).any(axis=1), max_gap_samples=max_gap)
             # Missing gyroscope samples only lose the turn information, not the steps.
             gyro = np.nan_to_num(gyro)

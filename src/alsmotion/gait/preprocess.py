@@ -63,6 +63,30 @@ def check_accel_units(accel_mps2: np.ndarray, finite: np.ndarray) -> None:
         )
 
 
+#: A trunk rarely turns faster than this (rad/s, about 860 deg/s); the 99.5th percentile of the
+#: angular-rate magnitude above it means deg/s data read as rad/s (walking turns reach 1-4 rad/s).
+MAX_PLAUSIBLE_TRUNK_RATE_RADS = 15.0
+
+
+def check_gyro_units(gyro_rads: np.ndarray) -> None:
+    """Refuse angular velocity that is not in rad/s (deg/s read as rad/s is 57 times too large).
+
+    Checked on at most about 20 000 evenly spread samples, like :func:`check_accel_units`.
+    """
+    step = max(len(gyro_rads) // 20_000, 1)
+    sample = gyro_rads[::step]
+    sample = sample[np.isfinite(sample).all(axis=1)]
+    if len(sample) == 0:
+        return
+    high = float(np.percentile(np.linalg.norm(sample, axis=1), 99.5))
+    if high > MAX_PLAUSIBLE_TRUNK_RATE_RADS:
+        raise InvalidInputError(
+            f"the angular velocity reaches {high:.3g} rad/s on 0.5 % of samples, beyond any trunk "
+            "movement: the data looks like deg/s, not rad/s (multiply by pi/180, or pass "
+            "--gyro-unit dps)"
+        )
+
+
 def finite_runs(finite: np.ndarray, *, min_samples: int) -> np.ndarray:
     """(start, stop) sample indices of runs of True at least ``min_samples`` long, shape (k, 2)."""
     padded = np.concatenate(([False], finite, [False]))
