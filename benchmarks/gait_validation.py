@@ -1,91 +1,81 @@
-"""Validation figures of the gait pipeline on the real reference recordings in ../shared/data.
+"""Validation figures of the gait pipeline on every shared reference recording (../shared/data).
 
-GaitPy demo: share of GaitPy's stride ICs matched within 40 ms, and the mean gait speed and stride
-time differences of the matched strides. Mobilise-D HA001: per reference walking bout, the error of
-the mean speed of the strides whose IC falls inside it, with and without the gyroscope.
+Runs :func:`alsmotion.validation.validate_gait`: the pipeline on the GaitPy demo, Mobilise-D HA001
+(Test5 straight walks, Test11 daily activities) and IPOL subjects 1-10 (58 walk-turn-walk trials),
+each with and without its gyroscope, scored against the independent references. Every figure is
+printed in-sample and left-out (constants fitted to data re-fitted leave-one-participant-out).
+First the pooled table per dataset, then one line per recording.
+
+    python benchmarks/gait_validation.py [--data DIR] [--csv FILE]
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+import argparse
 
-import numpy as np
 import pandas as pd
 
-from alsmotion.gait import analyze_gait
-from alsmotion.readers import read_csv_recording, read_geneactiv_csv
+from alsmotion.validation import records_frame, validate_gait, validation_table
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-
-
-def gaitpy_demo() -> None:
-    folder = DATA / "gaitpy-demo"
-    recording = read_geneactiv_csv(folder / "demo_data.csv")
-    reference = pd.read_csv(folder / "demo_gait_features.csv")
-    first_sample_ms = pd.Timestamp("2019-08-06 10:25:50.000").value / 1e6
-    reference_ic_s = (reference["IC"].to_numpy() - first_sample_ms) / 1000.0
-    result = analyze_gait(recording.accel_mps2, sampling_rate_hz=50, height_m=1.77)
-    ours = result.strides
-    distance_s = np.abs(reference_ic_s[:, None] - ours["ic_time_s"].to_numpy()[None, :])
-    matched = distance_s.min(axis=1) <= 0.040
-    nearest = ours.iloc[distance_s.argmin(axis=1)[matched]]
-    speed = nearest["gait_speed_mps"].mean() - reference["gait_speed"][matched].mean()
-    stride = nearest["stride_time_s"].mean() - reference["stride_duration"][matched].mean()
-    print(
-        f"GaitPy demo: {matched.mean():.1%} of {len(reference)} GaitPy ICs matched within 40 ms; "
-        f"matched strides: gait speed {speed:+.3f} m/s, stride time {stride:+.3f} s; "
-        f"{len(ours)} strides in {len(result.bouts)} bouts"
-    )
+#: Per-recording columns printed (measure, metric) and their short headers.
+PER_RECORDING = (
+    ("initial_contacts", "recall", "IC rec"),
+    ("initial_contacts", "precision", "IC prec"),
+    ("initial_contacts", "timing_bias_s", "IC bias s"),
+    ("stride_time", "mae_s", "stride MAE s"),
+    ("stride_time_cv", "reference_pct", "ref CV %"),
+    ("stride_time_cv", "detected_pct", "CV %"),
+    ("turn_flags", "turning_flagged", "turns flagged"),
+    ("turn_flags", "straight_flagged", "straight flagged"),
+    ("foot_labels", "accuracy", "L/R"),
+    ("gait_speed", "bout_mae_mps", "speed MAE m/s"),
+)
 
 
-def mobilised(name: str, *, use_gyro: bool) -> None:
-    folder = DATA / "mobilised-lab-HA001"
-    participant = json.loads((folder / "participant.json").read_text())
-    recording = read_csv_recording(
-        folder / f"{name}.csv",
-        accel_columns=("acc_x", "acc_y", "acc_z"),
-        accel_unit="g",
-        gyro_columns=("gyr_x", "gyr_y", "gyr_z"),
-        gyro_unit="dps",
-        sampling_rate_hz=100,
-    )
-    result = analyze_gait(
-        recording.accel_mps2,
-        sampling_rate_hz=100,
-        sensor_height_m=participant["sensor_height_m"],
-        gyro_rads=recording.gyro_rads if use_gyro else None,
-    )
-    bouts = pd.read_csv(folder / f"{name}_reference_walking_bouts.csv")
-    ic_s = result.strides["ic_time_s"]
-    errors, shown = [], []
-    for _, bout in bouts.iterrows():
-        inside = result.strides[(ic_s >= bout["start"] / 100) & (ic_s <= bout["end"] / 100)]
-        if len(inside):
-            errors.append(inside["gait_speed_mps"].mean() - bout["avg_walking_speed_mps"])
-            shown.append(f"{bout['avg_walking_speed_mps']:.2f}:{errors[-1]:+.2f}")
-        else:
-            shown.append(f"{bout['avg_walking_speed_mps']:.2f}:none")
-    reference = pd.read_csv(folder / f"{name}_reference_strides.csv")
-    distance_s = np.abs(ic_s.to_numpy()[:, None] - reference["start"].to_numpy()[None, :] / 100)
-    matched = distance_s.min(axis=1) < 0.1
-    labels = reference["lr_label"].to_numpy()[distance_s.argmin(axis=1)][matched]
-    feet = result.strides["foot"].to_numpy()[matched]
-    side = (
-        f"left/right agrees with the reference on {(feet == labels).mean():.0%} of "
-        f"{matched.sum()} matched strides"
-        if use_gyro
-        else "left/right needs the gyroscope"
-    )
-    print(
-        f"HA001 {name} ({'with' if use_gyro else 'without'} gyro): strides in {len(errors)} of "
-        f"{len(bouts)} reference bouts, MAE {np.mean(np.abs(errors)):.3f} m/s "
-        f"[reference speed:error {' '.join(shown)}]; {side}"
-    )
+def _pair(values: pd.Series) -> str:
+    inside, out = values.get("in-sample"), values.get("left-out")
+    if pd.isna(inside) and pd.isna(out):
+        return "-"
+    if inside == out or (pd.isna(inside) and pd.isna(out)):
+        return f"{out:.3f}"
+    return f"{inside:.3f}|{out:.3f}"
+
+
+def per_recording_table(records) -> pd.DataFrame:
+    """One row per recording and sensor set; cells ``in-sample|left-out`` (one value when equal)."""
+    frame = records_frame(records)
+    frame = frame[frame["participant"] != "all"]
+    cells = {}
+    for measure, metric, header in PER_RECORDING:
+        chosen = frame[(frame["measure"] == measure) & (frame["metric"] == metric)]
+        wide = chosen.pivot_table(
+            index=["recording", "sensors"],
+            columns="evaluation",
+            values="value",
+            aggfunc="first",
+            dropna=False,
+        )
+        cells[header] = wide.apply(_pair, axis=1)
+    order = frame.drop_duplicates(["recording", "sensors"]).set_index(["recording", "sensors"])
+    return pd.DataFrame(cells).reindex(order.index).fillna("-")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", help="shared reference-data folder (default: found beside)")
+    parser.add_argument("--csv", help="also write every record to this CSV file")
+    args = parser.parse_args()
+    records = validate_gait(args.data, progress=True)
+    pd.set_option("display.width", 250)
+    pd.set_option("display.max_rows", 1000)
+    pd.set_option("display.max_columns", 20)
+    print("Pooled per dataset (in-sample | left-out one participant):")
+    print(validation_table(records, pooled_only=True).to_string(index=False, float_format="%.3f"))
+    print("\nPer recording (cells in-sample|left-out; one value when equal):")
+    print(per_recording_table(records).to_string())
+    if args.csv:
+        records_frame(records).to_csv(args.csv, index=False)
 
 
 if __name__ == "__main__":
-    gaitpy_demo()
-    for trial in ("Test5_Trial1", "Test5_Trial2", "Test11_Trial1"):
-        for gyro in (True, False):
-            mobilised(trial, use_gyro=gyro)
+    main()

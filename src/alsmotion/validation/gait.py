@@ -1,0 +1,447 @@
+"""The gait validation: run the pipeline on every shared recording and score it against the reference.
+
+:func:`validate_gait` returns plain :class:`ValidationRecord` rows (recording, measure, metric, value,
+evaluation). Each figure comes twice: ``in-sample`` (the settings as given, whose data-fitted
+constants may have been chosen on these very recordings) and ``left-out`` (every constant named in
+``fitted`` re-fitted without the participant being scored: leave-one-participant-out). A setting not
+fitted to data gives the same figure in both.
+
+Figures per recording, and pooled per dataset and activity (``recording`` =
+``<dataset>/<activity>``, ``participant`` = ``all``); measures and metrics:
+
+- ``initial_contacts``: ``recall``, ``precision`` (one-to-one within ``tolerance_s``; detected events
+  count only inside the reference's annotated spans), ``timing_bias_s`` (median detected - reference).
+- ``stride_time``: ``mae_s`` over matched strides not touching a turn, ``mae_all_s`` over all.
+- ``stride_time_cv``: ``abs_difference_pp`` between the pipeline's steady-walking CV and the CV of the
+  reference's steady strides (pooled: the mean over recordings, ``n`` = recordings with both);
+  per recording also ``reference_pct`` and ``detected_pct``.
+- ``turn_flags`` (recordings with reference turns): ``turning_flagged``, ``straight_flagged``,
+  ``touching_turn_steady`` (see :class:`~alsmotion.validation.gait_metrics.TurnFlagRates`).
+- ``foot_labels``: ``accuracy`` over matched strides, ``accuracy_touching_turn``.
+- ``gait_speed`` (recordings with reference bouts): ``bout_mae_mps``, ``bout_bias_pct`` (mean of
+  error / reference speed), ``bouts_with_strides`` (``n`` = reference bouts).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from alsmotion.gait import GaitResult, GaitSettings, analyze_gait
+from alsmotion.validation.gait_metrics import (
+    bout_speed_errors,
+    foot_label_accuracy,
+    match_events,
+    match_strides,
+    reference_steady_cv_pct,
+    stride_time_errors_s,
+    turn_flag_rates,
+    within_spans,
+)
+from alsmotion.validation.reference_data import (
+    ReferenceRecording,
+    find_shared_data,
+    iter_reference_recordings,
+)
+
+#: Tolerance (s) of one-to-one initial-contact matching (the issue's acceptance criterion).
+IC_TOLERANCE_S = 0.15
+IN_SAMPLE = "in-sample"
+LEFT_OUT = "left-out"
+WITH_GYRO = "accel+gyro"
+ACCEL_ONLY = "accel"
+
+#: Columns of :func:`records_frame`, in order.
+RECORD_COLUMNS = (
+    "recording",
+    "participant",
+    "reference",
+    "sensors",
+    "measure",
+    "metric",
+    "value",
+    "unit",
+    "n",
+    "evaluation",
+)
+
+
+@dataclass(frozen=True)
+class ValidationRecord:
+    """One validation figure.
+
+    Attributes
+    ----------
+    recording : :attr:`ReferenceRecording.name`, or ``<dataset>/<activity>`` for pooled figures.
+    participant : the participant scored, ``all`` for pooled figures.
+    reference : the reference system (``foot sensors``, ``INDIP``, ``GaitPy 1.6.1``).
+    sensors : ``accel+gyro`` or ``accel`` (the gyroscope withheld from the pipeline).
+    measure, metric : what is scored and how (see the module docstring).
+    value : the figure (NaN when it cannot be computed), in ``unit``.
+    unit : ``1`` (a share), ``s``, ``pp``, ``%``, ``m/s``, ``count``.
+    n : number of items behind the value (events, strides, bouts or recordings).
+    evaluation : ``in-sample`` or ``left-out``.
+    """
+
+    recording: str
+    participant: str
+    reference: str
+    sensors: str
+    measure: str
+    metric: str
+    value: float
+    unit: str
+    n: int
+    evaluation: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class GaitRun:
+    """The pipeline's result on one reference recording with one sensor set and settings."""
+
+    recording: ReferenceRecording
+    sensors: str
+    settings: GaitSettings
+    result: GaitResult
+
+
+@dataclass(frozen=True)
+class FittedSetting:
+    """A gait setting chosen from data: its :class:`GaitSettings` field and how it is fitted.
+
+    ``fit(training_runs, settings)`` returns the value fitted on runs of the other participants
+    (made with ``settings``); it must not look at any other recording.
+    """
+
+    name: str
+    fit: Callable[[Sequence[GaitRun], GaitSettings], float]
+
+
+def fit_pendulum_correction(runs: Sequence[GaitRun], settings: GaitSettings) -> float:
+    """Pendulum correction K that makes the median bout speed ratio (reference / detected) 1 on the
+    training runs with reference bout speeds; GaitPy's bouts are used only without true ones.
+    Returns the current K when no training run has a speed reference."""
+    with_bouts = [r for r in runs if len(r.recording.bouts) and r.sensors == WITH_GYRO]
+    with_bouts += [r for r in runs if len(r.recording.bouts) and r.recording.gyro_rads is None]
+    truth = [r for r in with_bouts if r.recording.reference_is_truth]
+    chosen = truth or with_bouts
+    ratios: list[float] = []
+    for run in chosen:
+        errors = bout_speed_errors(run.recording.bouts, run.result.strides)
+        found = errors[errors["n_strides"] > 0]
+        ratios.extend(found["reference_speed_mps"] / found["speed_mps"])
+    if not ratios:
+        return settings.pendulum_correction
+    return float(settings.pendulum_correction * np.median(ratios))
+
+
+PENDULUM_CORRECTION = FittedSetting("pendulum_correction", fit_pendulum_correction)
+
+
+def run_recording(
+    recording: ReferenceRecording, settings: GaitSettings, *, sensors: str
+) -> GaitRun:
+    """Run the gait pipeline on ``recording`` with ``settings`` (``sensors``: with or without gyro)."""
+    gyro = recording.gyro_rads if sensors == WITH_GYRO else None
+    result = analyze_gait(
+        recording.accel_mps2,
+        sampling_rate_hz=recording.sampling_rate_hz,
+        sensor_height_m=recording.sensor_height_m,
+        height_m=None if recording.sensor_height_m is not None else recording.height_m,
+        gyro_rads=gyro,
+        settings=settings,
+    )
+    return GaitRun(recording=recording, sensors=sensors, settings=settings, result=result)
+
+
+@dataclass(frozen=True)
+class _Scores:
+    """Intermediate per-run quantities that pool across recordings."""
+
+    ic_errors_s: np.ndarray
+    n_reference_ic: int
+    n_detected_ic: int
+    pairs: pd.DataFrame
+    cv_reference_pct: float
+    cv_detected_pct: float
+    bouts: pd.DataFrame
+
+
+def _score(run: GaitRun, *, tolerance_s: float) -> _Scores:
+    recording, strides = run.recording, run.result.strides
+    spans = recording.evaluation_spans_s
+    detected = run.result.initial_contacts_s
+    detected = detected[within_spans(detected, spans, margin_s=tolerance_s)]
+    reference = recording.initial_contacts_s
+    match = match_events(reference, detected, tolerance_s=tolerance_s)
+    pairs = match_strides(recording.strides, strides, tolerance_s=tolerance_s)
+    cv_reference, _ = reference_steady_cv_pct(recording.strides)
+    return _Scores(
+        ic_errors_s=match.errors_s,
+        n_reference_ic=match.n_reference,
+        n_detected_ic=match.n_detected,
+        pairs=pairs,
+        cv_reference_pct=cv_reference,
+        cv_detected_pct=run.result.summary.stride_time_cv_pct,
+        bouts=bout_speed_errors(recording.bouts, strides),
+    )
+
+
+def _figures(scores: Sequence[_Scores], *, has_turns: bool, per_recording: bool) -> list[tuple]:
+    """(measure, metric, value, unit, n) of one recording or a pool of recordings."""
+    errors_s = np.concatenate([s.ic_errors_s for s in scores])
+    n_reference = sum(s.n_reference_ic for s in scores)
+    n_detected = sum(s.n_detected_ic for s in scores)
+    nan = float("nan")
+    out: list[tuple] = [
+        (
+            "initial_contacts",
+            "recall",
+            len(errors_s) / n_reference if n_reference else nan,
+            "1",
+            n_reference,
+        ),
+        (
+            "initial_contacts",
+            "precision",
+            len(errors_s) / n_detected if n_detected else nan,
+            "1",
+            n_detected,
+        ),
+        (
+            "initial_contacts",
+            "timing_bias_s",
+            float(np.median(errors_s)) if len(errors_s) else nan,
+            "s",
+            len(errors_s),
+        ),
+    ]
+    pairs = pd.concat([s.pairs for s in scores], ignore_index=True)
+    stride_errors = np.abs(stride_time_errors_s(pairs)) if len(pairs) else np.zeros(0)
+    # Reference strides without a duration (INDIP marks some invalid) are not scored.
+    timed = np.isfinite(stride_errors)
+    straight = timed & (~pairs["ref_in_turn"].astype(bool).to_numpy() if len(pairs) else timed)
+    out += [
+        (
+            "stride_time",
+            "mae_s",
+            float(stride_errors[straight].mean()) if straight.any() else nan,
+            "s",
+            int(straight.sum()),
+        ),
+        (
+            "stride_time",
+            "mae_all_s",
+            float(stride_errors[timed].mean()) if timed.any() else nan,
+            "s",
+            int(timed.sum()),
+        ),
+    ]
+    cv_pairs = np.array([(s.cv_reference_pct, s.cv_detected_pct) for s in scores]).reshape(-1, 2)
+    both = np.isfinite(cv_pairs).all(axis=1)
+    difference = np.abs(cv_pairs[both, 1] - cv_pairs[both, 0])
+    out.append(
+        (
+            "stride_time_cv",
+            "abs_difference_pp",
+            float(difference.mean()) if both.any() else nan,
+            "pp",
+            int(both.sum()),
+        )
+    )
+    if per_recording:
+        out += [
+            ("stride_time_cv", "reference_pct", float(cv_pairs[0, 0]), "%", 1),
+            ("stride_time_cv", "detected_pct", float(cv_pairs[0, 1]), "%", 1),
+        ]
+    if has_turns and len(pairs):
+        rates = turn_flag_rates(pairs)
+        out += [
+            ("turn_flags", "turning_flagged", rates.turning_flagged, "1", rates.n_turning),
+            ("turn_flags", "straight_flagged", rates.straight_flagged, "1", rates.n_straight),
+            ("turn_flags", "touching_turn_steady", rates.touching_steady, "1", rates.n_touching),
+        ]
+    if len(pairs) and pairs["ref_foot"].isin(["left", "right"]).any():
+        accuracy, n = foot_label_accuracy(pairs)
+        out.append(("foot_labels", "accuracy", accuracy, "1", n))
+        if has_turns:
+            accuracy, n = foot_label_accuracy(pairs[pairs["ref_in_turn"].astype(bool)])
+            out.append(("foot_labels", "accuracy_touching_turn", accuracy, "1", n))
+    bouts = pd.concat([s.bouts for s in scores], ignore_index=True)
+    if len(bouts):
+        found = bouts[bouts["n_strides"] > 0]
+        relative = found["error_mps"] / found["reference_speed_mps"]
+        out += [
+            (
+                "gait_speed",
+                "bout_mae_mps",
+                float(found["error_mps"].abs().mean()) if len(found) else nan,
+                "m/s",
+                len(found),
+            ),
+            (
+                "gait_speed",
+                "bout_bias_pct",
+                float(100 * relative.mean()) if len(found) else nan,
+                "%",
+                len(found),
+            ),
+            ("gait_speed", "bouts_with_strides", float(len(found)), "count", len(bouts)),
+        ]
+    return out
+
+
+def evaluate_runs(
+    runs: Iterable[GaitRun], *, evaluation: str, tolerance_s: float = IC_TOLERANCE_S
+) -> list[ValidationRecord]:
+    """Score runs: per-recording figures, then pooled per (dataset, activity, sensors)."""
+    records: list[ValidationRecord] = []
+    groups: dict[tuple[str, str, str], list[_Scores]] = {}
+    references: dict[tuple[str, str, str], tuple[str, bool]] = {}
+    for run in runs:
+        recording = run.recording
+        scores = _score(run, tolerance_s=tolerance_s)
+        has_turns = len(recording.turn_spans_s) > 0
+        key = (recording.dataset, recording.activity, run.sensors)
+        groups.setdefault(key, []).append(scores)
+        references[key] = (recording.reference_system, has_turns)
+        for measure, metric, value, unit, n in _figures(
+            [scores], has_turns=has_turns, per_recording=True
+        ):
+            records.append(
+                ValidationRecord(
+                    recording.name,
+                    recording.participant,
+                    recording.reference_system,
+                    run.sensors,
+                    measure,
+                    metric,
+                    float(value),
+                    unit,
+                    int(n),
+                    evaluation,
+                )
+            )
+    for (dataset, activity, sensors), scores_list in groups.items():
+        reference, has_turns = references[(dataset, activity, sensors)]
+        for measure, metric, value, unit, n in _figures(
+            scores_list, has_turns=has_turns, per_recording=False
+        ):
+            records.append(
+                ValidationRecord(
+                    f"{dataset}/{activity}",
+                    "all",
+                    reference,
+                    sensors,
+                    measure,
+                    metric,
+                    float(value),
+                    unit,
+                    int(n),
+                    evaluation,
+                )
+            )
+    return records
+
+
+def _progress(items: list, enabled: bool, description: str) -> Iterable:
+    if not enabled:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=description, unit="run")
+
+
+def validate_gait(
+    data_dir: str | Path | None = None,
+    *,
+    settings: GaitSettings | None = None,
+    fitted: Sequence[FittedSetting] | None = None,
+    datasets: tuple[str, ...] | None = None,
+    tolerance_s: float = IC_TOLERANCE_S,
+    progress: bool = False,
+) -> list[ValidationRecord]:
+    """Run the whole gait validation on the shared recordings and return its figures.
+
+    Parameters
+    ----------
+    data_dir : the shared reference-data folder; found by :func:`find_shared_data` when None.
+    settings : pipeline settings (default :class:`GaitSettings`()).
+    fitted : settings fitted to data, re-fitted leave-one-participant-out for the ``left-out``
+        figures; default :data:`DATA_FITTED_SETTINGS` (the defaults' data-fitted constants).
+    datasets : restrict to some datasets (see :func:`iter_reference_recordings`).
+    tolerance_s : one-to-one initial-contact matching tolerance (s).
+    progress : show a progress bar (tqdm, on stderr).
+
+    Returns
+    -------
+    list of :class:`ValidationRecord`: the in-sample figures, then the left-out ones. Every
+    recording with a gyroscope is scored with and without it.
+    """
+    folder = find_shared_data(data_dir)
+    base = settings if settings is not None else GaitSettings()
+    to_fit = DATA_FITTED_SETTINGS if fitted is None else tuple(fitted)
+    recordings = list(iter_reference_recordings(folder, datasets=datasets))
+    jobs = [
+        (recording, sensors)
+        for recording in recordings
+        for sensors in (
+            (WITH_GYRO, ACCEL_ONLY) if recording.gyro_rads is not None else (ACCEL_ONLY,)
+        )
+    ]
+    in_sample = [
+        run_recording(recording, base, sensors=sensors)
+        for recording, sensors in _progress(jobs, progress, "gait validation, in-sample")
+    ]
+    records = evaluate_runs(in_sample, evaluation=IN_SAMPLE, tolerance_s=tolerance_s)
+    if not to_fit:
+        left_out = in_sample
+    else:
+        folds: dict[str, GaitSettings] = {}
+        for participant in dict.fromkeys(r.participant for r in recordings):
+            training = [run for run in in_sample if run.recording.participant != participant]
+            values: dict[str, Any] = {item.name: item.fit(training, base) for item in to_fit}
+            folds[participant] = dataclasses.replace(base, **values)
+        left_out = [
+            run_recording(recording, folds[recording.participant], sensors=sensors)
+            for recording, sensors in _progress(jobs, progress, "gait validation, left-out")
+        ]
+    records += evaluate_runs(left_out, evaluation=LEFT_OUT, tolerance_s=tolerance_s)
+    return records
+
+
+#: The default settings' constants that were fitted to the shared recordings (re-fitted per fold).
+DATA_FITTED_SETTINGS: tuple[FittedSetting, ...] = (PENDULUM_CORRECTION,)
+
+
+def records_frame(records: Iterable[ValidationRecord]) -> pd.DataFrame:
+    """The records as a DataFrame with columns :data:`RECORD_COLUMNS`."""
+    return pd.DataFrame([r.to_dict() for r in records], columns=list(RECORD_COLUMNS))
+
+
+def validation_table(
+    records: Iterable[ValidationRecord], *, pooled_only: bool = False
+) -> pd.DataFrame:
+    """Wide table: one row per (recording, sensors, measure, metric) with the ``in-sample`` and
+    ``left-out`` values side by side, and ``n``. ``pooled_only`` keeps the per-dataset rows."""
+    frame = records_frame(records)
+    if pooled_only:
+        frame = frame[frame["participant"] == "all"]
+    keys = ["recording", "sensors", "measure", "metric", "unit"]
+    order = frame.drop_duplicates(keys)[keys]
+    wide = frame.set_index([*keys, "evaluation"])["value"].unstack("evaluation")
+    wide = wide.reindex(columns=[IN_SAMPLE, LEFT_OUT])
+    counts = frame[frame["evaluation"] == LEFT_OUT].set_index(keys)["n"]
+    wide["n"] = counts.reindex(wide.index)
+    wide = wide.reindex(pd.MultiIndex.from_frame(order))
+    wide.columns.name = None
+    return wide.reset_index()
