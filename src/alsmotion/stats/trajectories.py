@@ -89,8 +89,9 @@ def mixed_model_slopes(
     n = len(data)
     n_participants = int(data["participant_id"].nunique())
     if n_participants < 3 or n < 6:
-        flags = ("fewer_than_3_participants",)
-        empty = Estimate(float("nan"), float("nan"), float("nan"), n, flags=flags)
+        empty = Estimate(
+            float("nan"), float("nan"), float("nan"), n, flags=("fewer_than_3_participants",)
+        )
         return (
             CohortSlopes(overall=empty)
             if treatment_start_day is None
