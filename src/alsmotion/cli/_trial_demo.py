@@ -1,14 +1,19 @@
 """The trial part of ``alsmotion demo``: simulate a small trial through the native session format,
-process it, and write the per-visit exports, reports and a BIDS copy of the raw streams."""
+process it, and write the per-visit exports, reliability and trajectories, the participant and
+cohort reports and a BIDS copy of the raw streams."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from alsmotion.errors import AlsmotionError
+
+if TYPE_CHECKING:
+    from alsmotion.simulate.trial import SimulatedTrial
 
 DEMO_PARTICIPANTS = 4
 DEMO_TRIAL_SEED = 7
@@ -60,8 +65,9 @@ def summary_table(visit_measures: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def run_trial_demo(out: Path, *, n_participants: int = DEMO_PARTICIPANTS) -> None:
-    """Simulate, process and export the demo trial into ``out``; print a summary."""
+def run_trial_demo(out: Path, *, n_participants: int = DEMO_PARTICIPANTS) -> SimulatedTrial:
+    """Simulate, process and export the demo trial into ``out``; print a summary; return the
+    simulated trial (its sessions and truth)."""
     from alsmotion.export import write_exports
     from alsmotion.export.bids import export_bids
     from alsmotion.processing import process_session
@@ -72,7 +78,7 @@ def run_trial_demo(out: Path, *, n_participants: int = DEMO_PARTICIPANTS) -> Non
     clear_simulated_sessions(raw)
     trial = simulate_trial(raw, n_participants=n_participants, seed=DEMO_TRIAL_SEED)
     results = [process_session(path) for path in trial.session_paths]
-    exports = write_exports(results, out / "exports")
+    exports = write_exports(results, out / "exports", statistics=True)
     bids = export_bids(trial.session_paths, out / "bids")
     visit_measures = pd.read_csv(
         exports["visit_measures_csv"], keep_default_na=False, na_values=[""]
@@ -93,9 +99,12 @@ def run_trial_demo(out: Path, *, n_participants: int = DEMO_PARTICIPANTS) -> Non
     print(f"raw sessions:       {raw}/")
     print(f"per-visit measures: {exports['visit_measures_csv']} (+ .parquet, wide summary)")
     print(f"SDTM FT / MK:       {exports['sdtm_ft'].parent}/ (with data_dictionary.csv)")
-    print(f"reports:            {out / 'exports' / 'reports'}/<participant>/report.html")
+    print(f"reports:            {out / 'exports' / 'reports'}/<participant>/report.html (+ .pdf)")
+    print(f"cohort report:      {exports['report_cohort']} (+ .pdf)")
+    print(f"statistics:         {exports['reliability']}, {exports['trajectories']}")
     print(f"BIDS motion:        {out / 'bids'}/ ({len(bids)} files)")
     print(f"verify a session:   alsmotion verify {trial.session_paths[0]}")
+    return trial
 
 
 def clear_simulated_sessions(raw: Path) -> None:

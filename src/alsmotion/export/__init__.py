@@ -21,6 +21,7 @@ from alsmotion.export.visit_measures import (
     wide_summary,
 )
 from alsmotion.processing.result import TRIAL_COLUMNS, SessionResult
+from alsmotion.stats.tables import reliability_table, trajectory_table
 from alsmotion.visits import StudySchedule
 
 __all__ = ["VISIT_MEASURE_COLUMNS", "write_exports"]
@@ -59,15 +60,20 @@ def write_exports(
     *,
     schedule: StudySchedule | None = None,
     reports: bool = True,
+    statistics: bool = False,
+    treatment_start_day: float | None = None,
 ) -> dict[str, Path]:
     """Write every per-visit export of ``results`` into ``out_dir``.
 
     Files: ``visit_measures.csv`` / ``.parquet`` (tidy, one row per session and measure),
     ``visit_summary_wide.csv``, ``visit_assignments.csv``, ``trial_measures.csv`` (every trial,
     rejected ones with their reason), ``sdtm/ft.csv``, ``sdtm/mk.csv``,
-    ``sdtm/data_dictionary.csv`` and ``reports/<participant>/report.html`` with PNG plots.
+    ``sdtm/data_dictionary.csv``, ``reliability.csv`` (:mod:`alsmotion.stats.tables`) and
+    ``reports/<participant>/report.html`` / ``report.pdf`` with PNG plots.
     ``schedule`` assigns sessions to visits (None: :meth:`StudySchedule.default`, read here
-    rather than when the module is imported).
+    rather than when the module is imported). ``statistics`` adds ``trajectories.csv`` (slopes,
+    the cohort's mixed model, responders, left/right; ``treatment_start_day`` splits lead-in and
+    on-treatment slopes) and the cohort report ``reports/cohort/report.html`` / ``.pdf``.
 
     Returns
     -------
@@ -92,16 +98,34 @@ def write_exports(
             assignments.assign(session_start_utc=assignments["session_start_utc"].map(str)),
             out / "visit_assignments.csv",
         ),
-        "trial_measures": write_csv(_trial_table(ordered, assignments), out / "trial_measures.csv"),
     }
+    trials = _trial_table(ordered, assignments)
+    paths["trial_measures"] = write_csv(trials, out / "trial_measures.csv")
+    reliability_rows = reliability_table(trials)
+    paths["reliability"] = write_csv(reliability_rows, out / "reliability.csv")
+    trajectories = None
+    if statistics:
+        trajectories = trajectory_table(
+            visit_measures, reliability_rows, treatment_start_day=treatment_start_day
+        )
+        paths["trajectories"] = write_csv(trajectories, out / "trajectories.csv")
     for domain, frame in build_sdtm(ordered, assignments).items():
         paths[f"sdtm_{domain.lower()}"] = write_csv(frame, out / "sdtm" / f"{domain.lower()}.csv")
     paths["data_dictionary"] = write_csv(data_dictionary(), out / "sdtm" / "data_dictionary.csv")
     if reports:
-        from alsmotion.export.report import write_participant_report
+        from alsmotion.export.report import write_cohort_report, write_participant_report
 
         for participant in sorted(visit_measures["participant_id"].unique()):
             paths[f"report_{participant}"] = write_participant_report(
-                visit_measures, participant, out / "reports"
+                visit_measures,
+                participant,
+                out / "reports",
+                schedule=schedule,
+                reliability_rows=reliability_rows,
+                trajectories=trajectories,
+            )
+        if trajectories is not None:
+            paths["report_cohort"] = write_cohort_report(
+                visit_measures, reliability_rows, trajectories, out / "reports"
             )
     return paths

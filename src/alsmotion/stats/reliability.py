@@ -167,17 +167,35 @@ def between_trial_cv_pct(values: np.ndarray) -> float:
     return float(100.0 * np.sqrt(np.mean(cvs**2)))
 
 
-def _bootstrap_ci(data: np.ndarray, statistic: object, *, level: float) -> tuple[float, float]:
-    rng = np.random.default_rng(BOOTSTRAP_SEED)
-    n = data.shape[0]
-    picks = rng.integers(0, n, size=(BOOTSTRAP_REPLICATES, n))
-    values = np.array([statistic(data[rows]) for rows in picks])  # type: ignore[operator]
-    values = values[np.isfinite(values)]
-    if values.size == 0:
+def _bootstrap_ci(values: np.ndarray, *, level: float) -> tuple[float, float]:
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
         return (float("nan"), float("nan"))
     alpha = 1.0 - level
-    low, high = np.quantile(values, [alpha / 2.0, 1.0 - alpha / 2.0])
+    low, high = np.quantile(finite, [alpha / 2.0, 1.0 - alpha / 2.0])
     return (float(low), float(high))
+
+
+def _bootstrap_samples(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """SEM and CV (%) of :data:`BOOTSTRAP_REPLICATES` resamples of the units (vectorised)."""
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    n, k = data.shape
+    samples = data[rng.integers(0, n, size=(BOOTSTRAP_REPLICATES, n))]  # (B, n, k)
+    grand = samples.mean(axis=(1, 2))
+    unit_means = samples.mean(axis=2)
+    trial_means = samples.mean(axis=1)
+    ss_units = k * np.sum((unit_means - grand[:, None]) ** 2, axis=1)
+    ss_trials = n * np.sum((trial_means - grand[:, None]) ** 2, axis=1)
+    ss_total = np.sum((samples - grand[:, None, None]) ** 2, axis=(1, 2))
+    ms_error = np.maximum(ss_total - ss_units - ss_trials, 0.0) / ((n - 1) * (k - 1))
+    ms_trials = ss_trials / (k - 1)
+    sem = np.sqrt(ms_error + np.maximum(ms_trials - ms_error, 0.0) / n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cvs = samples.std(axis=2, ddof=1) / unit_means
+        cv_pct = np.where(
+            np.all(unit_means > 0, axis=1), 100.0 * np.sqrt(np.mean(cvs**2, axis=1)), np.nan
+        )
+    return sem, cv_pct
 
 
 def reliability(values: np.ndarray, *, level: float = 0.95) -> Reliability:
@@ -185,7 +203,8 @@ def reliability(values: np.ndarray, *, level: float = 0.95) -> Reliability:
     data = _checked(values)
     ms = mean_squares(data)
     sem = sem_absolute(ms)
-    sem_ci = _bootstrap_ci(data, lambda d: sem_absolute(mean_squares(d)), level=level)
+    sem_samples, cv_samples = _bootstrap_samples(data)
+    sem_ci = _bootstrap_ci(sem_samples, level=level)
     flags = []
     if ms.n_units < 10:
         flags.append("fewer_than_10_units")
@@ -203,6 +222,6 @@ def reliability(values: np.ndarray, *, level: float = 0.95) -> Reliability:
         mdc95=float(MDC95_FACTOR * sem),
         mdc95_ci=(float(MDC95_FACTOR * sem_ci[0]), float(MDC95_FACTOR * sem_ci[1])),
         cv_pct=between_trial_cv_pct(data),
-        cv_pct_ci=_bootstrap_ci(data, between_trial_cv_pct, level=level),
+        cv_pct_ci=_bootstrap_ci(cv_samples, level=level),
         flags=tuple(flags),
     )

@@ -106,7 +106,7 @@ def mixed_model_slopes(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model = smf.mixedlm(formula, data, groups=data["participant_id"], re_formula="~months")
-        fit = model.fit(reml=True, method=["lbfgs", "powell"])
+        fit = model.fit(reml=True, method="lbfgs")
     for warning in caught:
         if issubclass(warning.category, ConvergenceWarning):
             text = str(warning.message).lower()
