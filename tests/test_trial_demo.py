@@ -3,6 +3,7 @@ statistics (reliability, trajectories against the simulated truth) and the repor
 
 import contextlib
 import io
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -10,11 +11,14 @@ import pandas as pd
 import pytest
 from session_helpers import write_small_session
 
+from alsmotion.cli import main
 from alsmotion.cli._trial_demo import clear_simulated_sessions, run_trial_demo
 from alsmotion.errors import InvalidInputError
 from alsmotion.export.report import write_participant_report
-from alsmotion.session import verify_session
+from alsmotion.session import Session, verify_session
 from alsmotion.stats.trajectories import ols_slope
+from alsmotion.validation.report import build_validation
+from alsmotion.validation.site_reference import reference_values
 from alsmotion.visits import StudySchedule
 
 
@@ -141,7 +145,50 @@ def test_trajectories_hold_responders_and_left_right(demo):
     assert (knee_pairs["estimate"] < 0).all() and len(knee_pairs) == 4
 
 
+def test_stopwatch_values_give_a_site_agreement_table(demo, tmp_path):
+    out, trial, printed = demo
+    pairs = pd.read_csv(out / "exports" / "site_reference_pairs.csv")
+    # 2 walks x 12 sessions, less participant 1's day-180 (cannot walk) and its rejected walk
+    assert len(pairs) == 2 * 12 - 2 - 1
+    assert (pairs["measure"] == "site_gait_speed_mps").all()
+    assert (pairs["measured"] - pairs["reference"]).abs().median() < 0.05
+    assert "IMU vs stopwatch 10MWT speed, 21 walks" in printed
+    # One session folder as a site's own reference sessions, through validate's code path.
+    sessions = tmp_path / "site"
+    sessions.mkdir()
+    source = next(p for p in trial.session_paths if p.name.startswith("ALS-002_baseline"))
+    shutil.copytree(source, sessions / source.name)
+    assert (
+        main(
+            [
+                "reference",
+                str(sessions / source.name),
+                "--test",
+                "10MWT",
+                "--trial",
+                "1",
+                "--gait-speed-mps",
+                "1.5",
+                "--method",
+                "walkway",
+                "--who",
+                "PT1",
+            ]
+        )
+        == 0
+    )
+    values = reference_values(Session.open(sessions / source.name))
+    first = values[values["trial"] == 1].iloc[0]
+    assert (first["quantity"], first["value"], first["source"]) == ("gait_speed_mps", 1.5, "audit")
+    assert verify_session(sessions / source.name).ok
+    content = build_validation(datasets=("gaitpy-demo",), sessions_dir=sessions, strength_trials=0)
+    site = next(row for row in content["agreement"] if row["measure"] == "site_gait_speed_mps")
+    assert site["n"] == 2 and content["site_reference"]["n_walks"] == 2
+    assert {pair["reference"] for pair in site["pairs"]} >= {1.5}
+
+
 def test_a_rerun_replaces_only_simulated_sessions(demo, tmp_path):
+    # last: it removes the demo's sessions
     out, _trial, _ = demo
     clear_simulated_sessions(out / "raw")  # a rerun may replace the demo's own sessions
     assert not (out / "raw").exists()

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "record",
     "verify",
     "seal",
+    "reference",
     "export",
     "process",
     "validate",

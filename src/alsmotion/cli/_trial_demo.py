@@ -86,6 +86,7 @@ def run_trial_demo(out: Path, *, n_participants: int = DEMO_PARTICIPANTS) -> Sim
     visit_measures[["muscle", "side", "flags"]] = visit_measures[
         ["muscle", "side", "flags"]
     ].fillna("")
+    site = _site_reference(trial, results, out / "exports")
     elapsed_s = time.perf_counter() - started
     print()
     print(
@@ -102,9 +103,32 @@ def run_trial_demo(out: Path, *, n_participants: int = DEMO_PARTICIPANTS) -> Sim
     print(f"reports:            {out / 'exports' / 'reports'}/<participant>/report.html (+ .pdf)")
     print(f"cohort report:      {exports['report_cohort']} (+ .pdf)")
     print(f"statistics:         {exports['reliability']}, {exports['trajectories']}")
+    print(f"site reference:     {site}")
+    print(f"                    (alsmotion validate --sessions {raw} --out DIR adds them to the")
+    print("                    validation report with a Bland-Altman plot)")
     print(f"BIDS motion:        {out / 'bids'}/ ({len(bids)} files)")
     print(f"verify a session:   alsmotion verify {trial.session_paths[0]}")
     return trial
+
+
+def _site_reference(trial: SimulatedTrial, results: list, exports: Path) -> str:
+    """The stopwatch values stored with the 10-metre walks against the IMU: write the pairs
+    to ``site_reference_pairs.csv`` and return a one-line summary."""
+    from alsmotion.export.tables import write_csv
+    from alsmotion.session import Session
+    from alsmotion.stats.agreement import agreement
+    from alsmotion.validation.site_reference import pairs_of
+
+    pairs = pairs_of(
+        (Session.open(path), result)
+        for path, result in zip(trial.session_paths, results, strict=True)
+    )
+    path = write_csv(pairs, exports / "site_reference_pairs.csv")
+    figures = agreement(pairs["measured"].to_numpy(), pairs["reference"].to_numpy())
+    return (
+        f"IMU vs stopwatch 10MWT speed, {figures.n} walks: bias {figures.bias:+.3f} m/s, "
+        f"95 % limits {figures.loa_low:+.3f} to {figures.loa_high:+.3f} m/s ({path.name})"
+    )
 
 
 def clear_simulated_sessions(raw: Path) -> None:

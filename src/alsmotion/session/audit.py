@@ -14,6 +14,9 @@ Actions and the keys their ``change`` needs besides ``before`` and ``after``:
 - ``correct_note``: ``event_seq`` of the note; ``before``/``after`` are the texts.
 - ``cannot_perform``: ``test`` (+ ``muscle``, ``side``); records afterwards that a test could not
   be done (``before`` None, ``after`` the reason).
+- ``reference_value``: ``test``, ``trial``, ``quantity``, ``reference_method``; a site reference
+  value of a walk (stopwatch time, walkway speed) entered afterwards (``before`` the earlier value
+  or None, ``after`` the value).
 - ``seal_interrupted``: the manifest of an interrupted recording was written afterwards
   (:func:`alsmotion.session.seal.seal_interrupted_session`).
 """
@@ -37,6 +40,7 @@ REASSIGN_VISIT = "reassign_visit"
 CORRECT_NOTE = "correct_note"
 CANNOT_PERFORM = "cannot_perform"
 SEAL_INTERRUPTED = "seal_interrupted"
+REFERENCE_VALUE = "reference_value"
 
 #: Keys each action's ``change`` must hold (besides ``before`` and ``after``).
 AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
@@ -46,6 +50,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
     CORRECT_NOTE: ("event_seq",),
     CANNOT_PERFORM: ("test",),
     SEAL_INTERRUPTED: (),
+    REFERENCE_VALUE: ("test", "trial", "quantity", "reference_method"),
 }
 
 
