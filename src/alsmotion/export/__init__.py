@@ -21,7 +21,6 @@ from alsmotion.export.visit_measures import (
     wide_summary,
 )
 from alsmotion.processing.result import TRIAL_COLUMNS, SessionResult
-from alsmotion.stats.tables import reliability_table, trajectory_table
 from alsmotion.visits import StudySchedule
 
 __all__ = ["VISIT_MEASURE_COLUMNS", "write_exports"]
@@ -99,6 +98,8 @@ def write_exports(
             out / "visit_assignments.csv",
         ),
     }
+    from alsmotion.stats.tables import reliability_table, trajectory_table
+
     trials = _trial_table(ordered, assignments)
     paths["trial_measures"] = write_csv(trials, out / "trial_measures.csv")
     reliability_rows = reliability_table(trials)

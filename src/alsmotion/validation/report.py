@@ -215,7 +215,7 @@ def _bland_altman_png(row: dict[str, Any]) -> bytes:
     from matplotlib.figure import Figure
 
     pairs = pd.DataFrame(row["pairs"]).dropna()
-    figure = Figure(figsize=(6.0, 3.6), dpi=100)
+    figure = Figure(figsize=(6.0, 3.6), dpi=100, layout="constrained")
     axes = figure.subplots()
     mean = (pairs["measured"] + pairs["reference"]) / 2.0
     difference = pairs["measured"] - pairs["reference"]
@@ -238,7 +238,6 @@ def _bland_altman_png(row: dict[str, Any]) -> bytes:
     axes.set_title(row["label"], fontsize=10)
     axes.grid(alpha=0.3)
     axes.legend(fontsize=7)
-    figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
