@@ -58,10 +58,20 @@ def test_gaussian_derivative_cwt_differentiates():
 def test_pair_final_contacts():
     ic = np.array([0.0, 0.5, 1.0, 3.0])
     fc = np.array([0.1, 0.6, 1.1, 1.6])
-    keep, opposite, same = pair_final_contacts(ic, fc, max_loading_s=0.3, max_stance_s=1.0)
+    keep, opposite, same = pair_final_contacts(
+        ic, fc, max_loading_s=0.3, max_stance_s=1.0, max_step_s=1.5
+    )
     assert keep.tolist() == [True, True, True, False]
     assert opposite[:3].tolist() == [0.1, 0.6, 1.1]
     assert same[:3].tolist() == [0.6, 1.1, 1.6]
+    # The last contact of a walk (nothing follows within max_step_s) needs only the loading FC.
+    ic = np.array([0.0, 0.5, 1.0])
+    fc = np.array([0.1, 0.6, 1.1])
+    keep, opposite, same = pair_final_contacts(
+        ic, fc, max_loading_s=0.3, max_stance_s=1.0, max_step_s=1.5
+    )
+    assert keep.tolist() == [True, True, True]
+    assert opposite[2] == 1.1 and np.isnan(same[2])
 
 
 def test_bouts_strides_and_edges():
@@ -171,3 +181,11 @@ def test_session_vocabulary_names_every_timed_walk():
     from alsmotion.session.events import WALK_TESTS
 
     assert tuple(TIMED_WALK_TESTS) == WALK_TESTS
+
+
+def test_gyro_in_deg_per_s_read_as_rad_per_s_is_refused():
+    sim = simulate_walk(sampling_rate_hz=100, n_strides=20, turn_every_strides=8, seed=2)
+    kwargs = {"sampling_rate_hz": 100, "sensor_height_m": 0.95}
+    analyze_gait(sim.accel_mps2, gyro_rads=sim.gyro_rads, **kwargs)
+    with pytest.raises(InvalidInputError, match="looks like deg/s"):
+        analyze_gait(sim.accel_mps2, gyro_rads=np.degrees(sim.gyro_rads), **kwargs)

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from alsmotion.validation import (
+    PENDULUM_CORRECTION,
     REFERENCE_STRIDE_COLUMNS,
     bout_speed_errors,
     foot_label_accuracy,
@@ -155,3 +156,14 @@ def test_validation_table_puts_left_out_next_to_in_sample(shared_data):
     table = validation_table(records, pooled_only=True)
     assert list(table.columns[-3:]) == ["in-sample", "left-out", "n"]
     assert (table["recording"] == "gaitpy-demo/free_walking").all()
+
+
+def test_a_fitted_constant_is_refitted_without_the_participant(shared_data):
+    datasets = ("gaitpy-demo", "mobilised-lab-HA001")
+    frame = records_frame(
+        validate_gait(shared_data, datasets=datasets, fitted=(PENDULUM_CORRECTION,))
+    )
+    speed = frame[(frame["metric"] == "bout_mae_mps") & (frame["participant"] == "HA001")]
+    values = speed.set_index(["recording", "sensors", "evaluation"])["value"].unstack()
+    # K fitted on HA001 itself differs from K fitted on the GaitPy demo only.
+    assert (values["in-sample"] != values["left-out"]).all()

@@ -10,12 +10,19 @@ from scipy.ndimage import median_filter
 
 
 def pair_final_contacts(
-    ic_s: np.ndarray, fc_s: np.ndarray, *, max_loading_s: float, max_stance_s: float
+    ic_s: np.ndarray,
+    fc_s: np.ndarray,
+    *,
+    max_loading_s: float,
+    max_stance_s: float,
+    max_step_s: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Match each initial contact with the two final contacts that follow it.
 
     After an IC the opposite foot leaves the ground (loading response, exactly one FC within
     ``max_loading_s``), then the same foot does (a second FC within ``max_stance_s``), as in GaitPy.
+    The last contact of a walk (no IC within ``max_step_s`` after it) needs only the first: when
+    the walker stops, that foot never leaves the ground again.
 
     Returns
     -------
@@ -27,9 +34,11 @@ def pair_final_contacts(
     padded = np.concatenate((fc_s, [np.inf, np.inf]))
     fc_opposite = padded[first]
     fc_same = padded[first + 1]
-    keep = (in_loading == 1) & (fc_same < ic_s + max_stance_s)
+    stops = np.diff(ic_s, append=np.inf) > max_step_s
+    completed = fc_same < ic_s + max_stance_s
+    keep = (in_loading == 1) & (completed | stops)
     nan = np.full(len(ic_s), np.nan)
-    return keep, np.where(keep, fc_opposite, nan), np.where(keep, fc_same, nan)
+    return keep, np.where(keep, fc_opposite, nan), np.where(keep & completed, fc_same, nan)
 
 
 def regular_steps(step_s: np.ndarray, *, max_ratio: float, neighbours: int = 5) -> np.ndarray:

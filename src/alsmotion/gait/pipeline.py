@@ -11,7 +11,9 @@ from alsmotion.errors import InsufficientDataError, InvalidInputError
 from alsmotion.gait.cycles import group_bouts
 from alsmotion.gait.measures import bout_table, stride_table, summarize
 from alsmotion.gait.preprocess import (
+    bridge_short_gaps,
     check_accel_units,
+    check_gyro_units,
     check_imu_array,
     finite_runs,
     rest_cut_points,
@@ -105,6 +107,15 @@ def _join(blocks: list[BlockSteps], offsets_s: list[float]) -> dict[str, np.ndar
     return joined
 
 
+def steps_touching(mask: np.ndarray, ic_s: np.ndarray, *, sampling_rate_hz: float) -> np.ndarray:
+    """Per step (between consecutive ICs at ``ic_s``, s): does any sample of ``mask`` lie in it?"""
+    if len(ic_s) < 2:
+        return np.zeros(0, dtype=bool)
+    counts = np.concatenate(([0], np.cumsum(mask)))
+    index = np.clip(np.round(ic_s * sampling_rate_hz).astype(int), 0, len(mask))
+    return (counts[np.minimum(index[1:] + 1, len(mask))] - counts[index[:-1]]) > 0
+
+
 class GaitPipeline:
     """Lumbar-IMU gait analysis: settings in the constructor, data in :meth:`analyze`.
 
@@ -128,8 +139,9 @@ class GaitPipeline:
 
         Parameters
         ----------
-        accel_mps2 : (n, 3) acceleration in m/s^2 including gravity; NaN marks missing samples
-            (a gap splits bouts; nothing is interpolated across it).
+        accel_mps2 : (n, 3) acceleration in m/s^2 including gravity; NaN marks missing samples.
+            Gaps up to ``settings.max_bridged_gap_s`` are bridged for event detection (strides
+            touching them are flagged ``gap_bridged``); longer gaps split bouts.
         sampling_rate_hz : sampling rate (Hz), at least ``settings.min_rate_hz``.
         sensor_height_m : measured height of the sensor above the ground (m); else
         height_m : body height (m), the sensor taken at 0.53 x height. Without either, spatial
@@ -150,7 +162,14 @@ class GaitPipeline:
         finite = ~np.isnan(accel).any(axis=1)
         check_accel_units(accel, finite)
         sensor_height, flags = resolve_sensor_height_m(sensor_height_m, height_m)
+        max_gap = round(settings.max_bridged_gap_s * rate_hz)
+        accel, bridged = bridge_short_gaps(accel, finite, max_gap_samples=max_gap)
+        if bridged.any():
+            flags.append("gaps_bridged")
+            finite = finite | bridged
         if gyro is not None:
+            check_gyro_units(gyro)
+            gyro, _ = bridge_short_gaps(gyro, ~np.isnan(gyro).any(axis=1), max_gap_samples=max_gap)
             # Missing gyroscope samples only lose the turn information, not the steps.
             gyro = np.nan_to_num(gyro)
         else:
@@ -187,6 +206,7 @@ class GaitPipeline:
             turn_threshold_deg=settings.turn_threshold_deg,
             turn_length_exponent=settings.turn_length_exponent,
             steady_edge_strides=settings.steady_edge_strides,
+            step_gap_bridged=steps_touching(bridged, joined["ic_s"], sampling_rate_hz=rate_hz),
         )
         bouts = bout_table(joined["ic_s"], step_bout, strides)
         summary = summarize(

@@ -63,12 +63,64 @@ def check_accel_units(accel_mps2: np.ndarray, finite: np.ndarray) -> None:
         )
 
 
+#: A trunk rarely turns faster than this (rad/s, about 860 deg/s); the 99.5th percentile of the
+#: angular-rate magnitude above it means deg/s data read as rad/s (walking turns reach 1-4 rad/s).
+MAX_PLAUSIBLE_TRUNK_RATE_RADS = 15.0
+
+
+def check_gyro_units(gyro_rads: np.ndarray) -> None:
+    """Refuse angular velocity that is not in rad/s (deg/s read as rad/s is 57 times too large).
+
+    Checked on at most about 20 000 evenly spread samples, like :func:`check_accel_units`.
+    """
+    step = max(len(gyro_rads) // 20_000, 1)
+    sample = gyro_rads[::step]
+    sample = sample[np.isfinite(sample).all(axis=1)]
+    if len(sample) == 0:
+        return
+    high = float(np.percentile(np.linalg.norm(sample, axis=1), 99.5))
+    if high > MAX_PLAUSIBLE_TRUNK_RATE_RADS:
+        raise InvalidInputError(
+            f"the angular velocity reaches {high:.3g} rad/s on 0.5 % of samples, beyond any trunk "
+            "movement: the data looks like deg/s, not rad/s (multiply by pi/180, or pass "
+            "--gyro-unit dps)"
+        )
+
+
 def finite_runs(finite: np.ndarray, *, min_samples: int) -> np.ndarray:
     """(start, stop) sample indices of runs of True at least ``min_samples`` long, shape (k, 2)."""
     padded = np.concatenate(([False], finite, [False]))
     edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
     runs = edges.reshape(-1, 2)
     return runs[(runs[:, 1] - runs[:, 0]) >= min_samples]
+
+
+def bridge_short_gaps(
+    values: np.ndarray, finite: np.ndarray, *, max_gap_samples: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fill runs of missing samples no longer than ``max_gap_samples`` by linear interpolation.
+
+    Only gaps with finite samples on both sides are bridged (a recording's ragged ends are not
+    extended). Returns the (n, k) values with the short gaps filled and a bool mask of the samples
+    that were filled, so that what they touch can be flagged.
+    """
+    missing = ~finite
+    runs = finite_runs(missing, min_samples=1)
+    inner = (runs[:, 0] > 0) & (runs[:, 1] < len(finite))
+    runs = runs[inner & (runs[:, 1] - runs[:, 0] <= max_gap_samples)]
+    bridged = np.zeros(len(finite), dtype=bool)
+    if len(runs) == 0:
+        return values, bridged
+    marks = np.zeros(len(finite) + 1, dtype=int)
+    np.add.at(marks, runs[:, 0], 1)
+    np.add.at(marks, runs[:, 1], -1)
+    bridged = np.cumsum(marks[:-1]) > 0
+    known = np.flatnonzero(finite)
+    filled = values.copy()
+    where = np.flatnonzero(bridged)
+    for column in range(values.shape[1]):
+        filled[where, column] = np.interp(where, known, values[known, column])
+    return filled, bridged
 
 
 def rest_cut_points(activity: np.ndarray, *, block_samples: int, search_samples: int) -> np.ndarray:

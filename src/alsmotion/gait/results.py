@@ -31,6 +31,7 @@ STRIDE_COLUMNS = (
     "foot",
     "is_turn",
     "is_steady",
+    "gap_bridged",
 )
 
 #: Columns of ``GaitResult.bouts``.

@@ -27,6 +27,9 @@ class GaitSettings(JsonSettings):
     ic_prominence_mps2 : minimum prominence (m/s^2) of an initial contact in the first CWT.
     fc_prominence_mps3 : minimum prominence (m/s^3) of a final contact in the second CWT.
     min_step_s, max_step_s : plausible step duration (s); other IC intervals end a bout.
+    impact_window_s, impact_smoothing_s : each CWT initial contact is moved to the steepest rise
+        of the upward acceleration (smoothed by a Gaussian of SD ``impact_smoothing_s``) within
+        ``impact_window_s`` before it, the foot's impact (see :func:`~alsmotion.gait.events.impact_onsets`).
     max_loading_s : the opposite foot's final contact must follow an IC within this time (s).
     min_excursion_m, max_excursion_m : plausible vertical excursion (m) of the sensor over a step.
     activity_window_s, activity_threshold_mps2 : moving SD window (s) and threshold (m/s^2) of
@@ -35,9 +38,8 @@ class GaitSettings(JsonSettings):
         the bout (irregular, not walking).
     min_bout_steps : minimum number of steps in a gait bout.
     pendulum_correction : factor K multiplying the inverted-pendulum step length
-        ``K * 2 * sqrt(2 l h - h^2)`` (Zijlstra & Hof 2003 use 1 with a drifting excursion; mobgap
-        4.587/4). 1.19 was chosen on the validation recordings (GaitPy demo, Mobilise-D HA001 Test5),
-        so those are calibration, not independent, data for speed.
+        ``K * 2 * sqrt(2 l h - h^2)``: the published Mobilise-D value 4.587/4 (mobgap 1.2), not
+        fitted to any recording here (Zijlstra & Hof 2003 use 1 with a drifting excursion).
     turn_length_exponent : a stride with heading change ``d`` (measured by a gyroscope) has its length scaled by
         ``cos(d / 2) ** turn_length_exponent`` (pivoting on a turn moves the trunk up and down
         without carrying it forward; 0 disables; 2 halves the length of a 90-degree stride).
@@ -48,6 +50,10 @@ class GaitSettings(JsonSettings):
     turn_threshold_deg : heading change (deg) over a stride above which the stride is a turn.
     min_variability_strides : fewer steady strides than this raise ``fewer_than_20_strides``.
     block_s : long recordings are analysed in blocks of about this length (s), cut at rest.
+    max_bridged_gap_s : runs of missing samples (lost packets) up to this long (s) are bridged by
+        linear interpolation for event detection and the strides they touch flagged
+        ``gap_bridged``; longer gaps split the recording (a bridged gap must be shorter than a
+        step, or a whole step could be invented).
     """
 
     internal_rate_hz: float = 50.0
@@ -61,13 +67,15 @@ class GaitSettings(JsonSettings):
     min_step_s: float = 0.25
     max_step_s: float = 1.5
     max_loading_s: float = 0.45
+    impact_window_s: float = 0.2
+    impact_smoothing_s: float = 0.01
     min_excursion_m: float = 0.004
     max_excursion_m: float = 0.12
     activity_window_s: float = 1.0
     activity_threshold_mps2: float = 0.2
     max_step_ratio: float = 2.5
     min_bout_steps: int = 5
-    pendulum_correction: float = 1.19
+    pendulum_correction: float = 4.587 / 4.0
     turn_length_exponent: float = 2.0
     steady_edge_strides: int = 2
     turn_gravity_window_s: float = 20.0
@@ -75,6 +83,7 @@ class GaitSettings(JsonSettings):
     turn_threshold_deg: float = 30.0
     min_variability_strides: int = 20
     block_s: float = 600.0
+    max_bridged_gap_s: float = 0.5
 
     settings_name: ClassVar[str] = "gait setting"
 

@@ -8,7 +8,7 @@ import numpy as np
 from scipy.ndimage import uniform_filter1d
 
 from alsmotion.gait.cycles import pair_final_contacts, regular_steps
-from alsmotion.gait.events import detect_contacts
+from alsmotion.gait.events import detect_contacts, impact_onsets
 from alsmotion.gait.preprocess import gravity_direction, horizontal_axes, project, resample
 from alsmotion.gait.settings import GaitSettings
 from alsmotion.gait.spatial import step_excursions_m
@@ -89,14 +89,31 @@ def block_steps(
         fc / rate_hz,
         max_loading_s=settings.max_loading_s,
         max_stance_s=settings.max_step_s + settings.max_loading_s,
+        max_step_s=settings.max_step_s,
     )
-    ic = ic[keep]
-    ic_s = ic / rate_hz
-    step_s = np.diff(ic_s)
+    # The CWT peak (lowest point of the trunk, vertical velocity near zero) bounds the steps for
+    # the excursion; the impact before it is the reported time of the initial contact.
+    peak = ic[keep]
+    impact = np.maximum(
+        impact_onsets(
+            vertical,
+            peak,
+            sampling_rate_hz=rate_hz,
+            window_s=settings.impact_window_s,
+            smoothing_s=settings.impact_smoothing_s,
+            own_lag=np.diff(peak, append=np.iinfo(int).max) > settings.max_step_s * rate_hz,
+        ),
+        0,
+    )
+    ic_s = impact / rate_hz
+    step_s = np.diff(peak) / rate_hz
     activity = moving_sd(vertical, window_samples=int(settings.activity_window_s * rate_hz))
-    active = activity[ic] >= settings.activity_threshold_mps2
+    active = activity[peak] >= settings.activity_threshold_mps2
     excursion_m = step_excursions_m(
-        vertical, ic, sampling_rate_hz=rate_hz, max_step_samples=int(settings.max_step_s * rate_hz)
+        vertical,
+        peak,
+        sampling_rate_hz=rate_hz,
+        max_step_samples=int(settings.max_step_s * rate_hz),
     )
     with np.errstate(invalid="ignore"):
         plausible_excursion = (excursion_m >= settings.min_excursion_m) & (
@@ -113,13 +130,15 @@ def block_steps(
     if gyro_rads is not None:
         gyro = resample(gyro_rads, sampling_rate_hz=sampling_rate_hz, target_rate_hz=rate_hz)
         yaw_rads = project(gyro, up)
-        heading = interval_integrals(yaw_rads, ic, sampling_rate_hz=rate_hz)
-        yaw_at_ic = yaw_rads[ic]
+        heading = interval_integrals(yaw_rads, peak, sampling_rate_hz=rate_hz)
+        yaw_at_ic = yaw_rads[impact]
         ml_change = np.full(len(step_s), np.nan)
     else:
         heading = np.full(len(step_s), np.nan)
         yaw_at_ic = np.full(len(ic), np.nan)
-        ml_change = ml_velocity_changes_mps(accel, ic, sampling_rate_hz=rate_hz, settings=settings)
+        ml_change = ml_velocity_changes_mps(
+            accel, peak, sampling_rate_hz=rate_hz, settings=settings
+        )
     return BlockSteps(
         ic_s=ic_s,
         fc_opposite_s=fc_opposite_s[keep],

@@ -1,15 +1,24 @@
 """Synthetic lower-back IMU signals of walking with known truth.
 
-The trunk follows the inverted-pendulum model the gait pipeline assumes: over step ``k`` of
-duration ``T_k`` it rises and falls by ``h_k``, ``z(t) = h_k / 2 * (1 - cos(2 pi t / T_k))`` from the
-initial contact, so the upward acceleration is ``h_k / 2 * (2 pi / T_k)^2 * cos(2 pi t / T_k)``
-(a peak at each initial contact, where the trunk is lowest). The pelvis turns clockwise (seen from
-above) at left initial contacts and anticlockwise at right ones. ``h_k`` is chosen so that the pendulum
-with the pipeline's correction factor gives the requested step length. Fore-aft acceleration
-oscillates at the step frequency and sideways acceleration at the stride frequency. Turns rotate the
-body about the vertical (yaw rate on the gyroscope, centripetal acceleration sideways) and shorten
-the stride's path by ``cos(d/2)^2`` for a heading change ``d``, the pipeline's turn model. Rest
-periods hold still. Everything is rotated into any sensor orientation and sampled at any rate.
+The truth is built here from published gait facts, independently of the gait pipeline (nothing from
+``alsmotion.gait`` is imported). Over step ``k`` of duration ``T_k`` the trunk falls and rises by
+``h_k`` (lowest in the loading response, just after the initial contact), ``z(t) = h_k / 2 * (1 -
+cos(2 pi (t - d) / T_k))`` with ``d`` = :data:`LOADING_DELAY_S` after the heel strike, so the upward
+acceleration peaks ``d`` after it. The heel strike itself is a short impact
+transient (:data:`IMPACT_MPS2`, width :data:`IMPACT_SD_S`) rising at the initial contact. ``h_k`` is the vertical
+excursion of an inverted pendulum of the sensor's height whose chord is the step length divided by
+:data:`TRUNK_STEP_FACTOR` (the trunk moves less than a stiff-legged pendulum: Mobilise-D's published
+factor). The pelvis turns clockwise (seen from above) at left initial contacts and anticlockwise at
+right ones. Fore-aft acceleration oscillates at the step frequency and sideways acceleration at the
+stride frequency. Turns rotate the body about the vertical (yaw rate on the gyroscope, centripetal
+acceleration sideways) and bend the stride's path into an arc: a stride with heading change ``d``
+covers ``2 sin(d/2) / d`` of its straight length as displacement, and the
+truth speed is its path length over its duration. Rest periods hold still. Everything is rotated
+into any sensor orientation and sampled at any rate.
+
+Because the trunk-excursion factor is a modelling assumption, speeds from this simulator check the
+pipeline's measurement of the excursion and of the events, not the validity of a step-length model:
+that is measured on the real recordings (``alsmotion.validation``).
 """
 
 from __future__ import annotations
@@ -20,9 +29,16 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from alsmotion.errors import InvalidInputError
-from alsmotion.gait.settings import GaitSettings
 from alsmotion.units import STANDARD_GRAVITY_MPS2, accel_from_mps2, validate_sampling_rate_hz
 
+#: Step length over the chord of the stiff-legged pendulum with the trunk's excursion (Mobilise-D,
+#: McCamley/Zijlstra step length scaled by 4.587/4 in mobgap 1.2).
+TRUNK_STEP_FACTOR = 4.587 / 4.0
+#: Delay (s) from heel strike to the trunk's lowest point (peak upward acceleration).
+LOADING_DELAY_S = 0.06
+#: Heel-strike impact: peak upward acceleration (m/s^2) and duration (Gaussian SD, s).
+IMPACT_MPS2 = 2.0
+IMPACT_SD_S = 0.012
 #: Amplitudes (m/s^2) of the fore-aft (step frequency) and sideways (stride frequency) oscillations.
 AP_AMPLITUDE_MPS2 = 1.0
 ML_AMPLITUDE_MPS2 = 0.6
@@ -169,9 +185,8 @@ def simulate_walk(
         n_bouts = max(int((duration_s - rest_s) // (per_bout * stride_mean_s + rest_s)), 1)
         bout_sizes = [per_bout] * n_bouts
     step_length_m = speed_mps * stride_mean_s / 2.0
-    correction = GaitSettings().pendulum_correction
     excursion_m = pendulum_excursion_m(
-        step_length_m, sensor_height_m=sensor_height_m, correction=correction
+        step_length_m, sensor_height_m=sensor_height_m, correction=TRUNK_STEP_FACTOR
     )
 
     # Timeline of initial contacts. Steps are independent, so every stride (IC k to IC k + 2, for
@@ -207,12 +222,18 @@ def simulate_walk(
     phase = np.where(walking, (time_s - step_starts[k]) / step_s, 0.0)
     omega = 2.0 * np.pi / step_s
     stride_phase = np.where(k % 2 == 0, phase, phase + 1.0) / 2.0
-    up = np.where(walking, excursion_m / 2.0 * omega**2 * np.cos(2.0 * np.pi * phase), 0.0)
+    loading_phase = phase - LOADING_DELAY_S / step_s
+    up = np.where(walking, excursion_m / 2.0 * omega**2 * np.cos(2.0 * np.pi * loading_phase), 0.0)
+    since_ic_s = np.where(walking, time_s - step_starts[k], 1.0)
+    # A Mexican-hat transient: no net change of velocity or height, steepest rise at the contact.
+    u = (since_ic_s - IMPACT_SD_S) / IMPACT_SD_S
+    up += IMPACT_MPS2 * (1.0 - u * u) * np.exp(-0.5 * u * u)
+    del u
     ap = np.where(walking, AP_AMPLITUDE_MPS2 * np.sin(2.0 * np.pi * phase), 0.0)
     ml = np.where(walking, ML_AMPLITUDE_MPS2 * np.sin(2.0 * np.pi * stride_phase), 0.0)
     # Pelvic rotation: clockwise from above (negative yaw rate) at left ICs (even steps).
     pelvis_yaw_rads = np.where(walking, -PELVIS_YAW_RADS * np.cos(2.0 * np.pi * stride_phase), 0.0)
-    del k, phase, omega, stride_phase, step_s
+    del k, phase, omega, stride_phase, step_s, loading_phase, since_ic_s
 
     # Turns: raised-cosine yaw rate integrating to pi over each turn; centripetal ML acceleration.
     yaw_rads = np.zeros(n_samples)
@@ -250,7 +271,10 @@ def simulate_walk(
     start_index = np.searchsorted(time_s, stride_starts_s)
     end_index = np.searchsorted(time_s, stride_starts_s + strides_s)
     heading = cumulative_yaw[end_index] - cumulative_yaw[start_index]
-    speeds = 2.0 * step_length_m * np.cos(np.minimum(np.abs(heading), np.pi) / 2.0) ** 2 / strides_s
+    # Path along the turn's arc: the stride's chord of a straight stride bent by ``heading``.
+    bend = np.minimum(np.abs(heading), np.pi)
+    chord = np.where(bend > 1e-9, 2.0 * np.sin(bend / 2.0) / np.maximum(bend, 1e-9), 1.0)
+    speeds = 2.0 * step_length_m * chord / strides_s
     truth = WalkTruth(
         ic_times_s=ic_all,
         ic_feet=np.concatenate(

@@ -420,7 +420,10 @@ def validate_gait(
 
 
 #: The default settings' constants that were fitted to the shared recordings (re-fitted per fold).
-DATA_FITTED_SETTINGS: tuple[FittedSetting, ...] = (PENDULUM_CORRECTION,)
+#: None: the pendulum correction is the published Mobilise-D value, and the other settings are
+#: physical bounds or signal-processing choices. Pass ``fitted=(PENDULUM_CORRECTION,)`` to see what
+#: a correction fitted to these recordings would give, left out.
+DATA_FITTED_SETTINGS: tuple[FittedSetting, ...] = ()
 
 
 def records_frame(records: Iterable[ValidationRecord]) -> pd.DataFrame:
