@@ -10,8 +10,9 @@ and a self-contained ``validation.html`` (plots embedded), each sealed with the 
 content (:mod:`alsmotion.validation.seal`; ``alsmotion verify-report FILE`` checks it).
 
 Bland-Altman pairs of the gait measures come from the pipeline run with the settings as shipped
-(in-sample: the pendulum correction was chosen on the GaitPy and HA001 recordings); the
-leave-one-participant-out figures are in the figure tables.
+(in-sample); where a constant of those settings was fitted to data
+(:data:`alsmotion.validation.DATA_FITTED_SETTINGS`) the leave-one-participant-out figures are in
+the figure tables and are the ones to quote.
 """
 
 from __future__ import annotations
@@ -111,11 +112,20 @@ def machine() -> dict[str, Any]:
 
 
 def gait_pairs(
-    data_dir: Path, settings: GaitSettings, datasets: tuple[str, ...] | None
+    data_dir: Path,
+    settings: GaitSettings,
+    datasets: tuple[str, ...] | None,
+    *,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Measured/reference pairs of the gait measures (gyroscope used where there is one)."""
     rows = []
-    for recording in iter_reference_recordings(data_dir, datasets=datasets):
+    recordings = iter_reference_recordings(data_dir, datasets=datasets)
+    if progress:
+        from tqdm import tqdm
+
+        recordings = tqdm(recordings, desc="Bland-Altman pairs", unit="recording")
+    for recording in recordings:
         sensors = WITH_GYRO if recording.gyro_rads is not None else ACCEL_ONLY
         run = run_recording(recording, settings, sensors=sensors)
         pairs = match_strides(recording.strides, run.result.strides, tolerance_s=0.15)
@@ -174,7 +184,7 @@ def build_validation(
         validate_gait(folder, settings=settings, datasets=datasets, progress=progress)
     )
     agreements = _agreement_rows(
-        gait_pairs(folder, settings, datasets), "reference recordings, in-sample"
+        gait_pairs(folder, settings, datasets, progress=progress), "reference recordings, in-sample"
     )
     if strength_trials:
         from alsmotion.validation.strength_simulated import strength_pairs
