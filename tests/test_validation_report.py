@@ -29,8 +29,6 @@ def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             str(out),
             "--dataset",
             DATASET,
-            "--strength-trials",
-            "12",
             "--no-progress",
         ]
     )

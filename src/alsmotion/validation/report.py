@@ -229,7 +229,10 @@ def _bland_altman_png(row: dict[str, Any]) -> bytes:
     axes = figure.subplots()
     mean = (pairs["measured"] + pairs["reference"]) / 2.0
     difference = pairs["measured"] - pairs["reference"]
-    groups = pairs["recording"].str.split("/").str[0]
+    # one colour per dataset (``<dataset>/<recording>``), else one for the source
+    groups = pairs["recording"].map(
+        lambda name: name.split("/")[0] if "/" in name else row["source"]
+    )
     for name in sorted(groups.unique()):
         chosen = groups == name
         axes.scatter(mean[chosen], difference[chosen], s=10, alpha=0.6, label=name)
