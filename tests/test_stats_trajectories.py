@@ -89,3 +89,20 @@ def test_paired_difference_matches_scipy() -> None:
     test = stats.ttest_rel(left, right)
     assert result.p_value == pytest.approx(test.pvalue, rel=1e-10)
     assert result.value == pytest.approx(np.mean(left - right))
+
+
+def test_a_singular_mixed_model_fit_gives_no_interval_and_a_flag() -> None:
+    # The demo trial's 2MWT stride-time CV (4 participants): the fit's covariance of the fixed
+    # slope comes out non-positive, so there is no standard error to give.
+    values = [
+        ("ALS-001", 0, 1.8242), ("ALS-001", 30, 2.0267), ("ALS-001", 90, 1.8741),
+        ("ALS-002", 0, 1.7275), ("ALS-002", 31, 1.9567), ("ALS-002", 99, 2.0583),
+        ("ALS-002", 178, 2.386), ("ALS-003", 0, 1.7855), ("ALS-003", 30, 2.0179),
+        ("ALS-003", 182, 2.5348), ("ALS-004", 0, 2.0104), ("ALS-004", 31, 2.1244),
+        ("ALS-004", 89, 2.1293), ("ALS-004", 180, 2.4712),
+    ]  # fmt: skip
+    frame = pd.DataFrame(values, columns=["participant_id", "visit_day", "value"])
+    cohort = mixed_model_slopes(frame).overall
+    assert cohort is not None and np.isfinite(cohort.value)
+    assert "mixed_model_no_standard_error" in cohort.flags
+    assert np.isnan(cohort.ci_low) and np.isnan(cohort.ci_high)

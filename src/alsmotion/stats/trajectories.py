@@ -115,6 +115,8 @@ def mixed_model_slopes(
             )
         elif issubclass(warning.category, RuntimeWarning):
             flags.append("mixed_model_numerical_warning")
+        else:
+            flags.append("mixed_model_warning")
     if not fit.converged:
         flags.append("mixed_model_not_converged")
     shared = tuple(sorted(set(flags)))
@@ -125,8 +127,14 @@ def mixed_model_slopes(
         vector = np.array([weights[name] for name in names])
         estimate = float(np.dot(vector, fit.fe_params[names].to_numpy()))
         covariance = fit.cov_params().loc[names, names].to_numpy()
-        se = float(np.sqrt(vector @ covariance @ vector))
-        p = float(2.0 * stats.norm.sf(abs(estimate) / se)) if se > 0 else float("nan")
+        variance = float(vector @ covariance @ vector)
+        if not (np.isfinite(variance) and variance > 0):
+            # a singular fit (e.g. a random-slope variance at zero): no standard error
+            nan = float("nan")
+            flags = tuple(sorted({*shared, "mixed_model_no_standard_error"}))
+            return Estimate(estimate, nan, nan, n, flags=flags)
+        se = float(np.sqrt(variance))
+        p = float(2.0 * stats.norm.sf(abs(estimate) / se))
         return Estimate(estimate, estimate - z * se, estimate + z * se, n, p_value=p, flags=shared)
 
     if treatment_start_day is None:
