@@ -23,6 +23,7 @@ def stride_table(
     turn_threshold_deg: float,
     turn_length_exponent: float,
     steady_edge_strides: int,
+    turn_margin_strides: int,
     step_gap_bridged: np.ndarray,
 ) -> pd.DataFrame:
     """One row per stride (two consecutive steps of one bout), columns :data:`STRIDE_COLUMNS`.
@@ -34,6 +35,7 @@ def stride_table(
     step_bout, step_length_m, heading_change_rad, ml_velocity_change_mps : per step (n - 1,);
         ``heading_change_rad`` is NaN without a gyroscope, and the heading change is then estimated
         from the ML acceleration (for turn flags only; stride lengths are then not turn-corrected).
+    turn_margin_strides : strides before and after a turn stride that are not steady either.
     step_gap_bridged : per step, True when it holds samples bridged across a gap of lost samples.
     """
     k = stride_starts(step_bout)
@@ -61,10 +63,11 @@ def stride_table(
     from_start, from_end = edge_positions(step_bout, k)
     gap_bridged = step_gap_bridged[k] | step_gap_bridged[k + 1]
     # A stride over bridged samples has interpolated events: kept, but not as steady walking.
+    near_turn = turning_neighbourhood(is_turn, step_bout[k], reach=turn_margin_strides)
     is_steady = (
         (from_start >= steady_edge_strides)
         & (from_end >= steady_edge_strides)
-        & ~is_turn
+        & ~near_turn
         & ~gap_bridged
     )
     columns = {
@@ -91,6 +94,18 @@ def stride_table(
         "gap_bridged": gap_bridged,
     }
     return pd.DataFrame(columns, columns=list(STRIDE_COLUMNS))
+
+
+def turning_neighbourhood(is_turn: np.ndarray, bout: np.ndarray, *, reach: int) -> np.ndarray:
+    """True for turn strides and for the ``reach`` strides before and after each in the same bout
+    (strides entering and leaving a turn change heading and pace without passing the threshold)."""
+    near = is_turn.copy()
+    for shift in range(1, reach + 1):
+        same_before = np.zeros(len(bout), dtype=bool)
+        same_before[shift:] = bout[shift:] == bout[:-shift]
+        near[shift:] |= is_turn[:-shift] & same_before[shift:]
+        near[:-shift] |= is_turn[shift:] & same_before[shift:]
+    return near
 
 
 def stride_feet(

@@ -206,6 +206,7 @@ class GaitPipeline:
             turn_threshold_deg=settings.turn_threshold_deg,
             turn_length_exponent=settings.turn_length_exponent,
             steady_edge_strides=settings.steady_edge_strides,
+            turn_margin_strides=settings.turn_margin_strides,
             step_gap_bridged=steps_touching(bridged, joined["ic_s"], sampling_rate_hz=rate_hz),
         )
         bouts = bout_table(joined["ic_s"], step_bout, strides)
