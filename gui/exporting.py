@@ -10,30 +10,11 @@ from pathlib import Path
 import pandas as pd
 
 from alsmotion.errors import SessionError
+from alsmotion.export.names import readable_measure
 from alsmotion.gui.flags import flag_words
 from alsmotion.gui.visit_plan import recorded_sessions
 
 VISIT_MEASURES_FILE = "visit_measures.csv"
-
-#: How the summary names a measure (its unit is shown with every value, so it is not repeated).
-MEASURE_NAMES = {
-    "walk_time_s": "walk time",
-    "distance_m": "distance",
-    "walk_speed_mps": "walk speed (distance / time)",
-    "gait_speed_mps": "gait speed (IMU)",
-    "cadence_spm": "cadence",
-    "stride_time_s": "stride time",
-    "stride_time_cv_pct": "stride-time CV",
-    "step_length_m": "step length",
-    "peak_force_n": "peak force",
-    "between_trial_cv_pct": "between-trial CV",
-    "time_to_peak_s": "time to peak",
-    "rfd_0_100ms_n_per_s": "RFD 0-100 ms",
-}
-
-
-def _measure_name(name: str) -> str:
-    return MEASURE_NAMES.get(name, name.replace("_", " "))
 
 
 #: Decimals shown per unit: what the measurement can resolve, not what the float holds.
@@ -73,14 +54,12 @@ class History:
         Measures are named ``<test>_<measure>`` (``10MWT_gait_speed_mps``,
         ``HHD_make_peak_force_n``); the test stays for walks, the muscle and side replace it for
         strength."""
-        test, _, measure = str(row["measure"]).partition("_")
         muscle, side = row["muscle"], row["side"]
-        if isinstance(muscle, str) and muscle:
-            if test == "HHD":
-                measure = measure.partition("_")[2]
-            where = f"{muscle} {side}" if isinstance(side, str) and side else muscle
-            return f"{where.replace('_', ' ')}: {_measure_name(measure)}"
-        return f"{test} {_measure_name(measure)}"
+        return readable_measure(
+            str(row["measure"]),
+            muscle if isinstance(muscle, str) else "",
+            side if isinstance(side, str) else "",
+        )
 
     def latest_visit(self) -> str | None:
         if self.frame.empty:

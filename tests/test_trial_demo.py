@@ -1,50 +1,214 @@
-"""The trial part of ``alsmotion demo``: simulate, process, export, summarise; safe reruns."""
+"""The trial part of ``alsmotion demo``: simulate, process, export, summarise; safe reruns; the
+statistics (reliability, trajectories against the simulated truth) and the reports."""
 
+import contextlib
+import io
 import json
 import re
+import shutil
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from session_helpers import write_small_session
 
+from alsmotion.cli import main
 from alsmotion.cli._trial_demo import clear_simulated_sessions, run_trial_demo
 from alsmotion.errors import InvalidInputError
-from alsmotion.session import verify_session
+from alsmotion.export.report import write_participant_report
+from alsmotion.session import Session, verify_session
+from alsmotion.stats.trajectories import ols_slope
+from alsmotion.validation.report import build_validation
+from alsmotion.validation.site_reference import reference_values
+from alsmotion.visits import StudySchedule
+
+#: Every test here reads one simulated, processed and exported 3-participant trial.
+pytestmark = pytest.mark.slow
 
 
-@pytest.mark.slow
-def test_trial_demo_writes_exports_and_a_summary(tmp_path, capsys):
-    run_trial_demo(tmp_path, n_participants=3)
-    printed = capsys.readouterr().out
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("trial_demo")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        trial = run_trial_demo(out, n_participants=3)
+    return out, trial, printed.getvalue()
+
+
+def _csv(path: Path) -> pd.DataFrame:
+    frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    return frame.fillna({"muscle": "", "side": "", "flags": "", "responder": ""})
+
+
+def test_trial_demo_writes_exports_and_a_summary(demo):
+    out, _trial, printed = demo
     assert "Simulated trial: 3 participants x 4 visits (12 sessions)" in printed
     rows = [line.split() for line in printed.splitlines()]
     lines = {f"{r[0]} {r[1]}": " ".join(r) for r in rows if r and r[0].startswith("ALS-")}
     assert "out_of_window" in lines["ALS-002 day90"]
     assert "not_recorded" in lines["ALS-003 day90"]
     assert "cannot_perform" in lines["ALS-001 day180"]
-    table = pd.read_csv(tmp_path / "exports" / "visit_measures.csv")
+    table = pd.read_csv(out / "exports" / "visit_measures.csv")
     assert table["participant_id"].nunique() == 3
-    ft = pd.read_csv(tmp_path / "exports" / "sdtm" / "ft.csv", keep_default_na=False)
+    ft = pd.read_csv(out / "exports" / "sdtm" / "ft.csv", keep_default_na=False)
     assert ft["USUBJID"].str.endswith(("ALS-001", "ALS-002", "ALS-003")).all()
     assert ft["USUBJID"].nunique() == 3
     not_done = ft[ft["FTSTAT"] == "NOT DONE"]
     assert set(not_done["FTREASND"]) == {"unable to walk without assistance"}
-    report_dir = tmp_path / "exports" / "reports" / "ALS-001"
+    report_dir = out / "exports" / "reports" / "ALS-001"
     report = (report_dir / "report.html").read_text()
-    assert "<h1>Participant ALS-001</h1>" in report
+    assert "Participant ALS-001" in report
     images = re.findall(r'<img src="([^"]+)"', report)
     assert images and all(
         (report_dir / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for name in images
     )
-    description = json.loads((tmp_path / "bids" / "dataset_description.json").read_text())
+    description = json.loads((out / "bids" / "dataset_description.json").read_text())
     assert description["BIDSVersion"].startswith("1.")
-    assert len(list((tmp_path / "bids").glob("sub-*/ses-*/motion/*_motion.tsv"))) >= 12
-    assert all(verify_session(path).ok for path in (tmp_path / "raw").iterdir())
-    clear_simulated_sessions(tmp_path / "raw")  # a rerun may replace the demo's own sessions
-    assert not (tmp_path / "raw").exists()
+    assert len(list((out / "bids").glob("sub-*/ses-*/motion/*_motion.tsv"))) >= 12
+    assert all(verify_session(path).ok for path in (out / "raw").iterdir())
 
 
-def test_a_rerun_never_deletes_real_sessions(tmp_path):
+def test_reports_show_missing_and_cannot_perform(demo):
+    out, _trial, _ = demo
+    reports = out / "exports" / "reports"
+    first = (reports / "ALS-001" / "report.html").read_text()
+    missing_section = first.split("<h2>Missing and not performed")[1].split("<h2>")[0]
+    assert "day180" in missing_section
+    assert "cannot perform: unable to walk without assistance" in missing_section
+    assert "10MWT walk speed (distance / time)" in missing_section
+    third = (reports / "ALS-003" / "report.html").read_text()
+    missing_section = third.split("<h2>Missing and not performed")[1].split("<h2>")[0]
+    assert "not recorded" in missing_section and "2MWT" in missing_section
+    assert "day90" in missing_section
+    cohort = (reports / "cohort" / "report.html").read_text()
+    assert "cannot perform" in cohort and "not recorded" in cohort
+    assert "ICC(2,1)" in cohort and "Cohort mean slopes" in cohort
+    for folder in ("ALS-001", "cohort"):
+        assert (reports / folder / "report.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_a_missing_visit_is_named_in_the_report(demo, tmp_path):
+    out, _trial, _ = demo
+    table = _csv(out / "exports" / "visit_measures.csv")
+    without = table[~((table["participant_id"] == "ALS-002") & (table["visit"] == "day30"))]
+    page = write_participant_report(
+        without, "ALS-002", tmp_path, schedule=StudySchedule.default()
+    ).read_text()
+    assert "missing visit (no session)" in page
+
+
+def test_reliability_uses_repeated_trials(demo):
+    out, _trial, _ = demo
+    reliability = _csv(out / "exports" / "reliability.csv")
+    knee = reliability[
+        (reliability["measure"] == "HHD_make_peak_force_n")
+        & (reliability["muscle"] == "knee_extension")
+        & (reliability["side"] == "right")
+    ].iloc[0]
+    assert knee["n_units"] == 12 and knee["k_trials"] == 3
+    assert knee["icc_ci_low"] <= knee["icc"] <= knee["icc_ci_high"]
+    assert knee["mdc95"] == pytest.approx(1.959964 * np.sqrt(2) * knee["sem"], rel=1e-6)
+    assert "ICC(2,1)" in knee["icc_form"]
+
+
+@pytest.mark.parametrize(
+    ("truth_column", "measure", "muscle", "side"),
+    [
+        ("knee_extension_right_n", "HHD_make_peak_force_n", "knee_extension", "right"),
+        ("elbow_flexion_left_n", "HHD_make_peak_force_n", "elbow_flexion", "left"),
+        ("speed_mps", "10MWT_gait_speed_mps", "", ""),
+    ],
+)
+def test_participant_slopes_cover_the_simulated_truth(demo, truth_column, measure, muscle, side):
+    out, trial, _ = demo
+    trajectories = _csv(out / "exports" / "trajectories.csv")
+    slopes = trajectories[
+        (trajectories["analysis"] == "participant_slope")
+        & (trajectories["measure"] == measure)
+        & (trajectories["muscle"] == muscle)
+        & (trajectories["side"] == side)
+    ].set_index("participant_id")
+    for participant, truth in trial.truth.dropna(subset=[truth_column]).groupby("participant_id"):
+        true_slope = ols_slope(
+            truth["visit_day"].to_numpy(float), truth[truth_column].to_numpy(float)
+        ).value
+        row = slopes.loc[participant]
+        assert row["ci_low"] <= true_slope <= row["ci_high"], (participant, true_slope)
+    cohort = trajectories[
+        (trajectories["analysis"] == "cohort_slope")
+        & (trajectories["measure"] == measure)
+        & (trajectories["muscle"] == muscle)
+        & (trajectories["side"] == side)
+    ]
+    assert len(cohort) == 1 and np.isfinite(cohort["estimate"].iloc[0])
+
+
+def test_trajectories_hold_responders_and_left_right(demo):
+    out, _trial, _ = demo
+    trajectories = _csv(out / "exports" / "trajectories.csv")
+    changes = trajectories[trajectories["analysis"] == "change_from_baseline"]
+    knee = changes[
+        (changes["muscle"] == "knee_extension") & (changes["measure"] == "HHD_make_peak_force_n")
+    ]
+    flags = knee["responder"].astype(str).str.lower()
+    assert set(flags) == {"true", "false"}  # the 180-day falls exceed the MDC, day 30 does not
+    assert (knee["mdc95"] > 0).all()
+    pairs = trajectories[trajectories["analysis"] == "left_minus_right"]
+    knee_pairs = pairs[
+        (pairs["measure"] == "HHD_make_peak_force_n") & (pairs["muscle"] == "knee_extension")
+    ]
+    # the simulator makes the left side 8 % weaker than the right
+    assert (knee_pairs["estimate"] < 0).all() and len(knee_pairs) == 4
+
+
+def test_stopwatch_values_give_a_site_agreement_table(demo, tmp_path):
+    out, trial, printed = demo
+    pairs = pd.read_csv(out / "exports" / "site_reference_pairs.csv")
+    # 2 walks x 12 sessions, less participant 1's day-180 (cannot walk) and its rejected walk
+    assert len(pairs) == 2 * 12 - 2 - 1
+    assert (pairs["measure"] == "site_gait_speed_mps").all()
+    assert (pairs["measured"] - pairs["reference"]).abs().median() < 0.05
+    assert "IMU vs stopwatch 10MWT speed, 21 walks" in printed
+    # One session folder as a site's own reference sessions, through validate's code path.
+    sessions = tmp_path / "site"
+    sessions.mkdir()
+    source = next(p for p in trial.session_paths if p.name.startswith("ALS-002_baseline"))
+    shutil.copytree(source, sessions / source.name)
+    assert (
+        main(
+            [
+                "reference",
+                str(sessions / source.name),
+                "--test",
+                "10MWT",
+                "--trial",
+                "1",
+                "--gait-speed-mps",
+                "1.5",
+                "--method",
+                "walkway",
+                "--who",
+                "PT1",
+            ]
+        )
+        == 0
+    )
+    values = reference_values(Session.open(sessions / source.name))
+    first = values[values["trial"] == 1].iloc[0]
+    assert (first["quantity"], first["value"], first["source"]) == ("gait_speed_mps", 1.5, "audit")
+    assert verify_session(sessions / source.name).ok
+    content = build_validation(datasets=("gaitpy-demo",), sessions_dir=sessions, strength_trials=0)
+    site = next(row for row in content["agreement"] if row["measure"] == "site_gait_speed_mps")
+    assert site["n"] == 2 and content["site_reference"]["n_walks"] == 2
+    assert {pair["reference"] for pair in site["pairs"]} >= {1.5}
+
+
+def test_a_rerun_replaces_only_simulated_sessions(demo, tmp_path):
+    # last: it removes the demo's sessions
+    out, _trial, _ = demo
+    clear_simulated_sessions(out / "raw")  # a rerun may replace the demo's own sessions
+    assert not (out / "raw").exists()
     write_small_session(tmp_path / "raw")
     with pytest.raises(InvalidInputError, match="not a simulated demo session"):
         clear_simulated_sessions(tmp_path / "raw")

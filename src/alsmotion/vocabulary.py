@@ -24,6 +24,7 @@ class EventType(StrEnum):
     DEVICE_GAP = "device_gap"
     TIMING_FIT = "timing_fit"
     NOTE = "note"
+    REFERENCE_VALUE = "reference_value"
 
 
 class TrialStatus(StrEnum):

@@ -34,8 +34,11 @@ COMMAND_MODULES = (
     "record",
     "verify",
     "seal",
+    "reference",
     "export",
     "process",
+    "validate",
+    "verify-report",
     "demo",
     "gui",
 )
@@ -61,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"alsmotion {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
-        importlib.import_module(f"alsmotion.cli.{name}").register(subparsers)
+        importlib.import_module(f"alsmotion.cli.{name.replace('-', '_')}").register(subparsers)
     return parser
 
 

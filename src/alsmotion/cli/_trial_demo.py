@@ -1,14 +1,19 @@
 """The trial part of ``alsmotion demo``: simulate a small trial through the native session format,
-process it, and write the per-visit exports, reports and a BIDS copy of the raw streams."""
+process it, and write the per-visit exports, reliability and trajectories, the participant and
+cohort reports and a BIDS copy of the raw streams."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from alsmotion.errors import AlsmotionError
+
+if TYPE_CHECKING:
+    from alsmotion.simulate.trial import SimulatedTrial
 
 DEMO_PARTICIPANTS = 4
 DEMO_TRIAL_SEED = 7
@@ -62,8 +67,9 @@ def summary_table(visit_measures: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def run_trial_demo(out: Path, *, n_participants: int = DEMO_PARTICIPANTS) -> None:
-    """Simulate, process and export the demo trial into ``out``; print a summary."""
+def run_trial_demo(out: Path, *, n_participants: int = DEMO_PARTICIPANTS) -> SimulatedTrial:
+    """Simulate, process and export the demo trial into ``out``; print a summary; return the
+    simulated trial (its sessions and truth)."""
     from tqdm import tqdm
 
     from alsmotion.export import write_exports
@@ -86,7 +92,7 @@ def run_trial_demo(out: Path, *, n_participants: int = DEMO_PARTICIPANTS) -> Non
     sessions = tqdm(trial.session_paths, desc="processing", unit="session")
     results = [process_session(path, settings) for path in sessions]
     print(f"Writing the exports and reports into {out / 'exports'}/ ...", flush=True)
-    exports = write_exports(results, out / "exports", progress=True)
+    exports = write_exports(results, out / "exports", progress=True, statistics=True)
     print(f"Writing the BIDS copy of the raw streams into {out / 'bids'}/ ...", flush=True)
     bids = export_bids(trial.session_paths, out / "bids")
     visit_measures = pd.read_csv(
@@ -95,6 +101,7 @@ def run_trial_demo(out: Path, *, n_participants: int = DEMO_PARTICIPANTS) -> Non
     visit_measures[["muscle", "side", "flags"]] = visit_measures[
         ["muscle", "side", "flags"]
     ].fillna("")
+    site = _site_reference(trial, results, out / "exports")
     elapsed_s = time.perf_counter() - started
     print()
     print(
@@ -108,9 +115,35 @@ def run_trial_demo(out: Path, *, n_participants: int = DEMO_PARTICIPANTS) -> Non
     print(f"raw sessions:       {raw}/")
     print(f"per-visit measures: {exports['visit_measures_csv']} (+ .parquet, wide summary)")
     print(f"SDTM FT / MK:       {exports['sdtm_ft'].parent}/ (with data_dictionary.csv)")
-    print(f"reports:            {out / 'exports' / 'reports'}/<participant>/report.html")
+    print(f"reports:            {out / 'exports' / 'reports'}/<participant>/report.html (+ .pdf)")
+    print(f"cohort report:      {exports['report_cohort']} (+ .pdf)")
+    print(f"statistics:         {exports['reliability']}, {exports['trajectories']}")
+    print(f"site reference:     {site}")
+    print(f"                    (alsmotion validate --sessions {raw} --out DIR adds them to the")
+    print("                    validation report with a Bland-Altman plot)")
     print(f"BIDS motion:        {out / 'bids'}/ ({len(bids)} files)")
     print(f"verify a session:   alsmotion verify {trial.session_paths[0]}")
+    return trial
+
+
+def _site_reference(trial: SimulatedTrial, results: list, exports: Path) -> str:
+    """The stopwatch values stored with the 10-metre walks against the IMU: write the pairs
+    to ``site_reference_pairs.csv`` and return a one-line summary."""
+    from alsmotion.export.tables import write_csv
+    from alsmotion.session import Session
+    from alsmotion.stats.agreement import agreement
+    from alsmotion.validation.site_reference import pairs_of
+
+    pairs = pairs_of(
+        (Session.open(path), result)
+        for path, result in zip(trial.session_paths, results, strict=True)
+    )
+    path = write_csv(pairs, exports / "site_reference_pairs.csv")
+    figures = agreement(pairs["measured"].to_numpy(), pairs["reference"].to_numpy())
+    return (
+        f"IMU vs stopwatch 10MWT speed, {figures.n} walks: bias {figures.bias:+.3f} m/s, "
+        f"95 % limits {figures.loa_low:+.3f} to {figures.loa_high:+.3f} m/s ({path.name})"
+    )
 
 
 def clear_simulated_sessions(raw: Path) -> None:

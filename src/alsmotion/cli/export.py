@@ -26,17 +26,38 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--bids", action="store_true", help="also write the raw streams as BIDS motion in DIR/bids"
     )
+    parser.add_argument(
+        "--statistics",
+        action="store_true",
+        help="also write trajectories.csv (slopes, mixed model, responders, left/right) and the "
+        "cohort report",
+    )
+    parser.add_argument(
+        "--treatment-start-day",
+        type=float,
+        metavar="DAY",
+        help="with --statistics: split lead-in and on-treatment slopes at this study day",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from alsmotion.errors import InvalidInputError
     from alsmotion.export import write_exports
     from alsmotion.export.bids import export_bids
     from alsmotion.processing import process_session
 
     settings, schedule = processing_inputs(args)
     results = [process_session(path, settings) for path in args.sessions]
-    paths = write_exports(results, args.out, schedule=schedule)
+    if args.treatment_start_day is not None and not args.statistics:
+        raise InvalidInputError("--treatment-start-day needs --statistics")
+    paths = write_exports(
+        results,
+        args.out,
+        schedule=schedule,
+        statistics=args.statistics,
+        treatment_start_day=args.treatment_start_day,
+    )
     print(f"{len(results)} sessions processed; {len(paths)} export files in {args.out}")
     if args.bids:
         written = export_bids(args.sessions, args.out / "bids")

@@ -64,19 +64,24 @@ def write_exports(
     schedule: StudySchedule | None = None,
     reports: bool = True,
     progress: bool = False,
+    statistics: bool = False,
+    treatment_start_day: float | None = None,
 ) -> dict[str, Path]:
     """Write every per-visit export of ``results`` into ``out_dir``.
 
     Files: ``visit_measures.csv`` / ``.parquet`` (tidy, one row per session and measure),
     ``visit_summary_wide.csv``, ``visit_assignments.csv``, ``trial_measures.csv`` (every trial,
     rejected ones with their reason), ``sdtm/ft.csv``, ``sdtm/mk.csv``,
-    ``sdtm/data_dictionary.csv`` and ``reports/<participant>/report.html`` with PNG plots.
+    ``sdtm/data_dictionary.csv``, ``reliability.csv`` (:mod:`alsmotion.stats.tables`) and
+    ``reports/<participant>/report.html`` / ``report.pdf`` with PNG plots.
     ``schedule`` assigns sessions to visits (None: :meth:`StudySchedule.default`, read here
     rather than when the module is imported). Strength megascores waiting for the cohort's
     baseline reference are filled in first (:func:`alsmotion.export.megascore.with_cohort_megascore`).
-    A participant's report is redrawn only when its rows or the report code changed
-    (:mod:`alsmotion.export.report_reuse`); ``progress`` shows a progress bar over the reports on
-    stderr.
+    ``statistics`` adds ``trajectories.csv`` (slopes, the cohort's mixed model, responders,
+    left/right; ``treatment_start_day`` splits lead-in and on-treatment slopes) and the cohort
+    report ``reports/cohort/report.html`` / ``.pdf``. A participant's report is redrawn only when
+    what it is drawn from or the report code changed (:mod:`alsmotion.export.report_reuse`);
+    ``progress`` shows a progress bar over the reports on stderr.
 
     Returns
     -------
@@ -103,24 +108,53 @@ def write_exports(
             assignments.assign(session_start_utc=assignments["session_start_utc"].map(str)),
             out / "visit_assignments.csv",
         ),
-        "trial_measures": write_csv(_trial_table(ordered, assignments), out / "trial_measures.csv"),
     }
+    from alsmotion.stats.tables import reliability_table, trajectory_table
+
+    trials = _trial_table(ordered, assignments)
+    paths["trial_measures"] = write_csv(trials, out / "trial_measures.csv")
+    reliability_rows = reliability_table(trials)
+    paths["reliability"] = write_csv(reliability_rows, out / "reliability.csv")
+    trajectories = None
+    if statistics:
+        trajectories = trajectory_table(
+            visit_measures, reliability_rows, treatment_start_day=treatment_start_day
+        )
+        paths["trajectories"] = write_csv(trajectories, out / "trajectories.csv")
     for domain, frame in build_sdtm(ordered, assignments).items():
         paths[f"sdtm_{domain.lower()}"] = write_csv(frame, out / "sdtm" / f"{domain.lower()}.csv")
     paths["data_dictionary"] = write_csv(data_dictionary(), out / "sdtm" / "data_dictionary.csv")
     if reports:
         from tqdm import tqdm
 
-        from alsmotion.export.report import write_participant_report
+        from alsmotion.export.report import write_cohort_report, write_participant_report
         from alsmotion.export.report_reuse import reuse_or_write_report
 
         participants = sorted(visit_measures["participant_id"].unique())
         bar = tqdm(participants, desc="reports", unit="participant", disable=not progress)
         for participant in bar:
             rows = visit_measures[visit_measures["participant_id"] == participant]
+            own_trajectories = (
+                None
+                if trajectories is None
+                else trajectories[trajectories["participant_id"] == participant]
+            )
             paths[f"report_{participant}"] = reuse_or_write_report(
-                rows,
+                (rows, reliability_rows, own_trajectories),
+                repr(schedule),
                 out / "reports" / participant,
-                partial(write_participant_report, visit_measures, participant, out / "reports"),
+                partial(
+                    write_participant_report,
+                    visit_measures,
+                    participant,
+                    out / "reports",
+                    schedule=schedule,
+                    reliability_rows=reliability_rows,
+                    trajectories=trajectories,
+                ),
+            )
+        if trajectories is not None:
+            paths["report_cohort"] = write_cohort_report(
+                visit_measures, reliability_rows, trajectories, out / "reports"
             )
     return paths

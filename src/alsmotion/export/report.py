@@ -1,20 +1,36 @@
-"""Per-participant HTML reports with PNG plots: gait speed, stride-time CV and strength per
-muscle across visits, with change from baseline and quality flags.
+"""Reports a clinician and a statistician can read: one per participant and one for the cohort,
+as HTML with PNG plots and as PDF with the same figures.
 
-matplotlib is imported only here (figures drawn off-screen, without pyplot). PNGs carry no
-software/date metadata so reruns give identical files.
+Every plot names the visits on its x axis (``day30`` under its study day). A value that is
+missing is drawn as such, never skipped or bridged: the line breaks, and a marker at the foot of
+the plot says ``cannot perform`` (red x) or ``not recorded`` (grey triangle); a scheduled visit
+with no session at all is a dashed line labelled ``missing visit``. Visits flagged
+``out_of_window``, ``duplicate`` or ``unscheduled`` are named in red beside their point, and
+values carrying analysis quality flags get an orange ring. Below each value plot, the change from
+baseline with the band of +/- MDC95 (from ``reliability.csv``, a single trial's minimal
+detectable change) shaded around zero. Each report states the software version, the algorithm
+version and the settings hash of its values.
+
+matplotlib is imported only here (figures drawn off-screen, without pyplot). PNGs and PDFs carry
+no software/date metadata so reruns give identical files.
 """
 
 from __future__ import annotations
 
 import html
 import io
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from alsmotion._version import __version__
 from alsmotion.atomicio import atomic_write_bytes, atomic_write_text
+from alsmotion.export.names import missing_text, readable_measure
+from alsmotion.visits import StudySchedule
 
 #: Measures plotted, by suffix of the export measure name: (suffix, title, unit).
 _GAIT_PLOTS = (
@@ -23,117 +39,581 @@ _GAIT_PLOTS = (
     ("_stride_time_cv_pct", "Stride-time CV", "%"),
 )
 _STRENGTH_PLOT = ("_peak_force_n", "Peak force", "N")
-#: Visit-level strength measures plotted: (measure name, line label column, title, unit).
+#: Visit-level strength measures plotted, one line per muscle and side: (measure, title, unit).
 _STRENGTH_SUMMARY_PLOTS = (
-    ("HHD_megascore_z", "measure", "Strength megascore (mean z over muscles)", "z"),
-    ("HHD_make_asymmetry_pct", "muscle", "Left/right asymmetry, make tests", "%"),
-    ("HHD_make_pct_predicted", "muscle", "Percent of predicted, make tests", "%"),
+    ("HHD_megascore_z", "Strength megascore (mean z over muscles)", "z"),
+    ("HHD_make_asymmetry_pct", "Left/right asymmetry, make tests", "%"),
+    ("HHD_make_pct_predicted", "Percent of predicted, make tests", "%"),
+)
+#: Visit flags named on the plots, with their text.
+_VISIT_NOTES = {
+    "out_of_window": "out of window",
+    "duplicate": "duplicate",
+    "unscheduled": "unscheduled",
+}
+#: Flags that are about the visit or a missing value, not the analysis quality.
+_NOT_QUALITY = (
+    "out_of_window",
+    "duplicate",
+    "unscheduled",
+    "not_recorded",
+    "cannot_perform",
+    "baseline_inferred",
 )
 
 
-def _figure_png(draw: Any) -> bytes:
+def _flag_names(flags: str) -> list[str]:
+    return [flag.split(":")[0] for flag in str(flags).split(";") if flag]
+
+
+def _quality_flagged(flags: str) -> bool:
+    return any(name not in _NOT_QUALITY for name in _flag_names(flags))
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of a plot: its rows of ``visit_measures`` (missing values included) and MDC95."""
+
+    label: str
+    rows: pd.DataFrame
+    mdc95: float = float("nan")
+
+
+def missing_visits(rows: pd.DataFrame, schedule: StudySchedule | None) -> list[tuple[str, int]]:
+    """Scheduled (name, target day) of the visits that ``rows`` (one participant) has no
+    session for."""
+    if schedule is None:
+        return []
+    attended = set(rows["visit"])
+    return [(visit.name, visit.day) for visit in schedule.visits if visit.name not in attended]
+
+
+def _visit_ticks(series: Iterable[Series], missing: list[tuple[str, int]]) -> dict[float, str]:
+    """One tick per visit name at its median study day (a participant's own day, or the
+    cohort's median), labelled with the name and the day; missing visits at their target day."""
+    frames = [item.rows[["visit", "visit_day"]] for item in series]
+    days = pd.concat(frames).groupby("visit")["visit_day"].median() if frames else pd.Series()
+    ticks = {float(day): f"{visit}\nday {day:g}" for visit, day in days.items()}
+    for name, day in missing:
+        ticks.setdefault(float(day), f"{name}\n(missing)")
+    return dict(sorted(ticks.items()))
+
+
+def _new_figure(n_rows: int) -> Any:
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(6.4, 3.6), dpi=100)
-    axes = figure.subplots()
-    draw(axes)
-    axes.grid(alpha=0.3)
-    figure.tight_layout()
+    figure = Figure(figsize=(7.0, 2.9 * n_rows), dpi=100, layout="constrained")
+    return figure, figure.subplots(n_rows, 1, squeeze=False)[:, 0]
+
+
+def _draw_values(axes: Any, series: list[Series], missing: list[tuple[str, int]]) -> None:
+    transform = axes.get_xaxis_transform()
+    for index, item in enumerate(series):
+        color = f"C{index % 10}"
+        rows = item.rows.sort_values("visit_day")
+        axes.plot(rows["visit_day"], rows["value"], marker="o", color=color, label=item.label)
+        for point in rows.to_dict("records"):
+            if pd.isna(point["value"]):
+                text = missing_text(point["flags"])
+                cannot = text.startswith("cannot perform")
+                height = 0.05 + 0.09 * index
+                axes.plot(
+                    point["visit_day"],
+                    height,
+                    marker="x" if cannot else "v",
+                    color="red" if cannot else "grey",
+                    transform=transform,
+                    markersize=8,
+                )
+                axes.annotate(
+                    f"{item.label}: {text.split(':')[0]}",
+                    (point["visit_day"], height),
+                    xycoords=transform,
+                    xytext=(0, 5),
+                    textcoords="offset points",
+                    fontsize=7,
+                    color="red" if cannot else "dimgrey",
+                    ha="center",
+                )
+                continue
+            notes = [_VISIT_NOTES[n] for n in _flag_names(point["flags"]) if n in _VISIT_NOTES]
+            if notes:
+                axes.annotate(
+                    ", ".join(notes),
+                    (point["visit_day"], point["value"]),
+                    xytext=(4, 4),
+                    textcoords="offset points",
+                    color="red",
+                    fontsize=7,
+                )
+            if _quality_flagged(point["flags"]):
+                axes.plot(
+                    point["visit_day"],
+                    point["value"],
+                    marker="o",
+                    markersize=12,
+                    markerfacecolor="none",
+                    markeredgecolor="orange",
+                )
+    for name, day in missing:
+        axes.axvline(day, color="grey", linestyle="--", linewidth=1)
+        axes.annotate(
+            f"missing visit: {name}",
+            (day, 0.5),
+            xycoords=transform,
+            rotation=90,
+            fontsize=7,
+            color="dimgrey",
+            ha="right",
+            va="center",
+        )
+
+
+def _draw_changes(axes: Any, series: list[Series]) -> None:
+    axes.axhline(0.0, color="black", linewidth=0.8)
+    for index, item in enumerate(series):
+        color = f"C{index % 10}"
+        rows = item.rows.sort_values("visit_day")
+        axes.plot(
+            rows["visit_day"],
+            rows["change_from_baseline"],
+            marker="o",
+            color=color,
+            label=item.label,
+        )
+        if np.isfinite(item.mdc95):
+            axes.axhspan(
+                -item.mdc95,
+                item.mdc95,
+                color=color,
+                alpha=0.12,
+                label=f"+/- MDC95 {item.mdc95:.3g}",
+            )
+
+
+def series_figure(
+    series: list[Series], title: str, unit: str, missing: list[tuple[str, int]]
+) -> Any:
+    """Figure of values over the visits above their change from baseline with the MDC band."""
+    figure, (values, changes) = _new_figure(2)
+    _draw_values(values, series, missing)
+    _draw_changes(changes, series)
+    ticks = _visit_ticks(series, missing)
+    for axes in (values, changes):
+        axes.margins(x=0.1)
+        axes.set_xticks(list(ticks), list(ticks.values()), fontsize=7)
+        axes.grid(alpha=0.3)
+        if axes.get_legend_handles_labels()[0]:
+            axes.legend(fontsize=7, loc="best")
+    values.set_title(title)
+    values.set_ylabel(f"{title} ({unit})", fontsize=8)
+    changes.set_ylabel(f"change from baseline ({unit})", fontsize=8)
+    changes.set_xlabel("visit and study day")
+    return figure
+
+
+def _png(figure: Any) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
 
 
-def _plot_lines(rows: pd.DataFrame, label_columns: list[str], title: str, unit: str) -> bytes:
-    def draw(axes: Any) -> None:
-        for label, group in rows.groupby(label_columns, sort=True):
-            group = group.sort_values("visit_day")
-            name = " ".join(str(part) for part in (label if isinstance(label, tuple) else (label,)))
-            axes.plot(group["visit_day"], group["value"], marker="o", label=name)
-            flagged = group[group["flags"].str.contains("out_of_window|duplicate")]
-            for _, point in flagged.iterrows():
-                note = "out of window" if "out_of_window" in point["flags"] else "duplicate"
-                axes.annotate(note, (point["visit_day"], point["value"]), color="red", fontsize=7)
-        axes.set_xlabel("days after baseline")
-        axes.set_ylabel(f"{title} ({unit})")
-        axes.set_title(title)
-        if axes.get_legend_handles_labels()[0]:
-            axes.legend(fontsize=7)
+def _text_page(title: str, frame: pd.DataFrame, max_rows: int = 60) -> Any:
+    from matplotlib.figure import Figure
 
-    return _figure_png(draw)
+    figure = Figure(figsize=(8.27, 11.69), dpi=100)
+    figure.text(0.05, 0.97, title, fontsize=12, va="top")
+    shown = frame.head(max_rows).to_string(index=False, max_colwidth=40)
+    if len(frame) > max_rows:
+        shown += f"\n... {len(frame) - max_rows} more rows in the HTML report and CSV files"
+    figure.text(0.05, 0.94, shown, family="monospace", fontsize=5.5, va="top")
+    return figure
 
 
-def _table_html(rows: pd.DataFrame) -> str:
-    columns = [
-        "visit",
-        "visit_day",
-        "in_window",
-        "measure",
-        "muscle",
-        "side",
-        "value",
-        "unit",
-        "change_from_baseline",
-        "n",
-        "flags",
-    ]
+def _pdf(figures: list[Any]) -> bytes:
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    buffer = io.BytesIO()
+    with PdfPages(
+        buffer, metadata={"Creator": None, "Producer": None, "CreationDate": None}
+    ) as pdf:
+        for figure in figures:
+            pdf.savefig(figure)
+    return buffer.getvalue()
+
+
+def _mdc_lookup(reliability_rows: pd.DataFrame | None) -> dict[tuple[str, str, str], float]:
+    if reliability_rows is None or reliability_rows.empty:
+        return {}
+    within = reliability_rows[reliability_rows["source"] == "within_visit_trials"]
+    return {
+        (r["measure"], r["muscle"] or "", r["side"] or ""): float(r["mdc95"])
+        for r in within.fillna({"muscle": "", "side": ""}).to_dict("records")
+    }
+
+
+def _plot_groups(rows: pd.DataFrame, mdc: dict) -> list[tuple[str, str, str, list[Series]]]:
+    """(file stem, title, unit, series) of a set of rows: gait measures by test, strength by side."""
+    groups = []
+    for suffix, title, unit in _GAIT_PLOTS:
+        selected = rows[rows["measure"].str.endswith(suffix) & (rows["muscle"] == "")]
+        if selected["value"].notna().any():
+            series = [
+                Series(str(measure).removesuffix(suffix), part, mdc.get((measure, "", ""), np.nan))
+                for measure, part in selected.groupby("measure", sort=True)
+            ]
+            groups.append((f"gait{suffix}", title, unit, series))
+    suffix, title, unit = _STRENGTH_PLOT
+    strength = rows[rows["measure"].str.endswith(suffix) & (rows["muscle"] != "")]
+    for muscle, group in strength.groupby("muscle", sort=True):
+        if not group["value"].notna().any():
+            continue
+        series = [
+            Series(
+                f"{side} ({str(measure).split('_')[1]})",
+                part,
+                mdc.get((measure, str(muscle), str(side)), np.nan),
+            )
+            for (measure, side), part in group.groupby(["measure", "side"], sort=True)
+        ]
+        groups.append(
+            (f"strength_{muscle}", f"{title}: {str(muscle).replace('_', ' ')}", unit, series)
+        )
+    for measure, title, unit in _STRENGTH_SUMMARY_PLOTS:
+        selected = rows[rows["measure"] == measure]
+        if not selected["value"].notna().any():
+            continue
+        series = [
+            Series(
+                " ".join(str(name) for name in key if name).replace("_", " ") or title,
+                part,
+                mdc.get((measure, str(key[0]), str(key[1])), np.nan),
+            )
+            for key, part in selected.groupby(["muscle", "side"], sort=True)
+        ]
+        groups.append((measure, title, unit, series))
+    return groups
+
+
+def _table_html(rows: pd.DataFrame, columns: list[str], floats: Iterable[str] = ()) -> str:
     shown = rows[columns].copy()
-    for name in ("value", "change_from_baseline"):
-        shown[name] = shown[name].map(lambda v: "" if pd.isna(v) else f"{v:.3f}")
-    return shown.to_html(index=False, escape=True, border=0, classes="measures")
+    for name in floats:
+        shown[name] = shown[name].map(lambda v: "" if pd.isna(v) else f"{v:.4g}")
+    return shown.to_html(index=False, escape=True, border=0, classes="measures", na_rep="")
+
+
+_MEASURE_TABLE = [
+    "visit",
+    "visit_day",
+    "in_window",
+    "measure",
+    "muscle",
+    "side",
+    "value",
+    "unit",
+    "change_from_baseline",
+    "n",
+    "flags",
+]
+
+
+def _missing_table(rows: pd.DataFrame, missing: list[tuple[str, int]]) -> pd.DataFrame:
+    absent = rows[rows["value"].isna()]
+    frame = pd.DataFrame(
+        {
+            "visit": absent["visit"],
+            "study day": absent["visit_day"].astype(int).astype(str),
+            "measure": [
+                readable_measure(m, mu, s)
+                for m, mu, s in zip(
+                    absent["measure"], absent["muscle"], absent["side"], strict=True
+                )
+            ],
+            "status": absent["flags"].map(missing_text),
+        }
+    )
+    visits = pd.DataFrame(
+        [
+            {
+                "visit": name,
+                "study day": f"{day} (target)",
+                "measure": "all",
+                "status": "missing visit (no session)",
+            }
+            for name, day in missing
+        ],
+        columns=frame.columns,
+    )
+    return pd.concat([frame, visits], ignore_index=True)
+
+
+def _provenance(rows: pd.DataFrame) -> str:
+    versions = ", ".join(sorted(set(map(str, rows["algorithm_version"].dropna()))))
+    hashes = ", ".join(sorted(set(map(str, rows["settings_hash"].dropna()))))
+    return (
+        f"<p>alsmotion {html.escape(__version__)}; algorithm version "
+        f"{html.escape(versions or 'n/a')}; settings hash {html.escape(hashes or 'n/a')}.</p>"
+    )
+
+
+_STYLE = """<style>body{font-family:sans-serif;margin:2em;max-width:1100px}
+table{border-collapse:collapse;font-size:12px} td,th{padding:2px 6px;border-bottom:1px solid #ddd}
+img{max-width:700px;display:block}</style>"""
+
+_LEGEND = """<p>Plots: visits are named on the x axis under their study day. A missing value breaks
+the line and is marked at the foot of the plot: <b>cannot perform</b> (red x) or <b>not recorded</b>
+(grey triangle); a scheduled visit without a session is a dashed line, <b>missing visit</b>. Visits out of
+window, duplicate or unscheduled are named in red; values with analysis quality flags have an orange
+ring. The lower panel is the change from baseline; the shaded band is +/- MDC95 of a single trial
+(reliability.csv): a change inside it is within measurement error.</p>"""
 
 
 def write_participant_report(
-    visit_measures: pd.DataFrame, participant_id: str, out_dir: Path
+    visit_measures: pd.DataFrame,
+    participant_id: str,
+    out_dir: Path,
+    *,
+    schedule: StudySchedule | None = None,
+    reliability_rows: pd.DataFrame | None = None,
+    trajectories: pd.DataFrame | None = None,
 ) -> Path:
-    """Write ``<out_dir>/<participant>/report.html`` and its PNGs; return the HTML path."""
-    rows = visit_measures[visit_measures["participant_id"] == participant_id]
+    """Write ``<out_dir>/<participant>/report.html``, ``report.pdf`` and their PNGs; return the
+    HTML path. ``schedule`` names missing visits; ``reliability_rows`` give the MDC bands;
+    ``trajectories`` the participant's slopes."""
+    rows = visit_measures[visit_measures["participant_id"] == participant_id].copy()
+    rows[["muscle", "side", "flags"]] = rows[["muscle", "side", "flags"]].fillna("")
     folder = out_dir / participant_id
-    sections = []
-    for suffix, title, unit in _GAIT_PLOTS:
-        selected = rows[rows["measure"].str.endswith(suffix) & rows["value"].notna()].copy()
-        if selected.empty:
-            continue
-        selected["test"] = selected["measure"].str.removesuffix(suffix)
-        name = f"gait{suffix}.png"
-        atomic_write_bytes(folder / name, _plot_lines(selected, ["test"], title, unit))
+    missing = missing_visits(rows, schedule)
+    mdc = _mdc_lookup(reliability_rows)
+    sections, figures = [], []
+    for stem, title, unit, series in _plot_groups(rows, mdc):
+        figure = series_figure(series, title, unit, missing)
+        figures.append(figure)
+        name = f"{stem}.png"
+        atomic_write_bytes(folder / name, _png(figure))
         sections.append(
             f'<h2>{html.escape(title)}</h2><img src="{name}" alt="{html.escape(title)}">'
         )
-    suffix, title, unit = _STRENGTH_PLOT
-    strength = rows[rows["measure"].str.endswith(suffix) & rows["value"].notna()]
-    for muscle, group in strength.groupby("muscle", sort=True):
-        name = f"strength_{muscle}.png"
-        plot_title = f"{title}: {str(muscle).replace('_', ' ')}"
-        group = group.assign(
-            method=group["measure"].str.removeprefix("HHD_").str.removesuffix(suffix)
-        )
-        atomic_write_bytes(folder / name, _plot_lines(group, ["side", "method"], plot_title, unit))
-        sections.append(
-            f'<h2>{html.escape(plot_title)}</h2><img src="{name}" alt="{html.escape(plot_title)}">'
-        )
-    for measure, label, title, unit in _STRENGTH_SUMMARY_PLOTS:
-        selected = rows[(rows["measure"] == measure) & rows["value"].notna()]
-        if selected.empty:
-            continue
-        columns = [label] if label == "measure" else [label, "side"]
-        name = f"{measure}.png"
-        atomic_write_bytes(folder / name, _plot_lines(selected, columns, title, unit))
-        sections.append(
-            f'<h2>{html.escape(title)}</h2><img src="{name}" alt="{html.escape(title)}">'
-        )
+    absent = _missing_table(rows, missing)
     flagged = rows[rows["flags"] != ""]
+    slopes = ""
+    if trajectories is not None and len(trajectories):
+        own = trajectories[
+            (trajectories["participant_id"] == participant_id)
+            & trajectories["analysis"].str.startswith("participant_slope")
+        ].copy()
+        own["measure"] = [
+            readable_measure(m, mu, s)
+            for m, mu, s in zip(
+                own["measure"], own["muscle"].fillna(""), own["side"].fillna(""), strict=True
+            )
+        ]
+        slopes = "<h2>Slopes over the visits (least squares, 95 % CI)</h2>" + _table_html(
+            own,
+            ["analysis", "measure", "estimate", "ci_low", "ci_high", "estimate_unit", "n", "flags"],
+            floats=("estimate", "ci_low", "ci_high"),
+        )
+        figures.append(
+            _text_page(
+                f"{participant_id}: slopes per month",
+                own[["measure", "estimate", "ci_low", "ci_high", "estimate_unit", "n"]],
+            )
+        )
+    figures.insert(
+        0,
+        _text_page(
+            f"alsmotion report: participant {participant_id}\nMissing and not performed", absent
+        ),
+    )
+    atomic_write_bytes(folder / "report.pdf", _pdf(figures))
     document = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>alsmotion report {html.escape(participant_id)}</title>
-<style>body{{font-family:sans-serif;margin:2em}} table{{border-collapse:collapse;font-size:12px}}
-td,th{{padding:2px 6px;border-bottom:1px solid #ddd}} img{{max-width:640px}}</style></head>
+{_STYLE}</head>
 <body><h1>Participant {html.escape(participant_id)}</h1>
+{_provenance(rows)}
 <p>Measures per visit with change from baseline. Flags: out_of_window, duplicate, unscheduled,
-not_recorded, cannot_perform and the analysis quality flags. Flagged visits are named in red on the plots.</p>
+not_recorded, cannot_perform and the analysis quality flags. Flagged visits are named in red on the
+plots. The same figures are in <a href="report.pdf">report.pdf</a>.</p>
+{_LEGEND}
+<h2>Missing and not performed ({len(absent)})</h2>{
+        _table_html(absent, list(absent.columns)) if len(absent) else "<p>none</p>"
+    }
 {"".join(sections)}
-<h2>Flagged values ({len(flagged)})</h2>{_table_html(flagged) if len(flagged) else "<p>none</p>"}
-<h2>All measures</h2>{_table_html(rows)}
+{slopes}
+<h2>Flagged values ({len(flagged)})</h2>{
+        _table_html(flagged, _MEASURE_TABLE, ("value", "change_from_baseline"))
+        if len(flagged)
+        else "<p>none</p>"
+    }
+<h2>All measures</h2>{_table_html(rows, _MEASURE_TABLE, ("value", "change_from_baseline"))}
+</body></html>
+"""
+    return atomic_write_text(folder / "report.html", document)
+
+
+#: Measures the cohort report plots, one line per participant: (measure, muscle, side).
+COHORT_PLOTS = (
+    ("10MWT_walk_speed_mps", "", ""),
+    ("2MWT_gait_speed_mps", "", ""),
+    ("2MWT_stride_time_cv_pct", "", ""),
+    ("HHD_make_peak_force_n", "knee_extension", "right"),
+    ("HHD_make_peak_force_n", "knee_extension", "left"),
+    ("HHD_make_peak_force_n", "elbow_flexion", "right"),
+    ("HHD_make_peak_force_n", "elbow_flexion", "left"),
+)
+
+
+def _with_ci(frame: pd.DataFrame, value: str, low: str, high: str) -> pd.Series:
+    return pd.Series(
+        [
+            "" if pd.isna(v) else f"{v:.4g}" + ("" if pd.isna(a) else f" ({a:.4g} to {b:.4g})")
+            for v, a, b in zip(frame[value], frame[low], frame[high], strict=True)
+        ],
+        index=frame.index,
+    )
+
+
+def _readable(frame: pd.DataFrame) -> pd.Series:
+    return pd.Series(
+        [
+            readable_measure(m, mu, s if s in ("left", "right") else "")
+            for m, mu, s in zip(
+                frame["measure"], frame["muscle"].fillna(""), frame["side"].fillna(""), strict=True
+            )
+        ],
+        index=frame.index,
+    )
+
+
+def cohort_tables(
+    reliability_rows: pd.DataFrame, trajectories: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    """The cohort report's tables, readable: reliability, cohort slopes, responders, left/right."""
+    reliability_view = pd.DataFrame(
+        {
+            "measure": _readable(reliability_rows),
+            "source": reliability_rows["source"],
+            "units x trials": [
+                f"{n} x {k}"
+                for n, k in zip(
+                    reliability_rows["n_units"], reliability_rows["k_trials"], strict=True
+                )
+            ],
+            "ICC(2,1) (95 % CI)": _with_ci(reliability_rows, "icc", "icc_ci_low", "icc_ci_high"),
+            "SEM": _with_ci(reliability_rows, "sem", "sem_ci_low", "sem_ci_high"),
+            "MDC95": _with_ci(reliability_rows, "mdc95", "mdc95_ci_low", "mdc95_ci_high"),
+            "CV %": _with_ci(reliability_rows, "cv_pct", "cv_pct_ci_low", "cv_pct_ci_high"),
+            "unit": reliability_rows["unit"],
+        }
+    )
+    cohort = trajectories[trajectories["analysis"].str.startswith("cohort_slope")]
+    slopes_view = pd.DataFrame(
+        {
+            "measure": _readable(cohort),
+            "analysis": cohort["analysis"],
+            "mean slope (95 % CI)": _with_ci(cohort, "estimate", "ci_low", "ci_high"),
+            "unit": cohort["estimate_unit"],
+            "n values": cohort["n"],
+            "flags": cohort["flags"],
+        }
+    )
+    changes = trajectories[trajectories["analysis"] == "change_from_baseline"].copy()
+    changes["measure_text"] = _readable(changes)
+    responders = (
+        changes[changes["responder"] != ""]
+        .groupby(["measure_text", "visit_day", "visit"], sort=True)["responder"]
+        .agg(lambda r: f"{int((r == 'true').sum())} of {len(r)}")
+        .reset_index()
+        .rename(columns={"measure_text": "measure", "responder": "change beyond MDC95"})
+        .drop(columns="visit_day")
+    )
+    pairs = trajectories[trajectories["analysis"] == "left_minus_right"]
+    left_right = pd.DataFrame(
+        {
+            "measure": _readable(pairs.assign(side="")),
+            "visit": pairs["visit"],
+            "left - right (95 % CI)": _with_ci(pairs, "estimate", "ci_low", "ci_high"),
+            "unit": pairs["estimate_unit"],
+            "pairs": pairs["n"],
+            "p": pairs["p_value"].map(lambda p: "" if pd.isna(p) else f"{p:.3g}"),
+        }
+    )
+    return {
+        "reliability": reliability_view,
+        "cohort_slopes": slopes_view,
+        "responders": responders,
+        "left_right": left_right,
+    }
+
+
+def write_cohort_report(
+    visit_measures: pd.DataFrame,
+    reliability_rows: pd.DataFrame,
+    trajectories: pd.DataFrame,
+    out_dir: Path,
+) -> Path:
+    """Write ``<out_dir>/cohort/report.html``, ``report.pdf`` and PNGs: every participant's
+    headline measures over the visits, reliability, slopes, responders, left/right; return the
+    HTML path."""
+    rows = visit_measures.copy()
+    rows[["muscle", "side", "flags"]] = rows[["muscle", "side", "flags"]].fillna("")
+    folder = out_dir / "cohort"
+    mdc = _mdc_lookup(reliability_rows)
+    sections, figures = [], []
+    for measure, muscle, side in COHORT_PLOTS:
+        chosen = rows[
+            (rows["measure"] == measure) & (rows["muscle"] == muscle) & (rows["side"] == side)
+        ]
+        if not chosen["value"].notna().any():
+            continue
+        threshold = mdc.get((measure, muscle, side), np.nan)
+        series = [
+            Series(str(participant), part, threshold if index == 0 else np.nan)
+            for index, (participant, part) in enumerate(chosen.groupby("participant_id"))
+        ]
+        title = readable_measure(measure, muscle, side)
+        unit = str(chosen["unit"].iloc[0])
+        figure = series_figure(series, title, unit, [])
+        figures.append(figure)
+        name = "_".join(part for part in (measure, muscle, side) if part) + ".png"
+        atomic_write_bytes(folder / name, _png(figure))
+        sections.append(
+            f'<h3>{html.escape(title)}</h3><img src="{name}" alt="{html.escape(title)}">'
+        )
+    tables = cohort_tables(reliability_rows, trajectories)
+    absent = _missing_table(rows, [])
+    absent.insert(0, "participant", rows.loc[rows["value"].isna(), "participant_id"].to_numpy())
+    for title, frame in (
+        ("Missing and not performed", absent),
+        *((key.replace("_", " "), frame) for key, frame in tables.items()),
+    ):
+        figures.append(_text_page(f"alsmotion cohort report: {title}", frame))
+    atomic_write_bytes(folder / "report.pdf", _pdf(figures))
+
+    def table(frame: pd.DataFrame) -> str:
+        return _table_html(frame, list(frame.columns)) if len(frame) else "<p>none</p>"
+
+    document = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>alsmotion cohort report</title>
+{_STYLE}</head>
+<body><h1>Cohort report: {rows["participant_id"].nunique()} participants</h1>
+{_provenance(rows)}
+<p>The same figures and tables are in <a href="report.pdf">report.pdf</a>; the numbers in
+reliability.csv and trajectories.csv.</p>
+{_LEGEND}
+<h2>Missing and not performed ({len(absent)})</h2>{table(absent)}
+<h2>Measures over the visits</h2>{"".join(sections)}
+<h2>Reliability from repeated trials within a visit</h2>
+<p>ICC(2,1): two-way random effects, absolute agreement, single trial (McGraw &amp; Wong 1996
+intervals); SEM = sqrt(trial + residual variance), MDC95 = 1.96 x sqrt(2) x SEM, both for a
+single trial, with bootstrap intervals over units (participant-visits); CV: root mean square of
+the units' between-trial CVs.</p>{table(tables["reliability"])}
+<h2>Cohort mean slopes</h2><p>Linear mixed model (random intercept and slope per participant,
+REML, statsmodels); Wald 95 % intervals. A flagged fit (not converged, on the boundary) is not to
+be relied on.</p>{table(tables["cohort_slopes"])}
+<h2>Change from baseline beyond MDC95 (responders)</h2>{table(tables["responders"])}
+<h2>Left - right (paired, per visit)</h2>{table(tables["left_right"])}
 </body></html>
 """
     return atomic_write_text(folder / "report.html", document)

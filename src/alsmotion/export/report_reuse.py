@@ -3,15 +3,15 @@
 Drawing the PNGs is the slowest export (about 0.6 s of CPU per participant), and a rerun of a
 trial with cached results would otherwise redraw every report. Beside each report folder's files,
 ``.report-inputs.json`` records the SHA-256 of what the report was made from (the participant's
-rows of ``visit_measures``, the report code, the alsmotion and matplotlib versions) and of every file
-written. A report is reused only when that digest matches and every file is still there unchanged.
+rows of ``visit_measures``, the reliability and trajectory tables, the schedule, the report code, the
+alsmotion and matplotlib versions) and of every file written. A report is reused only when that digest matches and every file is still there unchanged.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -27,15 +27,20 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def report_inputs_sha256(rows: pd.DataFrame) -> str:
-    """SHA-256 of everything a participant's report is drawn from: its rows and the code."""
+def report_inputs_sha256(tables: Sequence[pd.DataFrame | None], context: str) -> str:
+    """SHA-256 of everything a participant's report is drawn from: its tables (None: absent),
+    a text of any other input (e.g. the schedule) and the code."""
     import matplotlib
 
-    from alsmotion.export import report
+    from alsmotion.export import names, report
 
     digest = hashlib.sha256()
-    digest.update(rows.to_csv(index=False, lineterminator="\n").encode("utf-8"))
-    digest.update(Path(report.__file__).read_bytes())
+    for table in tables:
+        text = "\0absent\0" if table is None else table.to_csv(index=False, lineterminator="\n")
+        digest.update(text.encode("utf-8") + b"\0")
+    digest.update(context.encode("utf-8") + b"\0")
+    for module in (report, names):
+        digest.update(Path(str(module.__file__)).read_bytes())
     digest.update(f"{__version__}\0{matplotlib.__version__}".encode())
     return digest.hexdigest()
 
@@ -50,10 +55,13 @@ def _reusable(folder: Path, inputs_sha256: str) -> bool:
         return False
 
 
-def reuse_or_write_report(rows: pd.DataFrame, folder: Path, write: Callable[[], Path]) -> Path:
-    """Return ``folder/report.html`` when the report there was made from the same ``rows`` and
-    code and is intact; otherwise call ``write`` (which draws it into ``folder``) and record it."""
-    inputs_sha256 = report_inputs_sha256(rows)
+def reuse_or_write_report(
+    tables: Sequence[pd.DataFrame | None], context: str, folder: Path, write: Callable[[], Path]
+) -> Path:
+    """Return ``folder/report.html`` when the report there was made from the same ``tables``,
+    ``context`` and code and is intact; otherwise call ``write`` (which draws it into ``folder``)
+    and record it."""
+    inputs_sha256 = report_inputs_sha256(tables, context)
     html_path = folder / "report.html"
     if _reusable(folder, inputs_sha256):
         return html_path
@@ -62,7 +70,7 @@ def reuse_or_write_report(rows: pd.DataFrame, folder: Path, write: Callable[[], 
     files = {
         path.name: _sha256(path)
         for path in sorted(folder.iterdir())
-        if path.is_file() and path.suffix in (".html", ".png")
+        if path.is_file() and path.suffix in (".html", ".pdf", ".png")
     }
     record = {"inputs_sha256": inputs_sha256, "files": files}
     atomic_write_text(folder / INPUTS_FILE, json.dumps(record, indent=1, sort_keys=True) + "\n")

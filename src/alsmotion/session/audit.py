@@ -14,6 +14,9 @@ Actions and the keys their ``change`` needs besides ``before`` and ``after``:
 - ``correct_note``: ``event_seq`` of the note; ``before``/``after`` are the texts.
 - ``cannot_perform``: ``test`` (+ ``muscle``, ``side``); records afterwards that a test could not
   be done (``before`` None, ``after`` the reason).
+- ``reference_value``: ``test``, ``trial``, ``quantity``, ``reference_method``; a site reference
+  value of a walk (stopwatch time, walkway speed) entered afterwards (``before`` the earlier value
+  or None, ``after`` the value).
 - ``seal_interrupted``: the manifest of an interrupted recording was written afterwards
   (:func:`alsmotion.session.seal.seal_interrupted_session`).
 """
@@ -41,6 +44,7 @@ CORRECT_NOTE = "correct_note"
 #: Records afterwards a test that could not be performed (same name as the event it stands for).
 CANNOT_PERFORM = EventType.CANNOT_PERFORM
 SEAL_INTERRUPTED = "seal_interrupted"
+REFERENCE_VALUE = EventType.REFERENCE_VALUE
 
 #: Keys each action's ``change`` must hold (besides ``before`` and ``after``).
 AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
@@ -50,6 +54,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
     CORRECT_NOTE: ("event_seq",),
     CANNOT_PERFORM: ("test",),
     SEAL_INTERRUPTED: (),
+    REFERENCE_VALUE: ("test", "trial", "quantity", "reference_method"),
 }
 
 

@@ -10,7 +10,10 @@ dynamometry. Strength trials carry ``muscle`` (e.g. ``knee_extension``), ``side`
 ``right``) and ``method`` (``make`` or ``break``).
 
 A trial is the time between its ``trial_started`` and ``trial_stopped`` events; it counts unless a
-``trial_rejected`` event (or a later audit entry) rejects it. A trial repeated under the same
+``trial_rejected`` event (or a later audit entry) rejects it. ``reference_value`` stores a site
+reference measurement of a walk trial taken beside the IMU (``quantity`` ``walk_time_s`` from a
+stopwatch, ``distance_m``, or ``gait_speed_mps`` from a walkway; ``value``; ``reference_method``,
+e.g. ``stopwatch``), used by ``alsmotion validate --sessions``. A trial repeated under the same
 number is a new attempt (optionally numbered with an ``attempt`` field); later events about that
 trial apply to its latest attempt unless they name one. ``cannot_perform`` records that a test
 (or one muscle and side) could not be done, with the reason: a result, not a blank.
@@ -38,6 +41,7 @@ DEVICE_DISCONNECTED = EventType.DEVICE_DISCONNECTED
 DEVICE_GAP = EventType.DEVICE_GAP
 TIMING_FIT = EventType.TIMING_FIT
 NOTE = EventType.NOTE
+REFERENCE_VALUE = EventType.REFERENCE_VALUE
 
 #: Fields each event type must carry (besides seq, host_time_ns, utc, type).
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
@@ -53,6 +57,7 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     DEVICE_GAP: ("stream", "start_host_ns", "end_host_ns", "reason"),
     TIMING_FIT: ("stream", "fit"),
     NOTE: ("text",),
+    REFERENCE_VALUE: ("test", "trial", "quantity", "value", "reference_method"),
 }
 
 EVENT_TYPES = tuple(REQUIRED_FIELDS)

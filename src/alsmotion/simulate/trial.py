@@ -13,7 +13,8 @@ Built in, so every export path is exercised:
 - participant 3 misses the 2-minute walk at day 90 (no events: "not recorded");
 - participant 1 cannot walk at day 180 (``cannot_perform`` for both walk tests);
 - one strength trial per session is rejected by the operator at the time (``trial_rejected``);
-- participant 1's baseline 10-metre walk 2 is rejected afterwards in the audit log.
+- participant 1's baseline 10-metre walk 2 is rejected afterwards in the audit log;
+- every 10-metre walk carries a stopwatch time (a site reference value, ``reference_value``).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ MUSCLES = ("knee_extension", "elbow_flexion")
 TRIALS_PER_SIDE = 3
 WALK_10M_TRIALS = 2
 TWO_MINUTES_S = 120.0
+STOPWATCH_SEED = 5003
 
 IMU_DEVICE = DeviceInfo(
     manufacturer="WitMotion", model="WT901BLECL", serial="SIM-IMU-01", firmware="sim"
@@ -176,6 +178,17 @@ def _walk(
     timeline.event("trial_started", begin_s + walk_start_s, **fields)
     if test == "10MWT":
         timeline.event("trial_stopped", begin_s + walk_start_s + 10.0 / speed, **fields)
+        # The physiotherapist's stopwatch beside the IMU: a site reference value with
+        # reaction-time error (SD 0.1 s), from its own random stream.
+        stopwatch_s = 10.0 / speed + np.random.default_rng(seed + STOPWATCH_SEED).normal(0, 0.1)
+        timeline.event(
+            "reference_value",
+            timeline.now_s,
+            quantity="walk_time_s",
+            value=round(stopwatch_s, 2),
+            reference_method="stopwatch",
+            **fields,
+        )
     else:
         distance_m = round(speed * (walk_end_s - walk_start_s), 1)
         timeline.event("trial_stopped", begin_s + walk_end_s, distance_m=distance_m, **fields)
