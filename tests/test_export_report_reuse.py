@@ -1,4 +1,4 @@
-"""Reports are redrawn only when their participant's rows, or the files on disk, changed."""
+"""Reports are redrawn only when what they are drawn from, or the files on disk, changed."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ def test_an_unchanged_report_is_reused_and_a_changed_one_redrawn(tmp_path, monke
     drawn = []
     write = report_module.write_participant_report
 
-    def counting(visit_measures, participant_id, out_dir):
+    def counting(visit_measures, participant_id, out_dir, **inputs):
         drawn.append(participant_id)
-        return write(visit_measures, participant_id, out_dir)
+        return write(visit_measures, participant_id, out_dir, **inputs)
 
     monkeypatch.setattr(report_module, "write_participant_report", counting)
     results = small_trial()
@@ -37,7 +37,9 @@ def test_an_unchanged_report_is_reused_and_a_changed_one_redrawn(tmp_path, monke
 
     changed = [*results[:-1], make_result("ALS-002", "day30", 31, speed_mps=0.5, peak_n=172.0)]
     write_exports(changed, tmp_path)
-    assert drawn == ["ALS-002"]  # only the participant whose rows changed
+    # ALS-002's rows changed, and with its trials the cohort's reliability.csv, whose MDC95
+    # bands every report draws: both are redrawn
+    assert drawn == ["ALS-001", "ALS-002"]
     assert _files(reports / "ALS-002")["report.html"] != before["ALS-002"]["report.html"]
 
     drawn.clear()

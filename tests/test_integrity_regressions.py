@@ -253,6 +253,18 @@ def test_changed_closed_session_is_flagged_on_every_measure_or_refused(session, 
         process_session(session, ProcessingSettings(integrity_problems="refuse"))
 
 
+def test_a_session_without_its_event_log_is_exported_with_its_problem_named(
+    session, tmp_path, capsys
+):
+    (session / EVENTS_FILE).unlink()  # no trials: the session gives no measure at all
+    out = tmp_path / "out"
+    assert main(["export", str(session), "--out", str(out)]) == 0
+    with (out / "visit_assignments.csv").open() as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert "raw_data_integrity" in row["session_flags"] and EVENTS_FILE in row["session_flags"]
+    assert f"{EVENTS_FILE}: listed in the manifest but missing" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("damage", "expected"),
     [

@@ -6,6 +6,7 @@ For a whole trial with caching and parallel workers use ``alsmotion process`` in
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from alsmotion.cli import EXIT_OK
@@ -46,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from alsmotion.export import write_exports
     from alsmotion.export.bids import export_bids
     from alsmotion.processing import process_session
+    from alsmotion.processing.integrity import RAW_DATA_INTEGRITY
 
     settings, schedule = processing_inputs(args)
     results = [process_session(path, settings) for path in args.sessions]
@@ -59,6 +61,10 @@ def run(args: argparse.Namespace) -> int:
         treatment_start_day=args.treatment_start_day,
     )
     print(f"{len(results)} sessions processed; {len(paths)} export files in {args.out}")
+    for result in results:
+        doubts = [flag for flag in result.flags if flag.startswith(RAW_DATA_INTEGRITY)]
+        if doubts:
+            print(f"warning: {result.session_id}: {'; '.join(doubts)}", file=sys.stderr)
     if args.bids:
         written = export_bids(args.sessions, args.out / "bids")
         print(f"BIDS motion dataset: {len(written)} files in {args.out / 'bids'}")

@@ -54,7 +54,9 @@ def _join_flags(*parts: str) -> str:
 
 
 def session_assignments(results: Sequence[SessionResult], schedule: StudySchedule) -> pd.DataFrame:
-    """Visit assignment of every result's session (see :func:`alsmotion.visits.assign_visits`)."""
+    """Visit assignment of every result's session (see :func:`alsmotion.visits.assign_visits`),
+    with ``session_flags``: the session's own quality and integrity flags, so that a session
+    that gave no measure (a missing event log, say) still shows what was wrong with it."""
     sessions = pd.DataFrame(
         [
             {
@@ -66,7 +68,9 @@ def session_assignments(results: Sequence[SessionResult], schedule: StudySchedul
             for r in results
         ]
     )
-    return assign_visits(sessions, schedule)
+    assignments = assign_visits(sessions, schedule)
+    flags = {r.session_id: _join_flags(*r.flags) for r in results}
+    return assignments.assign(session_flags=assignments["session_id"].map(flags))
 
 
 def check_results(results: Sequence[SessionResult]) -> None:
@@ -164,12 +168,14 @@ def _add_baseline(table: pd.DataFrame, schedule: StudySchedule) -> pd.DataFrame:
 def wide_summary(visit_measures: pd.DataFrame) -> pd.DataFrame:
     """One row per participant and session; per measure (``<measure>[_<muscle>_<side>]``) three
     columns: the value, ``<column>_change_from_baseline`` and ``<column>_flags``."""
+    index = ["participant_id", "visit", "visit_day", "visit_date", "in_window", "session_id"]
+    if visit_measures.empty:  # every session failed: the table has its key columns and no rows
+        return pd.DataFrame(columns=index)
     frame = visit_measures.copy()
     frame["column"] = [
         "_".join(part for part in (m, mu, s) if part)
         for m, mu, s in zip(frame["measure"], frame["muscle"], frame["side"], strict=True)
     ]
-    index = ["participant_id", "visit", "visit_day", "visit_date", "in_window", "session_id"]
     parts = {
         "": frame.pivot(index=index, columns="column", values="value"),
         "_change_from_baseline": frame.pivot(

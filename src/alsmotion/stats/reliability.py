@@ -123,18 +123,25 @@ def icc_2_1_ci(ms: MeanSquares, *, level: float = 0.95) -> tuple[float, float]:
     v = (a * ms.ms_trials + b * ms.ms_error) ** 2 / (
         (a * ms.ms_trials) ** 2 / (k - 1) + (b * ms.ms_error) ** 2 / ((n - 1) * (k - 1))
     )
-    f_low = stats.f.ppf(1.0 - alpha / 2.0, n - 1, v)
-    f_high = stats.f.ppf(1.0 - alpha / 2.0, v, n - 1)
-    low = (
-        n
-        * (ms.ms_units - f_low * ms.ms_error)
-        / (f_low * (k * ms.ms_trials + (k * n - k - n) * ms.ms_error) + n * ms.ms_units)
-    )
-    high = (
-        n
-        * (f_high * ms.ms_units - ms.ms_error)
-        / (k * ms.ms_trials + (k * n - k - n) * ms.ms_error + n * f_high * ms.ms_units)
-    )
+    if not (np.isfinite(v) and v > 0):  # a negative ICC estimate can leave no degrees of freedom
+        return (float("nan"), float("nan"))
+    # with very few units the F quantiles can be astronomically large: the interval is then
+    # undefined (NaN), not an overflow
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        f_low = stats.f.ppf(1.0 - alpha / 2.0, n - 1, v)
+        f_high = stats.f.ppf(1.0 - alpha / 2.0, v, n - 1)
+        low = (
+            n
+            * (ms.ms_units - f_low * ms.ms_error)
+            / (f_low * (k * ms.ms_trials + (k * n - k - n) * ms.ms_error) + n * ms.ms_units)
+        )
+        high = (
+            n
+            * (f_high * ms.ms_units - ms.ms_error)
+            / (k * ms.ms_trials + (k * n - k - n) * ms.ms_error + n * f_high * ms.ms_units)
+        )
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return (float("nan"), float("nan"))
     return (float(low), float(high))
 
 
