@@ -189,3 +189,30 @@ def test_gyro_in_deg_per_s_read_as_rad_per_s_is_refused():
     analyze_gait(sim.accel_mps2, gyro_rads=sim.gyro_rads, **kwargs)
     with pytest.raises(InvalidInputError, match="looks like deg/s"):
         analyze_gait(sim.accel_mps2, gyro_rads=np.degrees(sim.gyro_rads), **kwargs)
+
+
+def _impacts_signal(amplitudes: list[float], *, step_samples: int, n: int) -> np.ndarray:
+    """Upward acceleration with a sharp rise (then decay) at every step_samples, given heights."""
+    signal = np.zeros(n)
+    decay = np.exp(-np.arange(10) / 3.0)
+    for k, amplitude in enumerate(amplitudes):
+        start = 20 + k * step_samples
+        signal[start : start + 10] += amplitude * decay
+    return signal
+
+
+def test_closing_contact_found_after_the_last_detected_step():
+    from alsmotion.gait.events import closing_contacts
+
+    signal = _impacts_signal([3.0, 3.0, 3.0, 3.0, 1.0], step_samples=25, n=300)
+    detected = np.array([20, 45, 70, 95])
+    kwargs = {
+        "sampling_rate_hz": 50.0,
+        "max_step_samples": 75,
+        "window_s": 0.2,
+        "smoothing_s": 0.01,
+    }
+    found = closing_contacts(signal, detected, min_impact_ratio=0.2, **kwargs)
+    assert len(found) == 1 and abs(found[0] - 120) <= 1
+    # A closing impact weaker than the ratio asks for is not a contact.
+    assert len(closing_contacts(signal, detected, min_impact_ratio=0.5, **kwargs)) == 0

@@ -140,8 +140,9 @@ def test_ha001_straight_walk_speed_left_out(records, sensors):
 
 def test_ha001_daily_activities_left_out(records):
     daily = "mobilised-lab-HA001/daily_activities"
+    # Acceptance targets met (6 of 6 bouts, 0.092 m/s measured).
     assert _figure(records, daily, "gait_speed", "bouts_with_strides") >= 5
-    assert _figure(records, daily, "gait_speed", "bout_mae_mps") <= 0.11
+    assert _figure(records, daily, "gait_speed", "bout_mae_mps") <= 0.10
 
 
 def test_ha001_left_right(records):
@@ -176,9 +177,10 @@ def test_ipol_events_at_the_heel_strike(records):
     # Acceptance targets met: IC timing within 20 ms, stride time within 20 ms.
     assert abs(_figure(records, IPOL, "initial_contacts", "timing_bias_s")) <= 0.02
     assert _figure(records, IPOL, "stride_time", "mae_s") <= 0.02
-    # Regression floors below the 0.95 targets (0.939 / 0.970 measured): lost packets bridged,
-    # final contacts kept.
-    assert _figure(records, IPOL, "initial_contacts", "recall") >= 0.93
+    # Acceptance target met (0.954 measured, the closing steps that end walks found; left-out
+    # 0.954 for the ratio fixed at 0.2, 0.9575 when it is chosen per fold from 0.1-0.4).
+    assert _figure(records, IPOL, "initial_contacts", "recall") >= 0.95
+    # Acceptance target 0.95 met (0.969 measured).
     assert _figure(records, IPOL, "initial_contacts", "precision") >= 0.96
 
 
@@ -189,8 +191,8 @@ def test_ipol_turns_are_kept_out_of_variability(records, sensors):
     assert _figure(records, IPOL, "turn_flags", "straight_flagged", sensors=sensors) <= 0.05
     touching = _figure(records, IPOL, "turn_flags", "touching_turn_steady", sensors=sensors)
     assert touching <= (0.02 if sensors == "accel+gyro" else 0.25)
-    # Regression floor above the 1.0 pp target (1.39 pp measured with and without gyro).
-    assert _figure(records, IPOL, "stride_time_cv", "abs_difference_pp", sensors=sensors) <= 1.5
+    # Regression floor above the 1.0 pp target (1.27 pp with gyro, 1.33 pp without).
+    assert _figure(records, IPOL, "stride_time_cv", "abs_difference_pp", sensors=sensors) <= 1.4
 
 
 def test_stride_time_cv_without_gyroscope_on_short_straight_walks(records):
@@ -206,5 +208,5 @@ def test_stride_time_cv_without_gyroscope_on_short_straight_walks(records):
 
 
 def test_ipol_left_right_floor(records):
-    # Regression floor below the 0.95 target (0.766 measured; inverted in subjects 6 and 8).
+    # Regression floor below the 0.95 target (0.762 measured; inverted in subjects 6 and 8).
     assert _figure(records, IPOL, "foot_labels", "accuracy") >= 0.75

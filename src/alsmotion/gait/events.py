@@ -106,3 +106,49 @@ def impact_onsets(
     if own_lag is not None:
         moved = np.where(own_lag, ic + lag, moved)
     return moved
+
+
+def closing_contacts(
+    vertical_mps2: np.ndarray,
+    impact_samples: np.ndarray,
+    *,
+    sampling_rate_hz: float,
+    max_step_samples: int,
+    window_s: float,
+    smoothing_s: float,
+    min_impact_ratio: float,
+) -> np.ndarray:
+    """Impacts of the closing steps that end walks, which the CWT misses.
+
+    When a walker stops, the trailing foot is set down beside the other while the trunk is already
+    slowing; that step's loading peak merges with the deceleration, and the CWT
+    (:func:`detect_contacts`) shows none. Its impact (the steepest rise of upward acceleration) is
+    still there. After every contact with no next one within ``max_step_samples`` (a walk's end)
+    that follows at least two steps, the steepest rise between 0.5 and 1.5 of the walk's median
+    step later is a closing contact when it is at least ``min_impact_ratio`` times the median
+    impact of the recording's contacts (steepest rise within ``window_s`` before each, as in
+    :func:`impact_onsets`). Returns the sorted sample indices of the closing contacts found.
+    """
+    impacts = np.asarray(impact_samples, dtype=int)
+    if len(impacts) < 3:
+        return np.zeros(0, dtype=int)
+    smoothed = gaussian_filter1d(vertical_mps2, smoothing_s * sampling_rate_hz, mode="nearest")
+    jerk = np.gradient(smoothed)
+    window = max(round(window_s * sampling_rate_hz), 1)
+    index = np.clip(impacts[:, None] + np.arange(-window, 1)[None, :], 0, len(jerk) - 1)
+    typical = float(np.median(jerk[index].max(axis=1)))
+    steps = np.diff(impacts)
+    found = []
+    for k in np.flatnonzero(np.append(steps, max_step_samples + 1) > max_step_samples):
+        before = steps[max(k - 4, 0) : k]
+        before = before[before <= max_step_samples]
+        if len(before) < 2:
+            continue
+        step = float(np.median(before))
+        low, high = impacts[k] + round(0.5 * step), impacts[k] + round(1.5 * step)
+        if high >= len(jerk):
+            continue
+        best = low + int(np.argmax(jerk[low:high]))
+        if jerk[best] >= min_impact_ratio * typical:
+            found.append(best)
+    return np.asarray(found, dtype=int)

@@ -30,6 +30,9 @@ class GaitSettings(JsonSettings):
     impact_window_s, impact_smoothing_s : each CWT initial contact is moved to the steepest rise
         of the upward acceleration (smoothed by a Gaussian of SD ``impact_smoothing_s``) within
         ``impact_window_s`` before it, the foot's impact (see :func:`~alsmotion.gait.events.impact_onsets`).
+    closing_impact_ratio : the closing step that ends a walk counts when its impact is at least this
+        fraction of the recording's median impact (see :func:`~alsmotion.gait.events.closing_contacts`;
+        chosen leave-one-participant-out on IPOL, see the validation).
     max_loading_s : the opposite foot's final contact must follow an IC within this time (s).
     min_excursion_m, max_excursion_m : plausible vertical excursion (m) of the sensor over a step.
     activity_window_s, activity_threshold_mps2 : moving SD window (s) and threshold (m/s^2) of
@@ -72,6 +75,7 @@ class GaitSettings(JsonSettings):
     max_loading_s: float = 0.45
     impact_window_s: float = 0.2
     impact_smoothing_s: float = 0.01
+    closing_impact_ratio: float = 0.2
     min_excursion_m: float = 0.004
     max_excursion_m: float = 0.12
     activity_window_s: float = 1.0

@@ -8,7 +8,7 @@ import numpy as np
 from scipy.ndimage import uniform_filter1d
 
 from alsmotion.gait.cycles import pair_final_contacts, regular_steps
-from alsmotion.gait.events import detect_contacts, impact_onsets
+from alsmotion.gait.events import closing_contacts, detect_contacts, impact_onsets
 from alsmotion.gait.preprocess import gravity_direction, horizontal_axes, project, resample
 from alsmotion.gait.settings import GaitSettings
 from alsmotion.gait.spatial import step_excursions_m
@@ -105,6 +105,28 @@ def block_steps(
         ),
         0,
     )
+    closing = closing_contacts(
+        vertical,
+        impact,
+        sampling_rate_hz=rate_hz,
+        max_step_samples=int(settings.max_step_s * rate_hz),
+        window_s=settings.impact_window_s,
+        smoothing_s=settings.impact_smoothing_s,
+        min_impact_ratio=settings.closing_impact_ratio,
+    )
+    fc_opposite_s, fc_same_s = fc_opposite_s[keep], fc_same_s[keep]
+    is_closing = np.zeros(len(peak), dtype=bool)
+    if len(closing):
+        # A closing contact bounds its step at the same lag after the impact as the others.
+        lag = int(np.median(peak - impact))
+        order = np.argsort(np.concatenate((peak, closing + lag)), kind="stable")
+        peak = np.concatenate((peak, closing + lag))[order]
+        impact = np.concatenate((impact, closing))[order]
+        nan = np.full(len(closing), np.nan)
+        fc_opposite_s = np.concatenate((fc_opposite_s, nan))[order]
+        fc_same_s = np.concatenate((fc_same_s, nan))[order]
+        is_closing = np.concatenate((is_closing, np.ones(len(closing), dtype=bool)))[order]
+        peak = np.minimum(peak, len(vertical) - 1)
     ic_s = impact / rate_hz
     step_s = np.diff(peak) / rate_hz
     activity = moving_sd(vertical, window_samples=int(settings.activity_window_s * rate_hz))
@@ -126,7 +148,7 @@ def block_steps(
         & active[:-1]
         & active[1:]
         & plausible_excursion
-    )
+    ) | (is_closing[1:] & (step_s >= settings.min_step_s) & (step_s <= settings.max_step_s))
     if gyro_rads is not None:
         gyro = resample(gyro_rads, sampling_rate_hz=sampling_rate_hz, target_rate_hz=rate_hz)
         yaw_rads = project(gyro, up)
@@ -135,14 +157,14 @@ def block_steps(
         ml_change = np.full(len(step_s), np.nan)
     else:
         heading = np.full(len(step_s), np.nan)
-        yaw_at_ic = np.full(len(ic), np.nan)
+        yaw_at_ic = np.full(len(impact), np.nan)
         ml_change = ml_velocity_changes_mps(
             accel, peak, sampling_rate_hz=rate_hz, settings=settings
         )
     return BlockSteps(
         ic_s=ic_s,
-        fc_opposite_s=fc_opposite_s[keep],
-        fc_same_s=fc_same_s[keep],
+        fc_opposite_s=fc_opposite_s,
+        fc_same_s=fc_same_s,
         yaw_rate_rads=yaw_at_ic,
         valid=valid,
         excursion_m=excursion_m,
