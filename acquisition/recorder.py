@@ -47,11 +47,16 @@ MAX_RATE_MARKS = 256
 
 @dataclass(frozen=True)
 class DeviceRequest:
-    """A device to record: the session stream name, its BLE address and its driver."""
+    """A device to record: the session stream name, its BLE address and its driver.
+
+    ``tare_on_first_connect`` zeroes a force gauge once, on the session's first connection
+    (never on a reconnect: the gauge may be under load mid-trial); the tare is logged as a note.
+    """
 
     stream: str
     address: str
     driver: DeviceDriver
+    tare_on_first_connect: bool = False
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,10 @@ class Recorder:
         """Notification-to-disk latency (s) of every flushed block so far."""
         return [] if self._writer is None else self._writer.latencies_s
 
+    def connected_streams(self) -> list[str]:
+        """Streams whose device connected at least once (their stream is in the session)."""
+        return [name for name, device in self._devices.items() if device.info is not None]
+
     def channels(self, stream: str) -> tuple[tuple[str, str], ...]:
         return self._device(stream).request.driver.channels
 
@@ -208,6 +217,22 @@ class Recorder:
             raise DeviceError("cannot tare: not connected", address=device.request.address)
         for command in device.request.driver.tare_commands():
             await connection.write(device.request.driver.gatt.write_uuid, command)
+
+    async def _tare_at_session_start(self, device: _Device, connection: Connection) -> None:
+        """Zero the gauge on the first connection, before streaming, and log it (the GUI logs
+        its own tares, made with :meth:`tare`)."""
+        driver = device.request.driver
+        for command in driver.tare_commands():
+            await connection.write(driver.gatt.write_uuid, command)
+        stream = device.request.stream
+        self._submit_event(
+            "note",
+            text=f"{stream} tared",
+            stream=stream,
+            tare=True,
+            segment=device.segment_id,
+            command_hex=b"".join(driver.tare_commands()).hex(),
+        )
 
     # --- connection management ----------------------------------------------------------------
 
@@ -290,9 +315,12 @@ class Recorder:
         )
         device.connection = connection
         try:
-            if device.info is None:
+            first_connection = device.info is None
+            if first_connection:
                 device.info = await self._read_device_info(connection, driver)
                 self._open_stream(device)
+            info = device.info
+            assert info is not None
             device.segment_id += 1
             segment_id = device.segment_id
             stream = request.stream
@@ -302,7 +330,11 @@ class Recorder:
                 put((stream, segment_id, time.monotonic_ns(), bytes(data)))
 
             await connection.start_notify(driver.gatt.notify_uuid, on_notify)
-            for command in [*driver.configure_commands(), *driver.start_commands()]:
+            for command in driver.configure_commands():
+                await connection.write(driver.gatt.write_uuid, command)
+            if first_connection and request.tare_on_first_connect and driver.tare_commands():
+                await self._tare_at_session_start(device, connection)
+            for command in driver.start_commands():
                 await connection.write(driver.gatt.write_uuid, command)
             reconnected = device.away_since_ns is not None
             device.away_since_ns = None
@@ -318,7 +350,7 @@ class Recorder:
                 address=request.address,
                 segment=segment_id,
                 reconnect=reconnected,
-                **device.info.to_dict(),
+                **info.to_dict(),
             )
             await self._stream_until_dropped(device, connection, dropped)
         finally:
@@ -475,6 +507,7 @@ class Recorder:
             sampling_rate_hz=driver.sampling_rate_hz,
             has_device_clock=driver.has_device_clock,
             utc_offset_ns=self.utc_offset_ns,
+            clock_starts_at_zero=driver.clock_starts_at_zero,
         )
         device.decoder = driver.new_decoder()
         device.shown_device_s = float("-inf")

@@ -71,6 +71,7 @@ class SimulatedPeripheral(ABC):
     Parameters
     ----------
     address : the address the twin advertises under.
+    name : the name it advertises (default: its model and the end of its address).
     signal_si : (n, k) samples in the driver's SI channels, played in a loop.
     signal_rate_hz : sampling rate of ``signal_si`` (Hz).
     faults : link faults to inject.
@@ -93,6 +94,7 @@ class SimulatedPeripheral(ABC):
         self,
         *,
         address: str,
+        name: str | None = None,
         signal_si: np.ndarray,
         signal_rate_hz: float,
         faults: FaultPlan | None = None,
@@ -109,6 +111,7 @@ class SimulatedPeripheral(ABC):
                 f", got {signal.shape}"
             )
         self.address = address
+        self._name = name
         self.signal_si = signal
         self.signal_rate_hz = validate_sampling_rate_hz(signal_rate_hz)
         self.faults = faults or FaultPlan()
@@ -135,11 +138,14 @@ class SimulatedPeripheral(ABC):
         self._anchor_index = 0
         self._stream_start_ns: int | None = None
         self._disconnect_fired = False
+        self._n_data_packets = 0
 
     # --- GATT surface -------------------------------------------------------------------------
 
     @property
     def name(self) -> str:
+        if self._name is not None:
+            return self._name
         return f"{self.driver.model}-{self.address[-5:].replace(':', '')}"
 
     @property
@@ -248,6 +254,9 @@ class SimulatedPeripheral(ABC):
     def _enqueue_with_faults(self, packet: Packet) -> None:
         faults = self.faults
         draws = self._rng.random(4)
+        self._n_data_packets += 1
+        if faults.drop_every is not None and self._n_data_packets % faults.drop_every == 0:
+            return
         if draws[0] < faults.drop_probability:
             return
         if draws[1] < faults.corrupt_probability:
