@@ -89,6 +89,8 @@ class SimulatedPeripheral(ABC):
     samples_per_notification: int
     #: The device streams as soon as notifications are enabled (no start command).
     streams_on_subscribe: bool
+    #: The ATT MTU the link negotiates (bytes); a notification's payload is at most 3 less.
+    att_mtu: int = 23
 
     def __init__(
         self,
@@ -139,6 +141,7 @@ class SimulatedPeripheral(ABC):
         self._stream_start_ns: int | None = None
         self._disconnect_fired = False
         self._n_data_packets = 0
+        self._n_since_start = 0
 
     # --- GATT surface -------------------------------------------------------------------------
 
@@ -209,6 +212,7 @@ class SimulatedPeripheral(ABC):
         now_ns = time.monotonic_ns()
         if reset_clock or self._stream_start_ns is None:
             self._next_index = 0
+            self._n_since_start = 0
             self._stream_start_ns = now_ns
         self._anchor_ns = now_ns
         self._anchor_index = self._next_index
@@ -255,7 +259,10 @@ class SimulatedPeripheral(ABC):
         faults = self.faults
         draws = self._rng.random(4)
         self._n_data_packets += 1
+        self._n_since_start += 1
         if faults.drop_every is not None and self._n_data_packets % faults.drop_every == 0:
+            return
+        if self._n_since_start <= faults.drop_first:
             return
         if draws[0] < faults.drop_probability:
             return
