@@ -49,8 +49,8 @@ def make_transport(
     adapter: str | None = None,
 ) -> tuple[Transport, list[SimulatedPeripheral]]:
     """The transport to reach ``devices`` (``kind -> address or name``): bleak, or in-process
-    twins (also returned). A simulated device named by something other than an address
-    advertises that name under an address of its own, so it is found by name as a radio is."""
+    twins (also returned). A simulated device named by something other than an address also
+    advertises that name, so it is found by name as a radio is."""
     if simulate:
         from alsmotion.acquisition.discovery import ADDRESS_PATTERN
         from alsmotion.acquisition.transport.inprocess import InProcessTransport
@@ -59,10 +59,8 @@ def make_transport(
         faults = faults or {}
         twins = []
         for i, (kind, text) in enumerate(devices.items()):
-            by_address = bool(ADDRESS_PATTERN.match(text))
-            address = text if by_address else f"5A:00:00:00:00:{i + 1:02X}"
-            name = None if by_address else text
-            twins.append(make_twin(kind, address, name=name, faults=faults.get(kind), seed=i))
+            name = None if ADDRESS_PATTERN.match(text) else text
+            twins.append(make_twin(kind, text, name=name, faults=faults.get(kind), seed=i))
         return InProcessTransport(twins), twins
     if faults:
         raise InvalidInputError("faults can only be injected into simulated devices")

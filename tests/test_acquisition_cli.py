@@ -22,7 +22,7 @@ def test_record_simulated_session(tmp_path: Path, capsys: pytest.CaptureFixture[
     argv += ["--participant", "ALS-004", "--visit", "day90", "--out", str(tmp_path)]
     assert main([*argv, "--duration-s", "1.5", "--imu-rate-hz", "50"]) == 0
     out = capsys.readouterr().out
-    assert "imu: WT901BLECL 5A:00:00:00:00:01" in out and "0 gaps" in out
+    assert "imu: WT901BLECL SIM1" in out and "0 gaps" in out
     (path,) = tmp_path.iterdir()
     assert verify_session(path).ok
     session = Session.open(path)
