@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,44 @@ def test_record_refuses_a_malformed_address_at_once(
     assert main([*argv, "--visit", "v", "--out", str(tmp_path), "--duration-s", "60"]) == 2
     assert "is not a Bluetooth address" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
+
+
+def test_record_marks_trials_from_the_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # walk 1 accepted, walk 2 rejected; strength trial 1 accepted, then cannot perform.
+    answers = ["", "", "", "", "", "stumbled", "", "", "", "c pain"]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(answers) + "\n"))
+    argv = ["record", "--simulate", "--device", "force=SIM2", "--participant", "ALS-004"]
+    argv += ["--visit", "v", "--out", str(tmp_path), "--scan-s", "0.2"]
+    argv += ["--trial", "10MWT:2", "--trial", "HHD:knee_extension:left:3"]
+    assert main(argv) == 0  # stops after the plan, no --duration-s
+    assert "HHD knee_extension left trial 2 of 3" in capsys.readouterr().out
+    (path,) = tmp_path.iterdir()
+    events = [
+        r for r in Session.open(path).event_records if r["type"].startswith(("trial", "cannot"))
+    ]
+    summary = [(r["type"], r["test"], r.get("trial")) for r in events]
+    assert summary == [
+        ("trial_started", "10MWT", 1),
+        ("trial_stopped", "10MWT", 1),
+        ("trial_accepted", "10MWT", 1),
+        ("trial_started", "10MWT", 2),
+        ("trial_stopped", "10MWT", 2),
+        ("trial_rejected", "10MWT", 2),
+        ("trial_started", "HHD", 1),
+        ("trial_stopped", "HHD", 1),
+        ("trial_accepted", "HHD", 1),
+        ("cannot_perform", "HHD", None),
+    ]
+    assert events[5]["reason"] == "stumbled" and events[-1]["reason"] == "pain"
+    assert events[6]["muscle"] == "knee_extension" and events[6]["method"] == "make"
+
+
+def test_record_refuses_a_bad_trial_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["record", "--simulate", "--device", "force=SIM2", "--participant", "ALS-004"]
+    argv += ["--visit", "v", "--out", str(tmp_path), "--trial", "HHD:3"]
+    assert main(argv) == 2
+    assert "HHD:MUSCLE:SIDE:N" in capsys.readouterr().err

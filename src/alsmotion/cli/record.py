@@ -73,6 +73,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="do not zero the force gauge on the first connection (for those who tare by hand)",
     )
+    parser.add_argument(
+        "--trial",
+        action="append",
+        default=[],
+        metavar="PLAN",
+        help="mark trials from the terminal, prompting each: TEST:N (10MWT:2) or "
+        "HHD:MUSCLE:SIDE:N (HHD:knee_extension:left:3); repeat; the recording stops after the "
+        "last trial unless --duration-s is given",
+    )
     parser.add_argument("--adapter", help="host Bluetooth adapter, e.g. hci0")
     parser.add_argument("--simulate", action="store_true", help="record byte-level simulated twins")
     parser.set_defaults(func=run)
@@ -82,11 +91,13 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
     import shutil
     import signal
+    import sys
 
     from alsmotion.acquisition.devices import DRIVERS
     from alsmotion.acquisition.discovery import parse_selector, resolve_addresses
     from alsmotion.acquisition.recorder import Recorder
     from alsmotion.acquisition.wiring import build_requests, make_transport
+    from alsmotion.cli._trial_prompt import parse_plan, run_plan
     from alsmotion.session import DEFAULT_PSEUDONYM_PATTERN, SessionMetadata, SessionWriter
 
     named = dict(args.device)
@@ -99,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
     rates = {} if args.imu_rate_hz is None else {"imu": args.imu_rate_hz}
     build_requests(named, rates)  # refuses unknown kinds and rates before any scan
     selectors = [parse_selector(kind, text) for kind, text in named.items()]
+    plans = [parse_plan(text) for text in args.trial]
     metadata = SessionMetadata(
         participant_id=args.participant,
         visit=args.visit,
@@ -121,6 +133,20 @@ def run(args: argparse.Namespace) -> int:
                 flush=True,
             )
 
+    async def prompt(recorder: Recorder) -> None:
+        """Run the trial plan once every device streams; stop the recording after it."""
+        while any(s.state != "streaming" for s in recorder.status().values()):
+            await asyncio.sleep(0.1)
+
+        def say(text: str) -> None:
+            print(text, flush=True)
+
+        await asyncio.to_thread(
+            run_plan, plans, log_event=recorder.log_event, stdin=sys.stdin, say=say
+        )
+        if args.duration_s is None:
+            recorder.request_stop()
+
     async def record() -> tuple[Recorder, SessionWriter]:
         print(f"looking for {', '.join(s.describe() for s in selectors)} ...", flush=True)
         addresses = await resolve_addresses(
@@ -134,10 +160,13 @@ def run(args: argparse.Namespace) -> int:
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(signum, recorder.request_stop)
             reporter = loop.create_task(report(recorder))
+            prompter = loop.create_task(prompt(recorder)) if plans else None
             try:
                 await recorder.run(duration_s=args.duration_s)
             finally:
                 reporter.cancel()
+                if prompter is not None:
+                    prompter.cancel()
         return recorder, session
 
     recorder, session = asyncio.run(record())
