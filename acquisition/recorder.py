@@ -1,35 +1,38 @@
 """The asyncio recorder: connect to several devices, stream, time, store, reconnect.
 
-Notification callbacks only stamp ``time.monotonic_ns()`` and enqueue the bytes. One consumer task
-decodes, orders, de-duplicates and times the samples (:mod:`.stream_state`), and hands them to a
-writer thread that appends them to the session's streams and flushes (fsync) at least every
-``flush_interval_s``, so neither the event loop nor the radio waits for the disk. A link that drops
-is re-established with backoff; the gap is marked; a device that stays away longer than
-``ReconnectPolicy.give_up_after_s`` is reported as lost.
+Three parts, each in its own module: the connection lifecycle (here: connect, configure, tare
+on the first connection, stream, reconnect with backoff, give up), the stream consumer
+(:mod:`.consumer`: decode, order, store) and the status board (:class:`.status.StatusBoard`).
+Notification callbacks only stamp the clock's monotonic ns and enqueue a typed
+:class:`.messages.Notification`; the consumer hands samples to a writer thread that appends them
+to the session's streams and flushes (fsync) at least every ``flush_interval_s``, so neither the
+event loop nor the radio waits for the disk. A link that drops is re-established with backoff;
+the gap is marked; a device that stays away longer than ``ReconnectPolicy.give_up_after_s`` is
+reported as lost. The clocks are injectable (:mod:`.clock`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from alsmotion.acquisition.clock import Clock, SystemClock
+from alsmotion.acquisition.consumer import SessionEvents, StreamConsumer
 from alsmotion.acquisition.devices.base import (
     DEVICE_INFORMATION_CHARACTERISTICS,
     DeviceDriver,
-    PacketDecoder,
     device_info_from_reads,
 )
+from alsmotion.acquisition.messages import LinkClosed, Notification, Shutdown
 from alsmotion.acquisition.ring import SampleRing
 from alsmotion.acquisition.sinks import SessionSink, StreamSink
-from alsmotion.acquisition.status import DeviceStatus
-from alsmotion.acquisition.stream_state import HOLDBACK_S, Gap, SampleBlock, SegmentState
+from alsmotion.acquisition.status import DeviceStatus, StatusBoard
+from alsmotion.acquisition.stream_state import Gap
 from alsmotion.acquisition.transport.base import Connection, Transport
 from alsmotion.acquisition.writer_thread import WriterThread
 from alsmotion.errors import DeviceError, InvalidInputError
@@ -37,21 +40,20 @@ from alsmotion.recording import DeviceInfo
 
 #: How often (s) the recorder asks connected devices for their battery level.
 BATTERY_POLL_S = 30.0
-#: How often (s) the consumer releases held-back samples of quiet streams.
-RELEASE_TICK_S = 0.1
-#: The consumer hands samples to the writer thread in batches at most this old (s).
-HANDOFF_S = 0.05
-#: Rate marks (time, count) kept per device before old ones are pruned.
-MAX_RATE_MARKS = 256
 
 
 @dataclass(frozen=True)
 class DeviceRequest:
-    """A device to record: the session stream name, its BLE address and its driver."""
+    """A device to record: the session stream name, its BLE address and its driver.
+
+    ``tare_on_first_connect`` zeroes a force gauge once, on the session's first connection
+    (never on a reconnect: the gauge may be under load mid-trial); the tare is logged as a note.
+    """
 
     stream: str
     address: str
     driver: DeviceDriver
+    tare_on_first_connect: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,24 +72,13 @@ class ReconnectPolicy:
 
 @dataclass
 class _Device:
+    """The connection side's state of one device."""
+
     request: DeviceRequest
-    ring: SampleRing
-    status: DeviceStatus
-    sink: StreamSink | None = None
     segment_id: int = 0
-    segment: SegmentState | None = None
-    consumer_segment_id: int = 0
-    segment_ended: bool = False
-    decoder: PacketDecoder | None = None
     info: DeviceInfo | None = None
     connection: Connection | None = None
-    last_host_ns: int | None = None
-    last_device_s: float | None = None
-    shown_device_s: float = float("-inf")
     away_since_ns: int | None = None
-    rate_marks: list[tuple[int, int]] = field(default_factory=list)
-    unwritten: list[SampleBlock] = field(default_factory=list)
-    unwritten_arrivals_ns: list[int] = field(default_factory=list)
 
 
 class Recorder:
@@ -102,6 +93,7 @@ class Recorder:
     reconnect : backoff and give-up policy.
     ring_seconds : seconds of samples kept per stream for live plots.
     flush_interval_s : longest time (s) a stored sample stays unflushed; at most 1 s.
+    clock : the host clocks to stamp and time with (default: the system's).
     """
 
     def __init__(
@@ -113,6 +105,7 @@ class Recorder:
         reconnect: ReconnectPolicy | None = None,
         ring_seconds: float = 60.0,
         flush_interval_s: float = 0.25,
+        clock: Clock | None = None,
     ) -> None:
         if not devices:
             raise InvalidInputError("give at least one device to record")
@@ -125,21 +118,29 @@ class Recorder:
         self.session = session
         self.reconnect = reconnect or ReconnectPolicy()
         self.flush_interval_s = flush_interval_s
-        self.utc_offset_ns = time.time_ns() - time.monotonic_ns()
-        self.start_utc_ns = time.time_ns()
-        self._devices = {
-            d.stream: _Device(
-                request=d,
-                ring=SampleRing(
-                    capacity_samples=max(1, int(ring_seconds * d.driver.sampling_rate_hz)),
-                    n_channels=len(d.driver.channels),
-                ),
-                status=DeviceStatus(d.stream, d.address, d.driver.model, "connecting"),
+        self.clock: Clock = clock or SystemClock()
+        self.utc_offset_ns = self.clock.time_ns() - self.clock.monotonic_ns()
+        self.start_utc_ns = self.clock.time_ns()
+        self._devices = {d.stream: _Device(request=d) for d in devices}
+        self._rings = {
+            d.stream: SampleRing(
+                capacity_samples=max(1, int(ring_seconds * d.driver.sampling_rate_hz)),
+                n_channels=len(d.driver.channels),
             )
             for d in devices
         }
-        self._status_lock = threading.Lock()
-        self._queue: asyncio.Queue[tuple[str, int, int, bytes | None]] = asyncio.Queue()
+        self.board = StatusBoard(
+            [DeviceStatus(d.stream, d.address, d.driver.model, "connecting") for d in devices]
+        )
+        self._events = SessionEvents(session)
+        self._consumer = StreamConsumer(
+            [(d.stream, d.driver, self._rings[d.stream]) for d in devices],
+            board=self.board,
+            events=self._events,
+            clock=self.clock,
+            utc_offset_ns=self.utc_offset_ns,
+            start_utc_ns=self.start_utc_ns,
+        )
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._writer: WriterThread | None = None
@@ -151,26 +152,21 @@ class Recorder:
         """Notification-to-disk latency (s) of every flushed block so far."""
         return [] if self._writer is None else self._writer.latencies_s
 
+    def connected_streams(self) -> list[str]:
+        """Streams whose device connected at least once (their stream is in the session)."""
+        return [name for name, device in self._devices.items() if device.info is not None]
+
     def channels(self, stream: str) -> tuple[tuple[str, str], ...]:
         return self._device(stream).request.driver.channels
 
     def status(self) -> dict[str, DeviceStatus]:
         """Current state of every device."""
-        now_ns = time.monotonic_ns()
-        with self._status_lock:
-            result = {}
-            for name, device in self._devices.items():
-                marks = [m for m in device.rate_marks if now_ns - m[0] <= 2_000_000_000]
-                device.rate_marks = marks
-                rate = 0.0
-                if len(marks) >= 2 and marks[-1][0] > marks[0][0]:
-                    rate = (marks[-1][1] - marks[0][1]) / ((marks[-1][0] - marks[0][0]) / 1e9)
-                result[name] = replace(device.status, rate_hz=rate)
-            return result
+        return self.board.snapshot(self.clock.monotonic_ns())
 
     def latest(self, stream: str, seconds: float) -> tuple[np.ndarray, np.ndarray]:
         """Recent samples of ``stream``: (time s since the recorder started, values (n, k))."""
-        return self._device(stream).ring.latest(seconds)
+        self._device(stream)
+        return self._rings[stream].latest(seconds)
 
     def log_event(self, event_type: str, /, **fields: Any) -> None:
         """Log an event in the session (thread-safe; no-op without a session)."""
@@ -181,7 +177,8 @@ class Recorder:
         """Record until :meth:`request_stop` is called or ``duration_s`` seconds have passed."""
         self._stop = asyncio.Event()
         self._writer = WriterThread(flush_interval_s=self.flush_interval_s)
-        consumer = asyncio.create_task(self._consume())
+        self._events.writer = self._writer
+        consumer = asyncio.create_task(self._consumer.run(self._writer))
         self._tasks = [asyncio.create_task(self._maintain(d)) for d in self._devices.values()]
         try:
             if duration_s is None:
@@ -192,7 +189,7 @@ class Recorder:
         finally:
             self._stop.set()
             await asyncio.gather(*self._tasks, return_exceptions=True)
-            await self._queue.put(("", 0, 0, None))
+            self._consumer.queue.put_nowait(Shutdown())
             await consumer
             self._writer.close()
 
@@ -209,7 +206,7 @@ class Recorder:
         for command in device.request.driver.tare_commands():
             await connection.write(device.request.driver.gatt.write_uuid, command)
 
-    # --- connection management ----------------------------------------------------------------
+    # --- connection lifecycle -----------------------------------------------------------------
 
     def _device(self, stream: str) -> _Device:
         try:
@@ -219,65 +216,55 @@ class Recorder:
                 f"no stream {stream!r}: recording {', '.join(self._devices)}"
             ) from None
 
-    def _set_status(self, device: _Device, **changes: Any) -> None:
-        with self._status_lock:
-            device.status = replace(device.status, **changes)
-
     async def _maintain(self, device: _Device) -> None:
         policy = self.reconnect
+        stream = device.request.stream
         attempt = 0
         while not self._stop.is_set():
             try:
                 await self._connect_and_stream(device)
                 attempt = 0
             except DeviceError as exc:
-                self._set_status(device, message=str(exc))
+                self.board.set(stream, message=str(exc))
             except Exception as exc:  # a fault of the host, not the link: report, do not retry
                 message = f"recording stopped by an unexpected error: {type(exc).__name__}: {exc}"
-                self._set_status(device, state="lost", message=message)
-                self._submit_event(
-                    "device_disconnected", stream=device.request.stream, lost=True, reason=message
-                )
+                self.board.set(stream, state="lost", message=message)
+                self._events.event("device_disconnected", stream=stream, lost=True, reason=message)
                 return
             if self._stop.is_set():
                 break
-            now_ns = time.monotonic_ns()
+            now_ns = self.clock.monotonic_ns()
             if device.away_since_ns is None:
                 device.away_since_ns = now_ns
             if (now_ns - device.away_since_ns) / 1e9 > policy.give_up_after_s:
                 self._report_lost(device)
                 return
             state = "reconnecting" if device.info is not None else "connecting"
-            self._set_status(device, state=state)
+            self.board.set(stream, state=state)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), timeout=policy.backoff_s(attempt))
             attempt += 1
-        self._set_status(device, state="stopped")
+        self.board.set(stream, state="stopped")
 
     def _report_lost(self, device: _Device) -> None:
-        away_s = (time.monotonic_ns() - (device.away_since_ns or 0)) / 1e9
+        stream = device.request.stream
+        now_ns = self.clock.monotonic_ns()
+        away_s = (now_ns - (device.away_since_ns or 0)) / 1e9
         message = (
             f"{device.request.driver.model} at {device.request.address} did not come back "
             f"within {away_s:.0f} s: check that it is switched on, charged and in range"
         )
-        self._set_status(device, state="lost", message=message)
-        if device.sink is not None and self._writer is not None:
-            end_ns = time.monotonic_ns() + self.utc_offset_ns
-            self._submit_event(
-                "device_disconnected", stream=device.request.stream, lost=True, reason=message
+        self.board.set(stream, state="lost", message=message)
+        if device.info is None or self.session is None:
+            return
+        self._events.event("device_disconnected", stream=stream, lost=True, reason=message)
+        last_host_ns, last_device_s = self._consumer.last_stored(stream)
+        if last_host_ns is not None:
+            reason = "device lost: it never came back"
+            gap = Gap(
+                last_host_ns, now_ns + self.utc_offset_ns, -1, last_device_s or 0.0, np.nan, reason
             )
-            if device.last_host_ns is not None:
-                self._submit_gap(
-                    device,
-                    Gap(
-                        device.last_host_ns,
-                        end_ns,
-                        -1,
-                        device.last_device_s or 0.0,
-                        float("nan"),
-                        "device lost: it never came back",
-                    ),
-                )
+            self._consumer.mark_gap(stream, gap)
 
     async def _connect_and_stream(self, device: _Device) -> None:
         request = device.request
@@ -289,36 +276,40 @@ class Recorder:
             timeout_s=self.reconnect.connect_timeout_s,
         )
         device.connection = connection
+        stream = request.stream
         try:
-            if device.info is None:
+            first_connection = device.info is None
+            if first_connection:
                 device.info = await self._read_device_info(connection, driver)
-                self._open_stream(device)
+                self._consumer.attach_sink(stream, self._open_stream(device))
+            info = device.info
+            assert info is not None
             device.segment_id += 1
             segment_id = device.segment_id
-            stream = request.stream
-            put = self._queue.put_nowait
+            put = self._consumer.queue.put_nowait
+            stamp = self.clock.monotonic_ns
 
             def on_notify(data: bytes) -> None:
-                put((stream, segment_id, time.monotonic_ns(), bytes(data)))
+                put(Notification(stream, segment_id, stamp(), bytes(data)))
 
             await connection.start_notify(driver.gatt.notify_uuid, on_notify)
-            for command in [*driver.configure_commands(), *driver.start_commands()]:
+            for command in driver.configure_commands():
+                await connection.write(driver.gatt.write_uuid, command)
+            if first_connection and request.tare_on_first_connect and driver.tare_commands():
+                await self._tare_at_session_start(device, connection)
+            for command in driver.start_commands():
                 await connection.write(driver.gatt.write_uuid, command)
             reconnected = device.away_since_ns is not None
             device.away_since_ns = None
-            self._set_status(
-                device,
-                state="streaming",
-                message="",
-                n_reconnects=device.status.n_reconnects + int(reconnected),
-            )
-            self._submit_event(
+            self.board.set(stream, state="streaming", message="")
+            self.board.add(stream, n_reconnects=int(reconnected))
+            self._events.event(
                 "device_connected",
                 stream=stream,
                 address=request.address,
                 segment=segment_id,
                 reconnect=reconnected,
-                **device.info.to_dict(),
+                **info.to_dict(),
             )
             await self._stream_until_dropped(device, connection, dropped)
         finally:
@@ -328,7 +319,23 @@ class Recorder:
                     for command in driver.stop_commands():
                         await connection.write(driver.gatt.write_uuid, command)
             await connection.disconnect()
-            self._queue.put_nowait((request.stream, device.segment_id, time.monotonic_ns(), None))
+            self._consumer.queue.put_nowait(LinkClosed(stream, device.segment_id))
+
+    async def _tare_at_session_start(self, device: _Device, connection: Connection) -> None:
+        """Zero the gauge on the first connection, before streaming, and log it (the GUI logs
+        its own tares, made with :meth:`tare`)."""
+        driver = device.request.driver
+        for command in driver.tare_commands():
+            await connection.write(driver.gatt.write_uuid, command)
+        stream = device.request.stream
+        self._events.event(
+            "note",
+            text=f"{stream} tared",
+            stream=stream,
+            tare=True,
+            segment=device.segment_id,
+            command_hex=b"".join(driver.tare_commands()).hex(),
+        )
 
     async def _stream_until_dropped(
         self, device: _Device, connection: Connection, dropped: asyncio.Event
@@ -341,11 +348,10 @@ class Recorder:
             for waiter in waiters:
                 waiter.cancel()
         if dropped.is_set() and not self._stop.is_set():
-            device.away_since_ns = time.monotonic_ns()
-            self._set_status(device, state="reconnecting", message="link lost, reconnecting")
-            self._submit_event(
-                "device_disconnected", stream=device.request.stream, reason="link lost"
-            )
+            device.away_since_ns = self.clock.monotonic_ns()
+            stream = device.request.stream
+            self.board.set(stream, state="reconnecting", message="link lost, reconnecting")
+            self._events.event("device_disconnected", stream=stream, reason="link lost")
 
     async def _read_device_info(self, connection: Connection, driver: DeviceDriver) -> DeviceInfo:
         reads: dict[str, bytes] = {}
@@ -356,16 +362,16 @@ class Recorder:
                     reads[name] = value
         return device_info_from_reads(reads, driver.default_device_info())
 
-    def _open_stream(self, device: _Device) -> None:
+    def _open_stream(self, device: _Device) -> StreamSink | None:
         if self.session is None or device.info is None:
-            return
+            return None
         driver = device.request.driver
         device_time = (
             "device timestamps (s)"
             if driver.has_device_clock
             else "sample index / nominal rate (the device sends no timestamps)"
         )
-        device.sink = self.session.add_stream(
+        sink: StreamSink = self.session.add_stream(
             device.request.stream,
             kind=driver.kind,
             channels=driver.channels,
@@ -378,200 +384,4 @@ class Recorder:
                 "host_time": "packet arrival (UTC ns); see timing_fit events per connection",
             },
         )
-
-    # --- consumer -----------------------------------------------------------------------------
-
-    def _submit_event(self, event_type: str, **fields: Any) -> None:
-        session, writer = self.session, self._writer
-        if session is not None and writer is not None:
-            writer.submit(lambda: session.log_event(event_type, **fields))
-
-    def _submit_gap(self, device: _Device, gap: Gap) -> None:
-        with self._status_lock:
-            device.status = replace(
-                device.status,
-                n_gaps=device.status.n_gaps + 1,
-                n_missing_samples=device.status.n_missing_samples + max(gap.n_missing_samples, 0),
-            )
-        fields: dict[str, Any] = {
-            "stream": device.request.stream,
-            "start_host_ns": int(gap.start_host_ns),
-            "end_host_ns": int(max(gap.end_host_ns, gap.start_host_ns)),
-            "reason": gap.reason,
-            "start_device_time_s": float(gap.start_device_time_s),
-            "segment": device.consumer_segment_id,
-        }
-        if gap.n_missing_samples >= 0:
-            fields["n_missing_samples"] = int(gap.n_missing_samples)
-        if np.isfinite(gap.end_device_time_s):
-            fields["end_device_time_s"] = float(gap.end_device_time_s)
-        self._submit_event("device_gap", **fields)
-
-    async def _consume(self) -> None:
-        while True:
-            try:
-                item = await asyncio.wait_for(self._queue.get(), timeout=RELEASE_TICK_S)
-            except TimeoutError:
-                self._release_all(time.monotonic_ns())
-                self._hand_off(force=False)
-                continue
-            self._hand_off(force=False)
-            stream, segment_id, arrival_mono_ns, data = item
-            if not stream:
-                for device in self._devices.values():
-                    self._end_segment(device, device.consumer_segment_id)
-                self._hand_off(force=True)
-                return
-            device = self._devices[stream]
-            if data is None:
-                self._end_segment(device, segment_id)
-                continue
-            self._handle_packet(device, segment_id, arrival_mono_ns, data)
-
-    def _release_all(self, now_mono_ns: int) -> None:
-        for device in self._devices.values():
-            if device.segment is not None:
-                blocks, gaps = device.segment.release(now_mono_ns - round(HOLDBACK_S * 1e9))
-                self._store(device, blocks, gaps, now_mono_ns)
-
-    def _handle_packet(
-        self, device: _Device, segment_id: int, arrival_mono_ns: int, data: bytes
-    ) -> None:
-        driver = device.request.driver
-        if device.segment is None or segment_id != device.consumer_segment_id:
-            self._end_segment(device, device.consumer_segment_id)
-            self._start_segment(device, segment_id, arrival_mono_ns)
-        segment, decoder = device.segment, device.decoder
-        assert segment is not None and decoder is not None
-        packet = decoder.feed(data)
-        changes: dict[str, Any] = {}
-        stream = device.request.stream
-        if packet.battery_v is not None:
-            changes["battery_v"] = packet.battery_v
-            if device.status.battery_v is None:
-                self._submit_event(
-                    "note", text=f"{stream} battery", stream=stream, battery_v=packet.battery_v
-                )
-        if packet.low_power and not device.status.low_power:
-            changes["low_power"] = True
-            self._submit_event("note", text=f"{stream} battery low", stream=stream, low_power=True)
-        if packet.malformed is not None:
-            changes["n_malformed"] = device.status.n_malformed + 1
-        if changes:
-            self._set_status(device, **changes)
-        if not packet.n_samples:
-            return
-        device_time_s = packet.device_time_s if driver.has_device_clock else None
-        blocks, gaps = segment.add_packet(packet.values, device_time_s, arrival_mono_ns)
-        if device_time_s is not None:
-            self._show_on_arrival(device, segment, packet.values, device_time_s)
-        self._store(device, blocks, gaps, arrival_mono_ns)
-        if device.segment_ended:
-            self._end_segment(device, segment_id)
-
-    def _start_segment(self, device: _Device, segment_id: int, arrival_mono_ns: int) -> None:
-        driver = device.request.driver
-        device.segment = SegmentState(
-            sampling_rate_hz=driver.sampling_rate_hz,
-            has_device_clock=driver.has_device_clock,
-            utc_offset_ns=self.utc_offset_ns,
-        )
-        device.decoder = driver.new_decoder()
-        device.shown_device_s = float("-inf")
-        device.consumer_segment_id = segment_id
-        device.segment_ended = False
-        if device.last_host_ns is not None:
-            reconnect_ns = arrival_mono_ns + self.utc_offset_ns
-            self._submit_gap(
-                device,
-                Gap(
-                    device.last_host_ns,
-                    reconnect_ns,
-                    -1,
-                    device.last_device_s or 0.0,
-                    float("nan"),
-                    "link lost: samples between disconnect and reconnect were not received",
-                ),
-            )
-
-    def _end_segment(self, device: _Device, segment_id: int) -> None:
-        """Release a connection's held samples and record its clock fit.
-
-        The segment's state stays until the next connection: notifications already on their way
-        when the link closed may still arrive, and are stored with the same numbering.
-        """
-        segment = device.segment
-        if segment is None or segment_id != device.consumer_segment_id:
-            return
-        blocks, gaps = segment.release(None)
-        self._store(device, blocks, gaps, time.monotonic_ns())
-        if device.segment_ended:
-            return
-        device.segment_ended = True
-        fit = segment.final_fit()
-        if fit is not None and device.sink is not None and self.session is not None:
-            session = self.session
-            record = {**fit.to_dict(), "segment": segment_id, "n_late_samples": segment.n_late}
-            if self._writer is not None:
-                self._writer.submit(
-                    lambda: session.record_timing_fit(device.request.stream, record)
-                )
-        self._set_status(device, n_duplicates=device.status.n_duplicates + segment.n_duplicates)
-
-    def _store(
-        self, device: _Device, blocks: list[SampleBlock], gaps: list[Gap], arrival_mono_ns: int
-    ) -> None:
-        for gap in gaps:
-            self._submit_gap(device, gap)
-        segment = device.segment
-        for block in blocks:
-            if device.sink is not None:
-                device.unwritten.append(block)
-                device.unwritten_arrivals_ns.append(arrival_mono_ns)
-            host_ns = segment.host_ns(block.device_time_s) if segment else block.arrival_ns
-            if not device.request.driver.has_device_clock:
-                device.ring.extend((host_ns - self.start_utc_ns) / 1e9, block.values)
-            device.last_host_ns = int(host_ns[-1])
-            device.last_device_s = float(block.device_time_s[-1])
-            with self._status_lock:
-                n_samples = device.status.n_samples + len(block.values)
-                device.status = replace(device.status, n_samples=n_samples)
-                device.rate_marks.append((time.monotonic_ns(), n_samples))
-                if len(device.rate_marks) > MAX_RATE_MARKS:
-                    del device.rate_marks[: MAX_RATE_MARKS // 2]
-
-    def _show_on_arrival(
-        self,
-        device: _Device,
-        segment: SegmentState,
-        values: np.ndarray,
-        device_time_s: np.ndarray,
-    ) -> None:
-        """Put timestamped samples in the live ring as they arrive, not after the reordering
-        hold-back that orders them for storage, so plots lag by the link alone. The ring keeps
-        device-time order: a duplicate or late (reordered) sample is left out of the live view;
-        the session stores it all the same."""
-        newer = device_time_s > device.shown_device_s
-        if not newer.any():
-            return
-        host_ns = segment.host_ns(device_time_s[newer])
-        device.ring.extend((host_ns - self.start_utc_ns) / 1e9, values[newer])
-        device.shown_device_s = float(device_time_s[newer][-1])
-
-    def _hand_off(self, *, force: bool) -> None:
-        """Pass the samples stored since the last hand-off to the writer thread, one block
-        per device, when the oldest waited ``HANDOFF_S`` (or ``force``)."""
-        now_ns = time.monotonic_ns()
-        for device in self._devices.values():
-            if not device.unwritten or device.sink is None or self._writer is None:
-                continue
-            if not force and now_ns - device.unwritten_arrivals_ns[0] < HANDOFF_S * 1e9:
-                continue
-            blocks = device.unwritten
-            merged = SampleBlock(
-                np.concatenate([b.values for b in blocks]),
-                np.concatenate([b.arrival_ns for b in blocks]),
-                np.concatenate([b.device_time_s for b in blocks]),
-            )
-            self._writer.append(device.sink, merged, device.unwritten_arrivals_ns)
-            device.unwritten, device.unwritten_arrivals_ns = [], []
+        return sink

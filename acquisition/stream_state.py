@@ -68,11 +68,15 @@ class SegmentState:
     sampling_rate_hz : the nominal rate configured on the device (Hz).
     has_device_clock : whether packets carry device timestamps.
     utc_offset_ns : add to ``time.monotonic_ns()`` to get ns since the Unix epoch.
+    clock_starts_at_zero : the device clock restarts at 0 when streaming starts, so samples
+        withheld before the first one received are counted (a gap from device time
+        ``-period`` to the first stored sample: the "sample before" the stream's first).
     """
 
     sampling_rate_hz: float
     has_device_clock: bool
     utc_offset_ns: int
+    clock_starts_at_zero: bool = False
     n_samples: int = 0
     n_duplicates: int = 0
     n_late: int = 0
@@ -133,6 +137,8 @@ class SegmentState:
                 self.n_duplicates += 1
                 continue
             last = kept[-1].device_time_s if kept else self._last_device_s
+            if last is None and self.clock_starts_at_zero and d > 0.5 * self.period_s:
+                gaps.append(self._leading_gap(d, sample))
             if last is not None and d < last:
                 self.n_late += 1
             elif last is not None and d - last > 1.5 * self.period_s:
@@ -162,6 +168,19 @@ class SegmentState:
             start_device_time_s=last_s,
             end_device_time_s=next_s,
             reason=f"device timestamps jump: {missing} sample(s) missing",
+        )
+
+    def _leading_gap(self, first_s: float, first: _Pending) -> Gap:
+        missing = round(first_s / self.period_s)
+        host = self.host_ns(np.array([0.0, first_s]))
+        start_ns, end_ns = (int(host[0]), int(host[1])) if self.fit else (first.arrival_ns,) * 2
+        return Gap(
+            start_host_ns=start_ns,
+            end_host_ns=max(end_ns, start_ns),
+            n_missing_samples=int(missing),
+            start_device_time_s=-self.period_s,
+            end_device_time_s=first_s,
+            reason=f"first {missing} sample(s) after the device started streaming not received",
         )
 
     def _clockless_times(self, n: int, arrival_ns: int) -> tuple[np.ndarray, Gap | None]:

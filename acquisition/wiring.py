@@ -13,11 +13,15 @@ from alsmotion.errors import InvalidInputError
 
 
 def build_requests(
-    devices: Mapping[str, str], sampling_rates_hz: Mapping[str, float] | None
+    devices: Mapping[str, str],
+    sampling_rates_hz: Mapping[str, float] | None,
+    *,
+    tare: bool = False,
 ) -> list[DeviceRequest]:
     """``kind -> address`` (kinds ``imu``, ``force``) into recorder requests with drivers.
 
     Each device records at ``sampling_rates_hz[kind]``, or at its driver's ``recording_rate_hz``.
+    ``tare``: zero the devices that can be tared on the session's first connection.
     """
     rates = dict(sampling_rates_hz or {})
     unknown = sorted((set(devices) | set(rates)) - set(DRIVERS))
@@ -31,7 +35,9 @@ def build_requests(
     for kind, address in devices.items():
         driver_class = DRIVERS[kind]
         rate_hz = rates.get(kind, driver_class.recording_rate_hz)
-        requests.append(DeviceRequest(kind, address, driver_class(sampling_rate_hz=rate_hz)))
+        driver = driver_class(sampling_rate_hz=rate_hz)
+        tare_it = tare and bool(driver.tare_commands())
+        requests.append(DeviceRequest(kind, address, driver, tare_on_first_connect=tare_it))
     return requests
 
 
@@ -42,16 +48,19 @@ def make_transport(
     faults: Mapping[str, FaultPlan] | None = None,
     adapter: str | None = None,
 ) -> tuple[Transport, list[SimulatedPeripheral]]:
-    """The transport to reach ``devices``: bleak, or in-process twins (also returned)."""
+    """The transport to reach ``devices`` (``kind -> address or name``): bleak, or in-process
+    twins (also returned). A simulated device named by something other than an address also
+    advertises that name, so it is found by name as a radio is."""
     if simulate:
+        from alsmotion.acquisition.discovery import ADDRESS_PATTERN
         from alsmotion.acquisition.transport.inprocess import InProcessTransport
         from alsmotion.acquisition.twins.factory import make_twin
 
         faults = faults or {}
-        twins = [
-            make_twin(kind, address, faults=faults.get(kind), seed=i)
-            for i, (kind, address) in enumerate(devices.items())
-        ]
+        twins = []
+        for i, (kind, text) in enumerate(devices.items()):
+            name = None if ADDRESS_PATTERN.match(text) else text
+            twins.append(make_twin(kind, text, name=name, faults=faults.get(kind), seed=i))
         return InProcessTransport(twins), twins
     if faults:
         raise InvalidInputError("faults can only be injected into simulated devices")

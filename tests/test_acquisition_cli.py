@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,78 @@ def test_without_bluez_scan_and_record_say_what_to_do(
     assert main(["scan", "--timeout-s", "0.5"]) == 2
     assert "BlueZ (bluetoothd) is running" in capsys.readouterr().err
     argv = ["record", "--device", "imu=AA:BB:CC:DD:EE:FF", "--participant", "ALS-006"]
-    assert main([*argv, "--visit", "v", "--out", str(tmp_path), "--duration-s", "1"]) == 1
-    out = capsys.readouterr().out
-    assert "NOT RECORDED TO THE END" in out and "bluetoothd" in out
+    argv += ["--visit", "v", "--out", str(tmp_path), "--duration-s", "60", "--scan-s", "0.5"]
+    assert main(argv) == 2  # at the scan, not after --duration-s
+    assert "bluetoothd" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
+
+def _record_force(tmp_path: Path, *extra: str) -> tuple[int, Session | None]:
+    argv = ["record", "--simulate", "--device", "force=Progressor_4218", "--participant", "ALS-004"]
+    argv += ["--visit", "v", "--out", str(tmp_path), "--duration-s", "1.0", "--scan-s", "0.2"]
+    code = main([*argv, *extra])
+    paths = list(tmp_path.iterdir())
+    return code, Session.open(paths[0]) if paths else None
+
+
+def test_record_finds_a_device_by_name_prefix_and_tares_it_once(tmp_path: Path) -> None:
+    code, session = _record_force(tmp_path / "tared")
+    assert code == 0 and session is not None
+    tares = [r for r in session.event_records if r["type"] == "note" and r.get("tare")]
+    assert len(tares) == 1 and tares[0]["stream"] == "force" and tares[0]["command_hex"] == "6400"
+    # The simulated gauge reads 0.45 kg unloaded; tared, the quiet start reads about 0 N.
+    assert abs(float(session.streams["force"].values[:20, 0].mean())) < 1.0
+    code, untared = _record_force(tmp_path / "untared", "--no-tare")
+    assert code == 0 and untared is not None
+    assert not [r for r in untared.event_records if r.get("tare")]
+    assert untared.streams["force"].values[:20, 0].mean() == pytest.approx(0.45 * 9.80665, abs=1.0)
+
+
+def test_record_refuses_a_malformed_address_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["record", "--device", "force=C4:3E:11:22:33", "--participant", "ALS-004"]
+    assert main([*argv, "--visit", "v", "--out", str(tmp_path), "--duration-s", "60"]) == 2
+    assert "is not a Bluetooth address" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
+
+def test_record_marks_trials_from_the_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # walk 1 accepted, walk 2 rejected; strength trial 1 accepted, then cannot perform.
+    answers = ["", "", "", "", "", "stumbled", "", "", "", "c pain"]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(answers) + "\n"))
+    argv = ["record", "--simulate", "--device", "force=SIM2", "--participant", "ALS-004"]
+    argv += ["--visit", "v", "--out", str(tmp_path), "--scan-s", "0.2"]
+    argv += ["--trial", "10MWT:2", "--trial", "HHD:knee_extension:left:3"]
+    assert main(argv) == 0  # stops after the plan, no --duration-s
+    assert "HHD knee_extension left trial 2 of 3" in capsys.readouterr().out
+    (path,) = tmp_path.iterdir()
+    events = [
+        r for r in Session.open(path).event_records if r["type"].startswith(("trial", "cannot"))
+    ]
+    summary = [(r["type"], r["test"], r.get("trial")) for r in events]
+    assert summary == [
+        ("trial_started", "10MWT", 1),
+        ("trial_stopped", "10MWT", 1),
+        ("trial_accepted", "10MWT", 1),
+        ("trial_started", "10MWT", 2),
+        ("trial_stopped", "10MWT", 2),
+        ("trial_rejected", "10MWT", 2),
+        ("trial_started", "HHD", 1),
+        ("trial_stopped", "HHD", 1),
+        ("trial_accepted", "HHD", 1),
+        ("cannot_perform", "HHD", None),
+    ]
+    assert events[5]["reason"] == "stumbled" and events[-1]["reason"] == "pain"
+    assert events[6]["muscle"] == "knee_extension" and events[6]["method"] == "make"
+
+
+def test_record_refuses_a_bad_trial_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["record", "--simulate", "--device", "force=SIM2", "--participant", "ALS-004"]
+    argv += ["--visit", "v", "--out", str(tmp_path), "--trial", "HHD:3"]
+    assert main(argv) == 2
+    assert "HHD:MUSCLE:SIDE:N" in capsys.readouterr().err

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from recorder_checks import Scenario, check_recording, make_force, scenarios
 
 from alsmotion.acquisition.devices import TindeqProgressor, WitMotionImu
 from alsmotion.acquisition.recorder import DeviceRequest, ReconnectPolicy, Recorder
@@ -234,3 +235,20 @@ def test_unexpected_host_error_is_reported_not_retried(tmp_path: Path) -> None:
     status = recorder.status()["force"]
     assert status.state == "lost"
     assert "PermissionError: no access to the Bluetooth adapter" in status.message
+
+
+@pytest.mark.parametrize(
+    "scenario", scenarios(disconnect_after_s=1.5, offline_s=0.3), ids=lambda s: s.name
+)
+def test_tindeq_acceptance_scenarios_in_process(tmp_path: Path, scenario: Scenario) -> None:
+    twin = make_force(scenario, FORCE_ADDRESS)
+    driver = TindeqProgressor(sampling_rate_hz=80.0)
+    request = DeviceRequest("force", FORCE_ADDRESS, driver, tare_on_first_connect=True)
+    metadata = SessionMetadata(participant_id="ALS-001", visit="v", protocol="t", operator="op")
+    with SessionWriter.create(tmp_path, metadata) as session:
+        recorder = Recorder(
+            InProcessTransport([twin]), [request], session=session, reconnect=FAST_RECONNECT
+        )
+        asyncio.run(recorder.run(duration_s=3.5))
+        path = session.path
+    check_recording(Session.open(path), twin, scenario, recorder.status()["force"].n_reconnects)

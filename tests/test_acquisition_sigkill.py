@@ -38,6 +38,7 @@ def test_sigkill_loses_at_most_one_second(tmp_path: Path) -> None:
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
     try:
+        assert process.stdout.readline().startswith("looking for")  # the scan, then the session
         assert "recording into" in process.stdout.readline()
         time.sleep(RECORD_S)
         killed_ns = time.time_ns()

@@ -89,6 +89,9 @@ class DeviceDriver(ABC):
     channels: tuple[tuple[str, str], ...]
     #: True when notifications carry device timestamps or counters.
     has_device_clock: bool
+    #: True when the device clock restarts at 0 each time streaming starts, so samples lost
+    #: before the first one received on a connection can be counted.
+    clock_starts_at_zero: bool = False
     #: Rate (Hz) alsmotion records at unless told otherwise (one of the supported rates).
     recording_rate_hz: float
 

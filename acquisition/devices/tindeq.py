@@ -59,6 +59,8 @@ class TindeqProgressor(DeviceDriver):
     #: Rate (Hz) alsmotion records at unless told otherwise.
     recording_rate_hz = NOMINAL_RATE_HZ
     has_device_clock = True
+    #: Weight timestamps count microseconds since the start command (vendor API).
+    clock_starts_at_zero = True
 
     @classmethod
     def supported_rates_hz(cls) -> tuple[float, ...]:

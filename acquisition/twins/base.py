@@ -71,6 +71,7 @@ class SimulatedPeripheral(ABC):
     Parameters
     ----------
     address : the address the twin advertises under.
+    name : the name it advertises (default: its model and the end of its address).
     signal_si : (n, k) samples in the driver's SI channels, played in a loop.
     signal_rate_hz : sampling rate of ``signal_si`` (Hz).
     faults : link faults to inject.
@@ -88,11 +89,14 @@ class SimulatedPeripheral(ABC):
     samples_per_notification: int
     #: The device streams as soon as notifications are enabled (no start command).
     streams_on_subscribe: bool
+    #: The ATT MTU the link negotiates (bytes); a notification's payload is at most 3 less.
+    att_mtu: int = 23
 
     def __init__(
         self,
         *,
         address: str,
+        name: str | None = None,
         signal_si: np.ndarray,
         signal_rate_hz: float,
         faults: FaultPlan | None = None,
@@ -109,6 +113,7 @@ class SimulatedPeripheral(ABC):
                 f", got {signal.shape}"
             )
         self.address = address
+        self._name = name
         self.signal_si = signal
         self.signal_rate_hz = validate_sampling_rate_hz(signal_rate_hz)
         self.faults = faults or FaultPlan()
@@ -135,11 +140,15 @@ class SimulatedPeripheral(ABC):
         self._anchor_index = 0
         self._stream_start_ns: int | None = None
         self._disconnect_fired = False
+        self._n_data_packets = 0
+        self._n_since_start = 0
 
     # --- GATT surface -------------------------------------------------------------------------
 
     @property
     def name(self) -> str:
+        if self._name is not None:
+            return self._name
         return f"{self.driver.model}-{self.address[-5:].replace(':', '')}"
 
     @property
@@ -203,6 +212,7 @@ class SimulatedPeripheral(ABC):
         now_ns = time.monotonic_ns()
         if reset_clock or self._stream_start_ns is None:
             self._next_index = 0
+            self._n_since_start = 0
             self._stream_start_ns = now_ns
         self._anchor_ns = now_ns
         self._anchor_index = self._next_index
@@ -248,6 +258,12 @@ class SimulatedPeripheral(ABC):
     def _enqueue_with_faults(self, packet: Packet) -> None:
         faults = self.faults
         draws = self._rng.random(4)
+        self._n_data_packets += 1
+        self._n_since_start += 1
+        if faults.drop_every is not None and self._n_data_packets % faults.drop_every == 0:
+            return
+        if self._n_since_start <= faults.drop_first:
+            return
         if draws[0] < faults.drop_probability:
             return
         if draws[1] < faults.corrupt_probability:

@@ -10,9 +10,12 @@ from alsmotion.acquisition.twins.witmotion import WitMotionTwin
 from alsmotion.errors import InvalidInputError
 from alsmotion.simulate.force import simulate_force_trial
 from alsmotion.simulate.gait import simulate_walk
+from alsmotion.units import NEWTONS_PER_KGF
 
 #: Rate (Hz) of the IMU twin's source signal (the sensor's highest rate).
 IMU_SIGNAL_RATE_HZ = 200.0
+#: What the simulated gauge reads unloaded (N): 0.45 kg, the rig offset a tare removes.
+FORCE_RIG_OFFSET_N = 0.45 * NEWTONS_PER_KGF
 #: Rate (Hz) of the force twin's source signal.
 FORCE_SIGNAL_RATE_HZ = 80.0
 
@@ -21,11 +24,13 @@ def make_twin(
     kind: str,
     address: str,
     *,
+    name: str | None = None,
     faults: FaultPlan | None = None,
     seed: int = 0,
     time_scale: float = 1.0,
 ) -> SimulatedPeripheral:
-    """A twin of the device ``kind`` (``imu`` or ``force``) advertising under ``address``."""
+    """A twin of the device ``kind`` (``imu`` or ``force``) advertising under ``address`` (and
+    ``name``, or its model's default name)."""
     if kind == "imu":
         walk = simulate_walk(
             sampling_rate_hz=IMU_SIGNAL_RATE_HZ, n_strides=40, rest_s=3.0, seed=seed
@@ -35,6 +40,7 @@ def make_twin(
             address=address,
             signal_si=signal,
             signal_rate_hz=IMU_SIGNAL_RATE_HZ,
+            name=name,
             faults=faults,
             seed=seed,
             time_scale=time_scale,
@@ -49,9 +55,11 @@ def make_twin(
             seed=seed,
         )
         return TindeqTwin(
+            offset_n=FORCE_RIG_OFFSET_N,
             address=address,
             signal_si=trial.force_n[:, None],
             signal_rate_hz=FORCE_SIGNAL_RATE_HZ,
+            name=name,
             faults=faults,
             seed=seed,
             time_scale=time_scale,

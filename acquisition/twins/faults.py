@@ -14,6 +14,9 @@ class FaultPlan:
     Attributes
     ----------
     drop_probability : notification never delivered.
+    drop_every : also drop every ``drop_every``-th notification of the twin's data (None: no).
+    drop_first : drop the first ``drop_first`` data notifications after each start of streaming
+        (the run a reconnect loses before the central is listening).
     duplicate_probability : notification delivered twice.
     reorder_probability : notification swapped with the one after it.
     corrupt_probability : framing bytes mangled and garbage appended (payload bit errors are
@@ -27,6 +30,8 @@ class FaultPlan:
     """
 
     drop_probability: float = 0.0
+    drop_every: int | None = None
+    drop_first: int = 0
     duplicate_probability: float = 0.0
     reorder_probability: float = 0.0
     corrupt_probability: float = 0.0
@@ -46,5 +51,9 @@ class FaultPlan:
             value = getattr(self, name)
             if not 0.0 <= value < 1.0:
                 raise InvalidInputError(f"{name} must be in [0, 1), got {value}")
+        if self.drop_every is not None and self.drop_every < 2:
+            raise InvalidInputError(f"drop_every must be at least 2, got {self.drop_every}")
+        if self.drop_first < 0:
+            raise InvalidInputError(f"drop_first must be >= 0, got {self.drop_first}")
         if abs(self.clock_drift) >= 0.5:
             raise InvalidInputError(f"clock_drift must be a small fraction, got {self.clock_drift}")

@@ -51,8 +51,6 @@ from dbus_fast.service import (  # noqa: E402
 
 StrList = Annotated[list[str], DBusSignature("as")]
 FdAndMtu = Annotated[list[int], DBusSignature("hq")]
-#: ATT MTU reported with an acquired notification socket (the BLE default).
-ATT_MTU = 23
 #: Time (s) after which the server closes its copy of a socket handed out over D-Bus.
 FD_HANDOVER_S = 1.0
 
@@ -158,7 +156,7 @@ class NotifyCharacteristic(GattCharacteristic):
         # The reply carries a duplicate of ``theirs``; close ours once the reply has gone.
         self._handed_over = theirs
         asyncio.get_running_loop().call_later(FD_HANDOVER_S, theirs.close)
-        return [theirs.fileno(), ATT_MTU]
+        return [theirs.fileno(), self._server.twin.att_mtu]
 
     def send(self, data: bytes) -> None:
         if self._socket is None:

@@ -1,0 +1,92 @@
+"""Mark trials from the terminal during ``alsmotion record`` (``--trial`` plans).
+
+Each planned trial is run with the Enter key: Enter starts it, Enter stops it, then Enter
+accepts it or a typed reason rejects it; ``c REASON`` before a start records that the test cannot
+be performed, ``q`` ends the plan. The events are the ones the GUI writes (``trial_started``,
+``trial_stopped``, ``trial_accepted`` / ``trial_rejected``, ``cannot_perform``), so the session
+is processed the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from alsmotion.errors import InvalidInputError
+from alsmotion.session.events import STRENGTH_TEST, TEST_CODES
+
+
+@dataclass(frozen=True)
+class PlannedTrials:
+    """``n_trials`` trials of ``test`` (strength trials name a muscle and side)."""
+
+    test: str
+    n_trials: int
+    muscle: str | None = None
+    side: str | None = None
+
+    def fields(self, trial: int) -> dict[str, Any]:
+        fields: dict[str, Any] = {"test": self.test, "trial": trial}
+        if self.muscle is not None:
+            fields.update(muscle=self.muscle, side=self.side, method="make")
+        return fields
+
+    def label(self, trial: int) -> str:
+        where = "" if self.muscle is None else f" {self.muscle} {self.side}"
+        return f"{self.test}{where} trial {trial} of {self.n_trials}"
+
+
+def parse_plan(text: str) -> PlannedTrials:
+    """``TEST:N`` (e.g. ``10MWT:2``) or ``HHD:MUSCLE:SIDE:N`` (``HHD:knee_extension:left:3``)."""
+    parts = text.split(":")
+    usage = "use TEST:N (e.g. 10MWT:2) or HHD:MUSCLE:SIDE:N (e.g. HHD:knee_extension:left:3)"
+    if parts[0] not in TEST_CODES:
+        raise InvalidInputError(f"--trial {text!r}: unknown test {parts[0]!r}; {usage}")
+    expected = 4 if parts[0] == STRENGTH_TEST else 2
+    if len(parts) != expected or not parts[-1].isdigit() or int(parts[-1]) < 1:
+        raise InvalidInputError(f"--trial {text!r}: {usage}")
+    if expected == 4:
+        return PlannedTrials(parts[0], int(parts[3]), muscle=parts[1], side=parts[2])
+    return PlannedTrials(parts[0], int(parts[1]))
+
+
+def run_plan(
+    plans: list[PlannedTrials],
+    *,
+    log_event: Callable[..., Any],
+    stdin: TextIO,
+    say: Callable[[str], None],
+) -> None:
+    """Prompt each planned trial on ``stdin`` and log its events (runs in a thread)."""
+
+    def lines() -> Iterator[str]:
+        while line := stdin.readline():
+            yield line.strip()
+
+    answers = lines()
+    for plan in plans:
+        for trial in range(1, plan.n_trials + 1):
+            fields = plan.fields(trial)
+            say(f"{plan.label(trial)}: Enter to start, 'c REASON' cannot perform, 'q' to finish")
+            answer = next(answers, "q")
+            if answer == "q":
+                return
+            if answer.startswith("c"):
+                reason = answer[1:].strip() or "not stated"
+                log_event(
+                    "cannot_perform",
+                    **{k: v for k, v in fields.items() if k != "trial"},
+                    reason=reason,
+                )
+                break
+            log_event("trial_started", **fields)
+            say("  recording: Enter to stop")
+            next(answers, "")
+            log_event("trial_stopped", **fields)
+            say("  Enter to accept, or type why it is rejected")
+            reason = next(answers, "")
+            if reason:
+                log_event("trial_rejected", reason=reason, **fields)
+            else:
+                log_event("trial_accepted", **fields)
