@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alsmotion.errors import InvalidInputError
-from alsmotion.readers import read_csv_recording, read_geneactiv_csv
-from alsmotion.readers.geneactiv import is_geneactiv_csv
-from alsmotion.recording import Recording
+
+if TYPE_CHECKING:
+    from alsmotion.recording import Recording
 
 
 def _columns(text: str) -> tuple[str, ...]:
@@ -64,6 +65,9 @@ def add_imu_arguments(parser: argparse.ArgumentParser) -> None:
 
 def read_imu(args: argparse.Namespace) -> Recording:
     """Read the recording the IMU options describe."""
+    from alsmotion.readers import read_csv_recording, read_geneactiv_csv
+    from alsmotion.readers.geneactiv import is_geneactiv_csv
+
     path: Path = args.file
     if not path.is_file():
         raise InvalidInputError(f"{path}: no such file")

@@ -15,10 +15,6 @@ import json
 from pathlib import Path
 
 from alsmotion.cli._paths import output_folder
-from alsmotion.cli._trial_demo import run_trial_demo
-from alsmotion.gait import analyze_gait, timed_walk_speed
-from alsmotion.gait.plot import plot_gait
-from alsmotion.simulate.gait import simulate_walk
 
 DEMO_RATE_HZ = 100.0
 DEMO_SEED = 2024
@@ -35,6 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from alsmotion.cli._trial_demo import run_trial_demo
+
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     run_gait_demo(out)
@@ -44,6 +42,10 @@ def run(args: argparse.Namespace) -> int:
 
 def run_gait_demo(out: Path) -> None:
     """The simulated visit's gait assessment: prints the table, writes strides, summary, plot."""
+    from alsmotion.gait import analyze_gait, timed_walk_speed
+    from alsmotion.gait.plot import plot_gait
+    from alsmotion.simulate.gait import simulate_walk
+
     print("Simulating a 2-minute walk test and analysing its gait ...", flush=True)
     walk = simulate_walk(
         sampling_rate_hz=DEMO_RATE_HZ,

@@ -9,7 +9,16 @@ from pathlib import Path
 from alsmotion.cli._imu_args import add_imu_arguments, read_imu
 from alsmotion.cli._paths import output_folder
 from alsmotion.errors import InvalidInputError
-from alsmotion.gait import TIMED_WALK_TESTS, GaitPipeline, timed_walk_speed
+
+
+def _timed_walk_code(text: str) -> str:
+    from alsmotion.gait.timed_walk import TIMED_WALK_TESTS
+
+    if text not in TIMED_WALK_TESTS:
+        raise argparse.ArgumentTypeError(
+            f"unknown timed walk {text!r}: use one of {', '.join(TIMED_WALK_TESTS)}"
+        )
+    return text
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,8 +38,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--timed-walk",
-        choices=tuple(TIMED_WALK_TESTS),
-        help="the recording is this timed walk test: add its clinical speed to the summary",
+        type=_timed_walk_code,
+        metavar="CODE",
+        help="the recording is this timed walk test (10MWT, T25FW, 2MWT or 6MWT): add its "
+        "clinical speed to the summary",
     )
     parser.add_argument("--walk-time-s", type=float, help="timed walk: measured time (s)")
     parser.add_argument("--walk-distance-m", type=float, help="timed walk: measured distance (m)")
@@ -41,6 +52,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from alsmotion.gait import GaitPipeline, timed_walk_speed
+
     if args.timed_walk is None and (
         args.walk_time_s is not None or args.walk_distance_m is not None
     ):

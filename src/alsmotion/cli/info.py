@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
-
 from alsmotion.cli._imu_args import add_imu_arguments, read_imu
 
 
@@ -16,6 +14,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
     recording = read_imu(args)
     device = recording.device
     print(f"file:            {recording.source}")

@@ -13,10 +13,14 @@ import pandas as pd
 from alsmotion.errors import InvalidInputError, InvalidRecordingError
 from alsmotion.readers._timegrid import check_time_span, nominal_rate_hz, to_uniform_grid
 from alsmotion.recording import Recording, Stream
-from alsmotion.units import accel_to_mps2, gyro_to_rads, validate_sampling_rate_hz
+from alsmotion.units import (
+    TIME_UNIT_SECONDS,
+    accel_to_mps2,
+    gyro_to_rads,
+    validate_sampling_rate_hz,
+)
 
 #: Seconds per unit of a numeric time column.
-TIME_UNIT_SECONDS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
 #: Largest sensor value accepted, in the file's unit (no accelerometer or gyroscope reads more).
 MAX_ABS_VALUE = 1e6
 

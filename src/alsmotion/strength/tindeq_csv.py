@@ -19,8 +19,7 @@ import numpy as np
 import pandas as pd
 
 from alsmotion.errors import InvalidRecordingError
-from alsmotion.readers.csv_table import TIME_UNIT_SECONDS
-from alsmotion.units import NEWTONS_PER_KGF
+from alsmotion.units import NEWTONS_PER_KGF, TIME_UNIT_SECONDS
 
 #: Relative disagreement allowed between the header's Peak and the samples' maximum.
 PEAK_TOLERANCE = 0.02
