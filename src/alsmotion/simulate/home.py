@@ -33,9 +33,14 @@ WORN_KINDS = {
     "charge": False,
 }
 
-#: Sensor noise SD (m/s^2) of a still sensor, and of a worn sensor at rest (breathing, sway).
+#: Sensor noise SD (m/s^2) of a still sensor, and of a worn sensor at rest (breathing, sway and
+#: small movements, about 15 mg: a modelling choice, so a person lying perfectly still for an
+#: hour, which the published non-wear rule would miss, is not simulated).
 TABLE_NOISE_MPS2 = 0.004
-BODY_NOISE_MPS2 = 0.03
+BODY_NOISE_MPS2 = 0.15
+
+#: Lying postures (pitch, roll in deg): on the back, on the front, on either side.
+LYING_POSTURES = ((-90.0, 0.0), (90.0, 0.0), (0.0, 90.0), (0.0, -90.0))
 
 
 @dataclass(frozen=True)
