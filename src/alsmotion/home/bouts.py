@@ -1,0 +1,74 @@
+"""Walking bouts from strides with the Mobilise-D consensus rules (Kluge et al. 2021): a bout
+holds at least 4 strides, and strides join one bout while the break between the end of one and
+the start of the next is at most 3 s."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+MIN_BOUT_STRIDES = 4
+MAX_BREAK_S = 3.0
+
+#: Columns of the bout table (one row per walking bout).
+HOME_BOUT_COLUMNS = (
+    "start_s",
+    "end_s",
+    "duration_s",
+    "n_strides",
+    "n_steps",
+    "n_turns",
+    "cadence_spm",
+    "walking_speed_mps",
+    "stride_length_m",
+    "stride_duration_s",
+)
+
+
+def walking_bouts(
+    strides: pd.DataFrame, *, min_strides: int = MIN_BOUT_STRIDES, max_break_s: float = MAX_BREAK_S
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Bouts from strides (columns ``ic_time_s, stride_time_s, gait_speed_mps, stride_length_m,
+    is_turn``, times on one clock), and each stride's bout number (-1: in no bout).
+
+    Per bout: duration from the first initial contact to the end of the last stride; steps are
+    the initial contacts (strides + 1, as strides overlap by a step); turns are runs of turning
+    strides; cadence, speed, stride length and duration are means over its strides.
+    """
+    order = strides.sort_values("ic_time_s").reset_index(drop=True)
+    start = order["ic_time_s"].to_numpy(float)
+    end = start + order["stride_time_s"].to_numpy(float)
+    if len(start) == 0:
+        return pd.DataFrame(columns=list(HOME_BOUT_COLUMNS)), np.zeros(0, dtype=int)
+    reach = np.maximum.accumulate(end)
+    new = np.concatenate(([True], start[1:] - reach[:-1] > max_break_s))
+    group = np.cumsum(new) - 1
+    sizes = np.bincount(group)
+    keep = sizes[group] >= min_strides
+    bout = np.full(len(group), -1)
+    bout[keep] = np.unique(group[keep], return_inverse=True)[1]
+    rows = []
+    turning = order["is_turn"].to_numpy(bool)
+    for number in range(bout.max() + 1 if keep.any() else 0):
+        members = np.flatnonzero(bout == number)
+        part = order.iloc[members]
+        turn = turning[members]
+        n_turns = int(turn[0]) + int(np.sum(turn[1:] & ~turn[:-1]))
+        stride_s = part["stride_time_s"].to_numpy(float)
+        rows.append(
+            {
+                "start_s": start[members[0]],
+                "end_s": reach[members[-1]],
+                "duration_s": reach[members[-1]] - start[members[0]],
+                "n_strides": len(members),
+                "n_steps": len(members) + 1,
+                "n_turns": n_turns,
+                "cadence_spm": float(np.mean(120.0 / stride_s)),
+                "walking_speed_mps": float(part["gait_speed_mps"].mean()),
+                "stride_length_m": float(part["stride_length_m"].mean()),
+                "stride_duration_s": float(np.mean(stride_s)),
+            }
+        )
+    index = np.empty(len(bout), dtype=int)
+    index[order.index.to_numpy()] = bout
+    return pd.DataFrame(rows, columns=list(HOME_BOUT_COLUMNS)), index

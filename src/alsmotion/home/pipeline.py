@@ -1,0 +1,122 @@
+"""A long home recording, chunk by chunk, to wear time, walking bouts and daily measures.
+
+Memory is bounded by the chunk: per chunk the minute statistics for wear are folded in and the
+gait pipeline (:func:`alsmotion.gait.pipeline.analyze_gait`) finds the strides; only minute
+statistics and strides are kept. Bouts are then formed over the whole recording with the
+Mobilise-D rules (:mod:`alsmotion.home.bouts`), so a bout cut by a chunk edge is joined again when
+the break is short.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from alsmotion.errors import InsufficientDataError
+from alsmotion.gait.pipeline import analyze_gait
+from alsmotion.home.aggregate import aggregate_walking_bouts
+from alsmotion.home.bouts import walking_bouts
+from alsmotion.home.wear import DEFAULT_MIN_WORN_HOURS, MinuteStats, non_wear_minutes, wear_by_day
+from alsmotion.units import validate_sampling_rate_hz
+
+SV95C_NAME = "stride_velocity_p95_mps"
+
+
+@dataclass(frozen=True)
+class HomeResult:
+    """Daily table (wear, validity, walking time, SV95C-like centile, Mobilise-D codes), bouts,
+    strides and the per-minute non-wear mask, with flags."""
+
+    daily: pd.DataFrame
+    bouts: pd.DataFrame
+    strides: pd.DataFrame
+    non_wear_minutes: np.ndarray
+    flags: tuple[str, ...] = field(default_factory=tuple)
+
+
+def stride_velocity_p95(strides: pd.DataFrame) -> dict[str, float]:
+    """SV95C-like: 95th centile (m/s) of the speed of every stride of the period, with the strides
+    and hours of walking behind it (not the EMA-qualified ankle-worn SV95C itself)."""
+    speeds = strides["gait_speed_mps"].to_numpy(float)
+    speeds = speeds[np.isfinite(speeds)]
+    return {
+        SV95C_NAME: float(np.percentile(speeds, 95)) if len(speeds) else float("nan"),
+        "sv95c_n_strides": float(len(speeds)),
+        "sv95c_walking_h": float(strides["stride_time_s"].sum() / 7200.0),
+    }
+
+
+def analyze_home_recording(
+    chunks: Iterable[tuple[int, np.ndarray]],
+    *,
+    sampling_rate_hz: float,
+    n_samples: int,
+    start: pd.Timestamp,
+    participant_id: str,
+    sensor_height_m: float | None = None,
+    height_m: float | None = None,
+    min_worn_hours: float = DEFAULT_MIN_WORN_HOURS,
+) -> HomeResult:
+    """Wear, bouts and daily measures from ``chunks`` of (first sample, (n, 3) m/s^2)."""
+    rate = validate_sampling_rate_hz(sampling_rate_hz)
+    stats = MinuteStats(int(np.ceil(n_samples / (60 * rate))))
+    stride_parts = []
+    flags: set[str] = set()
+    for first, accel in chunks:
+        stats.add(first, accel, sampling_rate_hz=rate)
+        try:
+            result = analyze_gait(
+                accel, sampling_rate_hz=rate, sensor_height_m=sensor_height_m, height_m=height_m
+            )
+        except InsufficientDataError:
+            continue
+        flags.update(result.summary.flags)
+        if len(result.strides):
+            part = result.strides.copy()
+            part["ic_time_s"] += first / rate
+            stride_parts.append(part)
+    strides = (
+        pd.concat(stride_parts, ignore_index=True)
+        if stride_parts
+        else pd.DataFrame(
+            columns=["ic_time_s", "stride_time_s", "gait_speed_mps", "stride_length_m", "is_turn"]
+        )
+    )
+    off = non_wear_minutes(stats, sampling_rate_hz=rate)
+    bouts, stride_bout = walking_bouts(strides)
+    strides["home_bout"] = stride_bout
+    stamp = pd.Timestamp(start)
+    for table, column in ((bouts, "start_s"), (strides, "ic_time_s")):
+        table["measurement_date"] = (
+            stamp + pd.to_timedelta(table[column].astype(float), unit="s")
+        ).dt.strftime("%Y-%m-%d")
+    bouts.insert(0, "participant_id", participant_id)
+    wear = wear_by_day(off, start=stamp, min_worn_hours=min_worn_hours)
+    daily = _daily(wear, bouts, strides[strides["home_bout"] >= 0], participant_id)
+    return HomeResult(daily, bouts, strides, off, tuple(sorted(flags)))
+
+
+def _daily(
+    wear: pd.DataFrame, bouts: pd.DataFrame, strides: pd.DataFrame, participant_id: str
+) -> pd.DataFrame:
+    codes = aggregate_walking_bouts(bouts) if len(bouts) else pd.DataFrame()
+    rows = []
+    for day in wear.itertuples(index=False):
+        day_bouts = bouts[bouts["measurement_date"] == day.measurement_date]
+        row = {
+            "participant_id": participant_id,
+            "measurement_date": day.measurement_date,
+            "worn_h": day.worn_h,
+            "recorded_h": day.recorded_h,
+            "valid_day": bool(day.valid_day),
+            "walking_min": float(day_bouts["duration_s"].sum() / 60.0),
+            **stride_velocity_p95(strides[strides["measurement_date"] == day.measurement_date]),
+        }
+        rows.append(row)
+    daily = pd.DataFrame(rows)
+    if len(codes):
+        daily = daily.merge(codes, on=["participant_id", "measurement_date"], how="left")
+    return daily

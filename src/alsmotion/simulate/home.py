@@ -1,0 +1,269 @@
+"""A simulated week of living from a lower-back IMU, with its truth: sleep, sitting, standing,
+short and long walks, taking the sensor off and charging gaps.
+
+Nothing from ``alsmotion.gait`` or ``alsmotion.home`` is imported: walks come from
+:func:`alsmotion.simulate.gait.simulate_walk` (a model of trunk motion built from published gait
+facts) and the rest from gravity in the posture of the moment plus sensor noise. The truth is the
+timeline itself: when the sensor was worn, when there was no data, and when the person walked.
+
+The signal is produced chunk by chunk (:meth:`SimulatedHomeWeek.chunks`) so a week at 100 Hz
+(about 60 M samples) never has to be in memory at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.spatial.transform import Rotation
+
+from alsmotion.errors import InvalidInputError
+from alsmotion.simulate.gait import simulate_walk
+from alsmotion.units import STANDARD_GRAVITY_MPS2, validate_sampling_rate_hz
+
+#: Kinds of segment on the timeline, and whether the sensor is worn during them.
+WORN_KINDS = {
+    "sleep": True,
+    "sit": True,
+    "stand": True,
+    "walk": True,
+    "off": False,
+    "charge": False,
+}
+
+#: Sensor noise SD (m/s^2) of a still sensor, and of a worn sensor at rest (breathing, sway and
+#: small movements, about 15 mg: a modelling choice, so a person lying perfectly still for an
+#: hour, which the published non-wear rule would miss, is not simulated).
+TABLE_NOISE_MPS2 = 0.004
+BODY_NOISE_MPS2 = 0.15
+
+#: Lying postures (pitch, roll in deg): on the back, on the front, on either side.
+LYING_POSTURES = ((-90.0, 0.0), (90.0, 0.0), (0.0, 90.0), (0.0, -90.0))
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One stretch of the timeline (s from the start): ``kind`` as in :data:`WORN_KINDS`;
+    ``pitch_deg``/``roll_deg`` the trunk posture; walks carry their strides, speed and cadence."""
+
+    start_s: float
+    end_s: float
+    kind: str
+    pitch_deg: float = 0.0
+    roll_deg: float = 0.0
+    n_strides: int = 0
+    speed_mps: float = 0.0
+    cadence_spm: float = 0.0
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class HomeTruth:
+    """What was simulated, per calendar day: worn hours, walking minutes (sum of the walks from
+    first to last initial contact) and the walks themselves."""
+
+    daily: pd.DataFrame
+    walks: pd.DataFrame
+
+
+class SimulatedHomeWeek:
+    """A home recording of ``n_days`` from midnight of ``start``: settings in the constructor,
+    the signal from :meth:`chunks`, the truth in ``truth_``."""
+
+    def __init__(
+        self,
+        *,
+        sampling_rate_hz: float,
+        n_days: int = 7,
+        start: str = "2024-01-01",
+        sensor_height_m: float = 0.95,
+        long_off_day: int | None = 4,
+        charge_days: tuple[int, ...] = (2, 5),
+        seed: int = 0,
+    ) -> None:
+        self.sampling_rate_hz = validate_sampling_rate_hz(sampling_rate_hz)
+        if n_days < 1:
+            raise InvalidInputError(f"n_days must be at least 1, got {n_days}")
+        self.n_days = n_days
+        self.start = pd.Timestamp(start)
+        self.sensor_height_m = sensor_height_m
+        self.seed = seed
+        rng = np.random.default_rng(seed)
+        self.segments_ = _timeline(rng, n_days, long_off_day, charge_days)
+        self.n_samples_ = round(n_days * 86400 * self.sampling_rate_hz)
+        self.truth_ = self._truth()
+
+    def _walk_truth_s(self, segment: Segment) -> tuple[float, float]:
+        walk = self._walk(segment)
+        span = walk.truth.bout_spans_s[0]
+        return segment.start_s + float(span[0]), segment.start_s + float(span[1])
+
+    def _walk(self, segment: Segment):
+        return simulate_walk(
+            sampling_rate_hz=self.sampling_rate_hz,
+            n_strides=segment.n_strides,
+            speed_mps=segment.speed_mps,
+            cadence_spm=segment.cadence_spm,
+            sensor_height_m=self.sensor_height_m,
+            rest_s=1.0,
+            seed=segment.seed,
+        )
+
+    def _truth(self) -> HomeTruth:
+        days = pd.date_range(self.start, periods=self.n_days, freq="D")
+        worn = np.zeros(self.n_days)
+        for segment in self.segments_:
+            if WORN_KINDS[segment.kind]:
+                _add_by_day(worn, segment.start_s, segment.end_s)
+        walks = []
+        walking = np.zeros(self.n_days)
+        for segment in self.segments_:
+            if segment.kind == "walk":
+                start_s, end_s = self._walk_truth_s(segment)
+                _add_by_day(walking, start_s, end_s)
+                walks.append(
+                    {
+                        "start_s": start_s,
+                        "end_s": end_s,
+                        "n_strides": segment.n_strides,
+                        "speed_mps": segment.speed_mps,
+                        "cadence_spm": segment.cadence_spm,
+                    }
+                )
+        daily = pd.DataFrame(
+            {
+                "measurement_date": days.strftime("%Y-%m-%d"),
+                "worn_h": worn / 3600,
+                "walking_min": walking / 60,
+            }
+        )
+        return HomeTruth(daily=daily, walks=pd.DataFrame(walks))
+
+    def chunks(self, chunk_s: float = 3600.0) -> Iterator[tuple[int, np.ndarray]]:
+        """(first sample, (n, 3) acceleration in m/s^2) chunk by chunk; NaN while charging."""
+        rate = self.sampling_rate_hz
+        step = max(round(chunk_s * rate), 1)
+        starts = np.array([s.start_s for s in self.segments_])
+        for first in range(0, self.n_samples_, step):
+            last = min(first + step, self.n_samples_)
+            out = np.empty((last - first, 3))
+            t0, t1 = first / rate, last / rate
+            index = max(int(np.searchsorted(starts, t0, side="right")) - 1, 0)
+            while index < len(self.segments_) and self.segments_[index].start_s < t1:
+                segment = self.segments_[index]
+                a = max(round(segment.start_s * rate), first)
+                b = min(round(segment.end_s * rate), last)
+                if b > a:
+                    out[a - first : b - first] = self._samples(segment, a, b)
+                index += 1
+            yield first, out
+
+    def _samples(self, segment: Segment, a: int, b: int) -> np.ndarray:
+        rate = self.sampling_rate_hz
+        n = b - a
+        if segment.kind == "charge":
+            return np.full((n, 3), np.nan)
+        if segment.kind == "walk":
+            walk = self._walk(segment)
+            offset = round(segment.start_s * rate)
+            local = walk.accel_mps2[a - offset : b - offset]
+            if len(local) < n:  # the walk's own rest after it: stand still
+                still = _still(n - len(local), 0.0, 0.0, BODY_NOISE_MPS2, self._rng(segment, a))
+                local = np.vstack([local, still])
+            return local
+        noise = TABLE_NOISE_MPS2 if segment.kind == "off" else BODY_NOISE_MPS2
+        return _still(n, segment.pitch_deg, segment.roll_deg, noise, self._rng(segment, a))
+
+    def _rng(self, segment: Segment, first_sample: int) -> np.random.Generator:
+        return np.random.default_rng([self.seed, segment.seed, first_sample])
+
+
+def _still(n: int, pitch_deg: float, roll_deg: float, noise: float, rng) -> np.ndarray:
+    gravity = Rotation.from_euler("yx", [pitch_deg, roll_deg], degrees=True).apply(
+        [0.0, 0.0, STANDARD_GRAVITY_MPS2]
+    )
+    return gravity + rng.normal(0.0, noise, (n, 3))
+
+
+def _add_by_day(totals: np.ndarray, start_s: float, end_s: float) -> None:
+    """Add the seconds of [start_s, end_s) to the calendar day each falls on."""
+    day = int(start_s // 86400)
+    while start_s < end_s and day < len(totals):
+        day_end = (day + 1) * 86400.0
+        totals[day] += min(end_s, day_end) - start_s
+        start_s, day = day_end, day + 1
+
+
+def _timeline(
+    rng: np.random.Generator, n_days: int, long_off_day: int | None, charge_days: tuple[int, ...]
+) -> list[Segment]:
+    """Segments covering ``n_days`` from midnight, one day after another."""
+    segments: list[Segment] = []
+    seeds = iter(range(1, 10**9))
+
+    def add(kind: str, length_s: float, **kwargs) -> None:
+        start = segments[-1].end_s if segments else 0.0
+        segments.append(Segment(start, start + length_s, kind, seed=next(seeds), **kwargs))
+
+    for day in range(n_days):
+        day_start = day * 86400.0
+        wake = day_start + rng.uniform(6.5, 7.5) * 3600
+        bed = day_start + rng.uniform(22.5, 23.5) * 3600
+        day_end = day_start + 86400.0
+        off_at = day_start + rng.uniform(9, 20) * 3600
+        off_s = 14 * 3600 if day == long_off_day else rng.uniform(0.5, 1.5) * 3600
+        charge_at = day_start + rng.uniform(12, 18) * 3600
+        charged = day in charge_days
+        _sleep_until(add, segments, wake, rng)
+        while segments[-1].end_s < bed - 1800:
+            now = segments[-1].end_s
+            if off_at <= now < off_at + 1800 and off_s > 0:
+                add("off", off_s, pitch_deg=90.0, roll_deg=float(rng.choice([0, 90])))
+                off_s = 0
+                continue
+            if charged and charge_at <= now:
+                add("charge", rng.uniform(1.0, 2.0) * 3600)
+                charged = False
+                continue
+            choice = rng.uniform()
+            if choice < 0.45:
+                add("sit", rng.uniform(5, 40) * 60, pitch_deg=rng.uniform(10, 30))
+            elif choice < 0.65:
+                add("stand", rng.uniform(0.5, 4) * 60, pitch_deg=rng.uniform(-5, 5))
+            else:
+                long_walk = rng.uniform() < 0.15
+                n_strides = int(rng.integers(60, 500) if long_walk else rng.integers(5, 40))
+                cadence = rng.uniform(90, 115)
+                add(
+                    "walk",
+                    n_strides * 120 / cadence + 4.0,
+                    n_strides=n_strides,
+                    speed_mps=rng.uniform(0.7, 1.3),
+                    cadence_spm=cadence,
+                )
+        _sleep_until(add, segments, max(day_end, segments[-1].end_s + 60), rng)
+    # the last segment ends at the end of the recording
+    last = segments[-1]
+    total = n_days * 86400.0
+    segments = [s for s in segments if s.start_s < total]
+    segments[-1] = (
+        Segment(**{**segments[-1].__dict__, "end_s": total})
+        if last.kind != "walk"
+        else segments[-1]
+    )
+    return segments
+
+
+def _sleep_until(add, segments: list[Segment], until_s: float, rng) -> None:
+    """Lying, changing posture (back, sides, front) every 10-50 min, until ``until_s``."""
+    while (segments[-1].end_s if segments else 0.0) < until_s:
+        now = segments[-1].end_s if segments else 0.0
+        length = min(rng.uniform(10, 50) * 60, until_s - now)
+        add(
+            "sleep",
+            length,
+            pitch_deg=float(rng.choice([-90, 90])),
+            roll_deg=float(rng.choice([0, 60, -60])),
+        )
