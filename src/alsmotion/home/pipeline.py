@@ -45,6 +45,8 @@ def stride_velocity_p95(strides: pd.DataFrame) -> dict[str, float]:
     return {
         SV95C_NAME: float(np.percentile(speeds, 95)) if len(speeds) else float("nan"),
         "sv95c_n_strides": float(len(speeds)),
+        # a lumbar stride starts at every step, so consecutive strides overlap by half: the
+        # strides' summed duration is twice the walking time (hence 2 x 3600 s per hour)
         "sv95c_walking_h": float(strides["stride_time_s"].sum() / 7200.0),
     }
 
