@@ -32,7 +32,8 @@ def walking_bouts(
     is_turn``, times on one clock), and each stride's bout number (-1: in no bout).
 
     Per bout: duration from the first initial contact to the end of the last stride; steps are
-    the initial contacts (strides + 1, as strides overlap by a step); turns are runs of turning
+    the initial contacts (strides + 2: a lumbar stride starts at every contact and ends two
+    contacts later, so n overlapping strides span n + 2 contacts); turns are runs of turning
     strides; cadence, speed, stride length and duration are means over its strides.
     """
     order = strides.sort_values("ic_time_s").reset_index(drop=True)
@@ -61,7 +62,7 @@ def walking_bouts(
                 "end_s": reach[members[-1]],
                 "duration_s": reach[members[-1]] - start[members[0]],
                 "n_strides": len(members),
-                "n_steps": len(members) + 1,
+                "n_steps": len(members) + 2,
                 "n_turns": n_turns,
                 "cadence_spm": float(np.mean(120.0 / stride_s)),
                 "walking_speed_mps": float(part["gait_speed_mps"].mean()),
