@@ -247,6 +247,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.redraw_timer.stop()
         self.status_timer.stop()
         self._end_recording()
+        self.ctx.worker.close()
 
     def _end_recording(self) -> None:
         if self.walk.running:

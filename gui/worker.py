@@ -1,35 +1,37 @@
-"""Run analysis off the GUI thread and deliver the result back to it through a Qt signal."""
+"""Run analysis off the GUI thread and hand each result back to the GUI thread.
+
+Jobs run on plain Python threads (:class:`concurrent.futures.ThreadPoolExecutor`); the GUI thread
+collects finished jobs with a timer. No Qt object is created, emitted from or deleted on a worker
+thread: cross-thread signals carrying Python objects crashed PySide6 6.11 now and then (a
+segmentation fault in the visit test while a strength trial was being analysed).
+"""
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from collections.abc import Callable
+from concurrent import futures
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6 import QtCore
 
-
-class _Signals(QtCore.QObject):
-    done = QtCore.Signal(object)
-    failed = QtCore.Signal(object)
+#: How often the GUI thread looks for finished jobs while some are pending (ms).
+POLL_INTERVAL_MS = 20
 
 
-class _Job(QtCore.QRunnable):
-    def __init__(self, function: Callable[[], Any], signals: _Signals) -> None:
-        super().__init__()
-        self.function = function
-        self.signals = signals
-
-    def run(self) -> None:
-        try:
-            result = self.function()
-        except Exception as exc:  # delivered to the GUI, which shows it to the operator
-            self.signals.failed.emit(exc)
-        else:
-            self.signals.done.emit(result)
+@dataclass(frozen=True)
+class _Job:
+    future: futures.Future[Any]
+    on_done: Callable[[Any], None]
+    on_error: Callable[[BaseException], None]
 
 
 class Worker(QtCore.QObject):
-    """Submits callables to a thread pool; ``on_done``/``on_error`` run on the GUI thread.
+    """Submits callables to worker threads; ``on_done``/``on_error`` run on the GUI thread.
+
+    Results are delivered in submission order.
 
     Parameters
     ----------
@@ -38,9 +40,13 @@ class Worker(QtCore.QObject):
 
     def __init__(self, *, max_threads: int, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
-        self.pool = QtCore.QThreadPool(self)
-        self.pool.setMaxThreadCount(max_threads)
-        self._pending: set[_Signals] = set()
+        self._executor = futures.ThreadPoolExecutor(
+            max_workers=max_threads, thread_name_prefix="alsmotion-gui-worker"
+        )
+        self._jobs: deque[_Job] = deque()
+        self._timer = QtCore.QTimer(self)
+        self._timer.setInterval(POLL_INTERVAL_MS)
+        self._timer.timeout.connect(self._deliver)
 
     def submit(
         self,
@@ -48,22 +54,41 @@ class Worker(QtCore.QObject):
         on_done: Callable[[Any], None],
         on_error: Callable[[BaseException], None],
     ) -> None:
-        signals = _Signals(self)
-        self._pending.add(signals)
-
-        def finish(callback: Callable[[Any], None], value: Any) -> None:
-            self._pending.discard(signals)
-            signals.deleteLater()
-            callback(value)
-
-        signals.done.connect(lambda result: finish(on_done, result))
-        signals.failed.connect(lambda exc: finish(on_error, exc))
-        self.pool.start(_Job(function, signals))
+        self._jobs.append(_Job(self._executor.submit(function), on_done, on_error))
+        self._timer.start()
 
     @property
     def busy(self) -> bool:
-        return bool(self._pending)
+        return bool(self._jobs)
 
     def wait(self, timeout_ms: int) -> bool:
-        """Block until queued jobs finish (used on shutdown and in tests)."""
-        return self.pool.waitForDone(timeout_ms)
+        """Block until queued jobs finish and their callbacks have run (shutdown and tests).
+
+        Returns False when jobs are still running after ``timeout_ms``.
+        """
+        deadline = time.monotonic() + timeout_ms / 1000.0
+        while self._jobs:
+            remaining_s = deadline - time.monotonic()
+            if remaining_s <= 0:
+                return False
+            futures.wait([job.future for job in self._jobs], timeout=remaining_s)
+            self._deliver()  # a callback may submit a follow-up job: loop until none is left
+        return True
+
+    def close(self) -> None:
+        """Stop accepting jobs; running ones finish on their thread (window shutdown)."""
+        self._timer.stop()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _deliver(self) -> None:
+        while self._jobs and self._jobs[0].future.done():
+            job = self._jobs.popleft()
+            if job.future.cancelled():
+                continue
+            error = job.future.exception()
+            if error is None:
+                job.on_done(job.future.result())
+            else:  # delivered to the GUI, which shows it to the operator
+                job.on_error(error)
+        if not self._jobs:
+            self._timer.stop()
