@@ -4,9 +4,11 @@ Pure Python state without I/O: the recorder feeds decoded packets in and gets ba
 and gaps to mark. Devices with timestamps are held back briefly and released in device-time
 order, so duplicates are dropped and reordered packets put back in place; a jump of more than
 half a period beyond the next expected timestamp is a gap of a known number of samples. Devices
-without timestamps get the sample index over the nominal rate as device time, and a pause in
-arrivals longer than the expected time of ``TIMING_GAP_PERIODS`` samples is a gap whose size is
-estimated from the clock fit.
+without timestamps get the sample index over the nominal rate as device time. Their arrivals late
+by more than ``TIMING_GAP_PERIODS`` samples against the clock fit are held for ``CONFIRM_S``: a host
+that stalled (a busy laptop) delivers the queued notifications in a burst and catches up, so
+nothing was lost; samples that never arrived leave every later arrival late by their duration, and
+that persistent lateness is the gap, its size estimated from the clock fit.
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ HOLDBACK_S = 0.25
 REFIT_INTERVAL_S = 2.0
 #: ... over the packets of this many most recent seconds (the final fit uses all of them).
 REFIT_WINDOW_S = 120.0
-#: A clockless device whose arrivals pause this many sample periods beyond the fit has lost data.
+#: A clockless device whose arrivals stay this many sample periods beyond the fit has lost data ...
 TIMING_GAP_PERIODS = 10
+#: ... when they are still that late after this long (s); earlier, the host was only late.
+CONFIRM_S = 1.0
 #: Device times remembered to recognise duplicates that arrive after release.
 RECENT_TIMES = 4096
 
@@ -89,6 +93,7 @@ class SegmentState:
     _fit_device_s: list[float] = field(default_factory=list)
     _fit_arrival_ns: list[int] = field(default_factory=list)
     _fit_until_s: float = 0.0
+    _held: list[tuple[np.ndarray, int]] = field(default_factory=list)
 
     @property
     def period_s(self) -> float:
@@ -105,22 +110,20 @@ class SegmentState:
     ) -> tuple[list[SampleBlock], list[Gap]]:
         """Take one decoded packet; return the blocks now ready to store and any gaps found."""
         arrival_ns = arrival_mono_ns + self.utc_offset_ns
-        gaps: list[Gap] = []
         if device_time_s is None:
-            device_time_s, gap = self._clockless_times(len(values), arrival_ns)
-            gaps.extend([gap] if gap is not None else [])
+            return self._add_clockless(values, arrival_ns)
         self._update_fit(float(device_time_s[-1]), arrival_ns)
-        if not self.has_device_clock:
-            block = SampleBlock(values, np.full(len(values), arrival_ns), device_time_s)
-            self._note_stored(block)
-            return [block], gaps
         for row, d in zip(values, device_time_s, strict=True):
             self._pending.append(_Pending(float(d), arrival_ns, row))
-        blocks, more_gaps = self.release(arrival_mono_ns - round(HOLDBACK_S * 1e9))
-        return blocks, gaps + more_gaps
+        return self.release(arrival_mono_ns - round(HOLDBACK_S * 1e9))
 
     def release(self, before_mono_ns: int | None) -> tuple[list[SampleBlock], list[Gap]]:
         """Release held samples that arrived before ``before_mono_ns`` (None: all)."""
+        if self._held:
+            limit_ns = None if before_mono_ns is None else before_mono_ns + self.utc_offset_ns
+            if limit_ns is None or limit_ns - self._held[0][1] >= CONFIRM_S * 1e9:
+                return self._release_held()
+            return [], []
         if not self._pending:
             return [], []
         limit = None if before_mono_ns is None else before_mono_ns + self.utc_offset_ns
@@ -183,28 +186,64 @@ class SegmentState:
             reason=f"first {missing} sample(s) after the device started streaming not received",
         )
 
-    def _clockless_times(self, n: int, arrival_ns: int) -> tuple[np.ndarray, Gap | None]:
+    def _lateness_periods(self, first_index: int, arrival_ns: int) -> float:
+        """How many sample periods after the fit's expected arrival sample ``first_index`` came."""
+        if self.fit is None or self._last_device_s is None:
+            return 0.0
+        expected_ns = int(self.fit.host_time_ns(np.array([first_index * self.period_s]))[0])
+        return (arrival_ns - expected_ns) / 1e9 / self.period_s
+
+    def _late_limit_periods(self) -> float:
+        p99_s = self.fit.p99_latency_s if self.fit is not None else 0.0
+        return TIMING_GAP_PERIODS + p99_s / self.period_s
+
+    def _add_clockless(
+        self, values: np.ndarray, arrival_ns: int
+    ) -> tuple[list[SampleBlock], list[Gap]]:
+        if not self._held and self._lateness_periods(self.n_samples, arrival_ns) <= (
+            self._late_limit_periods()
+        ):
+            return self._store_clockless([(values, arrival_ns)]), []
+        self._held.append((values, arrival_ns))
+        if arrival_ns - self._held[0][1] < CONFIRM_S * 1e9:
+            return [], []
+        return self._release_held()
+
+    def _release_held(self) -> tuple[list[SampleBlock], list[Gap]]:
+        """Number the held clockless packets: after a gap if they all stayed late, else on."""
+        held, self._held = self._held, []
         first_index = self.n_samples
-        gap = None
-        if self.fit is not None and self._last_device_s is not None:
-            expected_ns = int(self.fit.host_time_ns(np.array([first_index * self.period_s]))[0])
-            late_periods = (arrival_ns - expected_ns) / 1e9 / self.period_s
-            if late_periods > TIMING_GAP_PERIODS + self.fit.p99_latency_s / self.period_s:
-                missing = int(np.floor(late_periods - self.fit.median_latency_s / self.period_s))
-                start_s = self._last_device_s
-                first_index += missing
-                end_s = first_index * self.period_s
-                host = self.fit.host_time_ns(np.array([start_s, end_s]))
-                gap = Gap(
-                    int(host[0]),
-                    int(host[1]),
-                    missing,
-                    start_s,
-                    end_s,
-                    f"arrivals paused: about {missing} sample(s) missing (no device clock)",
-                )
-                self.n_samples += missing
-        return (first_index + np.arange(n)) * self.period_s, gap
+        lateness = []
+        for values, arrival_ns in held:
+            lateness.append(self._lateness_periods(first_index, arrival_ns))
+            first_index += len(values)
+        least_late = min(lateness)
+        if least_late <= self._late_limit_periods() or self.fit is None:
+            return self._store_clockless(held), []
+        missing = int(np.floor(least_late - self.fit.median_latency_s / self.period_s))
+        start_s = float(self._last_device_s if self._last_device_s is not None else 0.0)
+        end_s = (self.n_samples + missing) * self.period_s
+        host = self.fit.host_time_ns(np.array([start_s, end_s]))
+        gap = Gap(
+            int(host[0]),
+            int(host[1]),
+            missing,
+            start_s,
+            end_s,
+            f"arrivals stayed late: about {missing} sample(s) missing (no device clock)",
+        )
+        self.n_samples += missing
+        return self._store_clockless(held), [gap]
+
+    def _store_clockless(self, packets: list[tuple[np.ndarray, int]]) -> list[SampleBlock]:
+        blocks = []
+        for values, arrival_ns in packets:
+            device_time_s = (self.n_samples + np.arange(len(values))) * self.period_s
+            self._update_fit(float(device_time_s[-1]), arrival_ns)
+            block = SampleBlock(values, np.full(len(values), arrival_ns), device_time_s)
+            self._note_stored(block)
+            blocks.append(block)
+        return blocks
 
     def _note_stored(self, block: SampleBlock) -> None:
         self.n_samples += len(block.values)

@@ -75,19 +75,50 @@ def test_segment_drops_duplicates_reorders_and_marks_exact_gaps() -> None:
     assert gap.start_host_ns < gap.end_host_ns
 
 
-def test_clockless_segment_numbers_samples_and_marks_a_pause() -> None:
+def _clockless_run(arrivals_ns: list[int]) -> tuple[list, list]:
+    """Feed one-sample packets (value = packet number) arriving at ``arrivals_ns`` to a 100 Hz
+    clockless segment; return every stored block and gap, the held ones flushed at the end."""
     state = SegmentState(sampling_rate_hz=100.0, has_device_clock=False, utc_offset_ns=0)
-    arrival_ns = 0
-    for k in range(300):
-        arrival_ns = k * 10_000_000 + (k % 3) * 1_000_000
-        if k >= 200:  # the device went quiet for 0.5 s (50 samples) and came back
-            arrival_ns += 500_000_000
-        blocks, gaps = state.add_packet(np.full((1, 9), float(k)), None, arrival_ns)
-        if k == 200:
-            (gap,) = gaps
-            assert gap.n_missing_samples == pytest.approx(50, abs=1)
-        else:
-            assert not gaps
-        assert blocks[0].device_time_s[0] == pytest.approx(
-            (k + (50 if k >= 200 else 0)) / 100.0, abs=0.011
-        )
+    blocks, gaps = [], []
+    for k, arrival_ns in enumerate(arrivals_ns):
+        more_blocks, more_gaps = state.add_packet(np.full((1, 9), float(k)), None, arrival_ns)
+        blocks += more_blocks
+        gaps += more_gaps
+    more_blocks, more_gaps = state.release(None)
+    return blocks + more_blocks, gaps + more_gaps
+
+
+def _stored(blocks: list) -> tuple[np.ndarray, np.ndarray]:
+    values = np.concatenate([b.values[:, 0] for b in blocks])
+    return values, np.concatenate([b.device_time_s for b in blocks])
+
+
+def test_clockless_segment_marks_samples_that_never_arrived() -> None:
+    # 0.5 s (50 samples) lost after packet 200: every later arrival stays 0.5 s late
+    arrivals = [
+        k * 10_000_000 + (k % 3) * 1_000_000 + (500_000_000 if k >= 200 else 0) for k in range(400)
+    ]
+    blocks, gaps = _clockless_run(arrivals)
+    (gap,) = gaps
+    assert gap.n_missing_samples == pytest.approx(50, abs=1)
+    assert gap.start_device_time_s == pytest.approx(1.99)
+    values, device_time_s = _stored(blocks)
+    np.testing.assert_array_equal(values, np.arange(400))  # every packet stored once, in order
+    expected_s = (np.arange(400) + np.where(np.arange(400) >= 200, gap.n_missing_samples, 0)) / 100
+    np.testing.assert_allclose(device_time_s, expected_s, atol=1e-9)
+
+
+@pytest.mark.parametrize("stall_s", [0.3, 0.9, 1.5])
+def test_clockless_segment_sees_a_stalled_host_catch_up_without_inventing_a_gap(stall_s) -> None:
+    # the host did not read notifications for stall_s: the queued ones come in one burst at its
+    # end, then arrivals are on time again (nothing was lost on the link)
+    stall_start_ns, stall_end_ns = 2_000_000_000, 2_000_000_000 + round(stall_s * 1e9)
+    arrivals = []
+    for k in range(500):
+        on_time_ns = k * 10_000_000 + (k % 3) * 1_000_000
+        arrivals.append(stall_end_ns if stall_start_ns <= on_time_ns < stall_end_ns else on_time_ns)
+    blocks, gaps = _clockless_run(arrivals)
+    assert gaps == []
+    values, device_time_s = _stored(blocks)
+    np.testing.assert_array_equal(values, np.arange(500))
+    np.testing.assert_allclose(device_time_s, np.arange(500) / 100, atol=1e-9)
