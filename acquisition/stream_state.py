@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from alsmotion.acquisition.timing import ClockFit, fit_clock
+from alsmotion.timing import ClockFit, fit_clock
 
 #: How long (s) samples with timestamps wait for late (reordered) packets before release.
 HOLDBACK_S = 0.25

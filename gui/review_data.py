@@ -87,7 +87,8 @@ def load(path: Path) -> ReviewSession:
     from alsmotion.session import decisions as current
 
     session = Session.open(path)
-    firsts = [int(s.host_time_ns[0]) for s in session.streams.values() if s.n_samples]
+    taken_ns = {name: session.sample_time_ns(name) for name in session.streams}
+    firsts = [int(times[0]) for times in taken_ns.values() if len(times)]
     firsts += [int(r["host_time_ns"]) for r in session.event_records[:1]]
     origin_ns = min(firsts) if firsts else 0
 
@@ -96,7 +97,7 @@ def load(path: Path) -> ReviewSession:
 
     signals = []
     for stream in session.streams.values():
-        time_s = (stream.host_time_ns - origin_ns) / 1e9
+        time_s = (taken_ns[stream.name] - origin_ns) / 1e9
         for unit in dict.fromkeys(unit for _, unit in stream.channels):
             columns = stream.channel_indices(unit)
             shown_unit, factor = DISPLAY_UNITS.get(unit, (unit, 1.0))

@@ -12,7 +12,6 @@ from recorder_checks import Scenario, check_recording, make_force, scenarios
 
 from alsmotion.acquisition.devices import TindeqProgressor, WitMotionImu
 from alsmotion.acquisition.recorder import DeviceRequest, ReconnectPolicy, Recorder
-from alsmotion.acquisition.timing import ClockFit, connection_starts, timeline_ns
 from alsmotion.acquisition.transport.base import Connection
 from alsmotion.acquisition.transport.inprocess import InProcessTransport
 from alsmotion.acquisition.twins import FaultPlan, TindeqTwin, WitMotionTwin
@@ -20,6 +19,7 @@ from alsmotion.acquisition.twins.base import SimulatedPeripheral
 from alsmotion.acquisition.twins.signals import imu_channels_from_walk
 from alsmotion.session import Session, SessionMetadata, SessionWriter
 from alsmotion.simulate.gait import simulate_walk
+from alsmotion.timing import ClockFit, connection_starts, timeline_ns
 
 IMU_ADDRESS = "C4:00:00:00:00:01"
 FORCE_ADDRESS = "C4:00:00:00:00:02"

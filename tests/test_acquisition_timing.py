@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alsmotion.acquisition.stream_state import SegmentState
-from alsmotion.acquisition.timing import fit_clock, lower_hull
 from alsmotion.errors import InvalidInputError
+from alsmotion.timing import fit_clock, lower_hull
 
 EPOCH_NS = 1_767_225_600_000_000_000
 

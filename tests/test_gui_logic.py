@@ -182,12 +182,14 @@ def test_flags_in_plain_words_and_only_where_they_apply():
 
 
 def test_device_timeline_spans_reconnections_and_breaks_at_gaps():
-    from alsmotion.processing.session_trials import TrialSamples, device_timeline_s
+    from alsmotion.processing.session_trials import TrialSamples
+    from alsmotion.timing import recorded_timeline_ns
 
-    # 100 Hz; the device restarts its clock after a 1.5 s dropout
+    # 100 Hz; the device restarts its clock after a 1.5 s dropout; 20 ms latency throughout
     device_s = np.r_[np.arange(300) / 100, np.arange(200) / 100]
     host_ns = np.r_[np.arange(300) * 10_000_000, 4_500_000_000 + np.arange(200) * 10_000_000]
-    timeline = device_timeline_s(device_s, host_ns + 20_000_000)
+    taken_ns = recorded_timeline_ns(host_ns + 20_000_000, device_s, fits=[])
+    timeline = (taken_ns - taken_ns[0]) / 1e9
     assert timeline[299] == pytest.approx(2.99) and timeline[300] == pytest.approx(4.5)
     assert np.all(np.diff(timeline) > 0)
     samples = TrialSamples(timeline, np.ones((500, 1)), (("f", "N"),), 100.0)
@@ -196,9 +198,13 @@ def test_device_timeline_spans_reconnections_and_breaks_at_gaps():
     assert len(time_s) == 501 and np.isnan(values[300, 0])
     # an event timed by sample count (index / rate) lands on its sample's device time
     assert samples.sample_time_s(np.array([3.5])) == pytest.approx([5.0])
-    assert device_timeline_s(np.full(3, np.nan), np.array([0, 10, 30]) * 1_000_000) == (
-        pytest.approx([0.0, 0.01, 0.03])
-    )
+    # without a device clock the arrival times are the timeline
+    arrivals_ns = np.array([0, 10, 30]) * 1_000_000
+    assert recorded_timeline_ns(arrivals_ns, np.full(3, np.nan), fits=[]).tolist() == [
+        0,
+        10_000_000,
+        30_000_000,
+    ]
 
 
 def test_strength_comparison_asymmetry_and_percent_predicted():

@@ -328,7 +328,12 @@ def test_a_failed_gait_analysis_gives_one_flag_without_the_separator():
     )
     row = {"test": "10MWT", "trial": 1, "start_host_ns": 0, "stop_host_ns": 8_000_000_000}
     walk = analyze_walk_trial(
-        row, imu, sensor_height_m=0.95, height_m=None, gait_settings=GaitSettings()
+        row,
+        imu,
+        sample_time_ns=None,
+        sensor_height_m=0.95,
+        height_m=None,
+        gait_settings=GaitSettings(),
     )
     failed = [flag for flag in walk.flags if flag.startswith("gait_failed:")]
     assert len(failed) == 1 and ";" not in failed[0] and "needs at least" in failed[0]

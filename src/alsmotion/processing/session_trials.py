@@ -9,7 +9,6 @@ the GUI calls them on the trial that just ended, so the numbers it shows are the
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +73,7 @@ def walk_trial_result(
     return analyze_walk_trial(
         row,
         session.streams.get(settings.imu_stream),
+        sample_time_ns=_sample_time_ns(session, settings.imu_stream),
         sensor_height_m=_optional_float(extra.get("sensor_height_m")),
         height_m=_optional_float(extra.get("height_m")),
         gait_settings=GaitSettings.from_dict(settings.gait),
@@ -88,16 +88,22 @@ def force_trial_result(
     return analyze_force_trial(
         TrialRecord.from_decision(row),
         session.streams.get(settings.force_stream),
+        _sample_time_ns(session, settings.force_stream),
         TrialSettings.from_dict(settings.strength),
     )
+
+
+def _sample_time_ns(session: Session, stream_name: str) -> np.ndarray | None:
+    return session.sample_time_ns(stream_name) if stream_name in session.streams else None
 
 
 @dataclass(frozen=True)
 class TrialSamples:
     """A trial's stored samples for plotting, on the device's own clock.
 
-    ``time_s`` is seconds from the trial's first sample by the device clock, across reconnections
-    (:func:`device_timeline_s`): the timeline the stored samples really have. The analyses count
+    ``time_s`` is seconds from the trial's first sample by the device clock, each connection
+    placed on the host clock by its clock fit (:meth:`Session.sample_time_ns`): the timeline
+    the stored samples really have. The analyses count
     samples, so their event times (s from the first sample) are mapped onto it with
     :meth:`sample_time_s`; a lost sample then shifts nothing after it.
     """
@@ -144,38 +150,15 @@ def stored_trial_samples(session: Session, stream_name: str, row: dict[str, Any]
     stream = session.streams.get(stream_name)
     if stream is None:
         raise InvalidInputError(f"the session has no {stream_name!r} stream")
-    mask = trial_mask(stream, row["start_host_ns"], row["stop_host_ns"])
+    times_ns = session.sample_time_ns(stream_name)
+    mask = trial_mask(times_ns, row["start_host_ns"], row["stop_host_ns"])
+    taken_ns = times_ns[mask]
     return TrialSamples(
-        device_timeline_s(stream.device_time_s[mask], stream.host_time_ns[mask]),
+        (taken_ns - taken_ns[0]) / 1e9 if len(taken_ns) else np.empty(0),
         stream.values[mask],
         stream.channels,
         stream.sampling_rate_hz,
     )
-
-
-def device_timeline_s(device_time_s: np.ndarray, host_time_ns: np.ndarray) -> np.ndarray:
-    """One timeline (s from the first sample) from the device clock, across reconnections.
-
-    A device restarts its clock when it reconnects; each run of increasing device times is
-    placed on the host clock by its median host-minus-device offset, so the time the link was
-    lost stays a gap. Arrival times are used when the device sends no clock.
-    """
-    host_s = (
-        (np.asarray(host_time_ns, dtype=np.int64) - int(host_time_ns[0])) / 1e9
-        if len(host_time_ns)
-        else np.empty(0)
-    )
-    device_s = np.asarray(device_time_s, dtype=float)
-    if len(device_s) == 0 or not np.isfinite(device_s).all():
-        return host_s
-    starts = np.concatenate([[0], np.flatnonzero(np.diff(device_s) < 0) + 1, [len(device_s)]])
-    if len(starts) == 2:
-        return device_s - device_s[0]
-    timeline = np.empty_like(device_s)
-    for begin, end in itertools.pairwise(starts):
-        offset_s = float(np.median(host_s[begin:end] - device_s[begin:end]))
-        timeline[begin:end] = device_s[begin:end] + offset_s
-    return timeline - timeline[0]
 
 
 __all__ = [

@@ -8,10 +8,10 @@ import pandas as pd
 from alsmotion.session.reader import StreamData
 
 
-def trial_mask(stream: StreamData, start_host_ns: int, stop_host_ns: int) -> np.ndarray:
-    """Boolean mask of the samples that arrived between start and stop (inclusive)."""
-    host = stream.host_time_ns
-    return (host >= int(start_host_ns)) & (host <= int(stop_host_ns))
+def trial_mask(sample_time_ns: np.ndarray, start_host_ns: int, stop_host_ns: int) -> np.ndarray:
+    """Boolean mask of the samples taken between start and stop (inclusive), from the samples'
+    times on the host clock (:meth:`alsmotion.session.reader.Session.sample_time_ns`)."""
+    return (sample_time_ns >= int(start_host_ns)) & (sample_time_ns <= int(stop_host_ns))
 
 
 def channels_in(stream: StreamData, unit: str, mask: np.ndarray, count: int) -> np.ndarray | None:

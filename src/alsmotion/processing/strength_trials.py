@@ -106,12 +106,19 @@ def load_reference(name: str) -> StrengthReference | None:
 
 
 def analyze_force_trial(
-    record: TrialRecord, force: StreamData | None, trial_settings: TrialSettings
+    record: TrialRecord,
+    force: StreamData | None,
+    sample_time_ns: np.ndarray | None,
+    trial_settings: TrialSettings,
 ) -> ForceTrialResult | None:
-    """ForceTrialResult of one trial, or None when the force stream has no samples for it."""
+    """ForceTrialResult of one trial, or None when the force stream has no samples for it.
+
+    ``sample_time_ns`` is when each force sample was taken
+    (:meth:`alsmotion.session.reader.Session.sample_time_ns`; None: the arrival times)."""
     if force is None or record.stop_host_ns is None:
         return None
-    mask = trial_mask(force, record.start_host_ns, record.stop_host_ns)
+    times_ns = force.host_time_ns if sample_time_ns is None else sample_time_ns
+    mask = trial_mask(times_ns, record.start_host_ns, record.stop_host_ns)
     values = channels_in(force, "N", mask, 1)
     if values is None or len(values) < 2:
         return None

@@ -75,13 +75,18 @@ def analyze_walk_trial(
     row: dict[str, Any],
     imu: StreamData | None,
     *,
+    sample_time_ns: np.ndarray | None,
     sensor_height_m: float | None,
     height_m: float | None,
     gait_settings: GaitSettings,
     data_gap: bool = False,
 ) -> WalkTrial:
-    """Analyse one walk trial (a row of :func:`alsmotion.session.decisions.trials`);
-    ``data_gap`` marks a trial during which the IMU lost samples."""
+    """Analyse one walk trial (a row of :func:`alsmotion.session.decisions.trials`).
+
+    ``sample_time_ns`` is when each IMU sample was taken
+    (:meth:`alsmotion.session.reader.Session.sample_time_ns`; None: the arrival times); the
+    trial holds the samples taken between its start and stop events. ``data_gap`` marks a trial
+    during which the IMU lost samples."""
     elapsed_s = (int(row["stop_host_ns"]) - int(row["start_host_ns"])) / 1e9
     timing = clinical_timing(row["test"], elapsed_s, row.get("distance_m"))
     flags: list[str] = [] if np.isfinite(timing[1]) else ["distance_not_recorded"]
@@ -99,7 +104,8 @@ def analyze_walk_trial(
             summary,
             (*flags, "no_imu_stream"),
         )
-    mask = trial_mask(imu, row["start_host_ns"], row["stop_host_ns"])
+    times_ns = imu.host_time_ns if sample_time_ns is None else sample_time_ns
+    mask = trial_mask(times_ns, row["start_host_ns"], row["stop_host_ns"])
     accel = channels_in(imu, "m/s^2", mask, 3)
     gyro = channels_in(imu, "rad/s", mask, 3)
     if accel is None or len(accel) == 0:

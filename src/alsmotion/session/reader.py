@@ -8,7 +8,7 @@ alsmotion sessions, or are damaged in the middle, raise :class:`SessionError`.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from alsmotion.session.layout import (
 from alsmotion.session.manifest import audit_anchor_problems, check_manifest, read_manifest
 from alsmotion.session.metadata import SessionMetadata, format_utc_ns
 from alsmotion.session.streamfile import StreamDescriptor
+from alsmotion.timing import recorded_timeline_ns
 
 
 @dataclass(frozen=True)
@@ -286,6 +287,9 @@ class Session:
     issues: tuple[str, ...]
     integrity_problems: tuple[str, ...] = ()
     audit_problems: tuple[str, ...] = ()
+    _sample_times_ns: dict[str, np.ndarray] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def open(cls, path: str | Path) -> Session:
@@ -400,6 +404,24 @@ class Session:
             for record in self.event_records
             if record["type"] == ev.TIMING_FIT
         }
+
+    def sample_time_ns(self, stream_name: str) -> np.ndarray:
+        """When each sample of a stream was taken (ns since the epoch, UTC): its device time on
+        the clock fits the recorder logged per connection (BLE latency and jitter removed,
+        drift corrected; see :func:`alsmotion.timing.recorded_timeline_ns`), the arrival time
+        where the device sent no clock. Trials are cut and streams aligned on these times."""
+        cached = self._sample_times_ns.get(stream_name)
+        if cached is None:
+            stream = self.streams[stream_name]
+            fits = [
+                record["fit"]
+                for record in self.event_records
+                if record["type"] == ev.TIMING_FIT and record["stream"] == stream_name
+            ]
+            cached = recorded_timeline_ns(stream.host_time_ns, stream.device_time_s, fits)
+            cached.setflags(write=False)
+            self._sample_times_ns[stream_name] = cached
+        return cached
 
     @property
     def audit(self) -> pd.DataFrame:

@@ -9,6 +9,7 @@ sample index over the nominal rate as their device time, so the slope absorbs th
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -169,5 +170,51 @@ def timeline_ns(host_time_ns: np.ndarray, device_time_s: np.ndarray) -> np.ndarr
     rows = np.flatnonzero(known)
     for part in np.split(rows, starts[1:]):
         fit = fit_clock(device_s[part], host_ns[part])
+        result[part] = fit.host_time_ns(device_s[part])
+    return result
+
+
+def clock_fit_from_record(record: Mapping[str, Any]) -> ClockFit | None:
+    """The :class:`ClockFit` of a recorded ``timing_fit`` event's ``fit``, or None when the
+    record lacks a finite intercept or a positive finite slope (a damaged or foreign event)."""
+    intercept, slope = record.get("intercept_ns"), record.get("slope")
+    if isinstance(intercept, bool) or not isinstance(intercept, int):
+        return None
+    if isinstance(slope, bool) or not isinstance(slope, int | float):
+        return None
+    if not (np.isfinite(slope) and 0.5 < slope < 2.0):
+        return None
+    return ClockFit(
+        intercept_ns=intercept,
+        slope=float(slope),
+        n_packets=int(record.get("n_packets") or 0),
+        median_latency_s=float(record.get("median_latency_s") or 0.0),
+        p99_latency_s=float(record.get("p99_latency_s") or 0.0),
+    )
+
+
+def recorded_timeline_ns(
+    host_time_ns: np.ndarray, device_time_s: np.ndarray, fits: Sequence[Mapping[str, Any]]
+) -> np.ndarray:
+    """Sample times (ns since the epoch, UTC) of a stored stream from the clock fits the recorder
+    logged for it, one ``timing_fit`` per connection in order.
+
+    The recorder fitted each connection on every packet as it arrived; the stored columns hold
+    the same information, so when the fits do not pair one-to-one with the stream's connections
+    (a session written by other software, a damaged event) every connection is fitted again from
+    the stored columns (:func:`timeline_ns`). Samples without a device time keep their arrival.
+    """
+    host_ns = np.asarray(host_time_ns, dtype=np.int64)
+    device_s = np.asarray(device_time_s, dtype=float)
+    if host_ns.shape != device_s.shape:
+        raise InvalidInputError("host_time_ns and device_time_s must have the same length")
+    known = np.isfinite(device_s)
+    parsed = [fit for fit in map(clock_fit_from_record, fits) if fit is not None]
+    starts = connection_starts(device_s[known])
+    if not known.any() or len(parsed) != len(fits) or len(parsed) != len(starts):
+        return timeline_ns(host_ns, device_s)
+    result = host_ns.copy()
+    rows = np.flatnonzero(known)
+    for part, fit in zip(np.split(rows, starts[1:]), parsed, strict=True):
         result[part] = fit.host_time_ns(device_s[part])
     return result
