@@ -85,7 +85,11 @@ def test_reports_show_missing_and_cannot_perform(demo):
     assert "cannot perform" in cohort and "not recorded" in cohort
     assert "ICC(2,1)" in cohort and "Cohort mean slopes" in cohort
     for folder in ("ALS-001", "cohort"):
-        assert (reports / folder / "report.pdf").read_bytes()[:5] == b"%PDF-"
+        pdf = (reports / folder / "report.pdf").read_bytes()
+        assert pdf[:5] == b"%PDF-"
+        # every plot of the HTML report is a page of the PDF, as the same raster
+        n_plots = len(list((reports / folder).glob("*.png")))
+        assert n_plots >= 3 and pdf.count(b"/Subtype /Image") == n_plots
 
 
 def test_a_missing_visit_is_named_in_the_report(demo, tmp_path):

@@ -15,7 +15,6 @@ from alsmotion.errors import AlsmotionError
 if TYPE_CHECKING:
     from alsmotion.simulate.trial import SimulatedTrial
 
-DEMO_PARTICIPANTS = 4
 DEMO_TRIAL_SEED = 7
 
 #: Flags shown in the summary (about the visit or the test, not the analysis details).
@@ -67,7 +66,7 @@ def summary_table(visit_measures: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def run_trial_demo(out: Path, *, n_participants: int = DEMO_PARTICIPANTS) -> SimulatedTrial:
+def run_trial_demo(out: Path, *, n_participants: int) -> SimulatedTrial:
     """Simulate, process and export the demo trial into ``out``; print a summary; return the
     simulated trial (its sessions and truth)."""
     from tqdm import tqdm

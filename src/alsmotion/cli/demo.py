@@ -17,6 +17,7 @@ from pathlib import Path
 from alsmotion.cli._paths import output_folder
 
 DEMO_RATE_HZ = 100.0
+DEMO_PARTICIPANTS = 4
 DEMO_SEED = 2024
 
 
@@ -27,7 +28,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--out", type=output_folder, required=True, metavar="DIR", help="output folder"
     )
+    parser.add_argument(
+        "--participants",
+        type=_participant_count,
+        default=DEMO_PARTICIPANTS,
+        metavar="N",
+        help="participants of the simulated trial (at least 3, which hold every built-in case: "
+        f"out of window, missed test, cannot perform; default {DEMO_PARTICIPANTS})",
+    )
     parser.set_defaults(func=run)
+
+
+def _participant_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 3:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 3, got {text!r}")
+    return count
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     run_gait_demo(out)
-    run_trial_demo(out)
+    run_trial_demo(out, n_participants=args.participants)
     return 0
 
 

@@ -33,6 +33,9 @@ from alsmotion.export.names import missing_text, readable_measure
 from alsmotion.visits import StudySchedule
 
 #: Measures plotted, by suffix of the export measure name: (suffix, title, unit).
+#: Resolution of the plots (PNG for the HTML report, the same raster in the PDF).
+PLOT_DPI = 100
+
 _GAIT_PLOTS = (
     ("_walk_speed_mps", "Walk speed (distance / time)", "m/s"),
     ("_gait_speed_mps", "IMU gait speed", "m/s"),
@@ -102,7 +105,7 @@ def _visit_ticks(series: Iterable[Series], missing: list[tuple[str, int]]) -> di
 def _new_figure(n_rows: int) -> Any:
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(7.0, 2.9 * n_rows), dpi=100, layout="constrained")
+    figure = Figure(figsize=(7.0, 2.9 * n_rows), dpi=PLOT_DPI, layout="constrained")
     return figure, figure.subplots(n_rows, 1, squeeze=False)[:, 0]
 
 
@@ -216,6 +219,22 @@ def _png(figure: Any) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
+
+
+def _image_page(png: bytes) -> Any:
+    """A PDF page holding a plot already rendered for the HTML report, pixel for pixel.
+
+    Drawing each plot once and placing its raster in the PDF halves the report's drawing time
+    (a plot's layout and text are the slow part, not embedding an image); the text pages stay
+    vector."""
+    from matplotlib.figure import Figure
+    from matplotlib.image import imread
+
+    image = imread(io.BytesIO(png), format="png")
+    height_px, width_px = image.shape[:2]
+    page = Figure(figsize=(width_px / PLOT_DPI, height_px / PLOT_DPI), dpi=PLOT_DPI)
+    page.figimage(image, 0, 0)
+    return page
 
 
 def _text_page(title: str, frame: pd.DataFrame, max_rows: int = 60) -> Any:
@@ -387,10 +406,10 @@ def write_participant_report(
     mdc = _mdc_lookup(reliability_rows)
     sections, figures = [], []
     for stem, title, unit, series in _plot_groups(rows, mdc):
-        figure = series_figure(series, title, unit, missing)
-        figures.append(figure)
+        png = _png(series_figure(series, title, unit, missing))
+        figures.append(_image_page(png))
         name = f"{stem}.png"
-        atomic_write_bytes(folder / name, _png(figure))
+        atomic_write_bytes(folder / name, png)
         sections.append(
             f'<h2>{html.escape(title)}</h2><img src="{name}" alt="{html.escape(title)}">'
         )
@@ -574,10 +593,10 @@ def write_cohort_report(
         ]
         title = readable_measure(measure, muscle, side)
         unit = str(chosen["unit"].iloc[0])
-        figure = series_figure(series, title, unit, [])
-        figures.append(figure)
+        png = _png(series_figure(series, title, unit, []))
+        figures.append(_image_page(png))
         name = "_".join(part for part in (measure, muscle, side) if part) + ".png"
-        atomic_write_bytes(folder / name, _png(figure))
+        atomic_write_bytes(folder / name, png)
         sections.append(
             f'<h3>{html.escape(title)}</h3><img src="{name}" alt="{html.escape(title)}">'
         )
