@@ -59,11 +59,15 @@ class DeviceRequest:
 @dataclass(frozen=True)
 class ReconnectPolicy:
     """Reconnect backoff: ``initial_backoff_s`` doubling up to ``max_backoff_s``; give up (and
-    report the device lost) when it has been away longer than ``give_up_after_s``."""
+    report the device lost) when it has been away longer than ``give_up_after_s``, or, for a
+    device that has not connected once in this recording, after ``first_connect_within_s``
+    (it was just found by the scan, so a device that accepts no connection is held by another
+    host or app: waiting the whole recording for it helps nobody)."""
 
     initial_backoff_s: float = 0.5
     max_backoff_s: float = 5.0
     give_up_after_s: float = 60.0
+    first_connect_within_s: float = 20.0
     connect_timeout_s: float = 10.0
 
     def backoff_s(self, attempt: int) -> float:
@@ -181,17 +185,30 @@ class Recorder:
         consumer = asyncio.create_task(self._consumer.run(self._writer))
         self._tasks = [asyncio.create_task(self._maintain(d)) for d in self._devices.values()]
         try:
-            if duration_s is None:
-                await self._stop.wait()
-            else:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), timeout=duration_s)
+            await self._until_done(duration_s)
         finally:
             self._stop.set()
             await asyncio.gather(*self._tasks, return_exceptions=True)
             self._consumer.queue.put_nowait(Shutdown())
             await consumer
             self._writer.close()
+
+    async def _until_done(self, duration_s: float | None) -> None:
+        """Wait until asked to stop, ``duration_s`` has passed, or every device was given up."""
+        loop = asyncio.get_running_loop()
+        deadline = None if duration_s is None else loop.time() + duration_s
+        stopped = asyncio.create_task(self._stop.wait())
+        try:
+            while not stopped.done():
+                running = [task for task in self._tasks if not task.done()]
+                remaining = None if deadline is None else deadline - loop.time()
+                if not running or (remaining is not None and remaining <= 0):
+                    return
+                await asyncio.wait(
+                    [stopped, *running], timeout=remaining, return_when=asyncio.FIRST_COMPLETED
+                )
+        finally:
+            stopped.cancel()
 
     def request_stop(self) -> None:
         """Ask :meth:`run` to stop streaming and return (call on the recorder's loop)."""
@@ -236,7 +253,8 @@ class Recorder:
             now_ns = self.clock.monotonic_ns()
             if device.away_since_ns is None:
                 device.away_since_ns = now_ns
-            if (now_ns - device.away_since_ns) / 1e9 > policy.give_up_after_s:
+            limit_s = policy.give_up_after_s if device.info else policy.first_connect_within_s
+            if (now_ns - device.away_since_ns) / 1e9 > limit_s:
                 self._report_lost(device)
                 return
             state = "reconnecting" if device.info is not None else "connecting"
@@ -250,10 +268,18 @@ class Recorder:
         stream = device.request.stream
         now_ns = self.clock.monotonic_ns()
         away_s = (now_ns - (device.away_since_ns or 0)) / 1e9
-        message = (
-            f"{device.request.driver.model} at {device.request.address} did not come back "
-            f"within {away_s:.0f} s: check that it is switched on, charged and in range"
-        )
+        name = f"{device.request.driver.model} at {device.request.address}"
+        if device.info is None:
+            message = (
+                f"{name} was found but accepted no connection within {away_s:.0f} s: disconnect "
+                "it from any other phone, tablet or app (the maker's app holds it), then record "
+                "again"
+            )
+        else:
+            message = (
+                f"{name} did not come back within {away_s:.0f} s: check that it is switched on, "
+                "charged and in range"
+            )
         self.board.set(stream, state="lost", message=message)
         if device.info is None or self.session is None:
             return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -192,6 +193,33 @@ def test_device_that_never_returns_is_reported_and_the_session_continues(
     assert session.closed and not session.issues
     batteries = {r["stream"]: r["battery_v"] for r in session.event_records if "battery_v" in r}
     assert batteries == {"force": pytest.approx(3.9), "imu": pytest.approx(3.9)}
+
+
+def test_a_device_that_accepts_no_connection_is_given_up_at_once(tmp_path: Path) -> None:
+    # found by the scan, but held by another host: reported within first_connect_within_s, and
+    # the other device records to the end of the duration
+    policy = ReconnectPolicy(initial_backoff_s=0.1, max_backoff_s=0.2, first_connect_within_s=0.5)
+    held = force_twin(FaultPlan(refuse_connections=True))
+    session, recorder = record(
+        tmp_path, [held, imu_twin(FaultPlan())], duration_s=3.0, reconnect=policy
+    )
+    status = recorder.status()
+    assert status["force"].state == "lost" and "accepted no connection" in status["force"].message
+    assert "other phone, tablet or app" in status["force"].message
+    assert status["imu"].state == "stopped" and session.streams["imu"].n_samples > 250
+
+
+def test_recording_ends_when_every_device_is_given_up(tmp_path: Path) -> None:
+    policy = ReconnectPolicy(initial_backoff_s=0.1, max_backoff_s=0.2, first_connect_within_s=0.5)
+    started = time.monotonic()
+    _session, recorder = record(
+        tmp_path,
+        [force_twin(FaultPlan(refuse_connections=True))],
+        duration_s=600.0,
+        reconnect=policy,
+    )
+    assert recorder.status()["force"].state == "lost"
+    assert time.monotonic() - started < 300  # not the 600 s asked for
 
 
 def test_low_battery_is_reported(tmp_path: Path) -> None:

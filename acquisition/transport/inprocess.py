@@ -93,4 +93,7 @@ class InProcessTransport(Transport):
         if twin is None or not twin.advertising:
             await asyncio.sleep(min(timeout_s, ADVERTISING_INTERVAL_S))
             raise DeviceError("device not found: is it switched on and in range?", address=address)
+        if twin.faults.refuse_connections:
+            await asyncio.sleep(min(timeout_s, ADVERTISING_INTERVAL_S))
+            raise DeviceError("the device did not accept the connection", address=address)
         return InProcessConnection(twin, on_disconnect)

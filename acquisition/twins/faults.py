@@ -27,6 +27,8 @@ class FaultPlan:
     disconnect_after_s : drop the link this long after streaming starts (None: never).
     offline_s : how long the device stays away after that drop before advertising again
         (None: it never comes back).
+    refuse_connections : the device advertises but accepts no connection (as one held by
+        another phone or app does).
     """
 
     drop_probability: float = 0.0
@@ -39,6 +41,7 @@ class FaultPlan:
     missed_event_probability: float = 0.05
     disconnect_after_s: float | None = None
     offline_s: float | None = 1.0
+    refuse_connections: bool = False
 
     def __post_init__(self) -> None:
         for name in (
