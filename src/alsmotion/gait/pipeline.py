@@ -77,7 +77,7 @@ def _join(blocks: list[BlockSteps], offsets_s: list[float]) -> dict[str, np.ndar
         "ic_s": [],
         "fc_opposite_s": [],
         "fc_same_s": [],
-        "yaw_rate_rads": [],
+        "left_cue_mps": [],
     }
     per_step: dict[str, list[np.ndarray]] = {
         "valid": [],
@@ -95,7 +95,7 @@ def _join(blocks: list[BlockSteps], offsets_s: list[float]) -> dict[str, np.ndar
         per_ic["ic_s"].append(block.ic_s + offset_s)
         per_ic["fc_opposite_s"].append(block.fc_opposite_s + offset_s)
         per_ic["fc_same_s"].append(block.fc_same_s + offset_s)
-        per_ic["yaw_rate_rads"].append(block.yaw_rate_rads)
+        per_ic["left_cue_mps"].append(block.left_cue_mps)
         for name in per_step:
             per_step[name].append(getattr(block, name))
     joined = {
@@ -198,7 +198,7 @@ class GaitPipeline:
             ic_s=joined["ic_s"],
             fc_opposite_s=joined["fc_opposite_s"],
             fc_same_s=joined["fc_same_s"],
-            yaw_rate_rads=joined["yaw_rate_rads"],
+            left_cue_mps=joined["left_cue_mps"],
             step_bout=step_bout,
             step_length_m=step_length,
             heading_change_rad=joined["heading_change_rad"],
