@@ -174,6 +174,9 @@ class GaitPipeline:
             gyro = np.nan_to_num(gyro)
         else:
             flags.append("turns_from_acceleration")
+            # Without the gyroscope the trunk's tilt cannot be told from its sway, and a large
+            # pelvic drop swaps every left/right label (see alsmotion.gait.feet).
+            flags.append("feet_from_acceleration")
         pieces, gap_flags = _blocks(accel, finite, sampling_rate_hz=rate_hz, settings=settings)
         flags.extend(gap_flags)
         blocks = [
