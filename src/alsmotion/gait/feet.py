@@ -69,8 +69,9 @@ def left_foot_cues_mps(
     cues = np.full(len(ic), np.nan)
     if len(ic) < 3:
         return cues
-    cumulative = np.concatenate((np.zeros((1, 3)), np.cumsum(horizontal_mps2, axis=0)))
-    cumulative /= sampling_rate_hz
+    cumulative = np.empty((len(horizontal_mps2) + 1, 3))
+    cumulative[0] = 0.0
+    np.cumsum(horizontal_mps2, axis=0, out=cumulative[1:])
     inner = np.arange(1, len(ic) - 1)
     inner = inner[valid[inner - 1] & valid[inner]]
     if not len(inner):
@@ -89,5 +90,5 @@ def left_foot_cues_mps(
     norm = np.linalg.norm(forward, axis=1, keepdims=True)
     forward = np.divide(forward, norm, out=np.full_like(forward, np.nan), where=norm > 0)
     left = np.cross(up[ic[inner]], forward[run_index])
-    cues[inner] = np.einsum("ni,ni->n", sideways, left)
+    cues[inner] = np.einsum("ni,ni->n", sideways, left) / sampling_rate_hz
     return cues
