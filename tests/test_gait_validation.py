@@ -221,6 +221,6 @@ def test_ipol_left_right(records):
 
 def test_ipol_left_right_without_gyroscope_floor(records):
     # Regression floor below the 0.95 target (0.844 measured, was 0.000: no labels). Without the
-    # gyroscope the trunk's tilt reads as sway, and the pelvic drop of subject 6 swaps nearly all
-    # of that subject's labels (0.06); the summary carries the flag feet_from_acceleration.
+    # gyroscope the trunk's tilt reads as sway, and subject 6's sideways tilt swaps nearly all of
+    # that subject's labels (0.06); the summary carries the flag feet_from_acceleration.
     assert _figure(records, IPOL, "foot_labels", "accuracy", sensors="accel") >= 0.84
