@@ -112,11 +112,10 @@ def stride_feet(
 ) -> np.ndarray:
     """``"left"``/``"right"`` for the foot whose IC starts each stride, ``""`` when unknown.
 
-    At a left initial contact the pelvis turns clockwise seen from above (negative yaw rate about
-    the upward vertical, relative to the stride's mean turning), at a right one anticlockwise (as
-    in the Mobilise-D HA001 recordings; some people's trunk rotates the other way, see the
-    validation). One IC is too noisy to trust, but feet alternate, so each stride gets the
-    alternating labelling that most of the ``window_strides`` strides around it agree with.
+    ``left_cue_mps`` is positive where the stride's IC looks like a left one (the trunk's leftward
+    velocity at it, :func:`~alsmotion.gait.feet.left_foot_cues_mps`), NaN where unknown. One IC
+    can mislead, but feet alternate, so each stride gets the alternating labelling that most of
+    the ``window_strides`` strides around it agree with.
     """
     feet = np.full(len(bout), "", dtype=object)
     known = np.isfinite(left_cue_mps)
