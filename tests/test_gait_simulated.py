@@ -231,9 +231,11 @@ def test_slow_shuffling_gait_is_found(speed_mps, cadence_spm):
         stride_time_cv_pct=5.0,
         seed=3,
     )
-    summary = _analyze(sim).summary
+    result = _analyze(sim)
+    summary = result.summary
     assert summary.n_bouts == 1
     assert summary.n_strides >= len(sim.truth.stride_times_s) - 4
+    assert _foot_accuracy(sim, result.strides)[1] == 1.0
     assert summary.cadence_spm == pytest.approx(sim.truth.cadence_spm, abs=1.0)
     # Slow steps barely lift the trunk: the excursion is overestimated (+19 % at 0.3 m/s here).
     assert summary.gait_speed_mps == pytest.approx(sim.truth.gait_speed_mps, rel=0.25)
