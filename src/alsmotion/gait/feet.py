@@ -8,7 +8,9 @@ the sign-free principal axes: "left" is ``up x forward`` in the sensor's right-h
 forward the direction in which the trunk is fastest at the contacts (it slows over each single
 support, when it climbs over the stance leg, and speeds up again into the next double support,
 like the vertical excursion of the inverted pendulum). Both cues are velocity differences between
-event-bounded intervals, so they need no constant and no sign convention of the wearer.
+event-bounded intervals, so they need no constant and no sign convention of the wearer. They do
+need the axes as the IMU defines them (right-handed): data with one axis negated on export would
+swap every label.
 
 A trunk that rolls sideways tilts the accelerometer, which then reads part of gravity as sideways
 acceleration; with a gyroscope the tilt (integrated angular velocity, relative to the window in
