@@ -18,6 +18,9 @@ FLAG_WORDS = {
     "no_walking": "no walking was found in the IMU signal",
     "no_strides": "no complete strides were found",
     "turns_from_acceleration": "turns estimated without the gyroscope",
+    "feet_from_acceleration": (
+        "left/right told without the gyroscope: may be swapped if the trunk tilts sideways"
+    ),
     "sensor_height_from_body_height": "step length uses a sensor height estimated from body height",
     "no_effort": "no push was found",
     "effort_too_short": "the push was too short (or started before the trial): repeat it",

@@ -145,11 +145,13 @@ def test_ha001_daily_activities_left_out(records):
     assert _figure(records, daily, "gait_speed", "bout_mae_mps") <= 0.10
 
 
-def test_ha001_left_right(records):
-    assert _figure(records, "mobilised-lab-HA001/straight_walk", "foot_labels", "accuracy") == 1.0
-    assert (
-        _figure(records, "mobilised-lab-HA001/daily_activities", "foot_labels", "accuracy") >= 0.75
-    )
+@pytest.mark.parametrize("sensors", ["accel+gyro", "accel"])
+def test_ha001_left_right(records, sensors):
+    straight = "mobilised-lab-HA001/straight_walk"
+    daily = "mobilised-lab-HA001/daily_activities"
+    assert _figure(records, straight, "foot_labels", "accuracy", sensors=sensors) == 1.0
+    # 0.978 measured with and without the gyroscope (was 0.935 from the trunk's yaw, none without).
+    assert _figure(records, daily, "foot_labels", "accuracy", sensors=sensors) >= 0.95
 
 
 def test_validation_table_puts_left_out_next_to_in_sample(shared_data):
@@ -207,6 +209,18 @@ def test_stride_time_cv_without_gyroscope_on_short_straight_walks(records):
         assert 0.0 < cv < 10.0
 
 
-def test_ipol_left_right_floor(records):
-    # Regression floor below the 0.95 target (0.762 measured; inverted in subjects 6 and 8).
-    assert _figure(records, IPOL, "foot_labels", "accuracy") >= 0.75
+def test_ipol_left_right(records):
+    # Acceptance target 0.95 met with the gyroscope (0.959 measured, was 0.762 from the trunk's
+    # yaw). Nearly all the misses are trials 4-1 and 4-2, whose reference labels look swapped: the
+    # tilt-corrected sway calls nearly every contact there the other foot, and so does the trunk's
+    # yaw, whose sign holds in subject 4's other trials (0.995 on the other 56 trials).
+    assert _figure(records, IPOL, "foot_labels", "accuracy") >= 0.95
+    # Across the U-turn (strides touching it): 0.912 measured.
+    assert _figure(records, IPOL, "foot_labels", "accuracy_touching_turn") >= 0.9
+
+
+def test_ipol_left_right_without_gyroscope_floor(records):
+    # Regression floor below the 0.95 target (0.844 measured, was 0.000: no labels). Without the
+    # gyroscope the trunk's tilt reads as sway, and subject 6's sideways tilt swaps nearly all of
+    # that subject's labels (0.06); the summary carries the flag feet_from_acceleration.
+    assert _figure(records, IPOL, "foot_labels", "accuracy", sensors="accel") >= 0.84

@@ -15,7 +15,7 @@ def stride_table(
     ic_s: np.ndarray,
     fc_opposite_s: np.ndarray,
     fc_same_s: np.ndarray,
-    yaw_rate_rads: np.ndarray,
+    left_cue_mps: np.ndarray,
     step_bout: np.ndarray,
     step_length_m: np.ndarray,
     heading_change_rad: np.ndarray,
@@ -31,7 +31,8 @@ def stride_table(
     Parameters
     ----------
     ic_s, fc_opposite_s, fc_same_s : per initial contact (n,), seconds.
-    yaw_rate_rads : per initial contact, angular velocity about the vertical (NaN without gyro).
+    left_cue_mps : per initial contact, leftward trunk velocity at it (m/s; > 0 for a left foot,
+        NaN when unknown).
     step_bout, step_length_m, heading_change_rad, ml_velocity_change_mps : per step (n - 1,);
         ``heading_change_rad`` is NaN without a gyroscope, and the heading change is then estimated
         from the ML acceleration (for turn flags only; stride lengths are then not turn-corrected).
@@ -57,9 +58,7 @@ def stride_table(
     step_length = step_length_m[k] * turn_factor
     stride_length = pendulum_stride_m * turn_factor
     is_turn = np.abs(heading_deg) > turn_threshold_deg
-    foot = stride_feet(
-        yaw_rate_rads[k] - measured / stride_time, step_bout[k], np.arange(len(k)) % 2 == 0
-    )
+    foot = stride_feet(left_cue_mps[k], step_bout[k], np.arange(len(k)) % 2 == 0)
     from_start, from_end = edge_positions(step_bout, k)
     gap_bridged = step_gap_bridged[k] | step_gap_bridged[k + 1]
     # A stride over bridged samples has interpolated events: kept, but not as steady walking.
@@ -109,21 +108,20 @@ def turning_neighbourhood(is_turn: np.ndarray, bout: np.ndarray, *, reach: int) 
 
 
 def stride_feet(
-    relative_yaw_rads: np.ndarray, bout: np.ndarray, parity: np.ndarray, *, window_strides: int = 11
+    left_cue_mps: np.ndarray, bout: np.ndarray, parity: np.ndarray, *, window_strides: int = 11
 ) -> np.ndarray:
     """``"left"``/``"right"`` for the foot whose IC starts each stride, ``""`` when unknown.
 
-    At a left initial contact the pelvis turns clockwise seen from above (negative yaw rate about
-    the upward vertical, relative to the stride's mean turning), at a right one anticlockwise (as
-    in the Mobilise-D HA001 recordings; some people's trunk rotates the other way, see the
-    validation). One IC is too noisy to trust, but feet alternate, so each stride gets the
-    alternating labelling that most of the ``window_strides`` strides around it agree with.
+    ``left_cue_mps`` is positive where the stride's IC looks like a left one (the trunk's leftward
+    velocity at it, :func:`~alsmotion.gait.feet.left_foot_cues_mps`), NaN where unknown. One IC
+    can mislead, but feet alternate, so each stride gets the alternating labelling that most of
+    the ``window_strides`` strides around it agree with.
     """
     feet = np.full(len(bout), "", dtype=object)
-    known = np.isfinite(relative_yaw_rads)
+    known = np.isfinite(left_cue_mps)
     if not known.any():
         return feet
-    says_left = relative_yaw_rads < 0
+    says_left = left_cue_mps > 0
     vote = np.where(known, np.where(says_left == parity, 1.0, -1.0), 0.0)
     # Feet alternate, except where a contact was missed or one foot pivots twice in a turn, so
     # each stride takes the alternating labelling most of its neighbours in the bout agree with.

@@ -77,7 +77,7 @@ def _join(blocks: list[BlockSteps], offsets_s: list[float]) -> dict[str, np.ndar
         "ic_s": [],
         "fc_opposite_s": [],
         "fc_same_s": [],
-        "yaw_rate_rads": [],
+        "left_cue_mps": [],
     }
     per_step: dict[str, list[np.ndarray]] = {
         "valid": [],
@@ -95,7 +95,7 @@ def _join(blocks: list[BlockSteps], offsets_s: list[float]) -> dict[str, np.ndar
         per_ic["ic_s"].append(block.ic_s + offset_s)
         per_ic["fc_opposite_s"].append(block.fc_opposite_s + offset_s)
         per_ic["fc_same_s"].append(block.fc_same_s + offset_s)
-        per_ic["yaw_rate_rads"].append(block.yaw_rate_rads)
+        per_ic["left_cue_mps"].append(block.left_cue_mps)
         for name in per_step:
             per_step[name].append(getattr(block, name))
     joined = {
@@ -174,6 +174,9 @@ class GaitPipeline:
             gyro = np.nan_to_num(gyro)
         else:
             flags.append("turns_from_acceleration")
+            # Without the gyroscope the trunk's tilt cannot be told from its sway, and a large
+            # pelvic drop swaps every left/right label (see alsmotion.gait.feet).
+            flags.append("feet_from_acceleration")
         pieces, gap_flags = _blocks(accel, finite, sampling_rate_hz=rate_hz, settings=settings)
         flags.extend(gap_flags)
         blocks = [
@@ -198,7 +201,7 @@ class GaitPipeline:
             ic_s=joined["ic_s"],
             fc_opposite_s=joined["fc_opposite_s"],
             fc_same_s=joined["fc_same_s"],
-            yaw_rate_rads=joined["yaw_rate_rads"],
+            left_cue_mps=joined["left_cue_mps"],
             step_bout=step_bout,
             step_length_m=step_length,
             heading_change_rad=joined["heading_change_rad"],

@@ -9,6 +9,7 @@ from scipy.ndimage import uniform_filter1d
 
 from alsmotion.gait.cycles import pair_final_contacts, regular_steps
 from alsmotion.gait.events import closing_contacts, detect_contacts, impact_onsets
+from alsmotion.gait.feet import left_foot_cues_mps, tilt_corrected_horizontal
 from alsmotion.gait.preprocess import gravity_direction, horizontal_axes, project, resample
 from alsmotion.gait.settings import GaitSettings
 from alsmotion.gait.spatial import step_excursions_m
@@ -20,7 +21,8 @@ class BlockSteps:
     """Candidate steps of one block; step k runs from ``ic_s[k]`` to ``ic_s[k + 1]``.
 
     Per IC (length n): ``ic_s``, ``fc_opposite_s``, ``fc_same_s`` (s from the block start), and
-    ``yaw_rate_rads`` (angular velocity about the vertical at the IC; NaN without a gyroscope).
+    ``left_cue_mps`` (leftward trunk velocity at the IC, positive for a left foot, NaN when unknown;
+    see :func:`~alsmotion.gait.feet.left_foot_cues_mps`).
     Per step (length n - 1): ``valid`` (plausible walking step), ``excursion_m``,
     ``heading_change_rad`` (from the gyroscope, NaN without one), ``ml_velocity_change_mps``
     (without a gyroscope only, else NaN).
@@ -29,7 +31,7 @@ class BlockSteps:
     ic_s: np.ndarray
     fc_opposite_s: np.ndarray
     fc_same_s: np.ndarray
-    yaw_rate_rads: np.ndarray
+    left_cue_mps: np.ndarray
     valid: np.ndarray
     excursion_m: np.ndarray
     heading_change_rad: np.ndarray
@@ -149,23 +151,30 @@ def block_steps(
         & active[1:]
         & plausible_excursion
     ) | (is_closing[1:] & (step_s >= settings.min_step_s) & (step_s <= settings.max_step_s))
+    horizontal = accel - vertical[:, None] * up
     if gyro_rads is not None:
         gyro = resample(gyro_rads, sampling_rate_hz=sampling_rate_hz, target_rate_hz=rate_hz)
         yaw_rads = project(gyro, up)
         heading = interval_integrals(yaw_rads, peak, sampling_rate_hz=rate_hz)
-        yaw_at_ic = yaw_rads[impact]
         ml_change = np.full(len(step_s), np.nan)
+        horizontal = tilt_corrected_horizontal(
+            horizontal,
+            up,
+            gyro,
+            sampling_rate_hz=rate_hz,
+            window_samples=int(settings.gravity_window_s * rate_hz),
+        )
     else:
         heading = np.full(len(step_s), np.nan)
-        yaw_at_ic = np.full(len(impact), np.nan)
         ml_change = ml_velocity_changes_mps(
             accel, peak, sampling_rate_hz=rate_hz, settings=settings
         )
+    left_cue = left_foot_cues_mps(horizontal, up, impact, valid, sampling_rate_hz=rate_hz)
     return BlockSteps(
         ic_s=ic_s,
         fc_opposite_s=fc_opposite_s,
         fc_same_s=fc_same_s,
-        yaw_rate_rads=yaw_at_ic,
+        left_cue_mps=left_cue,
         valid=valid,
         excursion_m=excursion_m,
         heading_change_rad=heading,

@@ -144,6 +144,7 @@ def simulate_walk(
     turn_duration_s: float = 2.0,
     orientation_deg: tuple[float, float, float] = (0.0, 0.0, 0.0),
     rest_trunk_pitch_deg: float = 0.0,
+    pelvic_drop_deg: float = 0.0,
     noise_mps2: float = 0.03,
     seed: int = 0,
 ) -> SimulatedWalk:
@@ -165,6 +166,10 @@ def simulate_walk(
     rest_trunk_pitch_deg : trunk inclination (deg, backwards) while resting, e.g. 30 for sitting
         reclined or 90 for lying; reached and left in 1.5 s transitions starting 1 s after a bout
         ends and ending 1 s before the next starts (the recording then starts and ends inclined).
+    pelvic_drop_deg : sideways tilt (deg) of the trunk at the stride frequency while walking: the
+        pelvis drops on the swing side, most in mid single support (a Trendelenburg-like gait when
+        large), so the accelerometer reads part of gravity sideways, against the sway, and the
+        gyroscope sees the roll rate.
     noise_mps2 : white accelerometer noise SD (m/s^2); the gyroscope gets noise_mps2 rad/s.
     seed : random seed; the same arguments and seed give the same signal.
     """
@@ -231,6 +236,11 @@ def simulate_walk(
     del u
     ap = np.where(walking, AP_AMPLITUDE_MPS2 * np.sin(2.0 * np.pi * phase), 0.0)
     ml = np.where(walking, ML_AMPLITUDE_MPS2 * np.sin(2.0 * np.pi * stride_phase), 0.0)
+    # The sway accelerates the trunk away from the stance foot in single support; the dropping
+    # swing side tilts the ML axis so that gravity reads towards the stance foot.
+    roll_rad = np.where(
+        walking, -np.radians(pelvic_drop_deg) * np.sin(2.0 * np.pi * stride_phase), 0.0
+    )
     # Pelvic rotation: clockwise from above (negative yaw rate) at left ICs (even steps).
     pelvis_yaw_rads = np.where(walking, -PELVIS_YAW_RADS * np.cos(2.0 * np.pi * stride_phase), 0.0)
     del k, phase, omega, stride_phase, step_s, loading_phase, since_ic_s
@@ -249,15 +259,18 @@ def simulate_walk(
     accel_body = np.column_stack(
         (
             ap - STANDARD_GRAVITY_MPS2 * np.sin(pitch_rad),
-            ml,
-            up + STANDARD_GRAVITY_MPS2 * np.cos(pitch_rad),
+            ml + STANDARD_GRAVITY_MPS2 * np.sin(roll_rad),
+            up + STANDARD_GRAVITY_MPS2 * np.cos(pitch_rad) * np.cos(roll_rad),
         )
     )
-    del ap, ml, up
+    roll_rate_rads = np.gradient(roll_rad, 1.0 / rate_hz)
+    del ap, ml, up, roll_rad
     accel_body += rng.normal(0.0, noise_mps2, accel_body.shape)
     sway = TRUNK_SWAY_RADS * np.sin(2.0 * np.pi * time_s * cadence_spm / 60.0) * walking
     pitch_rate_rads = np.gradient(pitch_rad, 1.0 / rate_hz)
-    gyro_body = np.column_stack((sway, 0.5 * sway + pitch_rate_rads, yaw_rads + pelvis_yaw_rads))
+    gyro_body = np.column_stack(
+        (sway + roll_rate_rads, 0.5 * sway + pitch_rate_rads, yaw_rads + pelvis_yaw_rads)
+    )
     gyro_body += rng.normal(0.0, noise_mps2, gyro_body.shape)
     rotation = Rotation.from_euler("xyz", orientation_deg, degrees=True).as_matrix()
     accel = accel_body @ rotation.T
