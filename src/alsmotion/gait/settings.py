@@ -96,7 +96,7 @@ class GaitSettings(JsonSettings):
     turn_margin_strides: int = 1
     max_stride_time_deviation: float = 0.25
     max_steady_gap_s: float = 0.1
-    turn_felt_fraction: float = 0.4
+    turn_felt_fraction: float = 0.45
     ap_highpass_hz: float = 1.2
     turn_threshold_deg: float = 30.0
     min_variability_strides: int = 20
