@@ -194,14 +194,15 @@ class GridFittedSetting:
 
 
 def stride_time_cv_loss(runs: Sequence[GaitRun]) -> float:
-    """Mean |pipeline stride-time CV - reference steady CV| (pp) over the runs having both
-    (infinite when none has)."""
+    """Mean |pipeline stride-time CV - reference steady CV| (pp) over the runs having both, whose
+    reference is true strides (GaitPy's strides are another algorithm's); infinite when none has."""
     differences = [
         abs(
             run.result.summary.stride_time_cv_pct
             - reference_steady_cv_pct(run.recording.strides)[0]
         )
         for run in runs
+        if run.recording.reference_is_truth
     ]
     finite = [d for d in differences if np.isfinite(d)]
     return float(np.mean(finite)) if finite else float("inf")
