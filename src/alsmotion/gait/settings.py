@@ -51,7 +51,7 @@ class GaitSettings(JsonSettings):
         not counted as steady either.
     max_stride_time_deviation : a stride whose time differs from the median of its bout's steady
         strides by more than this fraction is not steady (a hesitation, an unflagged turn, a missed
-        contact); chosen leave-one-participant-out from 0.15-0.4 on the shared recordings (see
+        contact); chosen leave-one-participant-out from 0.2, 0.25 and 0.3 on the shared recordings (see
         :data:`~alsmotion.validation.gait.DATA_FITTED_SETTINGS`).
     max_steady_gap_s : a stride over a bridged gap of lost samples longer than this (s) is not
         steady (half the IC wavelet scale: shorter gaps leave the CWT peaks on measured samples;

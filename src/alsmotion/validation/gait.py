@@ -209,7 +209,7 @@ def stride_time_cv_loss(runs: Sequence[GaitRun]) -> float:
 
 
 MAX_STRIDE_TIME_DEVIATION = GridFittedSetting(
-    "max_stride_time_deviation", (0.15, 0.2, 0.25, 0.3, 0.4), stride_time_cv_loss
+    "max_stride_time_deviation", (0.2, 0.25, 0.3), stride_time_cv_loss
 )
 
 
