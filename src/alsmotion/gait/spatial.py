@@ -25,24 +25,6 @@ def _cumtrapz_rows(values: np.ndarray, pair_valid: np.ndarray, period_s: float) 
     return out
 
 
-def step_excursions_m(
-    vertical_mps2: np.ndarray,
-    ic_samples: np.ndarray,
-    *,
-    sampling_rate_hz: float,
-    max_step_samples: int | None = None,
-) -> np.ndarray:
-    """Vertical excursion (m) of the sensor over each step between consecutive initial contacts
-    (the first result of :func:`step_excursions_and_tops`, same parameters)."""
-    excursions, _ = step_excursions_and_tops(
-        vertical_mps2,
-        ic_samples,
-        sampling_rate_hz=sampling_rate_hz,
-        max_step_samples=max_step_samples,
-    )
-    return excursions
-
-
 def step_excursions_and_tops(
     vertical_mps2: np.ndarray,
     ic_samples: np.ndarray,
