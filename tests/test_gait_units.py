@@ -11,10 +11,10 @@ from alsmotion.errors import InsufficientDataError, InvalidInputError
 from alsmotion.gait import GaitPipeline, GaitSettings, analyze_gait, timed_walk_speed
 from alsmotion.gait.cycles import edge_positions, group_bouts, pair_final_contacts, stride_starts
 from alsmotion.gait.events import gaussian_derivative_cwt
-from alsmotion.gait.measures import pooled_stride_time_sd_s
-from alsmotion.gait.preprocess import finite_runs, resample
-from alsmotion.gait.spatial import pendulum_step_length_m, step_excursions_m
-from alsmotion.gait.turns import turn_length_factor
+from alsmotion.gait.measures import pooled_stride_time_sd_s, regular_strides
+from alsmotion.gait.preprocess import finite_runs, resample, runs_mask
+from alsmotion.gait.spatial import pendulum_step_length_m, step_excursions_and_tops
+from alsmotion.gait.turns import heading_change_from_ml_rad, turn_length_factor
 from alsmotion.simulate.gait import simulate_walk
 
 
@@ -30,6 +30,8 @@ def test_settings_round_trip_and_hash():
         GaitSettings(max_step_s=-1)
     with pytest.raises(InvalidInputError, match="finite"):
         GaitSettings(block_s=float("inf"))
+    with pytest.raises(InvalidInputError, match="turn_felt_fraction"):
+        GaitSettings(turn_felt_fraction=0.0)
 
 
 def test_pendulum_step_length():
@@ -44,8 +46,10 @@ def test_step_excursion_of_a_pendulum_step_is_exact():
     t = np.arange(int(3 * step_s * rate_hz) + 1) / rate_hz
     upward = excursion_m / 2 * (2 * np.pi / step_s) ** 2 * np.cos(2 * np.pi * t / step_s)
     ic = np.round(np.arange(4) * step_s * rate_hz).astype(int)
-    h = step_excursions_m(upward + 9.81, ic, sampling_rate_hz=rate_hz)
+    h, tops = step_excursions_and_tops(upward + 9.81, ic, sampling_rate_hz=rate_hz)
     np.testing.assert_allclose(h, excursion_m, rtol=0.01)
+    # The trunk is lowest at the contacts and highest half a step later (mid-stance).
+    np.testing.assert_allclose(tops - ic[:-1], step_s * rate_hz / 2, atol=1)
 
 
 def test_gaussian_derivative_cwt_differentiates():
@@ -101,6 +105,34 @@ def test_finite_runs_and_resample():
     assert len(down) == 500
     expected = np.sin(2 * np.pi * 1.5 * np.arange(500) / 50.0)
     np.testing.assert_allclose(down[20:-20, 0], expected[20:-20], atol=1e-3)
+
+
+def test_regular_strides_keep_the_pace_of_their_bout():
+    stride_s = np.array([1.0, 1.02, 0.98, 1.3, 1.0, 0.7, 2.0, 2.1, 2.0])
+    bout = np.array([0, 0, 0, 0, 0, 0, 1, 1, 1])
+    candidate = np.array([True, True, True, True, True, True, True, True, False])
+    # Bout 0's pace is the median of its candidates (1.0 s); 1.3 and 0.7 s are 30 % off.
+    regular = regular_strides(stride_s, bout, candidate, max_deviation=0.25)
+    assert regular.tolist() == [True, True, True, False, True, False, True, True, True]
+    assert regular_strides(stride_s, bout, candidate, max_deviation=0.35).all()
+    assert not regular_strides(stride_s, bout, np.zeros(9, dtype=bool), max_deviation=1).any()
+
+
+def test_heading_from_ml_acceleration_removes_each_bouts_bias():
+    stride_s = np.array([1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0])
+    length_m = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0])
+    bout = np.array([0, 0, 0, 0, 1, 1, 1])
+    # Bout 0 leans 0.1 m/s^2 sideways (a tilted vertical); its third stride turns by 0.2 rad felt.
+    change = np.array([0.1, 0.1, 0.3, 0.1, -0.4, -0.4, -0.4])
+    heading = heading_change_from_ml_rad(change, stride_s, length_m, bout, felt_fraction=0.5)
+    np.testing.assert_allclose(heading[:6], [0.0, 0.0, 0.4, 0.0, 0.0, 0.0], atol=1e-12)
+    assert np.isnan(heading[6])  # no length, no estimate
+
+
+def test_runs_mask():
+    mask = runs_mask(np.array([[1, 3], [5, 6]]), 7)
+    assert mask.tolist() == [False, True, True, False, False, True, False]
+    assert not runs_mask(np.zeros((0, 2), dtype=int), 3).any()
 
 
 def test_turn_length_factor():

@@ -22,9 +22,12 @@ def stride_table(
     ml_velocity_change_mps: np.ndarray,
     turn_threshold_deg: float,
     turn_length_exponent: float,
+    turn_felt_fraction: float,
     steady_edge_strides: int,
     turn_margin_strides: int,
+    max_stride_time_deviation: float,
     step_gap_bridged: np.ndarray,
+    step_long_gap: np.ndarray,
 ) -> pd.DataFrame:
     """One row per stride (two consecutive steps of one bout), columns :data:`STRIDE_COLUMNS`.
 
@@ -35,9 +38,12 @@ def stride_table(
         NaN when unknown).
     step_bout, step_length_m, heading_change_rad, ml_velocity_change_mps : per step (n - 1,);
         ``heading_change_rad`` is NaN without a gyroscope, and the heading change is then estimated
-        from the ML acceleration (for turn flags only; stride lengths are then not turn-corrected).
+        from the ML acceleration (for turn flags only; stride lengths are then not turn-corrected),
+        ``turn_felt_fraction`` being the share of the centripetal acceleration the sensor feels.
     turn_margin_strides : strides before and after a turn stride that are not steady either.
+    max_stride_time_deviation : see :func:`regular_strides`.
     step_gap_bridged : per step, True when it holds samples bridged across a gap of lost samples.
+    step_long_gap : per step, True when one of those bridged gaps is too long for a steady stride.
     """
     k = stride_starts(step_bout)
     step_time = ic_s[k + 1] - ic_s[k]
@@ -48,9 +54,17 @@ def stride_table(
     terminal_ds = fc_same_s[k] - ic_s[k + 1]
     pendulum_stride_m = step_length_m[k] + step_length_m[k + 1]
     measured = heading_change_rad[k] + heading_change_rad[k + 1]
+    from_start, from_end = edge_positions(step_bout, k)
     estimated = heading_change_from_ml_rad(
-        ml_velocity_change_mps[k] + ml_velocity_change_mps[k + 1], stride_time, pendulum_stride_m
+        ml_velocity_change_mps[k] + ml_velocity_change_mps[k + 1],
+        stride_time,
+        pendulum_stride_m,
+        step_bout[k],
+        felt_fraction=turn_felt_fraction,
     )
+    # A walker who stops shifts the pelvis sideways onto both feet, which the acceleration cannot
+    # tell from a turn: the last strides of a bout get no estimate (NaN), not a false turn.
+    estimated[from_end < steady_edge_strides] = np.nan
     heading_deg = np.degrees(np.where(np.isnan(measured), estimated, measured))
     # Only a measured heading shortens strides; the estimate is too rough for that and serves
     # only to keep likely turns out of the variability.
@@ -59,15 +73,19 @@ def stride_table(
     stride_length = pendulum_stride_m * turn_factor
     is_turn = np.abs(heading_deg) > turn_threshold_deg
     foot = stride_feet(left_cue_mps[k], step_bout[k], np.arange(len(k)) % 2 == 0)
-    from_start, from_end = edge_positions(step_bout, k)
     gap_bridged = step_gap_bridged[k] | step_gap_bridged[k + 1]
-    # A stride over bridged samples has interpolated events: kept, but not as steady walking.
+    # Events next to a short bridged gap keep their time (the CWT spans both sides of it); a
+    # longer gap may move them, and such a stride is kept but not as steady walking.
+    long_gap = step_long_gap[k] | step_long_gap[k + 1]
     near_turn = turning_neighbourhood(is_turn, step_bout[k], reach=turn_margin_strides)
-    is_steady = (
+    candidate = (
         (from_start >= steady_edge_strides)
         & (from_end >= steady_edge_strides)
         & ~near_turn
-        & ~gap_bridged
+        & ~long_gap
+    )
+    is_steady = candidate & regular_strides(
+        stride_time, step_bout[k], candidate, max_deviation=max_stride_time_deviation
     )
     columns = {
         "bout_id": step_bout[k],
@@ -93,6 +111,24 @@ def stride_table(
         "gap_bridged": gap_bridged,
     }
     return pd.DataFrame(columns, columns=list(STRIDE_COLUMNS))
+
+
+def regular_strides(
+    stride_time_s: np.ndarray, bout: np.ndarray, candidate: np.ndarray, *, max_deviation: float
+) -> np.ndarray:
+    """True for strides whose time is within ``max_deviation`` (a fraction) of the median time of
+    their bout's ``candidate`` strides.
+
+    A stride much longer or shorter than the walk's own pace is no steady walking: a hesitation,
+    a stop that did not end the bout, an unflagged turn, or a missed or extra contact. The median
+    makes the pace insensitive to those few strides.
+    """
+    regular = np.zeros(len(stride_time_s), dtype=bool)
+    for number in np.unique(bout[candidate]):
+        members = bout == number
+        pace_s = np.median(stride_time_s[members & candidate])
+        regular[members] = np.abs(stride_time_s[members] / pace_s - 1.0) <= max_deviation
+    return regular
 
 
 def turning_neighbourhood(is_turn: np.ndarray, bout: np.ndarray, *, reach: int) -> np.ndarray:

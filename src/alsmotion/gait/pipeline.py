@@ -17,6 +17,7 @@ from alsmotion.gait.preprocess import (
     check_imu_array,
     finite_runs,
     rest_cut_points,
+    runs_mask,
 )
 from alsmotion.gait.results import GaitResult
 from alsmotion.gait.settings import SENSOR_HEIGHT_PER_BODY_HEIGHT, GaitSettings
@@ -167,6 +168,10 @@ class GaitPipeline:
         if bridged.any():
             flags.append("gaps_bridged")
             finite = finite | bridged
+        long_gaps = runs_mask(
+            finite_runs(bridged, min_samples=math.floor(settings.max_steady_gap_s * rate_hz) + 1),
+            len(bridged),
+        )
         if gyro is not None:
             check_gyro_units(gyro)
             gyro, _ = bridge_short_gaps(gyro, ~np.isnan(gyro).any(axis=1), max_gap_samples=max_gap)
@@ -208,9 +213,12 @@ class GaitPipeline:
             ml_velocity_change_mps=joined["ml_velocity_change_mps"],
             turn_threshold_deg=settings.turn_threshold_deg,
             turn_length_exponent=settings.turn_length_exponent,
+            turn_felt_fraction=settings.turn_felt_fraction,
             steady_edge_strides=settings.steady_edge_strides,
             turn_margin_strides=settings.turn_margin_strides,
+            max_stride_time_deviation=settings.max_stride_time_deviation,
             step_gap_bridged=steps_touching(bridged, joined["ic_s"], sampling_rate_hz=rate_hz),
+            step_long_gap=steps_touching(long_gaps, joined["ic_s"], sampling_rate_hz=rate_hz),
         )
         bouts = bout_table(joined["ic_s"], step_bout, strides)
         summary = summarize(

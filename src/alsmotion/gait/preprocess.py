@@ -95,6 +95,14 @@ def finite_runs(finite: np.ndarray, *, min_samples: int) -> np.ndarray:
     return runs[(runs[:, 1] - runs[:, 0]) >= min_samples]
 
 
+def runs_mask(runs: np.ndarray, n_samples: int) -> np.ndarray:
+    """Bool mask (n_samples,) that is True inside the (start, stop) ``runs``."""
+    marks = np.zeros(n_samples + 1, dtype=int)
+    np.add.at(marks, runs[:, 0], 1)
+    np.add.at(marks, runs[:, 1], -1)
+    return np.cumsum(marks[:-1]) > 0
+
+
 def bridge_short_gaps(
     values: np.ndarray, finite: np.ndarray, *, max_gap_samples: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -108,13 +116,9 @@ def bridge_short_gaps(
     runs = finite_runs(missing, min_samples=1)
     inner = (runs[:, 0] > 0) & (runs[:, 1] < len(finite))
     runs = runs[inner & (runs[:, 1] - runs[:, 0] <= max_gap_samples)]
-    bridged = np.zeros(len(finite), dtype=bool)
+    bridged = runs_mask(runs, len(finite))
     if len(runs) == 0:
         return values, bridged
-    marks = np.zeros(len(finite) + 1, dtype=int)
-    np.add.at(marks, runs[:, 0], 1)
-    np.add.at(marks, runs[:, 1], -1)
-    bridged = np.cumsum(marks[:-1]) > 0
     known = np.flatnonzero(finite)
     filled = values.copy()
     where = np.flatnonzero(bridged)

@@ -49,9 +49,17 @@ class GaitSettings(JsonSettings):
     steady_edge_strides : strides dropped at each end of a bout before stride-time variability.
     turn_margin_strides : strides next to a turn stride (entering or leaving the turn) that are
         not counted as steady either.
-    turn_gravity_window_s : gravity window (s) for the medio-lateral acceleration that estimates
-        turns without a gyroscope: longer than a turn, so the turn does not tilt the vertical, and
-        shorter than a 10 m walk (8 s; 2, 4, 8 and 20 s were compared on IPOL and HA001).
+    max_stride_time_deviation : a stride whose time differs from the median of its bout's steady
+        strides by more than this fraction is not steady (a hesitation, an unflagged turn, a missed
+        contact); chosen leave-one-participant-out from 0.2, 0.25 and 0.3 on the shared recordings (see
+        :data:`~alsmotion.validation.gait.DATA_FITTED_SETTINGS`).
+    max_steady_gap_s : a stride over a bridged gap of lost samples longer than this (s) is not
+        steady (half the IC wavelet scale: shorter gaps leave the CWT peaks on measured samples;
+        IPOL stride-time errors over gaps up to 0.1 s equal those without gaps).
+    turn_felt_fraction : share of a turn's centripetal acceleration that the lower-back
+        accelerometer feels (the walker leans into the turn, and a lean is indistinguishable from
+        a sideways acceleration); the acceleration-only heading estimate is divided by it. Fitted
+        leave-one-participant-out against the gyroscope yaw of the shared recordings.
     ap_highpass_hz : high-pass (Hz) applied before the PCA that finds the AP and ML axes.
     turn_threshold_deg : heading change (deg) over a stride above which the stride is a turn.
     min_variability_strides : fewer steady strides than this raise ``fewer_than_20_strides``.
@@ -86,7 +94,9 @@ class GaitSettings(JsonSettings):
     turn_length_exponent: float = 2.0
     steady_edge_strides: int = 2
     turn_margin_strides: int = 1
-    turn_gravity_window_s: float = 8.0
+    max_stride_time_deviation: float = 0.25
+    max_steady_gap_s: float = 0.1
+    turn_felt_fraction: float = 0.45
     ap_highpass_hz: float = 1.2
     turn_threshold_deg: float = 30.0
     min_variability_strides: int = 20
@@ -97,6 +107,10 @@ class GaitSettings(JsonSettings):
 
     def __post_init__(self) -> None:
         check_non_negative_numbers(self)
+        if not 0 < self.turn_felt_fraction <= 1:
+            raise InvalidInputError(
+                f"turn_felt_fraction must be in (0, 1], got {self.turn_felt_fraction!r}"
+            )
         if self.min_step_s >= self.max_step_s:
             raise InvalidInputError("gait settings need min_step_s < max_step_s")
         if self.internal_rate_hz < 2 * self.lowpass_hz:

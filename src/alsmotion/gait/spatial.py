@@ -25,14 +25,17 @@ def _cumtrapz_rows(values: np.ndarray, pair_valid: np.ndarray, period_s: float) 
     return out
 
 
-def step_excursions_m(
+def step_excursions_and_tops(
     vertical_mps2: np.ndarray,
     ic_samples: np.ndarray,
     *,
     sampling_rate_hz: float,
     max_step_samples: int | None = None,
-) -> np.ndarray:
-    """Vertical excursion (m) of the sensor over each step between consecutive initial contacts.
+) -> tuple[np.ndarray, np.ndarray]:
+    """Vertical excursion (m) of the sensor over each step, and the sample of its highest point.
+
+    The highest point of a step is mid-stance: the trunk vaults over the stance foot, where its
+    sideways velocity is zero (used to bound the medio-lateral integrals that estimate turns).
 
     Parameters
     ----------
@@ -43,18 +46,22 @@ def step_excursions_m(
 
     Returns
     -------
-    (len(ic_samples) - 1,) array of excursions in metres (NaN where not measured). All steps are processed at once as rows
-    of a padded matrix (no per-step Python loop).
+    excursions : (len(ic_samples) - 1,) excursions in metres (NaN where not measured).
+    tops : (len(ic_samples) - 1,) sample index of each step's highest point (float, NaN where not
+        measured).
+
+    All steps are processed at once as rows of a padded matrix (no per-step Python loop).
     """
     all_starts = np.asarray(ic_samples[:-1], dtype=int)
     all_lengths = np.diff(np.asarray(ic_samples, dtype=int)) + 1
     excursions = np.full(len(all_starts), np.nan)
+    tops = np.full(len(all_starts), np.nan)
     measured = all_lengths >= 2
     if max_step_samples is not None:
         measured &= all_lengths <= max_step_samples + 1
     starts, lengths = all_starts[measured], all_lengths[measured]
     if len(starts) == 0:
-        return excursions
+        return excursions, tops
     width = int(lengths.max())
     offsets = np.arange(width)
     valid = offsets[None, :] < lengths[:, None]
@@ -83,10 +90,13 @@ def step_excursions_m(
     drift = end_velocity[:, None] * offsets[None, :] / np.maximum(lengths[:, None] - 1, 1)
     velocity = (velocity - drift) * valid
     position = _cumtrapz_rows(velocity, pair_valid, period_s)
-    highest = np.where(valid, position, -np.inf).max(axis=1)
+    masked = np.where(valid, position, -np.inf)
+    top = masked.argmax(axis=1)
+    highest = masked[np.arange(len(masked)), top]
     lowest = np.where(valid, position, np.inf).min(axis=1)
     excursions[measured] = highest - lowest
-    return excursions
+    tops[measured] = starts + top
+    return excursions, tops
 
 
 def pendulum_step_length_m(

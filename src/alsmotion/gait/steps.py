@@ -12,7 +12,7 @@ from alsmotion.gait.events import closing_contacts, detect_contacts, impact_onse
 from alsmotion.gait.feet import left_foot_cues_mps, tilt_corrected_horizontal
 from alsmotion.gait.preprocess import gravity_direction, horizontal_axes, project, resample
 from alsmotion.gait.settings import GaitSettings
-from alsmotion.gait.spatial import step_excursions_m
+from alsmotion.gait.spatial import step_excursions_and_tops
 from alsmotion.gait.turns import interval_integrals
 
 
@@ -47,22 +47,48 @@ def moving_sd(values: np.ndarray, *, window_samples: int) -> np.ndarray:
 
 
 def ml_velocity_changes_mps(
-    accel_mps2: np.ndarray, ic: np.ndarray, *, sampling_rate_hz: float, settings: GaitSettings
+    accel_mps2: np.ndarray,
+    up: np.ndarray,
+    peak: np.ndarray,
+    tops: np.ndarray,
+    valid: np.ndarray,
+    *,
+    sampling_rate_hz: float,
+    ap_highpass_hz: float,
 ) -> np.ndarray:
     """Medio-lateral acceleration integrated over each step (m/s), for turns without a gyroscope.
 
-    Centripetal acceleration lasts as long as a turn, so the vertical it is measured against comes
-    from a window longer than a turn.
+    The vertical is the mean acceleration over the block's valid steps (the sensor sits still on
+    the pelvis while walking), not a moving average, which would tilt towards the centripetal
+    acceleration of each turn and hide part of it. Step k is integrated from its mid-stance (highest
+    point, ``tops``) to the next step's: the trunk's sideways velocity is zero there, also on the
+    first and last steps of a walk, so only a change of heading leaves a velocity change (between
+    initial contacts the lateral sway speed, which builds up as a walk starts, adds its own).
+    ``peak`` are the step boundaries (samples), ``tops`` NaN where a step was not measured (its
+    midpoint is used), ``up`` the moving vertical that defines the horizontal axes.
     """
-    slow_up = gravity_direction(
-        accel_mps2, window_samples=int(settings.turn_gravity_window_s * sampling_rate_hz)
-    )
+    n_steps = len(peak) - 1
+    if n_steps < 1:
+        return np.zeros(0)
+    cumulative = np.concatenate((np.zeros((1, 3)), np.cumsum(accel_mps2, axis=0)))
+    sums = cumulative[peak[1:]] - cumulative[peak[:-1]]
+    walking_sum = sums[valid].sum(axis=0) if valid.any() else cumulative[-1]
+    walking_up = walking_sum / np.linalg.norm(walking_sum)
     _, ml_axis = horizontal_axes(
-        accel_mps2, slow_up, sampling_rate_hz=sampling_rate_hz, highpass_hz=settings.ap_highpass_hz
+        accel_mps2, up, sampling_rate_hz=sampling_rate_hz, highpass_hz=ap_highpass_hz
     )
-    horizontal = accel_mps2 - project(accel_mps2, slow_up)[:, None] * slow_up
-    ml_mps2 = np.einsum("ni,i->n", horizontal, ml_axis)
-    return interval_integrals(ml_mps2, ic, sampling_rate_hz=sampling_rate_hz)
+    ml_axis = ml_axis - (ml_axis @ walking_up) * walking_up
+    ml_mps2 = np.einsum("ni,i->n", accel_mps2, ml_axis)
+    start = np.where(np.isnan(tops), 0.5 * (peak[:-1] + peak[1:]), tops)
+    # A step ends at the next step's mid-stance when that is a walking step, else (the last step
+    # of a walk) as far after its final contact as it started after its first.
+    own_phase_end = start + (peak[1:] - peak[:-1])
+    end = own_phase_end.copy()
+    end[:-1] = np.where(valid[1:], start[1:], own_phase_end[:-1])
+    start = np.minimum(start, len(accel_mps2)).astype(int)
+    end = np.minimum(end, len(accel_mps2)).astype(int)
+    cumulative_ml = np.concatenate(([0.0], np.cumsum(ml_mps2))) / sampling_rate_hz
+    return cumulative_ml[end] - cumulative_ml[start]
 
 
 def block_steps(
@@ -133,7 +159,7 @@ def block_steps(
     step_s = np.diff(peak) / rate_hz
     activity = moving_sd(vertical, window_samples=int(settings.activity_window_s * rate_hz))
     active = activity[peak] >= settings.activity_threshold_mps2
-    excursion_m = step_excursions_m(
+    excursion_m, tops = step_excursions_and_tops(
         vertical,
         peak,
         sampling_rate_hz=rate_hz,
@@ -167,7 +193,13 @@ def block_steps(
     else:
         heading = np.full(len(step_s), np.nan)
         ml_change = ml_velocity_changes_mps(
-            accel, peak, sampling_rate_hz=rate_hz, settings=settings
+            accel,
+            up,
+            peak,
+            tops,
+            valid,
+            sampling_rate_hz=rate_hz,
+            ap_highpass_hz=settings.ap_highpass_hz,
         )
     left_cue = left_foot_cues_mps(horizontal, up, impact, valid, sampling_rate_hz=rate_hz)
     return BlockSteps(

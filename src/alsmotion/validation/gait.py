@@ -146,6 +146,72 @@ def fit_pendulum_correction(runs: Sequence[GaitRun], settings: GaitSettings) -> 
 
 PENDULUM_CORRECTION = FittedSetting("pendulum_correction", fit_pendulum_correction)
 
+#: Strides whose gyroscope heading change exceeds this (deg) calibrate the acceleration estimate.
+CLEAR_TURN_DEG = 60.0
+
+
+def fit_turn_felt_fraction(runs: Sequence[GaitRun], settings: GaitSettings) -> float:
+    """Share of the centripetal acceleration the accelerometer feels, against the gyroscope.
+
+    For every training recording run both with and without its gyroscope (the same initial
+    contacts), the strides the gyroscope sees turning by more than :data:`CLEAR_TURN_DEG` give the
+    ratio of the acceleration-only heading estimate to the measured one; the fraction is the
+    current one times their median. Uses no reference annotation. Returns the current fraction
+    when no training recording has a gyroscope turn.
+    """
+    by_recording: dict[str, dict[str, GaitRun]] = {}
+    for run in runs:
+        by_recording.setdefault(run.recording.name, {})[run.sensors] = run
+    ratios: list[np.ndarray] = []
+    for pair in by_recording.values():
+        if WITH_GYRO not in pair or ACCEL_ONLY not in pair:
+            continue
+        keys = ["ic_time_s", "bout_id"]
+        measured = pair[WITH_GYRO].result.strides[[*keys, "heading_change_deg"]]
+        estimated = pair[ACCEL_ONLY].result.strides[[*keys, "heading_change_deg"]]
+        both = measured.merge(estimated, on=keys, suffixes=("_gyro", "_accel"))
+        gyro = both["heading_change_deg_gyro"].abs().to_numpy()
+        accel = both["heading_change_deg_accel"].abs().to_numpy()
+        clear = (gyro > CLEAR_TURN_DEG) & np.isfinite(accel)
+        ratios.append(accel[clear] / gyro[clear])
+    pooled = np.concatenate(ratios) if ratios else np.zeros(0)
+    if not len(pooled):
+        return settings.turn_felt_fraction
+    return float(min(settings.turn_felt_fraction * np.median(pooled), 1.0))
+
+
+TURN_FELT_FRACTION = FittedSetting("turn_felt_fraction", fit_turn_felt_fraction)
+
+
+@dataclass(frozen=True)
+class GridFittedSetting:
+    """A gait setting chosen from ``candidates`` as the one with the least ``loss`` on the runs
+    of the other participants (each recording is run once per candidate)."""
+
+    name: str
+    candidates: tuple[float, ...]
+    loss: Callable[[Sequence[GaitRun]], float]
+
+
+def stride_time_cv_loss(runs: Sequence[GaitRun]) -> float:
+    """Mean |pipeline stride-time CV - reference steady CV| (pp) over the runs having both, whose
+    reference is true strides (GaitPy's strides are another algorithm's); infinite when none has."""
+    differences = [
+        abs(
+            run.result.summary.stride_time_cv_pct
+            - reference_steady_cv_pct(run.recording.strides)[0]
+        )
+        for run in runs
+        if run.recording.reference_is_truth
+    ]
+    finite = [d for d in differences if np.isfinite(d)]
+    return float(np.mean(finite)) if finite else float("inf")
+
+
+MAX_STRIDE_TIME_DEVIATION = GridFittedSetting(
+    "max_stride_time_deviation", (0.2, 0.25, 0.3), stride_time_cv_loss
+)
+
 
 def run_recording(
     recording: ReferenceRecording, settings: GaitSettings, *, sensors: str
@@ -365,7 +431,7 @@ def validate_gait(
     data_dir: str | Path | None = None,
     *,
     settings: GaitSettings | None = None,
-    fitted: Sequence[FittedSetting] | None = None,
+    fitted: Sequence[FittedSetting | GridFittedSetting] | None = None,
     datasets: tuple[str, ...] | None = None,
     tolerance_s: float = IC_TOLERANCE_S,
     progress: bool = False,
@@ -403,13 +469,38 @@ def validate_gait(
         for recording, sensors in _progress(jobs, progress, "gait validation, in-sample")
     ]
     records = evaluate_runs(in_sample, evaluation=IN_SAMPLE, tolerance_s=tolerance_s)
+    grid_runs = {
+        (item.name, value): [
+            run_recording(recording, dataclasses.replace(base, **{item.name: value}), sensors=s)
+            for recording, s in jobs
+        ]
+        for item in _progress(
+            [i for i in to_fit if isinstance(i, GridFittedSetting)], progress, "candidates"
+        )
+        for value in item.candidates
+    }
     if not to_fit:
         left_out = in_sample
     else:
         folds: dict[str, GaitSettings] = {}
         for participant in dict.fromkeys(r.participant for r in recordings):
             training = [run for run in in_sample if run.recording.participant != participant]
-            values: dict[str, Any] = {item.name: item.fit(training, base) for item in to_fit}
+            values: dict[str, Any] = {}
+            for item in to_fit:
+                if isinstance(item, GridFittedSetting):
+                    losses = [
+                        item.loss(
+                            [
+                                run
+                                for run in grid_runs[(item.name, value)]
+                                if run.recording.participant != participant
+                            ]
+                        )
+                        for value in item.candidates
+                    ]
+                    values[item.name] = item.candidates[int(np.argmin(losses))]
+                else:
+                    values[item.name] = item.fit(training, base)
             folds[participant] = dataclasses.replace(base, **values)
         left_out = [
             run_recording(recording, folds[recording.participant], sensors=sensors)
@@ -419,11 +510,15 @@ def validate_gait(
     return records
 
 
-#: The default settings' constants that were fitted to the shared recordings (re-fitted per fold).
-#: None: the pendulum correction is the published Mobilise-D value, and the other settings are
-#: physical bounds or signal-processing choices. Pass ``fitted=(PENDULUM_CORRECTION,)`` to see what
+#: The default settings' constants that were fitted to the shared recordings (re-fitted per fold):
+#: the share of centripetal acceleration felt without a gyroscope (against the gyroscopes) and
+#: the stride-time deviation that ends steady walking (against the reference CVs). The pendulum
+#: correction is the published Mobilise-D value; pass ``fitted=(PENDULUM_CORRECTION,)`` to see what
 #: a correction fitted to these recordings would give, left out.
-DATA_FITTED_SETTINGS: tuple[FittedSetting, ...] = ()
+DATA_FITTED_SETTINGS: tuple[FittedSetting | GridFittedSetting, ...] = (
+    TURN_FELT_FRACTION,
+    MAX_STRIDE_TIME_DEVIATION,
+)
 
 
 def records_frame(records: Iterable[ValidationRecord]) -> pd.DataFrame:
