@@ -261,20 +261,21 @@ def test_walk_trial_needs_a_decision_and_its_steps_sit_on_the_stored_device_time
     qtbot.waitUntil(lambda: len(window.ctx.walk_trials) == 1, timeout=20_000)
     stored = current.trials(Session.open(link.session_path))
 
-    # 5: every step marker sits on a stored sample (its value, at that sample's time within the
-    # arrival jitter), and the ones after the dropout are later than their sample count says:
-    # lost samples shift nothing
+    # 5: every step marker sits on a stored sample (its value, at the time that sample was taken
+    # by the recorded clock fits), and the ones after the dropout are later than their sample
+    # count says: lost samples shift nothing
     session = Session.open(link.session_path)
     imu = session.streams["imu"]
     row = stored.iloc[0]
-    inside = (imu.host_time_ns >= row["start_host_ns"]) & (imu.host_time_ns <= row["stop_host_ns"])
-    arrival_s = (imu.host_time_ns[inside] - imu.host_time_ns[inside][0]) / 1e9
+    taken_ns = session.sample_time_ns("imu")
+    inside = (taken_ns >= row["start_host_ns"]) & (taken_ns <= row["stop_host_ns"])
+    taken_s = (taken_ns[inside] - taken_ns[inside][0]) / 1e9
     markers_x, markers_y = walk.plot.markers.getData()
     assert len(markers_x) >= 8
     matched = []
     for x, y in zip(markers_x, markers_y, strict=True):
         same = np.flatnonzero(np.isclose(imu.values[inside], y, rtol=0, atol=1e-9).any(axis=1))
-        near = same[np.abs(arrival_s[same] - x) < 0.1]
+        near = same[np.abs(taken_s[same] - x) < 0.5 / imu.sampling_rate_hz]
         assert len(near) >= 1, f"no stored sample at the marker ({x:.2f} s, {y:.2f})"
         matched.append(near[0])
     shift_s = markers_x - np.array(matched) / imu.sampling_rate_hz

@@ -8,7 +8,8 @@ import pytest
 from alsmotion.home.pipeline import analyze_home_recording
 from alsmotion.simulate.home import SimulatedHomeWeek
 
-pytestmark = pytest.mark.slow
+# The module fixture (a whole simulated trial or week) runs inside its first test's timeout.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,8 @@ from alsmotion.validation.site_reference import reference_values
 from alsmotion.visits import StudySchedule
 
 #: Every test here reads one simulated, processed and exported 3-participant trial.
-pytestmark = pytest.mark.slow
+# The module fixture (a whole simulated trial or week) runs inside its first test's timeout.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
 
 @pytest.fixture(scope="module")
