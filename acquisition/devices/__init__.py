@@ -21,8 +21,7 @@ def split_model(kind: str, text: str) -> tuple[type[DeviceDriver], str]:
     """Read an optional model prefix off ``text`` of ``--device KIND=TEXT``.
 
     ``movesense:0C:8C:DC:11:22:33`` gives the Movesense driver and the address; text without a
-    model prefix (an address, a name, ``service:UUID``) gives the kind's default driver. An
-    unknown model name is refused, naming the known ones.
+    model prefix (an address, a name, ``service:UUID``) gives the kind's default driver.
     """
     models = MODELS.get(kind)
     if models is None:
@@ -31,12 +30,6 @@ def split_model(kind: str, text: str) -> tuple[type[DeviceDriver], str]:
     model = prefix.lower()
     if sep and model in models:
         return models[model], rest.strip()
-    if sep and model != "service" and prefix.isalpha() and len(prefix) > 2:
-        raise InvalidInputError(
-            f"{kind}: unknown model {prefix!r}: use {', '.join(models)} (e.g. "
-            f"{kind}={next(reversed(models))}:C4:3E:11:22:33:44), or no prefix for "
-            f"{DRIVERS[kind].model}"
-        )
     return DRIVERS[kind], text
 
 
