@@ -297,6 +297,8 @@ def test_movesense_drift_and_disconnect_reconnect(tmp_path: Path) -> None:
     timeline = timeline_ns(stream.host_time_ns, stream.device_time_s)
     assert np.max(np.abs(timeline - generated_ns)) / 1e9 < 1 / 104.0
     assert sorted(fits_of(session, "imu")) == [1, 2]  # one clock fit per connection recorded
+    # Processing's sample times (two fits, one running clock: refitted from the columns).
+    assert np.max(np.abs(session.sample_time_ns("imu") - generated_ns)) / 1e9 < 1 / 104.0
     whole = fit_clock(stream.device_time_s, stream.host_time_ns)
     assert whole.slope == pytest.approx(1 / 1.01, abs=3e-3)
     (gap,) = gaps_of(session, "imu")
