@@ -72,7 +72,7 @@ class MovesenseTwin(SimulatedPeripheral):
             self.send_response(wire.hello_result(command.reference))
         elif command.code == wire.CMD_SUBSCRIBE:
             rate_hz = wire.imu9_rate_hz(command.path)
-            if rate_hz is None or self.streaming:
+            if rate_hz is None:
                 self.send_response(wire.command_result(command.reference, wire.STATUS_NOT_FOUND))
                 return
             self.send_response(wire.command_result(command.reference, wire.STATUS_OK))
