@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from alsmotion.acquisition.devices import DRIVERS
+from alsmotion.acquisition.devices import DRIVERS, split_model
 from alsmotion.acquisition.recorder import DeviceRequest
 from alsmotion.acquisition.transport.base import Transport
 from alsmotion.acquisition.twins.base import SimulatedPeripheral
@@ -20,7 +20,9 @@ def build_requests(
 ) -> list[DeviceRequest]:
     """``kind -> address`` (kinds ``imu``, ``force``) into recorder requests with drivers.
 
-    Each device records at ``sampling_rates_hz[kind]``, or at its driver's ``recording_rate_hz``.
+    An address may start with a model (``movesense:0C:8C:DC:11:22:33``) to pick a driver other
+    than the kind's default (:func:`~alsmotion.acquisition.devices.split_model`). Each device
+    records at ``sampling_rates_hz[kind]``, or at its driver's ``recording_rate_hz``.
     ``tare``: zero the devices that can be tared on the session's first connection.
     """
     rates = dict(sampling_rates_hz or {})
@@ -32,8 +34,8 @@ def build_requests(
     if not devices:
         raise InvalidInputError("give at least one device, e.g. imu=C4:3E:11:22:33:44")
     requests = []
-    for kind, address in devices.items():
-        driver_class = DRIVERS[kind]
+    for kind, text in devices.items():
+        driver_class, address = split_model(kind, text)
         rate_hz = rates.get(kind, driver_class.recording_rate_hz)
         driver = driver_class(sampling_rate_hz=rate_hz)
         tare_it = tare and bool(driver.tare_commands())
@@ -59,8 +61,18 @@ def make_transport(
         faults = faults or {}
         twins = []
         for i, (kind, text) in enumerate(devices.items()):
-            name = None if ADDRESS_PATTERN.match(text) else text
-            twins.append(make_twin(kind, text, name=name, faults=faults.get(kind), seed=i))
+            driver_class, address = split_model(kind, text)
+            name = None if ADDRESS_PATTERN.match(address) else address
+            twins.append(
+                make_twin(
+                    kind,
+                    address,
+                    name=name,
+                    faults=faults.get(kind),
+                    seed=i,
+                    driver=driver_class,
+                )
+            )
         return InProcessTransport(twins), twins
     if faults:
         raise InvalidInputError("faults can only be injected into simulated devices")

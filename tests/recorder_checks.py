@@ -1,8 +1,9 @@
-"""What a correct recording of a Tindeq twin looks like, checked against the twin's truth.
+"""What a correct recording of a Tindeq or Movesense twin looks like, checked against the twin's
+truth.
 
-Shared by the in-process and the emulated-BlueZ acceptance scenarios (plain, every 7th
-notification dropped, a disconnect, MTU 23, drops plus a disconnect, and the first notification
-after each start of streaming lost, with a disconnect).
+Shared by the in-process and the emulated-BlueZ tests: the Tindeq acceptance scenarios (plain,
+every 7th notification dropped, a disconnect, MTU 23, drops plus a disconnect, and the first
+notification after each start of streaming lost, with a disconnect) and the Movesense checks.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from alsmotion.acquisition.twins import FaultPlan, TindeqTwin
+from alsmotion.acquisition.twins import FaultPlan, MovesenseTwin, TindeqTwin
 from alsmotion.session import Session
 from alsmotion.units import NEWTONS_PER_KGF
 
@@ -103,3 +104,50 @@ def check_recording(
     assert twin.n_tares == 1, scenario.name
     tares = [r for r in session.event_records if r["type"] == "note" and r.get("tare")]
     assert len(tares) == 1, scenario.name
+
+
+def movesense_stored_rows(stream_device_time_s: np.ndarray, twin: MovesenseTwin) -> np.ndarray:
+    """Truth rows of a stored Movesense stream's samples, matched by device time.
+
+    The stored time of a sample is its message's whole-ms timestamp plus its place in the
+    message at the nominal rate: up to 1 ms before the time the twin's clock gave it.
+    """
+    truth_s = np.asarray(twin.truth.device_time_s)
+    stored_s = np.asarray(stream_device_time_s)
+    rows = np.clip(np.searchsorted(truth_s, stored_s), 0, len(truth_s) - 1)
+    error_s = truth_s[rows] - stored_s
+    assert np.all((error_s >= 0) & (error_s < 1e-3)), np.max(np.abs(error_s))
+    return rows
+
+
+def check_movesense_recording(
+    session: Session, twin: MovesenseTwin, stream_name: str = "imu"
+) -> np.ndarray:
+    """Every sample delivered stored once in order with its value; every withheld run within the
+    stored span a gap with its exact count. Returns the stored truth rows."""
+    stream = session.streams[stream_name]
+    rows = movesense_stored_rows(stream.device_time_s, twin)
+    np.testing.assert_array_equal(rows, twin.truth.delivered_indices())
+    signal_rows = np.asarray(twin.truth.device_index)[rows] * twin.signal_rate_hz / twin.rate_hz
+    expected = twin.signal_si[signal_rows.astype(np.int64) % len(twin.signal_si)]
+    np.testing.assert_allclose(stream.values, expected, rtol=1e-6, atol=1e-9)
+
+    # The withheld samples between stored ones, per connection, against the counted gaps.
+    segments = np.cumsum(np.concatenate([[1], np.diff(np.asarray(twin.truth.device_index)) < 0]))
+    gaps = [
+        r
+        for r in session.event_records
+        if r["type"] == "device_gap" and r["stream"] == stream_name and "n_missing_samples" in r
+    ]
+    withheld = [
+        np.setdiff1d(np.arange(kept[0], kept[-1] + 1), kept)
+        for kept in (rows[segments[rows] == number] for number in np.unique(segments[rows]))
+    ]
+    marked: list[int] = []
+    for gap in gaps:
+        times = np.array([gap["start_device_time_s"], gap["end_device_time_s"]])
+        first, last = movesense_stored_rows(times, twin)
+        assert gap["n_missing_samples"] == last - first - 1, gap
+        marked.extend(range(first + 1, last))
+    np.testing.assert_array_equal(sorted(marked), np.concatenate(withheld))
+    return rows

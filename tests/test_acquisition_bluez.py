@@ -20,15 +20,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from recorder_checks import Scenario, check_recording, make_force, scenarios
+from recorder_checks import (
+    Scenario,
+    check_movesense_recording,
+    check_recording,
+    make_force,
+    scenarios,
+)
 
-from alsmotion.acquisition.devices import TindeqProgressor, WitMotionImu
+from alsmotion.acquisition.devices import MovesenseImu, TindeqProgressor, WitMotionImu
 from alsmotion.acquisition.recorder import DeviceRequest, ReconnectPolicy, Recorder
 from alsmotion.acquisition.transport.bleak_transport import BleakTransport
-from alsmotion.acquisition.twins import FaultPlan, TindeqTwin, WitMotionTwin
+from alsmotion.acquisition.twins import FaultPlan, MovesenseTwin, TindeqTwin, WitMotionTwin
 from alsmotion.acquisition.twins.base import SimulatedPeripheral
 from alsmotion.acquisition.twins.gatt_server import GattTwinServer
-from alsmotion.acquisition.twins.signals import imu_channels_from_walk
+from alsmotion.acquisition.twins.signals import imu9_channels_from_walk, imu_channels_from_walk
 from alsmotion.session import Session, SessionMetadata, SessionWriter
 from alsmotion.simulate.gait import simulate_walk
 
@@ -131,7 +137,11 @@ def emulated_bluez(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 async def _scan_until_found(transport: BleakTransport, wanted: set[str]) -> set[str]:
     """Scan (retrying: a scan can miss a device for about a second) until ``wanted`` is seen."""
-    uuids = [TindeqProgressor.gatt.service_uuid, WitMotionImu.gatt.service_uuid]
+    uuids = [
+        TindeqProgressor.gatt.service_uuid,
+        WitMotionImu.gatt.service_uuid,
+        MovesenseImu.gatt.service_uuid,
+    ]
     seen: set[str] = set()
     for _ in range(4):
         found = await transport.scan(service_uuids=uuids, timeout_s=2.5)
@@ -247,3 +257,39 @@ def test_tindeq_acceptance_scenarios_over_bluez(
         recorder = asyncio.run(record(session))
         path = session.path
     check_recording(Session.open(path), twin, scenario, recorder.status()["force"].n_reconnects)
+
+
+def test_movesense_lost_notifications_counted_over_bluez(
+    emulated_bluez: str, tmp_path: Path
+) -> None:
+    """The Movesense twin on emulated BlueZ, every 6th notification withheld (a lone part 1 or
+    part 2 of a two-part IMU9 message each time): every withheld sample is counted from the
+    sensor's timestamps, every delivered one stored once."""
+    twin = MovesenseTwin(
+        address=IMU_ADDRESS,
+        signal_si=imu9_channels_from_walk(
+            simulate_walk(sampling_rate_hz=104.0, n_strides=8, rest_s=1.0)
+        ),
+        signal_rate_hz=104.0,
+        faults=FaultPlan(drop_every=6),
+    )
+
+    async def record(session: SessionWriter) -> Recorder:
+        async with GattTwinServer(twin, adapter="hci1", index=1):
+            transport = BleakTransport(adapter="hci2")
+            await _scan_until_found(transport, {IMU_ADDRESS})
+            request = DeviceRequest("imu", IMU_ADDRESS, MovesenseImu(sampling_rate_hz=104.0))
+            recorder = Recorder(transport, [request], session=session, reconnect=POLICY)
+            await _record_until_settled(recorder, {"imu": twin}, stream_s=4.0)
+        return recorder
+
+    metadata = SessionMetadata(participant_id="ALS-004", visit="v", protocol="t", operator="op")
+    with SessionWriter.create(tmp_path, metadata) as session:
+        recorder = asyncio.run(record(session))
+        path = session.path
+    recorded = Session.open(path)
+    rows = check_movesense_recording(recorded, twin)
+    status = recorder.status()["imu"]
+    assert len(rows) > 120 and status.n_gaps >= 5 and status.n_reconnects == 0
+    assert status.n_missing_samples == 8 * status.n_gaps
+    assert recorded.streams["imu"].device.model == "Movesense"

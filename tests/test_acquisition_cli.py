@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from alsmotion.cli import main
@@ -31,6 +32,24 @@ def test_record_simulated_session(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert session.streams["imu"].sampling_rate_hz == 50.0
     assert 40 <= session.streams["imu"].n_samples <= 80  # 1.5 s at 50 Hz, less the connection
     assert session.streams["force"].channels == (("force", "N"),)
+
+
+def test_record_movesense_by_model_prefix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["record", "--simulate", "--device", "imu=movesense:C4:00:00:00:00:07"]
+    argv += ["--participant", "ALS-004", "--visit", "v", "--out", str(tmp_path), "--scan-s", "0.2"]
+    assert main([*argv, "--duration-s", "1.5"]) == 0
+    assert "imu: Movesense C4:00:00:00:00:07" in capsys.readouterr().out
+    (path,) = tmp_path.iterdir()
+    stream = Session.open(path).streams["imu"]
+    assert stream.device.model == "Movesense" and stream.sampling_rate_hz == 104.0
+    assert [unit for _, unit in stream.channels] == ["m/s^2"] * 3 + ["rad/s"] * 3 + ["T"] * 3
+    assert 60 <= stream.n_samples <= 160  # 1.5 s at 104 Hz in messages of 8, less the connection
+    # Its device time is the sensor's ms clock (since its boot), not a sample count.
+    assert np.all(np.diff(stream.device_time_s) > 0) and stream.device_time_s[0] > 1.0
+    assert main([*argv, "--duration-s", "1", "--imu-rate-hz", "100"]) == 2
+    assert "cannot sample at 100 Hz: choose one of 13, 26, 52, 104, 208" in capsys.readouterr().err
 
 
 def test_record_rejects_bad_devices(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

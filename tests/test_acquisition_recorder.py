@@ -9,21 +9,28 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from recorder_checks import Scenario, check_recording, make_force, scenarios
+from recorder_checks import (
+    Scenario,
+    check_movesense_recording,
+    check_recording,
+    make_force,
+    scenarios,
+)
 
-from alsmotion.acquisition.devices import TindeqProgressor, WitMotionImu
+from alsmotion.acquisition.devices import MovesenseImu, TindeqProgressor, WitMotionImu
 from alsmotion.acquisition.recorder import DeviceRequest, ReconnectPolicy, Recorder
 from alsmotion.acquisition.transport.base import Connection
 from alsmotion.acquisition.transport.inprocess import InProcessTransport
-from alsmotion.acquisition.twins import FaultPlan, TindeqTwin, WitMotionTwin
+from alsmotion.acquisition.twins import FaultPlan, MovesenseTwin, TindeqTwin, WitMotionTwin
 from alsmotion.acquisition.twins.base import SimulatedPeripheral
-from alsmotion.acquisition.twins.signals import imu_channels_from_walk
+from alsmotion.acquisition.twins.signals import imu9_channels_from_walk, imu_channels_from_walk
 from alsmotion.session import Session, SessionMetadata, SessionWriter
 from alsmotion.simulate.gait import simulate_walk
-from alsmotion.timing import ClockFit, connection_starts, timeline_ns
+from alsmotion.timing import ClockFit, connection_starts, fit_clock, timeline_ns
 
 IMU_ADDRESS = "C4:00:00:00:00:01"
 FORCE_ADDRESS = "C4:00:00:00:00:02"
+MOVESENSE_ADDRESS = "C4:00:00:00:00:03"
 FAST_RECONNECT = ReconnectPolicy(initial_backoff_s=0.1, max_backoff_s=0.2, give_up_after_s=1.0)
 
 
@@ -43,6 +50,15 @@ def imu_twin(faults: FaultPlan, seed: int = 4) -> WitMotionTwin:
     )
 
 
+def movesense_twin(faults: FaultPlan, seed: int = 5) -> MovesenseTwin:
+    signal = imu9_channels_from_walk(
+        simulate_walk(sampling_rate_hz=104.0, n_strides=8, rest_s=1.0, seed=seed)
+    )
+    return MovesenseTwin(
+        address=MOVESENSE_ADDRESS, signal_si=signal, signal_rate_hz=104.0, faults=faults, seed=seed
+    )
+
+
 def record(
     tmp_path: Path,
     twins: list[SimulatedPeripheral],
@@ -52,6 +68,7 @@ def record(
 ) -> tuple[Session, Recorder]:
     drivers = {IMU_ADDRESS: WitMotionImu(sampling_rate_hz=100.0)}
     drivers[FORCE_ADDRESS] = TindeqProgressor(sampling_rate_hz=80.0)
+    drivers[MOVESENSE_ADDRESS] = MovesenseImu(sampling_rate_hz=104.0)
     requests = [
         DeviceRequest(drivers[t.address].kind, t.address, drivers[t.address]) for t in twins
     ]
@@ -280,3 +297,48 @@ def test_tindeq_acceptance_scenarios_in_process(tmp_path: Path, scenario: Scenar
         asyncio.run(recorder.run(duration_s=3.5))
         path = session.path
     check_recording(Session.open(path), twin, scenario, recorder.status()["force"].n_reconnects)
+
+
+def test_movesense_single_lost_notifications_are_counted_exactly(tmp_path: Path) -> None:
+    # Every 5th notification lost: a lone part 1 or a lone part 2, eight samples each time.
+    twin = movesense_twin(FaultPlan(drop_every=5, clock_drift=0.005))
+    session, recorder = record(tmp_path, [twin], duration_s=3.0)
+    rows = check_movesense_recording(session, twin)
+    status = recorder.status()["imu"]
+    assert len(rows) > 150 and status.n_gaps >= 10
+    assert status.n_missing_samples == 8 * status.n_gaps
+    assert status.n_malformed >= status.n_gaps - 1  # each lost notification leaves a lone part
+    assert session.streams["imu"].device.model == "Movesense"
+
+
+def test_movesense_drift_and_disconnect_reconnect(tmp_path: Path) -> None:
+    faults = FaultPlan(clock_drift=0.01, disconnect_after_s=1.5, offline_s=0.4)
+    twin = movesense_twin(faults)
+    session, recorder = record(tmp_path, [twin], duration_s=3.5)
+    rows = check_movesense_recording(session, twin)
+    stream = session.streams["imu"]
+    assert recorder.status()["imu"].n_reconnects == 1 and twin.n_subscribes == 2
+    # The sensor's clock runs on across the reconnect: device time only increases, so the
+    # stored columns give one timeline across both connections, within a sample period.
+    assert np.all(np.diff(stream.device_time_s) > 0)
+    generated_ns = np.asarray(twin.truth.generated_host_ns)[rows] + recorder.utc_offset_ns
+    timeline = timeline_ns(stream.host_time_ns, stream.device_time_s)
+    assert np.max(np.abs(timeline - generated_ns)) / 1e9 < 1 / 104.0
+    assert sorted(fits_of(session, "imu")) == [1, 2]  # one clock fit per connection recorded
+    # Processing's sample times (two fits, one running clock: refitted from the columns).
+    assert np.max(np.abs(session.sample_time_ns("imu") - generated_ns)) / 1e9 < 1 / 104.0
+    whole = fit_clock(stream.device_time_s, stream.host_time_ns)
+    assert whole.slope == pytest.approx(1 / 1.01, abs=3e-3)
+    (gap,) = gaps_of(session, "imu")
+    assert "link lost" in gap["reason"]
+    assert gap["end_host_ns"] - gap["start_host_ns"] >= 0.4e9
+
+
+def test_corrupted_movesense_notifications_are_skipped_and_the_rest_stored(
+    tmp_path: Path,
+) -> None:
+    twin = movesense_twin(FaultPlan(corrupt_probability=0.05, duplicate_probability=0.03))
+    session, recorder = record(tmp_path, [twin], duration_s=2.0)
+    check_movesense_recording(session, twin)
+    assert len(twin.truth.device_index) > len(twin.truth.delivered_indices())
+    assert recorder.status()["imu"].n_malformed > 0

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from alsmotion.acquisition.decoders.counters import UINT32_WRAP, unwrap_uint32
 from alsmotion.units import NEWTONS_PER_KGF
 
 CMD_TARE = 0x64
@@ -33,7 +34,7 @@ RES_LOW_POWER = 4
 SAMPLE_BYTES = 8
 SAMPLE_FORMAT = np.dtype([("kg", "<f4"), ("us", "<u4")])
 #: The microsecond timestamp wraps after 2**32 us (about 71.6 min).
-TIMESTAMP_WRAP_US = 2**32
+TIMESTAMP_WRAP_US = UINT32_WRAP
 
 CHANNELS: tuple[tuple[str, str], ...] = (("force", "N"),)
 
@@ -139,24 +140,5 @@ def battery_mv(response: CommandResponse) -> int | None:
     return int(struct.unpack("<I", response.payload)[0])
 
 
-def unwrap_us(device_time_us: np.ndarray, previous_us: int | None) -> np.ndarray:
-    """Unwrap raw uint32 microsecond stamps into a monotonic int64 count.
-
-    Parameters
-    ----------
-    device_time_us : raw stamps of one notification (0 .. 2**32 - 1).
-    previous_us : the last unwrapped stamp before these, or None at the start.
-    """
-    raw = np.asarray(device_time_us, dtype=np.int64)
-    if previous_us is None:
-        base = 0
-        prior = raw[:1]
-    else:
-        base = previous_us - previous_us % TIMESTAMP_WRAP_US
-        prior = np.array([previous_us % TIMESTAMP_WRAP_US])
-    steps = np.diff(np.concatenate([prior, raw]))
-    # A step back by more than half the range is a wrap; smaller steps back are reordering.
-    wraps: np.ndarray = np.cumsum(steps < -TIMESTAMP_WRAP_US // 2) - np.cumsum(
-        steps > TIMESTAMP_WRAP_US // 2
-    )
-    return base + raw + wraps * TIMESTAMP_WRAP_US
+#: Unwraps the microsecond stamps of one connection (see :func:`.counters.unwrap_uint32`).
+unwrap_us = unwrap_uint32

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from alsmotion.acquisition.twins.base import SimulatedPeripheral
 from alsmotion.acquisition.twins.faults import FaultPlan
+from alsmotion.acquisition.twins.movesense import MovesenseTwin
 from alsmotion.acquisition.twins.tindeq import TindeqTwin
 from alsmotion.acquisition.twins.witmotion import WitMotionTwin
 
-__all__ = ["FaultPlan", "SimulatedPeripheral", "TindeqTwin", "WitMotionTwin"]
+__all__ = ["FaultPlan", "MovesenseTwin", "SimulatedPeripheral", "TindeqTwin", "WitMotionTwin"]

@@ -14,7 +14,7 @@ import asyncio
 import time
 from abc import ABC, abstractmethod
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -40,22 +40,31 @@ class TwinLink(Protocol):
 
 @dataclass
 class Packet:
-    """One notification in flight: its bytes and the truth rows of the samples it carries."""
+    """One notification in flight: its bytes and the truth rows of the samples it carries.
+
+    A message split over several notifications (``n_parts`` > 1) delivers its samples only
+    when its parts arrive intact one right after the other, ``part`` 0 first.
+    """
 
     data: bytes
     truth_rows: np.ndarray
     corrupted: bool = False
+    message: int = 0
+    part: int = 0
+    n_parts: int = 1
 
 
 @dataclass
 class SampleTruth:
     """Ground truth of every sample a twin generated, for tests; one row per sample, in order.
 
-    ``device_index`` counts samples since streaming (re)started; ``generated_host_ns`` is the host
-    monotonic time at which the device took it; ``delivered`` maps a row to its intact deliveries.
+    ``device_index`` counts samples since streaming (re)started; ``device_time_s`` is the time
+    the device's clock gave it; ``generated_host_ns`` is the host monotonic time at which the
+    device took it; ``delivered`` maps a row to its intact deliveries.
     """
 
     device_index: list[int] = field(default_factory=list)
+    device_time_s: list[float] = field(default_factory=list)
     generated_host_ns: list[int] = field(default_factory=list)
     delivered: dict[int, int] = field(default_factory=dict)
     link_drops_host_ns: list[int] = field(default_factory=list)
@@ -89,6 +98,9 @@ class SimulatedPeripheral(ABC):
     samples_per_notification: int
     #: The device streams as soon as notifications are enabled (no start command).
     streams_on_subscribe: bool
+    #: The device sends only full messages of ``samples_per_notification`` samples (it batches
+    #: them), not whatever was taken by the connection event.
+    sends_full_messages: bool = False
     #: The ATT MTU the link negotiates (bytes); a notification's payload is at most 3 less.
     att_mtu: int = 23
 
@@ -142,6 +154,8 @@ class SimulatedPeripheral(ABC):
         self._disconnect_fired = False
         self._n_data_packets = 0
         self._n_since_start = 0
+        self._n_messages = 0
+        self._last_part_sent: tuple[int, int] | None = None
 
     # --- GATT surface -------------------------------------------------------------------------
 
@@ -195,6 +209,16 @@ class SimulatedPeripheral(ABC):
     def corrupt(self, data: bytes) -> bytes:
         """A framing-corrupted version of ``data``."""
 
+    def split_message(self, data: bytes) -> list[bytes]:
+        """The notifications that carry one message of samples (one, unless the device splits
+        messages too long for a notification)."""
+        return [data]
+
+    def device_time_s(self, indices: np.ndarray) -> np.ndarray:
+        """The device clock's time (s) of the samples numbered ``indices`` since streaming
+        started (the sample index over the rate, unless the device's clock runs on)."""
+        return indices / self.rate_hz
+
     # --- streaming ----------------------------------------------------------------------------
 
     @property
@@ -238,6 +262,9 @@ class SimulatedPeripheral(ABC):
 
     def _generate_due(self, now_ns: int) -> None:
         due = self._anchor_index + int((now_ns - self._anchor_ns) / self._period_host_ns()) + 1
+        if self.sends_full_messages:
+            batch = self.samples_per_notification
+            due = self._next_index + (due - self._next_index) // batch * batch
         if due <= self._next_index:
             return
         indices = np.arange(self._next_index, due, dtype=np.int64)
@@ -249,11 +276,17 @@ class SimulatedPeripheral(ABC):
         rows = first_row + np.arange(len(indices), dtype=np.int64)
         signal_rows = (indices * self.signal_rate_hz / self.rate_hz).astype(np.int64)
         values = self.signal_si[signal_rows % len(self.signal_si)]
-        device_time_s = indices / self.rate_hz
+        device_time_s = self.device_time_s(indices)
+        self.truth.device_time_s.extend(device_time_s.tolist())
         for start in range(0, len(indices), self.samples_per_notification):
             part = slice(start, start + self.samples_per_notification)
             data = self.encode_samples(values[part], device_time_s[part])
-            self._enqueue_with_faults(Packet(data, rows[part]))
+            notifications = self.split_message(data)
+            self._n_messages += 1
+            for k, notification in enumerate(notifications):
+                self._enqueue_with_faults(
+                    Packet(notification, rows[part], False, self._n_messages, k, len(notifications))
+                )
 
     def _enqueue_with_faults(self, packet: Packet) -> None:
         faults = self.faults
@@ -267,7 +300,7 @@ class SimulatedPeripheral(ABC):
         if draws[0] < faults.drop_probability:
             return
         if draws[1] < faults.corrupt_probability:
-            packet = Packet(self.corrupt(packet.data), packet.truth_rows, corrupted=True)
+            packet = replace(packet, data=self.corrupt(packet.data), corrupted=True)
         copies = 2 if draws[2] < faults.duplicate_probability else 1
         if self._held is None and draws[3] < faults.reorder_probability:
             self._held = packet
@@ -284,10 +317,18 @@ class SimulatedPeripheral(ABC):
             packet = self._pending.popleft()
             if link is None:
                 return
-            if not packet.corrupted:
+            if not packet.corrupted and self._completes_message(packet):
                 for index in packet.truth_rows.tolist():
                     self.truth.delivered[index] = self.truth.delivered.get(index, 0) + 1
+            if len(packet.truth_rows):
+                self._last_part_sent = None if packet.corrupted else (packet.message, packet.part)
             link.notify(self.driver.gatt.notify_uuid, packet.data)
+
+    def _completes_message(self, packet: Packet) -> bool:
+        """Whether delivering ``packet`` hands the central a whole message of samples."""
+        if packet.part != packet.n_parts - 1:
+            return False
+        return packet.part == 0 or self._last_part_sent == (packet.message, packet.part - 1)
 
     async def _run(self) -> None:
         interval_ns = int(self.connection_interval_s * NS_PER_S / self.time_scale)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from alsmotion.acquisition.devices import DeviceDriver, MovesenseImu
 from alsmotion.acquisition.twins.base import SimulatedPeripheral
 from alsmotion.acquisition.twins.faults import FaultPlan
-from alsmotion.acquisition.twins.signals import imu_channels_from_walk
+from alsmotion.acquisition.twins.movesense import MovesenseTwin
+from alsmotion.acquisition.twins.signals import imu9_channels_from_walk, imu_channels_from_walk
 from alsmotion.acquisition.twins.tindeq import TindeqTwin
 from alsmotion.acquisition.twins.witmotion import WitMotionTwin
 from alsmotion.errors import InvalidInputError
@@ -28,13 +30,25 @@ def make_twin(
     faults: FaultPlan | None = None,
     seed: int = 0,
     time_scale: float = 1.0,
+    driver: type[DeviceDriver] | None = None,
 ) -> SimulatedPeripheral:
     """A twin of the device ``kind`` (``imu`` or ``force``) advertising under ``address`` (and
-    ``name``, or its model's default name)."""
+    ``name``, or its model's default name); ``driver`` picks a model other than the kind's
+    default (:data:`~alsmotion.acquisition.devices.MODELS`)."""
     if kind == "imu":
         walk = simulate_walk(
             sampling_rate_hz=IMU_SIGNAL_RATE_HZ, n_strides=40, rest_s=3.0, seed=seed
         )
+        if driver is MovesenseImu:
+            return MovesenseTwin(
+                address=address,
+                signal_si=imu9_channels_from_walk(walk),
+                signal_rate_hz=IMU_SIGNAL_RATE_HZ,
+                name=name,
+                faults=faults,
+                seed=seed,
+                time_scale=time_scale,
+            )
         signal = imu_channels_from_walk(walk)
         return WitMotionTwin(
             address=address,

@@ -44,8 +44,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         required=True,
         metavar="KIND=DEVICE",
-        help="a device to record: imu=... (WitMotion) or force=... (Tindeq), by address "
-        "(C4:3E:11:22:33:44), name or name prefix (Progressor_4218) or service:UUID; repeat",
+        help="a device to record: imu=... (WitMotion), imu=movesense:... (Movesense) or "
+        "force=... (Tindeq), by address (C4:3E:11:22:33:44), name or name prefix "
+        "(Progressor_4218) or service:UUID; repeat",
     )
     parser.add_argument("--participant", required=True, help="participant pseudonym, e.g. ALS-001")
     parser.add_argument("--visit", required=True, help="visit label, e.g. baseline")
@@ -61,7 +62,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "S01, sub-01, ALS-01-003; ids are always ASCII letters, digits and '-')",
     )
     parser.add_argument("--duration-s", type=float, help="stop after this many seconds")
-    parser.add_argument("--imu-rate-hz", type=float, help="IMU rate, Hz (default 100)")
+    parser.add_argument(
+        "--imu-rate-hz", type=float, help="IMU rate, Hz (default 100; Movesense 104)"
+    )
     parser.add_argument(
         "--scan-s",
         type=float,
@@ -93,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     import signal
     import sys
 
-    from alsmotion.acquisition.devices import DRIVERS
+    from alsmotion.acquisition.devices import split_model
     from alsmotion.acquisition.discovery import parse_selector, resolve_addresses
     from alsmotion.acquisition.recorder import Recorder
     from alsmotion.acquisition.wiring import build_requests, make_transport
@@ -109,7 +112,12 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInputError(f"--scan-s must be positive, got {args.scan_s}")
     rates = {} if args.imu_rate_hz is None else {"imu": args.imu_rate_hz}
     build_requests(named, rates)  # refuses unknown kinds and rates before any scan
-    selectors = [parse_selector(kind, text) for kind, text in named.items()]
+    models = {kind: split_model(kind, text) for kind, text in named.items()}
+    selectors = [parse_selector(kind, device) for kind, (_, device) in models.items()]
+    # What names the model (``movesense:``) goes back in front of the address found.
+    model_prefixes = {
+        kind: named[kind][: len(named[kind]) - len(d)] for kind, (_, d) in models.items()
+    }
     plans = [parse_plan(text) for text in args.trial]
     metadata = SessionMetadata(
         participant_id=args.participant,
@@ -120,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         extra={"simulated_devices": bool(args.simulate)},
     )
     transport, _twins = make_transport(named, simulate=args.simulate, adapter=args.adapter)
-    services = {kind: DRIVERS[kind].gatt.service_uuid for kind in named}
+    services = {kind: driver.gatt.service_uuid for kind, (driver, _) in models.items()}
 
     async def report(recorder: Recorder) -> None:
         while True:
@@ -152,7 +160,8 @@ def run(args: argparse.Namespace) -> int:
         addresses = await resolve_addresses(
             transport, selectors, service_uuids=services, scan_timeout_s=args.scan_s
         )
-        requests = build_requests(addresses, rates, tare=not args.no_tare)
+        located = {kind: model_prefixes[kind] + address for kind, address in addresses.items()}
+        requests = build_requests(located, rates, tare=not args.no_tare)
         with SessionWriter.create(args.out, metadata) as session:
             print(f"recording into {session.path} (Ctrl-C to stop)", flush=True)
             recorder = Recorder(transport, requests, session=session)

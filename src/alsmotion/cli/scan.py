@@ -20,19 +20,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from alsmotion.acquisition.devices import DRIVERS
+    from alsmotion.acquisition.devices import DRIVERS, MODELS
     from alsmotion.acquisition.wiring import make_transport
 
     simulated = {"imu": "SIM:00:00:00:00:01", "force": "SIM:00:00:00:00:02"}
     transport, _twins = make_transport(simulated, simulate=args.simulate, adapter=args.adapter)
-    kinds = {driver.gatt.service_uuid: kind for kind, driver in DRIVERS.items()}
-    found = asyncio.run(transport.scan(service_uuids=list(kinds), timeout_s=args.timeout_s))
+    # What to write after --device for each service: the kind, and the model unless default.
+    selectors = {
+        driver.gatt.service_uuid: (
+            f"{kind}=" if driver is DRIVERS[kind] else f"{kind}={name}:",
+            driver.model,
+        )
+        for kind, models in MODELS.items()
+        for name, driver in models.items()
+    }
+    found = asyncio.run(transport.scan(service_uuids=list(selectors), timeout_s=args.timeout_s))
     if not found:
         print("no recordable device found: switch the devices on and keep them close")
         return 0
     for advertisement in found:
-        kind = next((kinds[u] for u in advertisement.service_uuids if u in kinds), "?")
-        model = DRIVERS[kind].model if kind in DRIVERS else "unknown"
+        prefix, model = next(
+            (selectors[u] for u in advertisement.service_uuids if u in selectors),
+            ("?=", "unknown"),
+        )
         rssi = "" if advertisement.rssi_dbm is None else f"  {advertisement.rssi_dbm} dBm"
-        print(f"{kind}={advertisement.address}  {model}  {advertisement.name}{rssi}")
+        print(f"{prefix}{advertisement.address}  {model}  {advertisement.name}{rssi}")
     return 0
