@@ -14,12 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.spatial.transform import Rotation
 
 from alsmotion.errors import InvalidInputError
+from alsmotion.recording import DeviceInfo
+from alsmotion.session.metadata import SessionMetadata
 from alsmotion.simulate.gait import simulate_walk
 from alsmotion.units import STANDARD_GRAVITY_MPS2, validate_sampling_rate_hz
 
@@ -38,6 +41,10 @@ WORN_KINDS = {
 #: hour, which the published non-wear rule would miss, is not simulated).
 TABLE_NOISE_MPS2 = 0.004
 BODY_NOISE_MPS2 = 0.15
+
+HOME_DEVICE = DeviceInfo(
+    manufacturer="alsmotion", model="simulated lumbar IMU", serial="SIM-HOME-01", firmware="sim"
+)
 
 #: Lying postures (pitch, roll in deg): on the back, on the front, on either side.
 LYING_POSTURES = ((-90.0, 0.0), (90.0, 0.0), (0.0, 90.0), (0.0, -90.0))
@@ -159,6 +166,34 @@ class SimulatedHomeWeek:
                     out[a - first : b - first] = self._samples(segment, a, b)
                 index += 1
             yield first, out
+
+    def write_session(self, parent_dir: str | Path, metadata: SessionMetadata) -> Path:
+        """Write the recording as a native session (stream ``imu``: three m/s^2 channels) that
+        starts at ``metadata.start_utc``; while charging no sample arrives (the counter jumps).
+        Returns the session folder."""
+        from alsmotion.session import SessionWriter
+
+        rate = self.sampling_rate_hz
+        start_ns = round(metadata.start_utc.timestamp() * 1e9)
+        with SessionWriter.create(parent_dir, metadata) as writer:
+            imu = writer.add_stream(
+                "imu",
+                kind="imu",
+                channels=[("acc_x", "m/s^2"), ("acc_y", "m/s^2"), ("acc_z", "m/s^2")],
+                sampling_rate_hz=rate,
+                device=HOME_DEVICE,
+                extra={"placement": "LowerBack"},
+            )
+            for first, accel in self.chunks():
+                arrived = ~np.isnan(accel).any(axis=1)
+                counter = np.arange(first, first + len(accel), dtype=np.int64)[arrived]
+                imu.append(
+                    accel[arrived],
+                    host_time_ns=start_ns + np.round(counter * (1e9 / rate)).astype(np.int64),
+                    counter=counter,
+                )
+                imu.flush()
+        return writer.path
 
     def _samples(self, segment: Segment, a: int, b: int) -> np.ndarray:
         rate = self.sampling_rate_hz
