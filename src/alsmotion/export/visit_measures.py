@@ -83,9 +83,16 @@ def check_results(results: Sequence[SessionResult]) -> None:
 
 
 def build_visit_measures(
-    results: Sequence[SessionResult], schedule: StudySchedule
+    results: Sequence[SessionResult],
+    schedule: StudySchedule,
+    *,
+    home_rows: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (visit_measures, assignments), both sorted so that input order does not matter."""
+    """Return (visit_measures, assignments), both sorted so that input order does not matter.
+
+    ``home_rows`` (:func:`alsmotion.export.home.home_visit_rows`) join as measures of the session
+    they name, with its visit, and get baselines, changes and ``not_recorded`` rows like the rest.
+    """
     check_results(results)
     assignments = session_assignments(results, schedule)
     by_id = {r.session_id: r for r in results}
@@ -110,6 +117,8 @@ def build_visit_measures(
         measures["settings_hash"] = result.settings_hash
         measures["source_sha256"] = result.source_sha256
         frames.append(measures)
+    if home_rows is not None and len(home_rows):
+        frames.append(_placed_home_rows(home_rows, assignments))
     table = pd.concat(frames, ignore_index=True)
     table[["muscle", "side"]] = table[["muscle", "side"]].fillna("")
     table = _add_not_recorded(table, assignments)
@@ -120,6 +129,20 @@ def build_visit_measures(
     )
     columns = [*VISIT_MEASURE_COLUMNS, "session_id"]
     return table[columns].reset_index(drop=True), assignments
+
+
+def _placed_home_rows(home_rows: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:
+    visit_fields = ["visit", "visit_day", "visit_date", "in_window", "primary", "flags"]
+    placed = home_rows.drop(columns=["participant_id"]).merge(
+        assignments[["session_id", "participant_id", *visit_fields]],
+        on="session_id",
+        suffixes=("", "_visit"),
+    )
+    placed["flags"] = [
+        _join_flags(own, visit)
+        for own, visit in zip(placed["flags"], placed["flags_visit"], strict=True)
+    ]
+    return placed.drop(columns=["flags_visit", "window_start", "window_end"])
 
 
 def _add_not_recorded(table: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:

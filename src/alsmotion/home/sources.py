@@ -40,6 +40,8 @@ class HomeRecording:
     n_samples : samples on the grid (first to last sample).
     sensor_height_m, height_m : sensor height above the ground / body height (m), when known.
     visit : the visit label recorded with the session ("" for files).
+    source_sha256 : SHA-256 of the acceleration stream file (of the session's manifest when it
+        has one) or of the CSV file.
     flags : what reading found (e.g. ``raw_data_integrity:<problem>``).
     """
 
@@ -51,6 +53,7 @@ class HomeRecording:
     sensor_height_m: float | None
     height_m: float | None
     visit: str
+    source_sha256: str
     flags: tuple[str, ...]
     read_chunks: ChunkReader
 
@@ -102,7 +105,7 @@ def read_home_session(path: str | Path) -> HomeRecording:
     The manifest is checked first (file sizes and SHA-256, read in blocks); a mismatch flags the
     recording ``raw_data_integrity:<first problem>`` instead of refusing it.
     """
-    from alsmotion.session.manifest import check_manifest, read_manifest
+    from alsmotion.session.manifest import check_manifest, read_manifest, sha256_file
     from alsmotion.session.reader import iter_stream_batches, read_session_metadata
 
     session = Path(path)
@@ -115,6 +118,8 @@ def read_home_session(path: str | Path) -> HomeRecording:
     if manifest is None:
         flags.append("session_not_closed")
     stream_path = _accel_stream(session)
+    entry = (manifest or {}).get("files", {}).get(f"streams/{stream_path.name}", {})
+    source_sha256 = str(entry.get("sha256") or sha256_file(stream_path))
     descriptor, batches = iter_stream_batches(stream_path)
     rate = validate_sampling_rate_hz(descriptor.sampling_rate_hz)
     columns = [i for i, (_, unit) in enumerate(descriptor.channels) if unit == "m/s^2"][:3]
@@ -169,6 +174,7 @@ def read_home_session(path: str | Path) -> HomeRecording:
         sensor_height_m=_optional_float(extra.get("sensor_height_m")),
         height_m=_optional_float(extra.get("height_m")),
         visit=metadata.visit,
+        source_sha256=source_sha256,
         flags=tuple(flags),
         read_chunks=read,
     )
@@ -184,6 +190,7 @@ def home_recording_from(
 ) -> HomeRecording:
     """A recording read whole (the CSV readers) as a :class:`HomeRecording`; ``start_utc`` is
     needed when the file does not carry its own (GENEActiv headers do)."""
+    from alsmotion.session.manifest import sha256_file
     from alsmotion.session.pseudonym import validate_pseudonym
 
     start = recording.start_utc if start_utc is None else start_utc
@@ -202,8 +209,9 @@ def home_recording_from(
         for first in range(0, len(accel), chunk_samples):
             yield first, accel[first : first + chunk_samples]
 
+    path = Path(recording.source) if recording.source is not None else Path("")
     return HomeRecording(
-        path=Path(recording.source) if recording.source is not None else Path(""),
+        path=path,
         participant_id=validate_pseudonym(participant_id),
         start_utc=stamp,
         sampling_rate_hz=recording.sampling_rate_hz,
@@ -211,6 +219,7 @@ def home_recording_from(
         sensor_height_m=sensor_height_m,
         height_m=height_m,
         visit="",
+        source_sha256=sha256_file(path) if path.is_file() else "",
         flags=(),
         read_chunks=read,
     )

@@ -16,13 +16,15 @@ from alsmotion.home.wear import DEFAULT_MIN_WORN_HOURS
 
 @dataclass(frozen=True)
 class HomeTables:
-    """``daily`` (one row per participant and day, with ``source``, ``recorded_visit`` and
-    ``flags``), ``bouts`` (one row per walking bout) and ``strides`` (strides in bouts), each with
-    ``participant_id`` and ``measurement_date``."""
+    """``daily`` (one row per participant and day, with ``source``, ``source_sha256``,
+    ``recorded_visit`` and ``flags``), ``bouts`` (one row per walking bout) and ``strides``
+    (strides in bouts), each with ``participant_id`` and ``measurement_date``; the worn hours
+    that made a day valid."""
 
     daily: pd.DataFrame
     bouts: pd.DataFrame
     strides: pd.DataFrame
+    min_worn_hours: float
 
 
 def _with_progress(
@@ -66,7 +68,9 @@ def analyze_recordings(
         )
         source = {"source": recording.path.name, "recorded_visit": recording.visit}
         flags = ";".join(sorted({*recording.flags, *result.flags}))
-        days.append(result.daily.assign(**source, flags=flags))
+        days.append(
+            result.daily.assign(**source, source_sha256=recording.source_sha256, flags=flags)
+        )
         bouts.append(result.bouts.assign(**source))
         in_bouts = result.strides[result.strides["home_bout"] >= 0]
         strides.append(in_bouts.assign(participant_id=recording.participant_id, **source))
@@ -74,6 +78,7 @@ def analyze_recordings(
         daily=_concat(days, ["participant_id", "measurement_date"]),
         bouts=_concat(bouts, ["participant_id", "measurement_date", "start_s"]),
         strides=_concat(strides, ["participant_id", "measurement_date", "ic_time_s"]),
+        min_worn_hours=min_worn_hours,
     )
 
 
