@@ -196,3 +196,31 @@ def test_bad_visits_table_exits_2(home_session, tmp_path, capsys):
     visits.write_text("participant_id,visit\nP07,baseline\n")
     code, _, err = _run(capsys, path, "--out", tmp_path / "out", "--visits", visits)
     assert code == 2 and "visit_date" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_a_simulated_day_written_as_a_session_matches_its_truth(tmp_path, capsys):
+    """A day of living with a charging gap (no samples arrive), written through the session
+    writer and read back by ``alsmotion home``: wear within 5 min, walking time within 10 %."""
+    from alsmotion.simulate.home import SimulatedHomeWeek
+
+    week = SimulatedHomeWeek(
+        sampling_rate_hz=RATE_HZ, n_days=1, long_off_day=None, charge_days=(0,), seed=3
+    )
+    metadata = SessionMetadata(
+        participant_id="P08",
+        visit="baseline",
+        protocol="home-v1",
+        operator="OP1",
+        start_utc=datetime(2026, 1, 6, tzinfo=UTC),
+        host="test",
+        extra={"sensor_height_m": week.sensor_height_m},
+    )
+    session = week.write_session(tmp_path / "raw", metadata)
+    code, _, err = _run(capsys, session, "--out", tmp_path / "out")
+    assert code == 0, err
+    day = pd.read_csv(tmp_path / "out" / "daily.csv").iloc[0]
+    truth = week.truth_.daily.iloc[0]
+    assert day["measurement_date"] == "2026-01-06"
+    assert day["worn_h"] == pytest.approx(truth["worn_h"], abs=5 / 60)
+    assert day["walking_min"] == pytest.approx(truth["walking_min"], rel=0.10)

@@ -207,9 +207,13 @@ def wide_summary(visit_measures: pd.DataFrame) -> pd.DataFrame:
         "_flags": frame.pivot(index=index, columns="column", values="flags").fillna(""),
     }
     names = sorted(parts[""].columns)
-    wide = pd.concat(
-        [parts[suffix][name].rename(f"{name}{suffix}") for name in names for suffix in parts],
-        axis=1,
-    ).reset_index()
+    wide = (
+        pd.concat(
+            [parts[suffix][name].rename(f"{name}{suffix}") for name in names for suffix in parts],
+            axis=1,
+        )
+        .copy()  # one block: with many measures (home windows) the columns would be fragmented
+        .reset_index()
+    )
     wide.columns.name = None
     return wide.sort_values(["participant_id", "visit_day", "session_id"]).reset_index(drop=True)

@@ -77,7 +77,8 @@ class HomeTruth:
 
 class SimulatedHomeWeek:
     """A home recording of ``n_days`` from midnight of ``start``: settings in the constructor,
-    the signal from :meth:`chunks`, the truth in ``truth_``."""
+    the signal from :meth:`chunks`, the truth in ``truth_``. Walking speeds are drawn from
+    0.7-1.3 m/s times ``speed_scale`` (a slower participant, or one who declined)."""
 
     def __init__(
         self,
@@ -88,6 +89,7 @@ class SimulatedHomeWeek:
         sensor_height_m: float = 0.95,
         long_off_day: int | None = 4,
         charge_days: tuple[int, ...] = (2, 5),
+        speed_scale: float = 1.0,
         seed: int = 0,
     ) -> None:
         self.sampling_rate_hz = validate_sampling_rate_hz(sampling_rate_hz)
@@ -98,7 +100,9 @@ class SimulatedHomeWeek:
         self.sensor_height_m = sensor_height_m
         self.seed = seed
         rng = np.random.default_rng(seed)
-        self.segments_ = _timeline(rng, n_days, long_off_day, charge_days)
+        if not speed_scale > 0:
+            raise InvalidInputError(f"speed_scale must be positive, got {speed_scale}")
+        self.segments_ = _timeline(rng, n_days, long_off_day, charge_days, speed_scale)
         self.n_samples_ = round(n_days * 86400 * self.sampling_rate_hz)
         self.truth_ = self._truth()
 
@@ -232,7 +236,11 @@ def _add_by_day(totals: np.ndarray, start_s: float, end_s: float) -> None:
 
 
 def _timeline(
-    rng: np.random.Generator, n_days: int, long_off_day: int | None, charge_days: tuple[int, ...]
+    rng: np.random.Generator,
+    n_days: int,
+    long_off_day: int | None,
+    charge_days: tuple[int, ...],
+    speed_scale: float,
 ) -> list[Segment]:
     """Segments covering ``n_days`` from midnight, one day after another."""
     segments: list[Segment] = []
@@ -275,7 +283,7 @@ def _timeline(
                     "walk",
                     n_strides * 120 / cadence + 4.0,
                     n_strides=n_strides,
-                    speed_mps=rng.uniform(0.7, 1.3),
+                    speed_mps=rng.uniform(0.7, 1.3) * speed_scale,
                     cadence_spm=cadence,
                 )
         _sleep_until(add, segments, max(day_end, segments[-1].end_s + 60), rng)
