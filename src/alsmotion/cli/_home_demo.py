@@ -4,7 +4,8 @@ the exports as ``home_gait`` rows.
 
 To keep the demo short each home period is one simulated morning at 100 Hz: from midnight after
 the visit to 14:00 (sleep, then getting up, sitting, standing and walking; 14 h recorded, so the
-day is valid at the 12 h minimum), with no sensor-off spell or charging gap. Walking speeds scale
+day is valid at the 12 h minimum when the sensor-off spell of the day, if it falls in the
+morning, is short), with no charging gap. Walking speeds scale
 with the participant's simulated clinic speed at that visit relative to baseline, so the change
 from baseline follows the trial's decline.
 """
@@ -71,9 +72,9 @@ def simulate_home_periods(
     results: Sequence[SessionResult], truth: pd.DataFrame
 ) -> tuple[HomeTables, pd.DataFrame]:
     """The home tables of every participant's home mornings after :data:`HOME_VISITS`, and the
-    simulated truth (``participant_id, visit, measurement_date, walking_min``)."""
+    simulated truth (``participant_id, visit, measurement_date, walking_min, worn_h``)."""
     from alsmotion.home.study import analyze_recordings
-    from alsmotion.simulate.home import SimulatedHomeWeek
+    from alsmotion.simulate.home import WORN_KINDS, SimulatedHomeWeek
 
     recordings, truth_rows = [], []
     for index, result in enumerate(sorted(results, key=lambda r: r.session_id)):
@@ -93,14 +94,21 @@ def simulate_home_periods(
             seed=HOME_SEED + index,
         )
         recordings.append(_recording(week, result.participant_id, result.visit))
+        end_s = HOME_HOURS * 3600
         walks = week.truth_.walks
-        before = walks[walks["end_s"] <= HOME_HOURS * 3600]
+        before = walks[walks["end_s"] <= end_s]
+        off_s = sum(
+            max(0.0, min(segment.end_s, end_s) - segment.start_s)
+            for segment in week.segments_
+            if not WORN_KINDS[segment.kind] and segment.start_s < end_s
+        )
         truth_rows.append(
             {
                 "participant_id": result.participant_id,
                 "visit": result.visit,
                 "measurement_date": day.strftime("%Y-%m-%d"),
                 "walking_min": float((before["end_s"] - before["start_s"]).sum() / 60),
+                "worn_h": (end_s - off_s) / 3600,
             }
         )
     return analyze_recordings(recordings, progress=True), pd.DataFrame(truth_rows)

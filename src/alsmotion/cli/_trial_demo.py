@@ -33,7 +33,7 @@ _SHOWN = (
     ("HHD_make_peak_force_n", "knee_extension", "right", "knee ext R N"),
     ("HHD_make_pct_predicted", "knee_extension", "right", "knee ext R %pred"),
     ("HHD_megascore_z", "", "", "megascore z"),
-    ("HOME_walking_min_per_day", "", "", "home walk min/d"),
+    ("HOME_stride_velocity_p95_mps", "", "", "home SV95 m/s"),
 )
 
 
@@ -149,11 +149,12 @@ def run_trial_demo(out: Path, *, n_participants: int = DEMO_PARTICIPANTS) -> Sim
 def _home_comparison(daily: pd.DataFrame, truth: pd.DataFrame) -> str:
     """Measured against simulated walking time of every home morning, as a small table."""
     both = daily.merge(truth, on=["participant_id", "measurement_date"], suffixes=("", "_true"))
-    lines = ["home mornings: walking time measured (simulated) min, worn h, valid"]
+    lines = ["home mornings: walking min and worn h, measured (simulated), valid day"]
     for row in both.itertuples(index=False):
         lines.append(
             f"  {row.participant_id} after {row.visit:<9} {row.walking_min:6.1f} "
-            f"({row.walking_min_true:5.1f})  {row.worn_h:5.1f} h  {bool(row.valid_day)}"
+            f"({row.walking_min_true:5.1f})  {row.worn_h:5.1f} ({row.worn_h_true:4.1f}) h  "
+            f"{bool(row.valid_day)}"
         )
     return "\n".join(lines)
 
