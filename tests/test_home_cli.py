@@ -224,3 +224,25 @@ def test_a_simulated_day_written_as_a_session_matches_its_truth(tmp_path, capsys
     assert day["measurement_date"] == "2026-01-06"
     assert day["worn_h"] == pytest.approx(truth["worn_h"], abs=5 / 60)
     assert day["walking_min"] == pytest.approx(truth["walking_min"], rel=0.10)
+
+
+def test_a_counter_jump_beyond_any_recording_is_refused(tmp_path, capsys):
+    metadata = SessionMetadata(
+        participant_id="P09", visit="baseline", protocol="home-v1", operator="OP1", host="t"
+    )
+    with SessionWriter.create(tmp_path, metadata) as writer:
+        imu = writer.add_stream(
+            "imu",
+            kind="imu",
+            channels=[("acc_x", "m/s^2"), ("acc_y", "m/s^2"), ("acc_z", "m/s^2")],
+            sampling_rate_hz=RATE_HZ,
+            device=DeviceInfo(model="test"),
+        )
+        counter = np.array([0, 1, 2, 300_000_000], dtype=np.int64)
+        imu.append(
+            np.zeros((4, 3)),
+            host_time_ns=int(metadata.start_utc.timestamp() * 1e9) + np.arange(4) * 10_000_000,
+            counter=counter,
+        )
+    code, _, err = _run(capsys, writer.path, "--out", tmp_path / "out")
+    assert code == 2 and "counter" in err and len(err.strip().splitlines()) == 1

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from alsmotion.errors import InvalidInputError, SessionError
+from alsmotion.readers._timegrid import MAX_GRID_SAMPLES
 from alsmotion.recording import Recording
 from alsmotion.units import validate_sampling_rate_hz
 
@@ -138,6 +139,13 @@ def read_home_session(path: str | Path) -> HomeRecording:
         raise SessionError("the IMU stream holds no samples", path=stream_path)
     start = pd.Timestamp(origin[1], unit="ns", tz="UTC")
     n_samples = last + 1
+    if n_samples > MAX_GRID_SAMPLES:
+        raise SessionError(
+            f"the IMU stream's sample counter spans {n_samples} samples, more than "
+            f"{MAX_GRID_SAMPLES} ({MAX_GRID_SAMPLES / rate / 86400:.0f} days at {rate:g} Hz): "
+            "a counter reset or a wrong counter; check the session with alsmotion verify",
+            path=stream_path,
+        )
 
     def read(chunk_samples: int) -> Iterator[tuple[int, np.ndarray]]:
         assert origin is not None
