@@ -114,8 +114,11 @@ def simulate_home_periods(
     return analyze_recordings(recordings, progress=True), pd.DataFrame(truth_rows)
 
 
-def write_home_outputs(tables: HomeTables, out: Path) -> list[Path]:
-    """``out/daily.csv``, ``out/bouts.csv`` and a plot per participant, as ``alsmotion home``."""
+def write_home_outputs(
+    tables: HomeTables, out: Path, results: Sequence[SessionResult]
+) -> list[Path]:
+    """``out/daily.csv``, ``out/bouts.csv`` and a plot per participant with the visits of
+    ``results`` marked, as ``alsmotion home`` writes them."""
     from alsmotion.export.tables import write_csv
     from alsmotion.home.plot import plot_home_days
 
@@ -123,6 +126,14 @@ def write_home_outputs(tables: HomeTables, out: Path) -> list[Path]:
         write_csv(tables.daily, out / "daily.csv"),
         write_csv(tables.bouts, out / "bouts.csv"),
     ]
+    visits = pd.DataFrame(
+        {
+            "participant_id": [r.participant_id for r in results],
+            "visit": [r.visit for r in results],
+            "visit_date": [r.session_start_utc.strftime("%Y-%m-%d") for r in results],
+        }
+    )
     for participant, days in tables.daily.groupby("participant_id", sort=True):
-        written.append(plot_home_days(days, out / "plots" / f"{participant}.png"))
+        own = visits[visits["participant_id"] == participant]
+        written.append(plot_home_days(days, out / "plots" / f"{participant}.png", visits=own))
     return written

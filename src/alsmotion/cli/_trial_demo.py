@@ -107,7 +107,7 @@ def run_trial_demo(out: Path, *, n_participants: int = DEMO_PARTICIPANTS) -> Sim
         flush=True,
     )
     home, home_truth = simulate_home_periods(results, trial.truth)
-    home_files = write_home_outputs(home, out / "home")
+    home_files = write_home_outputs(home, out / "home", results)
     print(f"Writing the exports and reports into {out / 'exports'}/ ...", flush=True)
     exports = write_exports(results, out / "exports", progress=True, statistics=True, home=home)
     print(f"Writing the BIDS copy of the raw streams into {out / 'bids'}/ ...", flush=True)

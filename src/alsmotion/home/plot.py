@@ -28,17 +28,18 @@ def plot_home_days(
     top, bottom = figure.subplots(2, 1, sharex=True)
     minutes = days["walking_min"].to_numpy(float)
     top.bar(dates[valid], minutes[valid], width=0.8, color="tab:blue", label="valid day")
-    top.bar(
-        dates[~valid],
-        minutes[~valid],
-        width=0.8,
-        color="0.8",
-        hatch="//",
-        edgecolor="0.5",
-        label="too little wear",
-    )
+    if (~valid).any():
+        top.bar(
+            dates[~valid],
+            minutes[~valid],
+            width=0.8,
+            color="0.8",
+            hatch="//",
+            edgecolor="0.5",
+            label="too little wear",
+        )
     top.set_ylabel("walking time (min/day)")
-    top.legend(loc="upper right", fontsize=8)
+    top.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     speed = days["stride_velocity_p95_mps"].to_numpy(float)
     bottom.plot(dates[valid], speed[valid], "o", color="tab:green")
     bottom.set_ylabel("stride velocity p95 (m/s)\n(SV95C-like)")
