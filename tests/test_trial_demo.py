@@ -70,6 +70,36 @@ def test_trial_demo_writes_exports_and_a_summary(demo):
     assert all(verify_session(path).ok for path in (out / "raw").iterdir())
 
 
+def test_demo_exports_carry_home_gait_rows(demo):
+    out, _trial, printed = demo
+    table = _csv(out / "exports" / "visit_measures.csv")
+    home = table[(table["domain"] == "home_gait") & table["value"].notna()]
+    windows = home[home["measure"] == "HOME_walking_min_per_day"]
+    assert sorted(map(tuple, windows[["participant_id", "visit"]].to_numpy())) == [
+        (p, v) for p in ("ALS-001", "ALS-002", "ALS-003") for v in ("baseline", "day180")
+    ]
+    assert windows["n"].eq(1).all()  # one valid day each
+    assert windows["flags"].str.contains("valid_days:1").all()
+    worn = windows["flags"].str.extract(r"worn_h:([\d.]+)")[0].astype(float)
+    assert worn.between(12.0, 14.0).all()
+    # walking speeds were scaled by each participant's clinic decline
+    velocity = home[
+        (home["measure"] == "HOME_stride_velocity_p95_mps") & (home["visit"] == "day180")
+    ]
+    assert (velocity["change_from_baseline"] < 0).all()
+    # the other visits had no home period: rows there, empty and flagged, not in the summary flags
+    missing = table[(table["domain"] == "home_gait") & table["visit"].isin(["day30", "day90"])]
+    assert len(missing) and missing["flags"].str.contains("not_recorded").all()
+    ft = pd.read_csv(out / "exports" / "sdtm" / "ft.csv", keep_default_na=False)
+    assert (ft["FTCAT"] == "REAL-WORLD WALKING (HOME)").sum() == 6 * 29
+    # measured walking time within 10 % of the simulated on every home morning
+    measured = re.findall(r"(ALS-\d+) after (\w+)\s+([\d.]+) \(\s*([\d.]+)\)", printed)
+    assert len(measured) == 6
+    for _participant, _visit, value, true in measured:
+        assert float(value) == pytest.approx(float(true), rel=0.10)
+    assert (out / "home" / "plots" / "ALS-001.png").read_bytes()[:4] == b"\x89PNG"
+
+
 def test_reports_show_missing_and_cannot_perform(demo):
     out, _trial, _ = demo
     reports = out / "exports" / "reports"

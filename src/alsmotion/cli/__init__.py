@@ -29,6 +29,7 @@ from alsmotion.errors import AlsmotionError
 COMMAND_MODULES = (
     "info",
     "gait",
+    "home",
     "strength",
     "scan",
     "record",

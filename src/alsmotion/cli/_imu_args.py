@@ -22,6 +22,11 @@ def _columns(text: str) -> tuple[str, ...]:
 def add_imu_arguments(parser: argparse.ArgumentParser) -> None:
     """Add FILE and the format, unit, column and rate options of an IMU recording."""
     parser.add_argument("file", type=Path, metavar="FILE", help="recording file")
+    add_imu_format_arguments(parser)
+
+
+def add_imu_format_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the format, unit, column and rate options of IMU recording files."""
     parser.add_argument(
         "--format",
         choices=("auto", "geneactiv-csv", "csv"),
@@ -65,10 +70,14 @@ def add_imu_arguments(parser: argparse.ArgumentParser) -> None:
 
 def read_imu(args: argparse.Namespace) -> Recording:
     """Read the recording the IMU options describe."""
+    return read_imu_file(args.file, args)
+
+
+def read_imu_file(path: Path, args: argparse.Namespace) -> Recording:
+    """Read the recording file ``path`` as the format options of ``args`` describe."""
     from alsmotion.readers import read_csv_recording, read_geneactiv_csv
     from alsmotion.readers.geneactiv import is_geneactiv_csv
 
-    path: Path = args.file
     if not path.is_file():
         raise InvalidInputError(f"{path}: no such file")
     geneactiv = args.format == "geneactiv-csv" or (args.format == "auto" and is_geneactiv_csv(path))

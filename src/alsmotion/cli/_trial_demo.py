@@ -32,6 +32,7 @@ _SHOWN = (
     ("HHD_make_peak_force_n", "knee_extension", "right", "knee ext R N"),
     ("HHD_make_pct_predicted", "knee_extension", "right", "knee ext R %pred"),
     ("HHD_megascore_z", "", "", "megascore z"),
+    ("HOME_stride_velocity_p95_mps", "", "", "home SV95 m/s"),
 )
 
 
@@ -53,10 +54,12 @@ def summary_table(visit_measures: pd.DataFrame) -> pd.DataFrame:
                 continue
             value, change = match["value"].iloc[0], match["change_from_baseline"].iloc[0]
             row[label] = f"{value:.2f} ({change:+.2f})" if visit != "baseline" else f"{value:.2f}"
+        # home windows missing at visits without a home period are not visit problems
+        clinic = group[group["domain"] != "home_gait"]
         flags = sorted(
             {
                 flag.split(":")[0]
-                for text in group["flags"]
+                for text in clinic["flags"]
                 for flag in str(text).split(";")
                 if flag.split(":")[0] in _VISIT_FLAGS
             }
@@ -71,6 +74,13 @@ def run_trial_demo(out: Path, *, n_participants: int) -> SimulatedTrial:
     simulated trial (its sessions and truth)."""
     from tqdm import tqdm
 
+    from alsmotion.cli._home_demo import (
+        HOME_HOURS,
+        HOME_RATE_HZ,
+        HOME_VISITS,
+        simulate_home_periods,
+        write_home_outputs,
+    )
     from alsmotion.export import write_exports
     from alsmotion.export.bids import export_bids
     from alsmotion.processing import ProcessingSettings, process_session
@@ -90,8 +100,15 @@ def run_trial_demo(out: Path, *, n_participants: int) -> SimulatedTrial:
     settings = ProcessingSettings(strength_normative=HARBO_2012)
     sessions = tqdm(trial.session_paths, desc="processing", unit="session")
     results = [process_session(path, settings) for path in sessions]
+    print(
+        f"Simulating a home morning ({HOME_HOURS:g} h at {HOME_RATE_HZ:g} Hz) after the "
+        f"{' and '.join(HOME_VISITS)} visits of each participant, and analysing it ...",
+        flush=True,
+    )
+    home, home_truth = simulate_home_periods(results, trial.truth)
+    home_files = write_home_outputs(home, out / "home", results)
     print(f"Writing the exports and reports into {out / 'exports'}/ ...", flush=True)
-    exports = write_exports(results, out / "exports", progress=True, statistics=True)
+    exports = write_exports(results, out / "exports", progress=True, statistics=True, home=home)
     print(f"Writing the BIDS copy of the raw streams into {out / 'bids'}/ ...", flush=True)
     bids = export_bids(trial.session_paths, out / "bids")
     visit_measures = pd.read_csv(
@@ -111,6 +128,8 @@ def run_trial_demo(out: Path, *, n_participants: int) -> SimulatedTrial:
     print("value (change from baseline)")
     print(summary_table(visit_measures).to_string(index=False))
     print()
+    print(_home_comparison(home.daily, home_truth))
+    print()
     print(f"raw sessions:       {raw}/")
     print(f"per-visit measures: {exports['visit_measures_csv']} (+ .parquet, wide summary)")
     print(f"SDTM FT / MK:       {exports['sdtm_ft'].parent}/ (with data_dictionary.csv)")
@@ -121,8 +140,22 @@ def run_trial_demo(out: Path, *, n_participants: int) -> SimulatedTrial:
     print(f"                    (alsmotion validate --sessions {raw} --out DIR adds them to the")
     print("                    validation report with a Bland-Altman plot)")
     print(f"BIDS motion:        {out / 'bids'}/ ({len(bids)} files)")
+    print(f"home days:          {home_files[0]}, bouts.csv, plots/ (home_gait rows in the exports)")
     print(f"verify a session:   alsmotion verify {trial.session_paths[0]}")
     return trial
+
+
+def _home_comparison(daily: pd.DataFrame, truth: pd.DataFrame) -> str:
+    """Measured against simulated walking time of every home morning, as a small table."""
+    both = daily.merge(truth, on=["participant_id", "measurement_date"], suffixes=("", "_true"))
+    lines = ["home mornings: walking min and worn h, measured (simulated), valid day"]
+    for row in both.itertuples(index=False):
+        lines.append(
+            f"  {row.participant_id} after {row.visit:<9} {row.walking_min:6.1f} "
+            f"({row.walking_min_true:5.1f})  {row.worn_h:5.1f} ({row.worn_h_true:4.1f}) h  "
+            f"{bool(row.valid_day)}"
+        )
+    return "\n".join(lines)
 
 
 def _site_reference(trial: SimulatedTrial, results: list, exports: Path) -> str:

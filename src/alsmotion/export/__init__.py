@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -26,6 +27,9 @@ from alsmotion.export.visit_measures import (
 )
 from alsmotion.processing.result import TRIAL_COLUMNS, SessionResult
 from alsmotion.visits import StudySchedule
+
+if TYPE_CHECKING:
+    from alsmotion.home.study import HomeTables
 
 __all__ = ["VISIT_MEASURE_COLUMNS", "write_exports"]
 
@@ -66,6 +70,9 @@ def write_exports(
     progress: bool = False,
     statistics: bool = False,
     treatment_start_day: float | None = None,
+    home: HomeTables | None = None,
+    home_window_days: int = 7,
+    home_min_valid_days: int = 3,
 ) -> dict[str, Path]:
     """Write every per-visit export of ``results`` into ``out_dir``.
 
@@ -81,7 +88,11 @@ def write_exports(
     left/right; ``treatment_start_day`` splits lead-in and on-treatment slopes) and the cohort
     report ``reports/cohort/report.html`` / ``.pdf``. A participant's report is redrawn only when
     what it is drawn from or the report code changed (:mod:`alsmotion.export.report_reuse`);
-    ``progress`` shows a progress bar over the reports on stderr.
+    ``progress`` shows a progress bar over the reports on stderr. ``home`` (the tables of
+    :func:`alsmotion.home.study.analyze_recordings`) adds the home window after each visit
+    (``home_window_days`` days) as ``home_gait`` rows of visit_measures and FT rows
+    (:mod:`alsmotion.export.home`); windows with fewer than ``home_min_valid_days`` valid days
+    are flagged.
 
     Returns
     -------
@@ -93,7 +104,17 @@ def write_exports(
     ordered = sorted(results, key=lambda r: (r.participant_id, r.session_start_utc, r.session_id))
     check_results(ordered)
     ordered = with_cohort_megascore(ordered, session_assignments(ordered, schedule), schedule)
-    visit_measures, assignments = build_visit_measures(ordered, schedule)
+    home_rows = None
+    if home is not None:
+        from alsmotion.export.home import home_visit_rows
+
+        home_rows = home_visit_rows(
+            home,
+            session_assignments(ordered, schedule),
+            window_days=home_window_days,
+            min_valid_days=home_min_valid_days,
+        )
+    visit_measures, assignments = build_visit_measures(ordered, schedule, home_rows=home_rows)
     paths = {
         "visit_measures_csv": write_csv(
             visit_measures[VISIT_MEASURE_COLUMNS], out / "visit_measures.csv"
@@ -121,7 +142,7 @@ def write_exports(
             visit_measures, reliability_rows, treatment_start_day=treatment_start_day
         )
         paths["trajectories"] = write_csv(trajectories, out / "trajectories.csv")
-    for domain, frame in build_sdtm(ordered, assignments).items():
+    for domain, frame in build_sdtm(ordered, assignments, home_rows=home_rows).items():
         paths[f"sdtm_{domain.lower()}"] = write_csv(frame, out / "sdtm" / f"{domain.lower()}.csv")
     paths["data_dictionary"] = write_csv(data_dictionary(), out / "sdtm" / "data_dictionary.csv")
     if reports:

@@ -1,5 +1,5 @@
-"""CDISC SDTM-style datasets: FT (timed walks) and MK (handheld dynamometry), and their data
-dictionary.
+"""CDISC SDTM-style datasets: FT (timed walks, and real-world walking at home) and MK (handheld
+dynamometry), and their data dictionary.
 
 Rows: one per accepted trial and test code (``--REPNUM`` = trial number) plus one derived row per
 visit and test code (``--DRVFL = "Y"``: the visit's value: the mean over walk trials, or the
@@ -7,6 +7,14 @@ strength summary over trials). A test that could not be performed gives rows wit
 ``--STAT = "NOT DONE"`` and ``--REASND``. Rejected trials are not in SDTM (they are in
 ``trial_measures.csv`` with their reason). Test codes are alsmotion's own (no CDISC controlled
 terminology exists for instrumented gait measures or HHD); ``data_dictionary.csv`` defines them.
+
+Home monitoring goes to FT too, ``FTCAT = "REAL-WORLD WALKING (HOME)"``: no CDISC domain or
+terminology exists for digital mobility outcomes; CDISC's digital health technology examples put a
+device's derived measures in the findings domain of the concept measured (sleep in NV), and
+walking performance is FT's concept. One derived row (``FTDRVFL = "Y"``) per visit window and
+measure, ``FTDTC``/``FTENDTC`` the window's first and last day, ``FTDY`` the study day of its first
+day; a window without a valid day is ``FTSTAT = "NOT DONE"``. Test codes ``HW...``
+(:data:`HOME_CODES`).
 
 Study days follow SDTM (no day 0): ``--DY`` = days after baseline + 1 for days on or after baseline;
 ``VISITDY`` is the planned day (target day + 1).
@@ -74,6 +82,40 @@ _WALK_CATEGORY = {
     "2MWT": "2-MINUTE WALK TEST",
     "6MWT": "6-MINUTE WALK TEST",
 }
+#: FT codes of the home window measures (``HOME_<name>`` in visit_measures); SDTM units are
+#: short: counts and sums are per valid day of the window.
+HOME_CODES = {
+    "walking_min_per_day": TestCode("HWWALKT", "Home: Walking Time per Valid Day", "min/day"),
+    "worn_h_per_day": TestCode("HWWEART", "Home: Worn Time per Valid Day", "h/day"),
+    "stride_velocity_p95_mps": TestCode("HWSV95", "Home: Stride Velocity 95th Centile", "m/s"),
+    "wb_all_sum": TestCode("HWWBN", "Home: Walking Bouts per Day", "/day"),
+    "walkdur_all_sum": TestCode("HWWBDSUM", "Home: Walking Duration per Day", "h/day"),
+    "wbsteps_all_sum": TestCode("HWSTEPS", "Home: Steps in Walking Bouts per Day", "/day"),
+    "turns_all_sum": TestCode("HWTURNS", "Home: Turns in Walking Bouts per Day", "/day"),
+    "wbdur_all_avg": TestCode("HWWBDMED", "Home: Median Walking Bout Duration", "s"),
+    "wbdur_all_p90": TestCode("HWWBDP90", "Home: Walking Bout Duration P90", "s"),
+    "wbdur_all_var": TestCode("HWWBDCV", "Home: Walking Bout Duration CV", "ratio"),
+    "cadence_all_avg": TestCode("HWCAD", "Home: Cadence, All Bouts", "steps/min"),
+    "strdur_all_avg": TestCode("HWSTD", "Home: Stride Duration, All Bouts", "s"),
+    "cadence_all_var": TestCode("HWCADCV", "Home: Cadence CV, All Bouts", "ratio"),
+    "strdur_all_var": TestCode("HWSTDCV", "Home: Stride Duration CV, All Bouts", "ratio"),
+    "ws_1030_avg": TestCode("HWWS1030", "Home: Walking Speed, Bouts 10-30 s", "m/s"),
+    "strlen_1030_avg": TestCode("HWSL1030", "Home: Stride Length, Bouts 10-30 s", "cm"),
+    "wb_10_sum": TestCode("HWWB10", "Home: Bouts > 10 s per Day", "/day"),
+    "ws_10_p90": TestCode("HWWS10P9", "Home: Walking Speed P90, Bouts > 10 s", "m/s"),
+    "wb_30_sum": TestCode("HWWB30", "Home: Bouts > 30 s per Day", "/day"),
+    "ws_30_avg": TestCode("HWWS30", "Home: Walking Speed, Bouts > 30 s", "m/s"),
+    "strlen_30_avg": TestCode("HWSL30", "Home: Stride Length, Bouts > 30 s", "cm"),
+    "cadence_30_avg": TestCode("HWCAD30", "Home: Cadence, Bouts > 30 s", "steps/min"),
+    "strdur_30_avg": TestCode("HWSTD30", "Home: Stride Duration, Bouts > 30 s", "s"),
+    "ws_30_p90": TestCode("HWWS30P9", "Home: Walking Speed P90, Bouts > 30 s", "m/s"),
+    "cadence_30_p90": TestCode("HWCA30P9", "Home: Cadence P90, Bouts > 30 s", "steps/min"),
+    "ws_30_var": TestCode("HWWS30CV", "Home: Walking Speed CV, Bouts > 30 s", "ratio"),
+    "strlen_30_var": TestCode("HWSL30CV", "Home: Stride Length CV, Bouts > 30 s", "ratio"),
+    "wb_60_sum": TestCode("HWWB60", "Home: Bouts > 60 s per Day", "/day"),
+    "wb_1030_sum": TestCode("HWWB1030", "Home: Bouts 10-30 s per Day", "/day"),
+}
+HOME_CATEGORY = "REAL-WORLD WALKING (HOME)"
 _METHODS: dict[str, str] = {Method.MAKE: "MAKE TEST", Method.BREAK: "BREAK TEST"}
 #: SDTM domain of each measure domain; gait measures without a timed-walk test code (e.g. a whole
 #: free-living recording) have no FT test code and are left out.
@@ -107,7 +149,8 @@ def _columns(domain: str) -> list[str]:
     middle = [f"{p}SEQ", f"{p}TESTCD", f"{p}TEST", f"{p}CAT", *(p + name for name in _RESULT)]
     if domain == "MK":
         middle += ["MKLOC", "MKLAT", "MKMETHOD"]
-    return [*_COMMON, *middle, f"{p}REPNUM", f"{p}DRVFL", *_VISIT, f"{p}DTC", f"{p}DY"]
+    times = [f"{p}DTC", *(["FTENDTC"] if domain == "FT" else []), f"{p}DY"]
+    return [*_COMMON, *middle, f"{p}REPNUM", f"{p}DRVFL", *_VISIT, *times]
 
 
 FT_COLUMNS = _columns("FT")
@@ -148,23 +191,35 @@ def _reason(flags: str) -> str:
     return ""
 
 
+def _visit_fields(result: SessionResult, visit: Mapping[Any, Any]) -> dict[str, Any]:
+    return {
+        "STUDYID": result.study_id,
+        "USUBJID": f"{result.study_id}-{result.participant_id}",
+        "VISITNUM": float(visit["visit_number"]),
+        "VISIT": str(visit["visit"]).upper(),
+        "VISITDY": np.nan if pd.isna(visit["target_day"]) else int(visit["target_day"]) + 1,
+    }
+
+
+def _study_day(days_after_baseline: int) -> int:
+    return days_after_baseline + 1 if days_after_baseline >= 0 else days_after_baseline
+
+
 def build_sdtm(
-    results: Sequence[SessionResult], assignments: pd.DataFrame
+    results: Sequence[SessionResult],
+    assignments: pd.DataFrame,
+    *,
+    home_rows: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """The FT and MK datasets of all sessions, rows sorted and ``--SEQ`` numbered per subject."""
+    """The FT and MK datasets of all sessions (and of the home windows ``home_rows``, from
+    :func:`alsmotion.export.home.home_visit_rows`), rows sorted and ``--SEQ`` numbered per
+    subject."""
     visits = {str(row["session_id"]): row for row in assignments.to_dict("records")}
     rows: dict[str, list[dict[str, Any]]] = {"FT": [], "MK": []}
     for result in results:
         visit = visits[result.session_id]
-        base = {
-            "STUDYID": result.study_id,
-            "USUBJID": f"{result.study_id}-{result.participant_id}",
-            "VISITNUM": float(visit["visit_number"]),
-            "VISIT": str(visit["visit"]).upper(),
-            "VISITDY": np.nan if pd.isna(visit["target_day"]) else int(visit["target_day"]) + 1,
-        }
-        day = int(visit["visit_day"])
-        study_day = day + 1 if day >= 0 else day
+        base = _visit_fields(result, visit)
+        study_day = _study_day(int(visit["visit_day"]))
         session_dtc = result.session_start_utc.strftime("%Y-%m-%dT%H:%M:%S")
         for trial in result.trials.to_dict("records"):
             if trial["status"] != "accepted":
@@ -185,7 +240,41 @@ def build_sdtm(
                 row[f"{domain}DY"] = study_day
                 row["_session"] = result.session_id
                 rows[domain].append(row)
+    if home_rows is not None:
+        by_id = {result.session_id: result for result in results}
+        rows["FT"] += [_home_row(record, by_id, visits) for record in home_rows.to_dict("records")]
     return {domain: _finish(domain, domain_rows) for domain, domain_rows in rows.items()}
+
+
+def _home_row(
+    record: Mapping[Any, Any],
+    results: Mapping[str, SessionResult],
+    visits: Mapping[str, Mapping[Any, Any]],
+) -> dict[str, Any]:
+    """The FT record of one home window measure (module docstring)."""
+    session = str(record["session_id"])
+    visit = visits[session]
+    code = HOME_CODES[str(record["measure"]).removeprefix("HOME_")]
+    value = float(record["value"])
+    reason = "no valid day in the home window" if int(record["n"]) == 0 else ""
+    first_day = (
+        int(visit["visit_day"])
+        + (pd.Timestamp(record["window_start"]) - pd.Timestamp(visit["visit_date"])).days
+    )
+    return {
+        **_visit_fields(results[session], visit),
+        "DOMAIN": "FT",
+        "FTTESTCD": code.code,
+        "FTTEST": code.name,
+        "FTCAT": HOME_CATEGORY,
+        **_result_fields("FT", code, value, reason),
+        "FTREPNUM": np.nan,
+        "FTDRVFL": "Y",
+        "FTDTC": str(record["window_start"]),
+        "FTENDTC": str(record["window_end"]),
+        "FTDY": _study_day(first_day),
+        "_session": session,
+    }
 
 
 def _row(
@@ -245,7 +334,11 @@ _VARIABLE_LABELS = {
     "SEQ": ("Sequence Number", "Num", "order of the record within the subject"),
     "TESTCD": ("Short Name of Test", "Char", "see the test code rows below (<= 8 chars)"),
     "TEST": ("Name of Test", "Char", "see the test code rows below (<= 40 chars)"),
-    "CAT": ("Category", "Char", "walk test name, or HANDHELD DYNAMOMETRY"),
+    "CAT": (
+        "Category",
+        "Char",
+        "walk test name, REAL-WORLD WALKING (HOME), or HANDHELD DYNAMOMETRY",
+    ),
     "ORRES": ("Result in Original Units", "Char", "value as text (6 significant digits)"),
     "ORRESU": ("Original Units", "Char", "unit of ORRES"),
     "STRESC": ("Result in Standard Format", "Char", "same as ORRES (results are SI already)"),
@@ -261,13 +354,34 @@ _VARIABLE_LABELS = {
     "VISITNUM": ("Visit Number", "Num", "schedule number; unscheduled visits get N.1"),
     "VISIT": ("Visit Name", "Char", "visit assigned by date relative to baseline"),
     "VISITDY": ("Planned Study Day of Visit", "Num", "target day after baseline + 1"),
-    "DTC": ("Date/Time of Test", "Char", "ISO 8601 UTC start of the trial (or session)"),
+    "DTC": (
+        "Date/Time of Test",
+        "Char",
+        "ISO 8601 UTC start of the trial (or session); home: first day of the window",
+    ),
+    "ENDTC": ("End Date/Time of Test", "Char", "home: last day of the window (FT only)"),
     "DY": ("Study Day of Test", "Num", "days after baseline + 1 (baseline is day 1)"),
 }
 
 
+def _home_description(measure: str) -> str:
+    if measure == "walking_min_per_day":
+        return "mean over the window's valid days of the minutes in walking bouts"
+    if measure == "worn_h_per_day":
+        return "mean over the window's valid days of the worn hours (van Hees 2013 non-wear)"
+    if measure == "stride_velocity_p95_mps":
+        return (
+            "SV95C-like: 95th centile of the speed of every stride in bouts on valid days "
+            "(strides and walking hours in the flags; not the ankle-worn SV95C itself)"
+        )
+    per_day = ", per valid day" if measure.endswith("_sum") else ""
+    return f"Mobilise-D {measure} over the bouts of the window's valid days{per_day}"
+
+
 def data_dictionary() -> pd.DataFrame:
     """Every variable of FT and MK and every test code, with labels, types and units."""
+    from alsmotion.home.windows import WINDOW_UNITS
+
     rows = []
     for domain, columns in (("FT", FT_COLUMNS), ("MK", MK_COLUMNS)):
         for column in columns:
@@ -294,6 +408,19 @@ def data_dictionary() -> pd.DataFrame:
                 "type": "Char",
                 "unit": code.unit,
                 "description": f"{test} {measure}",
+            }
+        )
+    for measure, code in sorted(HOME_CODES.items(), key=lambda item: item[1].code):
+        rows.append(
+            {
+                "dataset": "FT",
+                "variable": "FTTESTCD",
+                "value": code.code,
+                "label": code.name,
+                "type": "Char",
+                "unit": code.unit,
+                "description": f"{HOME_CATEGORY}: {_home_description(measure)} "
+                f"(visit_measures: HOME_{measure}, unit {WINDOW_UNITS[measure]})",
             }
         )
     for measure, code in sorted(STRENGTH_CODES.items(), key=lambda item: item[1].code):

@@ -83,9 +83,16 @@ def check_results(results: Sequence[SessionResult]) -> None:
 
 
 def build_visit_measures(
-    results: Sequence[SessionResult], schedule: StudySchedule
+    results: Sequence[SessionResult],
+    schedule: StudySchedule,
+    *,
+    home_rows: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (visit_measures, assignments), both sorted so that input order does not matter."""
+    """Return (visit_measures, assignments), both sorted so that input order does not matter.
+
+    ``home_rows`` (:func:`alsmotion.export.home.home_visit_rows`) join as measures of the session
+    they name, with its visit, and get baselines, changes and ``not_recorded`` rows like the rest.
+    """
     check_results(results)
     assignments = session_assignments(results, schedule)
     by_id = {r.session_id: r for r in results}
@@ -110,6 +117,8 @@ def build_visit_measures(
         measures["settings_hash"] = result.settings_hash
         measures["source_sha256"] = result.source_sha256
         frames.append(measures)
+    if home_rows is not None and len(home_rows):
+        frames.append(_placed_home_rows(home_rows, assignments))
     table = pd.concat(frames, ignore_index=True)
     table[["muscle", "side"]] = table[["muscle", "side"]].fillna("")
     table = _add_not_recorded(table, assignments)
@@ -120,6 +129,20 @@ def build_visit_measures(
     )
     columns = [*VISIT_MEASURE_COLUMNS, "session_id"]
     return table[columns].reset_index(drop=True), assignments
+
+
+def _placed_home_rows(home_rows: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:
+    visit_fields = ["visit", "visit_day", "visit_date", "in_window", "primary", "flags"]
+    placed = home_rows.drop(columns=["participant_id"]).merge(
+        assignments[["session_id", "participant_id", *visit_fields]],
+        on="session_id",
+        suffixes=("", "_visit"),
+    )
+    placed["flags"] = [
+        _join_flags(own, visit)
+        for own, visit in zip(placed["flags"], placed["flags_visit"], strict=True)
+    ]
+    return placed.drop(columns=["flags_visit", "window_start", "window_end"])
 
 
 def _add_not_recorded(table: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:
@@ -184,9 +207,13 @@ def wide_summary(visit_measures: pd.DataFrame) -> pd.DataFrame:
         "_flags": frame.pivot(index=index, columns="column", values="flags").fillna(""),
     }
     names = sorted(parts[""].columns)
-    wide = pd.concat(
-        [parts[suffix][name].rename(f"{name}{suffix}") for name in names for suffix in parts],
-        axis=1,
-    ).reset_index()
+    wide = (
+        pd.concat(
+            [parts[suffix][name].rename(f"{name}{suffix}") for name in names for suffix in parts],
+            axis=1,
+        )
+        .copy()  # one block: with many measures (home windows) the columns would be fragmented
+        .reset_index()
+    )
     wide.columns.name = None
     return wide.sort_values(["participant_id", "visit_day", "session_id"]).reset_index(drop=True)

@@ -8,6 +8,7 @@ alsmotion sessions, or are damaged in the middle, raise :class:`SessionError`.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -212,6 +213,39 @@ def _read_stream(path: Path) -> tuple[StreamData, list[str]]:
         torn_tail=torn_tail,
     )
     return stream, _batch_problems(path, batches)
+
+
+def iter_stream_batches(path: Path) -> tuple[StreamDescriptor, Iterator[Any]]:
+    """The descriptor of the ``.arrows`` stream file ``path`` and an iterator over its record
+    batches (pyarrow), read one at a time from a memory map, so a week-long stream is never in
+    memory at once. A torn last batch ends the iteration (as :func:`read_stream_file` skips it).
+
+    Raises :class:`SessionError` naming the file when it is not an alsmotion stream.
+    """
+    import pyarrow as pa
+
+    try:
+        source = pa.memory_map(str(path), "r")
+        reader = pa.ipc.open_stream(source)
+        reader.schema.names  # noqa: B018 - names that are not UTF-8 fail here
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
+        raise SessionError(
+            f"not a readable Arrow IPC stream ({exc}); is this an alsmotion session file?",
+            path=path,
+        ) from None
+    descriptor = _descriptor(reader, path)
+
+    def batches() -> Iterator[Any]:
+        with source:
+            while True:
+                try:
+                    yield reader.read_next_batch()
+                except StopIteration:
+                    return
+                except (pa.ArrowException, OSError, UnicodeDecodeError):
+                    return  # a torn tail: everything before it was read
+
+    return descriptor, batches()
 
 
 #: Stream samples stamped this long before the session started belong to another recording.

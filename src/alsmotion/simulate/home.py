@@ -14,12 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.spatial.transform import Rotation
 
 from alsmotion.errors import InvalidInputError
+from alsmotion.recording import DeviceInfo
+from alsmotion.session.metadata import SessionMetadata
 from alsmotion.simulate.gait import simulate_walk
 from alsmotion.units import STANDARD_GRAVITY_MPS2, validate_sampling_rate_hz
 
@@ -38,6 +41,10 @@ WORN_KINDS = {
 #: hour, which the published non-wear rule would miss, is not simulated).
 TABLE_NOISE_MPS2 = 0.004
 BODY_NOISE_MPS2 = 0.15
+
+HOME_DEVICE = DeviceInfo(
+    manufacturer="alsmotion", model="simulated lumbar IMU", serial="SIM-HOME-01", firmware="sim"
+)
 
 #: Lying postures (pitch, roll in deg): on the back, on the front, on either side.
 LYING_POSTURES = ((-90.0, 0.0), (90.0, 0.0), (0.0, 90.0), (0.0, -90.0))
@@ -70,7 +77,8 @@ class HomeTruth:
 
 class SimulatedHomeWeek:
     """A home recording of ``n_days`` from midnight of ``start``: settings in the constructor,
-    the signal from :meth:`chunks`, the truth in ``truth_``."""
+    the signal from :meth:`chunks`, the truth in ``truth_``. Walking speeds are drawn from
+    0.7-1.3 m/s times ``speed_scale`` (a slower participant, or one who declined)."""
 
     def __init__(
         self,
@@ -81,6 +89,7 @@ class SimulatedHomeWeek:
         sensor_height_m: float = 0.95,
         long_off_day: int | None = 4,
         charge_days: tuple[int, ...] = (2, 5),
+        speed_scale: float = 1.0,
         seed: int = 0,
     ) -> None:
         self.sampling_rate_hz = validate_sampling_rate_hz(sampling_rate_hz)
@@ -91,7 +100,9 @@ class SimulatedHomeWeek:
         self.sensor_height_m = sensor_height_m
         self.seed = seed
         rng = np.random.default_rng(seed)
-        self.segments_ = _timeline(rng, n_days, long_off_day, charge_days)
+        if not speed_scale > 0:
+            raise InvalidInputError(f"speed_scale must be positive, got {speed_scale}")
+        self.segments_ = _timeline(rng, n_days, long_off_day, charge_days, speed_scale)
         self.n_samples_ = round(n_days * 86400 * self.sampling_rate_hz)
         self.truth_ = self._truth()
 
@@ -160,6 +171,34 @@ class SimulatedHomeWeek:
                 index += 1
             yield first, out
 
+    def write_session(self, parent_dir: str | Path, metadata: SessionMetadata) -> Path:
+        """Write the recording as a native session (stream ``imu``: three m/s^2 channels) that
+        starts at ``metadata.start_utc``; while charging no sample arrives (the counter jumps).
+        Returns the session folder."""
+        from alsmotion.session import SessionWriter
+
+        rate = self.sampling_rate_hz
+        start_ns = round(metadata.start_utc.timestamp() * 1e9)
+        with SessionWriter.create(parent_dir, metadata) as writer:
+            imu = writer.add_stream(
+                "imu",
+                kind="imu",
+                channels=[("acc_x", "m/s^2"), ("acc_y", "m/s^2"), ("acc_z", "m/s^2")],
+                sampling_rate_hz=rate,
+                device=HOME_DEVICE,
+                extra={"placement": "LowerBack"},
+            )
+            for first, accel in self.chunks():
+                arrived = ~np.isnan(accel).any(axis=1)
+                counter = np.arange(first, first + len(accel), dtype=np.int64)[arrived]
+                imu.append(
+                    accel[arrived],
+                    host_time_ns=start_ns + np.round(counter * (1e9 / rate)).astype(np.int64),
+                    counter=counter,
+                )
+                imu.flush()
+        return writer.path
+
     def _samples(self, segment: Segment, a: int, b: int) -> np.ndarray:
         rate = self.sampling_rate_hz
         n = b - a
@@ -197,7 +236,11 @@ def _add_by_day(totals: np.ndarray, start_s: float, end_s: float) -> None:
 
 
 def _timeline(
-    rng: np.random.Generator, n_days: int, long_off_day: int | None, charge_days: tuple[int, ...]
+    rng: np.random.Generator,
+    n_days: int,
+    long_off_day: int | None,
+    charge_days: tuple[int, ...],
+    speed_scale: float,
 ) -> list[Segment]:
     """Segments covering ``n_days`` from midnight, one day after another."""
     segments: list[Segment] = []
@@ -240,7 +283,7 @@ def _timeline(
                     "walk",
                     n_strides * 120 / cadence + 4.0,
                     n_strides=n_strides,
-                    speed_mps=rng.uniform(0.7, 1.3),
+                    speed_mps=rng.uniform(0.7, 1.3) * speed_scale,
                     cadence_spm=cadence,
                 )
         _sleep_until(add, segments, max(day_end, segments[-1].end_s + 60), rng)

@@ -1,0 +1,233 @@
+"""Long home recordings as chunks of acceleration, for :func:`analyze_home_recording`.
+
+A native alsmotion session is read record batch by record batch from a memory map (bounded
+memory whatever its length): its samples are placed on the nominal-rate grid by the device's
+sample counter (by the host arrival time when the stream has no counter), and samples that never
+arrived are NaN, which the wear detection counts as no data. The CSV formats the other readers
+take (:mod:`alsmotion.readers`) are read whole, as those readers do, then cut into chunks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from alsmotion.errors import InvalidInputError, SessionError
+from alsmotion.readers._timegrid import MAX_GRID_SAMPLES
+from alsmotion.recording import Recording
+from alsmotion.units import validate_sampling_rate_hz
+
+#: Chunk length of the home pipeline (s): an hour at 100 Hz is 360 000 samples, about 9 MB.
+CHUNK_S = 3600.0
+
+ChunkReader = Callable[[int], Iterator[tuple[int, np.ndarray]]]
+
+
+@dataclass(frozen=True)
+class HomeRecording:
+    """One home recording ready to be read chunk by chunk.
+
+    Attributes
+    ----------
+    path : the session folder or file.
+    participant_id : the participant's pseudonym.
+    start_utc : UTC time of the first sample.
+    sampling_rate_hz : the grid's rate (Hz).
+    n_samples : samples on the grid (first to last sample).
+    sensor_height_m, height_m : sensor height above the ground / body height (m), when known.
+    visit : the visit label recorded with the session ("" for files).
+    source_sha256 : SHA-256 of the acceleration stream file (of the session's manifest when it
+        has one) or of the CSV file.
+    flags : what reading found (e.g. ``raw_data_integrity:<problem>``).
+    """
+
+    path: Path
+    participant_id: str
+    start_utc: pd.Timestamp
+    sampling_rate_hz: float
+    n_samples: int
+    sensor_height_m: float | None
+    height_m: float | None
+    visit: str
+    source_sha256: str
+    flags: tuple[str, ...]
+    read_chunks: ChunkReader
+
+    @property
+    def duration_h(self) -> float:
+        return self.n_samples / self.sampling_rate_hz / 3600.0
+
+    def chunks(self, chunk_s: float = CHUNK_S) -> Iterator[tuple[int, np.ndarray]]:
+        """(first sample, (n, 3) acceleration in m/s^2) chunk by chunk."""
+        return self.read_chunks(max(round(chunk_s * self.sampling_rate_hz), 1))
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _accel_stream(session: Path) -> Path:
+    """The session's stream with three m/s^2 channels (the lumbar IMU)."""
+    from alsmotion.session.reader import iter_stream_batches
+
+    found = []
+    for stream_path in sorted((session / "streams").glob("*.arrows")):
+        if stream_path.name.startswith("."):
+            continue
+        descriptor, _ = iter_stream_batches(stream_path)
+        if sum(unit == "m/s^2" for _, unit in descriptor.channels) >= 3:
+            found.append(stream_path)
+    if not found:
+        raise SessionError(
+            "no stream with three acceleration channels (m/s^2): not a home IMU recording",
+            path=session,
+        )
+    return found[0]
+
+
+def _sample_index(batch: Any, rate_hz: float, origin: tuple[float, int]) -> np.ndarray:
+    """Grid index of every sample of ``batch``: counter - first counter, or the host time."""
+    counter = batch.column("counter")
+    first_counter, first_host_ns = origin
+    if counter.null_count == 0 and np.isfinite(first_counter):
+        return counter.to_numpy().astype(np.int64) - int(first_counter)
+    host = batch.column("host_time_ns").to_numpy().astype(np.int64)
+    return np.round((host - first_host_ns) * (rate_hz / 1e9)).astype(np.int64)
+
+
+def read_home_session(path: str | Path) -> HomeRecording:
+    """A native session folder holding a home recording (see the module docstring).
+
+    The manifest is checked first (file sizes and SHA-256, read in blocks); a mismatch flags the
+    recording ``raw_data_integrity:<first problem>`` instead of refusing it.
+    """
+    from alsmotion.session.manifest import check_manifest, read_manifest, sha256_file
+    from alsmotion.session.reader import iter_stream_batches, read_session_metadata
+
+    session = Path(path)
+    if not session.is_dir():
+        raise SessionError("not a folder: give a session folder or a CSV file", path=session)
+    metadata = read_session_metadata(session)
+    manifest = read_manifest(session)
+    problems = check_manifest(session, manifest) if manifest is not None else []
+    flags = [f"raw_data_integrity:{problems[0]}"] if problems else []
+    if manifest is None:
+        flags.append("session_not_closed")
+    stream_path = _accel_stream(session)
+    entry = (manifest or {}).get("files", {}).get(f"streams/{stream_path.name}", {})
+    source_sha256 = str(entry.get("sha256") or sha256_file(stream_path))
+    descriptor, batches = iter_stream_batches(stream_path)
+    rate = validate_sampling_rate_hz(descriptor.sampling_rate_hz)
+    columns = [i for i, (_, unit) in enumerate(descriptor.channels) if unit == "m/s^2"][:3]
+    names = [descriptor.channels[i][0] for i in columns]
+    origin: tuple[float, int] | None = None
+    last = -1
+    for batch in batches:  # first pass: the timing columns only (memory-mapped)
+        if batch.num_rows == 0:
+            continue
+        if origin is None:
+            counter = batch.column("counter")
+            first = float(counter[0].as_py()) if counter.null_count == 0 else float("nan")
+            origin = (first, int(batch.column("host_time_ns")[0].as_py()))
+        last = max(last, int(_sample_index(batch, rate, origin).max()))
+    if origin is None:
+        raise SessionError("the IMU stream holds no samples", path=stream_path)
+    start = pd.Timestamp(origin[1], unit="ns", tz="UTC")
+    n_samples = last + 1
+    if n_samples > MAX_GRID_SAMPLES:
+        raise SessionError(
+            f"the IMU stream's sample counter spans {n_samples} samples, more than "
+            f"{MAX_GRID_SAMPLES} ({MAX_GRID_SAMPLES / rate / 86400:.0f} days at {rate:g} Hz): "
+            "a counter reset or a wrong counter; check the session with alsmotion verify",
+            path=stream_path,
+        )
+
+    def read(chunk_samples: int) -> Iterator[tuple[int, np.ndarray]]:
+        assert origin is not None
+        _, batches = iter_stream_batches(stream_path)
+        first = 0
+        buffer = np.full((min(chunk_samples, n_samples), 3), np.nan)
+        for batch in batches:
+            if batch.num_rows == 0:
+                continue
+            index = _sample_index(batch, rate, origin)
+            values = np.column_stack([batch.column(name).to_numpy() for name in names])
+            while len(index):
+                inside = (index >= first) & (index < first + len(buffer))
+                buffer[index[inside] - first] = values[inside]
+                if index[-1] < first + len(buffer):
+                    break
+                yield first, buffer
+                first += len(buffer)
+                buffer = np.full((min(chunk_samples, n_samples - first), 3), np.nan)
+                keep = index >= first
+                index, values = index[keep], values[keep]
+        while first < n_samples:
+            yield first, buffer
+            first += len(buffer)
+            buffer = np.full((min(chunk_samples, n_samples - first), 3), np.nan)
+
+    extra = metadata.extra
+    return HomeRecording(
+        path=session,
+        participant_id=metadata.participant_id,
+        start_utc=start,
+        sampling_rate_hz=rate,
+        n_samples=n_samples,
+        sensor_height_m=_optional_float(extra.get("sensor_height_m")),
+        height_m=_optional_float(extra.get("height_m")),
+        visit=metadata.visit,
+        source_sha256=source_sha256,
+        flags=tuple(flags),
+        read_chunks=read,
+    )
+
+
+def home_recording_from(
+    recording: Recording,
+    *,
+    participant_id: str,
+    start_utc: pd.Timestamp | None = None,
+    sensor_height_m: float | None = None,
+    height_m: float | None = None,
+) -> HomeRecording:
+    """A recording read whole (the CSV readers) as a :class:`HomeRecording`; ``start_utc`` is
+    needed when the file does not carry its own (GENEActiv headers do)."""
+    from alsmotion.session.manifest import sha256_file
+    from alsmotion.session.pseudonym import validate_pseudonym
+
+    start = recording.start_utc if start_utc is None else start_utc
+    if start is None:
+        raise InvalidInputError(
+            f"{recording.source}: the file does not say when it started: give --start-utc "
+            "(ISO 8601, e.g. 2026-01-05T00:00:00Z) so days can be told apart"
+        )
+    accel = recording.accel_mps2
+    if accel is None:
+        raise InvalidInputError(f"{recording.source}: no acceleration columns")
+    stamp = pd.Timestamp(start)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+    def read(chunk_samples: int) -> Iterator[tuple[int, np.ndarray]]:
+        for first in range(0, len(accel), chunk_samples):
+            yield first, accel[first : first + chunk_samples]
+
+    path = Path(recording.source) if recording.source is not None else Path("")
+    return HomeRecording(
+        path=path,
+        participant_id=validate_pseudonym(participant_id),
+        start_utc=stamp,
+        sampling_rate_hz=recording.sampling_rate_hz,
+        n_samples=len(accel),
+        sensor_height_m=sensor_height_m,
+        height_m=height_m,
+        visit="",
+        source_sha256=sha256_file(path) if path.is_file() else "",
+        flags=(),
+        read_chunks=read,
+    )
