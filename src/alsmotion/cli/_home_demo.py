@@ -2,7 +2,8 @@
 baseline and the day-180 visits; the simulated recordings go through the home pipeline and join
 the exports as ``home_gait`` rows.
 
-To keep the demo short each home period is one simulated morning at 100 Hz: from midnight after
+To keep the demo short each home period is one simulated morning at 50 Hz (the rate the gait
+pipeline analyses at; a home device would record at 50-100 Hz): from midnight after
 the visit to 14:00 (sleep, then getting up, sitting, standing and walking; 14 h recorded, so the
 day is valid at the 12 h minimum when the sensor-off spell of the day, if it falls in the
 morning, is short), with no charging gap. Walking speeds scale
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from alsmotion.processing.result import SessionResult
     from alsmotion.simulate.home import SimulatedHomeWeek
 
-HOME_RATE_HZ = 100.0
+HOME_RATE_HZ = 50.0
 HOME_HOURS = 14.0
 HOME_VISITS = ("baseline", "day180")
 HOME_SEED = 15
