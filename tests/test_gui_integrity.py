@@ -23,7 +23,7 @@ from PySide6 import QtCore, QtWidgets
 
 from alsmotion.acquisition.twins.faults import FaultPlan
 from alsmotion.gui import analysis
-from alsmotion.gui.main_window import MainWindow
+from alsmotion.gui.main_window import CLINIC_SCREEN_PX, MainWindow
 from alsmotion.processing import process_session
 from alsmotion.session import Session
 from alsmotion.session import decisions as current
@@ -36,13 +36,14 @@ LEFT = QtCore.Qt.MouseButton.LeftButton
 
 
 def shot(window: MainWindow, name: str) -> None:
+    assert window.size().toTuple() == CLINIC_SCREEN_PX, (name, window.size())  # fits the laptop
     ARTIFACTS.mkdir(exist_ok=True)
     assert window.grab().save(str(ARTIFACTS / f"gui_{name}.png"))
 
 
 @pytest.fixture
 def open_visit(qtbot, tmp_path):
-    """Factory: a window at 1366 x 768 with a visit started and both twins streaming."""
+    """Factory: a window sized for a 1366 x 768 laptop with a visit started and both twins streaming."""
     windows: list[MainWindow] = []
 
     def make(protocol: str = "demo-v1", faults: dict | None = None, participant="ALS-101"):
@@ -53,7 +54,7 @@ def open_visit(qtbot, tmp_path):
             simulated_faults=faults,
         )
         windows.append(window)
-        window.resize(1366, 768)
+        window.resize(*CLINIC_SCREEN_PX)
         window.show()
         start_visit(qtbot, window, protocol=protocol, participant=participant)
         return window

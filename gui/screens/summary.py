@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable
 
 import pyqtgraph as pg
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from alsmotion.errors import AlsmotionError
 from alsmotion.gui import exporting
@@ -33,7 +33,10 @@ class SummaryScreen(QtWidgets.QWidget):
         self.table.setHorizontalHeaderLabels(COLUMNS)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        # the flags take the width left and wrap: read in full before the export
         header.setSectionResizeMode(len(COLUMNS) - 1, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(True)
+        self.table.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setStyleSheet("font-size: 16px;")
@@ -41,7 +44,7 @@ class SummaryScreen(QtWidgets.QWidget):
         plot_scroll = QtWidgets.QScrollArea()
         plot_scroll.setWidgetResizable(True)
         plot_scroll.setWidget(self.plots)
-        plot_scroll.setMinimumWidth(300)
+        plot_scroll.setMinimumWidth(260)
         self.export_button = QtWidgets.QPushButton("&Save and export")
         self.export_button.setStyleSheet("font-size: 20px; padding: 8px 24px;")
         self.export_button.clicked.connect(self.save_and_export)
@@ -59,7 +62,7 @@ class SummaryScreen(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(heading("Visit summary"))
         body = QtWidgets.QHBoxLayout()
-        body.addWidget(self.table, 3)
+        body.addWidget(self.table, 4)
         body.addWidget(plot_scroll, 1)
         layout.addLayout(body, 1)
         layout.addWidget(self.warning)
@@ -136,6 +139,7 @@ class SummaryScreen(QtWidgets.QWidget):
         for row_index, texts in enumerate(cells):
             for column, text in enumerate(texts):
                 self.table.setItem(row_index, column, QtWidgets.QTableWidgetItem(text))
+        self.table.resizeRowsToContents()
         self.plots.clear()
         if history is None:
             return

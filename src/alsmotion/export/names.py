@@ -14,6 +14,11 @@ MEASURE_NAMES = {
     "stride_time_cv_pct": "stride-time CV",
     "step_length_m": "step length",
     "peak_force_n": "peak force",
+    "peak_force_mean_n": "peak force, mean of valid trials",
+    "peak_force_n_per_kg": "peak force per body mass",
+    "pct_predicted": "% of predicted",
+    "asymmetry_pct": "left/right asymmetry",
+    "megascore_z": "strength megascore (z)",
     "between_trial_cv_pct": "between-trial CV",
     "time_to_peak_s": "time to peak",
     "rfd_0_100ms_n_per_s": "RFD 0-100 ms",
@@ -34,7 +39,7 @@ def readable_measure(measure: str, muscle: str = "", side: str = "") -> str:
     if muscle:
         if test == "HHD":
             rest = rest.partition("_")[2]
-        where = f"{muscle} {side}" if side else muscle
+        where = f"{muscle} {side}" if side and side != "both" else muscle
         return f"{where.replace('_', ' ')}: {measure_text(rest)}"
     return f"{test} {measure_text(rest)}"
 
