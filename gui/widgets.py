@@ -214,7 +214,8 @@ class LivePlot(pg.PlotWidget):
                 angle=90,
                 pen=pg.mkPen("#555555", width=1, style=QtCore.Qt.PenStyle.DashLine),
                 label=label or None,
-                labelOpts={"position": 0.92, "color": "#222222"},
+                # halfway up, on the left of the line: clear of the curve rising after an onset
+                labelOpts={"position": 0.5, "anchors": [(1, 0.5), (1, 0.5)], "color": "#222222"},
             )
             self.addItem(line)
             self.lines.append(line)

@@ -15,10 +15,14 @@ from alsmotion.gui.context import VisitContext
 from alsmotion.gui.visit_summary import MeasureRow, missing_parts, strength_rows, walk_rows
 from alsmotion.gui.widgets import CHANNEL_COLOURS, heading, message_label
 
-COLUMNS = ("Measure", "This visit", "Baseline", "Change from baseline", "Flags")
+COLUMNS = ("Measure", "This visit", "Baseline", "Change", "Flags")
+#: Width of the measure column (px): "knee extension right: peak force per body mass" in two lines.
+MEASURE_COLUMN_PX = 270
 #: Small plots per row in the across-visits grid, and the height of one plot (px).
 PLOTS_PER_ROW = 1
 PLOT_HEIGHT_PX = 150
+#: Width of the across-visits plot column (px); the table takes the rest.
+PLOT_PANEL_PX = 290
 
 
 class SummaryScreen(QtWidgets.QWidget):
@@ -33,7 +37,10 @@ class SummaryScreen(QtWidgets.QWidget):
         self.table.setHorizontalHeaderLabels(COLUMNS)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        # the flags take the width left and wrap: read in full before the export
+        # long measure names wrap in a fixed column; the flags take the width left and wrap, so
+        # both are read in full before the export
+        header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(0, MEASURE_COLUMN_PX)
         header.setSectionResizeMode(len(COLUMNS) - 1, QtWidgets.QHeaderView.ResizeMode.Stretch)
         self.table.setWordWrap(True)
         self.table.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -44,7 +51,8 @@ class SummaryScreen(QtWidgets.QWidget):
         plot_scroll = QtWidgets.QScrollArea()
         plot_scroll.setWidgetResizable(True)
         plot_scroll.setWidget(self.plots)
-        plot_scroll.setMinimumWidth(260)
+        plot_scroll.setFixedWidth(PLOT_PANEL_PX)
+        plot_scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.export_button = QtWidgets.QPushButton("&Save and export")
         self.export_button.setStyleSheet("font-size: 20px; padding: 8px 24px;")
         self.export_button.clicked.connect(self.save_and_export)
@@ -62,8 +70,8 @@ class SummaryScreen(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(heading("Visit summary"))
         body = QtWidgets.QHBoxLayout()
-        body.addWidget(self.table, 4)
-        body.addWidget(plot_scroll, 1)
+        body.addWidget(self.table, 1)
+        body.addWidget(plot_scroll)
         layout.addLayout(body, 1)
         layout.addWidget(self.warning)
         layout.addWidget(self.status)
@@ -148,9 +156,9 @@ class SummaryScreen(QtWidgets.QWidget):
             finite = [(x, v) for x, v in enumerate(values) if math.isfinite(v)]
             if not finite:
                 continue  # e.g. cannot perform at every visit: the table says why
-            plot = self.plots.addPlot(
-                row=plotted // PLOTS_PER_ROW, col=plotted % PLOTS_PER_ROW, title=label
-            )
+            plot = self.plots.addPlot(row=plotted // PLOTS_PER_ROW, col=plotted % PLOTS_PER_ROW)
+            # muscle and side above the measure: a long title would widen the plot past the panel
+            plot.setTitle(label.replace(": ", ":<br>", 1), size="10pt")
             plotted += 1
             x, y = zip(*finite, strict=True)
             plot.plot(
