@@ -245,6 +245,35 @@ def test_2mwt_keeps_running_on_another_screen_and_its_entered_distance_is_export
     )
 
 
+@pytest.mark.slow
+def test_a_timed_walk_stopped_early_asks_why_and_the_export_says_so(qtbot, open_visit, monkeypatch):
+    real = analysis.walk_duration_s
+    monkeypatch.setattr(analysis, "walk_duration_s", lambda t: 30.0 if t == "2MWT" else real(t))
+    window = open_visit(protocol="gait-hhd-v1")
+    window.devices.on_done()
+    walk = window.walk
+    walk.test.setCurrentText("2MWT")
+    qtbot.keyClick(walk, QtCore.Qt.Key.Key_Space)
+    qtbot.wait(5000)
+    qtbot.keyClick(walk, QtCore.Qt.Key.Key_Space)  # stopped 25 s before its time
+    qtbot.waitUntil(lambda: walk.deciding is not None, timeout=20_000)
+    trial = walk.deciding
+    assert walk.early_reason.isEnabled() and "stopped early" in trial.flags
+    type_distance(qtbot, walk, "6")
+    qtbot.mouseClick(walk.accept_button, LEFT)
+    assert trial.status == "undecided" and "stopped early" in walk.decision_hint.text()
+    walk.early_reason.setCurrentText("pain")
+    qtbot.mouseClick(walk.accept_button, LEFT)
+    assert trial.status == "accepted"
+    session_path = export(qtbot, window)
+
+    of_2mwt = process_session(session_path).measures
+    of_2mwt = of_2mwt[of_2mwt["test"] == "2MWT"].set_index("measure")
+    for name in ("walk_time_s", "distance_m", "walk_speed_mps"):
+        assert "stopped_early:pain" in of_2mwt.loc[name, "flags"].split(";"), name
+    assert "stopped_early" not in of_2mwt.loc["gait_speed_mps", "flags"]
+
+
 # 4 and 5 -----------------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_walk_trial_needs_a_decision_and_its_steps_sit_on_the_stored_device_timeline(

@@ -21,6 +21,7 @@ from alsmotion.gui.flow import ACCEPTED, REJECTED
 from alsmotion.gui.link import IMU
 from alsmotion.gui.trace import TrialTrace
 from alsmotion.gui.widgets import BigNumberPanel, LivePlot, guard_space, heading, message_label
+from alsmotion.session.events import STOPPED_EARLY_REASON
 
 #: Seconds of trace on screen while walking.
 WINDOW_S = 10.0
@@ -351,7 +352,7 @@ class WalkScreen(QtWidgets.QWidget):
             return
         link = self.ctx.require_link()
         if self.stopped_early:
-            fields["stopped_early_reason"] = early_reason
+            fields[STOPPED_EARLY_REASON] = early_reason
         link.log_event("trial_accepted", **fields)
         self._log_note(walk)
         if "distance_m" in fields:

@@ -1,5 +1,6 @@
 """Readable names of the export measures for reports and summaries: ``10MWT gait speed (IMU)``,
-``knee extension left: peak force``, and why a value is missing."""
+``knee extension left: peak force``, why a value is missing, and quality flags in plain words
+(the codes stay in the exports: they are the study's vocabulary)."""
 
 from __future__ import annotations
 
@@ -53,3 +54,54 @@ def missing_text(flags: str) -> str:
     if "not_recorded" in str(flags).split(";"):
         return "not recorded"
     return "missing"
+
+
+#: code -> sentence.
+FLAG_WORDS = {
+    "data_gap": "samples were lost during the trial (device dropout)",
+    "no_imu_stream": "no IMU was recorded",
+    "no_imu_samples": "no IMU samples in this trial",
+    "no_walking": "no walking was found in the IMU signal",
+    "no_strides": "no complete strides were found",
+    "turns_from_acceleration": "turns estimated without the gyroscope",
+    "sensor_height_from_body_height": "step length uses a sensor height estimated from body height",
+    "no_effort": "no push was found",
+    "effort_too_short": "the push was too short (or started before the trial): repeat it",
+    "saturation": "the force exceeded the gauge's range",
+    "no_return_to_baseline": "the force did not return to rest before the trial ended",
+    "more_than_one_effort": "more than one push in the trial",
+    "signal_dropout": "force samples were lost during the push",
+    "no_quiet_baseline": "the participant was already pushing when the trial started",
+    "lowpass_not_applied": "the curve was too short to smooth",
+    "plateau_unsupported": "no steady plateau to measure",
+    "rfd_20_80pct_unsupported": "rise too fast to measure the 20-80 % rate",
+}
+
+
+def flag_sentence(flag: str) -> str:
+    """A quality flag (``code`` or ``code:detail``) as a sentence a clinician reads."""
+    code, _, detail = flag.partition(":")
+    if code in FLAG_WORDS:
+        return FLAG_WORDS[code]
+    if code.startswith("fewer_than_") and code.endswith("_strides"):
+        n = code.removeprefix("fewer_than_").removesuffix("_strides")
+        return f"fewer than {n} strides: stride-time variability is not reliable"
+    if code.startswith("rfd_0_") and code.endswith("ms_unsupported"):
+        window = code.removeprefix("rfd_0_").removesuffix("ms_unsupported")
+        return f"too few samples for the 0-{window} ms rate of force development"
+    if code == "gait_failed":
+        return f"gait analysis failed ({detail})"
+    if code == "stopped_early":
+        return f"stopped before its time: {detail}" if detail else "stopped before its time"
+    if code == "megascore_method":
+        return f"megascore from the {detail} tests"
+    if code == "megascore_reference":
+        return f"megascore reference: {detail.replace('_', ' ')}"
+    if code == "cannot_perform":
+        return f"cannot perform: {detail}" if detail else "cannot perform"
+    return flag.replace("_", " ")
+
+
+def flag_sentences(flags: str) -> str:
+    """``;``-joined flag codes as plain-word sentences joined by ``; ``."""
+    return "; ".join(dict.fromkeys(flag_sentence(f) for f in str(flags).split(";") if f))
