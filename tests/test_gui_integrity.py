@@ -37,6 +37,7 @@ LEFT = QtCore.Qt.MouseButton.LeftButton
 
 def shot(window: MainWindow, name: str) -> None:
     assert window.size().toTuple() == CLINIC_SCREEN_PX, (name, window.size())  # fits the laptop
+    QtWidgets.QApplication.processEvents()  # the layout settles, as on a real screen
     ARTIFACTS.mkdir(exist_ok=True)
     assert window.grab().save(str(ARTIFACTS / f"gui_{name}.png"))
 

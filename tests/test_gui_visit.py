@@ -35,6 +35,7 @@ IMU_OFFLINE_S = 1.5
 def _shot(window: MainWindow, name: str) -> None:
     # the window was not pushed past the laptop's screen by what this screen shows
     assert window.size().toTuple() == CLINIC_SCREEN_PX, (name, window.size())
+    QtWidgets.QApplication.processEvents()  # the layout settles, as on a real screen
     ARTIFACTS.mkdir(exist_ok=True)
     assert window.grab().save(str(ARTIFACTS / f"gui_{name}.png"))
 

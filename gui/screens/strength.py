@@ -142,7 +142,8 @@ class StrengthScreen(QtWidgets.QWidget):
         self.reasons.setMinimumHeight(44)
         self.comparison = QtWidgets.QLabel("")
         self.comparison.setStyleSheet("font-size: 16px; color: #333;")
-        self.comparison.setMinimumHeight(24)
+        self.comparison.setWordWrap(True)
+        self.comparison.setMaximumWidth(230)
         self.consistency = QtWidgets.QLabel("")
         self.consistency.setStyleSheet("font-size: 18px;")
         self.consistency.setMinimumHeight(28)
@@ -196,20 +197,18 @@ class StrengthScreen(QtWidgets.QWidget):
         numbers = QtWidgets.QHBoxLayout()
         numbers.addWidget(self.live_force)
         numbers.addWidget(self.best)
-        checks = QtWidgets.QHBoxLayout()  # % predicted / asymmetry beside the 10 % check
-        checks.addWidget(self.comparison, 1)
-        checks.addWidget(self.consistency, 1)
         centre = QtWidgets.QVBoxLayout()
         centre.addWidget(self.step_label)
         centre.addLayout(top)
         centre.addLayout(numbers)
         centre.addWidget(self.plot, 3)
         centre.addWidget(self.results)
-        centre.addLayout(checks)
+        centre.addWidget(self.consistency)
         centre.addWidget(self.reasons)
         centre.addLayout(decision)
         centre.addWidget(self.decision_hint)
         side = QtWidgets.QVBoxLayout()
+        side.addWidget(self.comparison)  # asymmetry and % predicted beside this muscle's trials
         for caption, widget in (
             ("This muscle and side, this visit:", self.this_visit),
             ("Same muscle and side, earlier visits (best peak):", self.earlier_visits),

@@ -17,7 +17,7 @@ from alsmotion.gui.widgets import CHANNEL_COLOURS, heading, message_label
 
 COLUMNS = ("Measure", "This visit", "Baseline", "Change", "Flags")
 #: Width of the measure column (px): "knee extension right: peak force per body mass" in two lines.
-MEASURE_COLUMN_PX = 270
+MEASURE_COLUMN_PX = 240
 #: Small plots per row in the across-visits grid, and the height of one plot (px).
 PLOTS_PER_ROW = 1
 PLOT_HEIGHT_PX = 150
