@@ -59,6 +59,9 @@ def missing_text(flags: str) -> str:
 #: code -> sentence.
 FLAG_WORDS = {
     "data_gap": "samples were lost during the trial (device dropout)",
+    "data_gaps": "the recording has gaps (a device dropped out during the visit)",
+    "session_not_closed": "the recording was not closed (interrupted)",
+    "torn_tail_skipped": "an incomplete last block of a stream was left out",
     "no_imu_stream": "no IMU was recorded",
     "no_imu_samples": "no IMU samples in this trial",
     "no_walking": "no walking was found in the IMU signal",
