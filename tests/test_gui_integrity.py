@@ -33,6 +33,8 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 #: auto-stop and the export treat it like the real one.
 SHORT_2MWT_S = 14.0
 LEFT = QtCore.Qt.MouseButton.LeftButton
+#: How far (s) a stored sample's arrival may lag its place on the device timeline in the tests.
+ARRIVAL_JITTER_S = 0.3
 
 
 def shot(window: MainWindow, name: str) -> None:
@@ -305,7 +307,9 @@ def test_walk_trial_needs_a_decision_and_its_steps_sit_on_the_stored_device_time
     matched = []
     for x, y in zip(markers_x, markers_y, strict=True):
         same = np.flatnonzero(np.isclose(imu.values[inside], y, rtol=0, atol=1e-9).any(axis=1))
-        near = same[np.abs(arrival_s[same] - x) < 0.1]
+        # arrival times lag a loaded host by up to a few tenths of a second (it failed at 0.1 s
+        # with load 6 on 2 cores); the lost samples this guards against shift markers by > 1 s
+        near = same[np.abs(arrival_s[same] - x) < ARRIVAL_JITTER_S]
         assert len(near) >= 1, f"no stored sample at the marker ({x:.2f} s, {y:.2f})"
         matched.append(near[0])
     shift_s = markers_x - np.array(matched) / imu.sampling_rate_hz
