@@ -8,7 +8,7 @@ from __future__ import annotations
 MEASURE_NAMES = {
     "walk_time_s": "walk time",
     "distance_m": "distance",
-    "walk_speed_mps": "walk speed (distance / time)",
+    "walk_speed_mps": "timed speed (distance / time)",
     "gait_speed_mps": "gait speed (IMU)",
     "cadence_spm": "cadence",
     "stride_time_s": "stride time",
