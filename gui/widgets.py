@@ -112,7 +112,9 @@ class LivePlot(pg.PlotWidget):
         self.source: TraceSource | None = None
         self.setLabel("left", y_label, units=y_unit)
         self.setLabel("bottom", "time", units="s")
-        self.addLegend(offset=(5, 5))
+        # one row of channel names along the top, on white: readable over the trace
+        legend = self.addLegend(offset=(5, 2), brush=pg.mkBrush(255, 255, 255, 210))
+        legend.setColumnCount(max(1, len(channel_names)))
         self.showGrid(x=True, y=True, alpha=0.2)
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
