@@ -28,6 +28,7 @@ GAIT_MEASURES = (
     "gait_speed_mps",
     "cadence_spm",
     "n_strides",
+    "n_steps",
     "stride_time_cv_pct",
     "walk_time_s",
     "distance_m",
@@ -174,7 +175,9 @@ def analyse_stored_walk(
     session, row = stored_trial(session_path, key, settings.imu_stream, streaming=streaming)
     walk = walk_trial_result(session, row, settings)
     measures = {name: _finite_or_none(walk.summary.get(name)) for name in GAIT_MEASURES}
+    # lumbar strides start at every contact and overlap: the steps (contacts) are what was walked
     measures["n_strides"] = float(len(walk.strides))
+    measures["n_steps"] = float(len(walk.initial_contacts_s))
     measures["walk_time_s"] = walk.walk_time_s
     measures["distance_m"] = _finite_or_none(walk.distance_m)
     measures["walk_speed_mps"] = _finite_or_none(walk.walk_speed_mps)
@@ -200,6 +203,7 @@ def analyse_stored_force(
     """The strength trial ``key`` exactly as the export analyses it."""
     from alsmotion.processing import ProcessingSettings
     from alsmotion.processing.session_trials import force_trial_result, stored_trial_samples
+    from alsmotion.processing.strength_trials import flags_bearing_on_rfd_0_100ms
 
     settings = ProcessingSettings()
     session, row = stored_trial(session_path, key, settings.force_stream, streaming=streaming)
@@ -210,7 +214,8 @@ def analyse_stored_force(
     return ForceAnalysis(
         {name: _finite_or_none(getattr(result, name)) for name in FORCE_MEASURES},
         bool(result.valid),
-        flag_words(tuple(result.reasons) + tuple(result.flags)),
+        # no flag about a measure the screen does not show (0-50 ms RFD at 80 Hz, every trial)
+        flag_words(tuple(result.reasons) + tuple(flags_bearing_on_rfd_0_100ms(result.flags))),
         _finite_or_none(result.onset_time_s),
         _finite_or_none(result.peak_time_s),
         _plot_trace(samples, samples.channel_indices("N")[:1]),

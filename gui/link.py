@@ -171,7 +171,8 @@ class AcquisitionLink:
                     nominal_rate_hz=self.nominal_rate_hz(stream),
                     samples=status.n_samples,
                     gaps=status.n_gaps,
-                    message=status.message,
+                    # the name already says the address: "SIM-IMU: device not found" once
+                    message=status.message.removeprefix(f"{status.address}: "),
                 )
             )
         return views

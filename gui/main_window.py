@@ -27,6 +27,9 @@ from alsmotion.gui.screens.walk import WalkScreen
 from alsmotion.gui.widgets import message_label
 from alsmotion.gui.worker import Worker
 
+#: Height (px) the window must fit: the client area of a maximised window on a 1366 x 768 laptop
+#: screen, after its title bar and the task bar (about 70 px).
+CLINIC_SCREEN_PX = (1366, 700)
 #: Plot redraw period (ms): 60 fps with a margin for timer jitter; a frame costs 1-2 ms (sweep
 #: plots, fixed axes; benchmarks/gui_fps.py).
 REDRAW_PERIOD_MS = 15
@@ -64,7 +67,7 @@ class MainWindow(QtWidgets.QMainWindow):
     ) -> None:
         super().__init__()
         self.setWindowTitle("alsmotion" + (" (simulated devices)" if simulate else ""))
-        self.resize(1366, 768)  # a clinic laptop screen
+        self.resize(*CLINIC_SCREEN_PX)
         # readable at arm's length; screens enlarge their result numbers further
         self.setStyleSheet(
             "QPushButton { font-size: 17px; padding: 6px 14px; } QLabel { font-size: 15px; } "
@@ -112,10 +115,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.alert.setFixedHeight(58)
         self.alert_until_s = 0.0
         right = QtWidgets.QVBoxLayout()
+        right.setSpacing(2)
         right.addWidget(self.alert)
         right.addWidget(self.stack, 1)
         central = QtWidgets.QWidget()
         layout = QtWidgets.QHBoxLayout(central)
+        layout.setContentsMargins(6, 4, 6, 0)  # every pixel counts on a 768-pixel screen
         layout.addWidget(self.nav)
         layout.addLayout(right, 1)
         self.setCentralWidget(central)

@@ -19,7 +19,7 @@ from alsmotion.gui.flow import ACCEPTED, CANNOT_PERFORM, StrengthFlow, TrialDeci
 from alsmotion.gui.protocols import VisitProtocol
 
 WALK_MEASURES = (
-    ("walk_speed_mps", "timed speed", "m/s", 2),
+    ("walk_speed_mps", "timed speed (distance / time)", "m/s", 2),
     ("distance_m", "distance walked", "m", 1),
     ("gait_speed_mps", "gait speed (IMU)", "m/s", 2),
     ("cadence_spm", "cadence", "steps/min", 0),

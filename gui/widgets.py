@@ -112,7 +112,9 @@ class LivePlot(pg.PlotWidget):
         self.source: TraceSource | None = None
         self.setLabel("left", y_label, units=y_unit)
         self.setLabel("bottom", "time", units="s")
-        self.addLegend(offset=(5, 5))
+        # one row of channel names along the top, on white: readable over the trace
+        legend = self.addLegend(offset=(5, 2), brush=pg.mkBrush(255, 255, 255, 210))
+        legend.setColumnCount(max(1, len(channel_names)))
         self.showGrid(x=True, y=True, alpha=0.2)
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
@@ -214,7 +216,8 @@ class LivePlot(pg.PlotWidget):
                 angle=90,
                 pen=pg.mkPen("#555555", width=1, style=QtCore.Qt.PenStyle.DashLine),
                 label=label or None,
-                labelOpts={"position": 0.92, "color": "#222222"},
+                # halfway up, on the left of the line: clear of the curve rising after an onset
+                labelOpts={"position": 0.5, "anchors": [(1, 0.5), (1, 0.5)], "color": "#222222"},
             )
             self.addItem(line)
             self.lines.append(line)

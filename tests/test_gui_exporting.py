@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import pytest
 
 from alsmotion.gui.exporting import VISIT_MEASURES_FILE, History, earlier_strength
 
@@ -42,3 +43,17 @@ def test_earlier_strength_reads_the_last_export(tmp_path):
     assert earlier_strength(tmp_path, "ALS-001") == {}
     _rows().to_csv(tmp_path / VISIT_MEASURES_FILE, index=False)
     assert earlier_strength(tmp_path, "ALS-001") == {("grip", "left"): [("baseline", 200.0)]}
+
+
+def test_flags_every_row_carries_are_said_once():
+    pytest.importorskip("PySide6")
+    from alsmotion.gui.screens.summary import _common_flags
+
+    cells = [
+        ("10MWT cadence", "105 steps/min", "", "", "recording has gaps; samples were lost"),
+        ("knee extension left: peak force", "180 N", "", "", "recording has gaps"),
+    ]
+    rows, common = _common_flags(cells)
+    assert common == ["recording has gaps"]
+    assert [row[4] for row in rows] == ["samples were lost", ""]
+    assert _common_flags(cells[:1]) == (cells[:1], [])  # one row: nothing to pull out

@@ -23,7 +23,7 @@ from PySide6 import QtCore, QtWidgets
 
 from alsmotion.acquisition.twins.faults import FaultPlan
 from alsmotion.gui import analysis
-from alsmotion.gui.main_window import MainWindow
+from alsmotion.gui.main_window import CLINIC_SCREEN_PX, MainWindow
 from alsmotion.processing import process_session
 from alsmotion.session import Session
 from alsmotion.session import decisions as current
@@ -36,13 +36,15 @@ LEFT = QtCore.Qt.MouseButton.LeftButton
 
 
 def shot(window: MainWindow, name: str) -> None:
+    assert window.size().toTuple() == CLINIC_SCREEN_PX, (name, window.size())  # fits the laptop
+    QtWidgets.QApplication.processEvents()  # the layout settles, as on a real screen
     ARTIFACTS.mkdir(exist_ok=True)
     assert window.grab().save(str(ARTIFACTS / f"gui_{name}.png"))
 
 
 @pytest.fixture
 def open_visit(qtbot, tmp_path):
-    """Factory: a window at 1366 x 768 with a visit started and both twins streaming."""
+    """Factory: a window sized for a 1366 x 768 laptop with a visit started and both twins streaming."""
     windows: list[MainWindow] = []
 
     def make(protocol: str = "demo-v1", faults: dict | None = None, participant="ALS-101"):
@@ -53,7 +55,7 @@ def open_visit(qtbot, tmp_path):
             simulated_faults=faults,
         )
         windows.append(window)
-        window.resize(1366, 768)
+        window.resize(*CLINIC_SCREEN_PX)
         window.show()
         start_visit(qtbot, window, protocol=protocol, participant=participant)
         return window
@@ -242,6 +244,35 @@ def test_2mwt_keeps_running_on_another_screen_and_its_entered_distance_is_export
     assert of_2mwt.loc["gait_speed_mps", "value"] == pytest.approx(
         trial.measures["gait_speed_mps"], rel=1e-9
     )
+
+
+@pytest.mark.slow
+def test_a_timed_walk_stopped_early_asks_why_and_the_export_says_so(qtbot, open_visit, monkeypatch):
+    real = analysis.walk_duration_s
+    monkeypatch.setattr(analysis, "walk_duration_s", lambda t: 30.0 if t == "2MWT" else real(t))
+    window = open_visit(protocol="gait-hhd-v1")
+    window.devices.on_done()
+    walk = window.walk
+    walk.test.setCurrentText("2MWT")
+    qtbot.keyClick(walk, QtCore.Qt.Key.Key_Space)
+    qtbot.wait(5000)
+    qtbot.keyClick(walk, QtCore.Qt.Key.Key_Space)  # stopped 25 s before its time
+    qtbot.waitUntil(lambda: walk.deciding is not None, timeout=20_000)
+    trial = walk.deciding
+    assert walk.early_reason.isEnabled() and "stopped early" in trial.flags
+    type_distance(qtbot, walk, "6")
+    qtbot.mouseClick(walk.accept_button, LEFT)
+    assert trial.status == "undecided" and "stopped early" in walk.decision_hint.text()
+    walk.early_reason.setCurrentText("pain")
+    qtbot.mouseClick(walk.accept_button, LEFT)
+    assert trial.status == "accepted"
+    session_path = export(qtbot, window)
+
+    of_2mwt = process_session(session_path).measures
+    of_2mwt = of_2mwt[of_2mwt["test"] == "2MWT"].set_index("measure")
+    for name in ("walk_time_s", "distance_m", "walk_speed_mps"):
+        assert "stopped_early:pain" in of_2mwt.loc[name, "flags"].split(";"), name
+    assert "stopped_early" not in of_2mwt.loc["gait_speed_mps", "flags"]
 
 
 # 4 and 5 -----------------------------------------------------------------------------------------

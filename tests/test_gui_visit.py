@@ -20,7 +20,8 @@ pytest.importorskip("alsmotion.acquisition.live", reason="needs the ble area's L
 from PySide6 import QtCore, QtWidgets
 
 from alsmotion.acquisition.twins.faults import FaultPlan
-from alsmotion.gui.main_window import MainWindow
+from alsmotion.gui.main_window import CLINIC_SCREEN_PX, MainWindow
+from alsmotion.gui.protocols import PROTOCOLS
 from alsmotion.session import Session
 from alsmotion.session import decisions as current_decisions
 
@@ -32,6 +33,9 @@ IMU_OFFLINE_S = 1.5
 
 
 def _shot(window: MainWindow, name: str) -> None:
+    # the window was not pushed past the laptop's screen by what this screen shows
+    assert window.size().toTuple() == CLINIC_SCREEN_PX, (name, window.size())
+    QtWidgets.QApplication.processEvents()  # the layout settles, as on a real screen
     ARTIFACTS.mkdir(exist_ok=True)
     assert window.grab().save(str(ARTIFACTS / f"gui_{name}.png"))
 
@@ -46,7 +50,7 @@ def window(qtbot, tmp_path):
             "imu": FaultPlan(disconnect_after_s=IMU_DROP_AFTER_S, offline_s=IMU_OFFLINE_S)
         },
     )
-    win.resize(1366, 768)  # a clinic laptop screen
+    win.resize(*CLINIC_SCREEN_PX)  # a clinic laptop screen
     win.show()
     yield win
     # not qtbot.addWidget: pytest-qt would close the window before this teardown, and closing
@@ -264,3 +268,23 @@ def test_closing_while_recording_asks_and_loses_nothing(qtbot, tmp_path):
     stored = {"lumbar IMU": session.streams["imu"].n_samples}
     stored["dynamometer"] = session.streams["force"].n_samples
     assert stored == counted  # every sample the recorder counted is in the closed session
+
+
+def test_every_screen_fits_a_1366x768_laptop(qtbot, tmp_path):
+    """No screen needs more than a maximised window's client area (title and task bars off 768)."""
+    window = MainWindow(
+        data_dir=tmp_path / "sessions", export_dir=tmp_path / "exports", simulate=True
+    )
+    window.resize(*CLINIC_SCREEN_PX)
+    window.show()
+    try:
+        for protocol in PROTOCOLS:  # its lever-arm fields on the start screen
+            window.start.protocol.setCurrentText(protocol)
+            QtWidgets.QApplication.processEvents()
+            need = window.minimumSizeHint()
+            assert need.width() <= CLINIC_SCREEN_PX[0], (protocol, need)
+            assert need.height() <= CLINIC_SCREEN_PX[1], (protocol, need)
+        assert window.size().toTuple() == CLINIC_SCREEN_PX
+    finally:
+        window.shutdown()
+        window.close()

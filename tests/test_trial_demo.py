@@ -107,7 +107,7 @@ def test_reports_show_missing_and_cannot_perform(demo):
     missing_section = first.split("<h2>Missing and not performed")[1].split("<h2>")[0]
     assert "day180" in missing_section
     assert "cannot perform: unable to walk without assistance" in missing_section
-    assert "10MWT walk speed (distance / time)" in missing_section
+    assert "10MWT timed speed (distance / time)" in missing_section
     third = (reports / "ALS-003" / "report.html").read_text()
     missing_section = third.split("<h2>Missing and not performed")[1].split("<h2>")[0]
     assert "not recorded" in missing_section and "2MWT" in missing_section

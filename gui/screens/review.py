@@ -25,6 +25,9 @@ TRIAL_COLUMNS = (
 )
 #: Rows of the event lane: neighbouring labels alternate between them so they do not overlap.
 EVENT_LANE_ROWS = 2
+#: The view a session opens on (s from its first event): a whole visit's event names would overlap;
+#: drag, zoom or select a trial to move.
+OPENING_VIEW_S = 60.0
 #: Height of one signal plot (px); more streams scroll.
 REVIEW_PLOT_HEIGHT_PX = 150
 NEW_DECISIONS = ("accepted", "rejected")
@@ -151,6 +154,9 @@ class ReviewScreen(QtWidgets.QWidget):
             self.signal_area.addWidget(plot)
             plot.show()  # added after the screen was shown: Qt leaves new children hidden
             self.plots.append(plot)
+        if markers:
+            first_s = markers[0].time_s
+            self.events.setXRange(first_s - 2.0, first_s + OPENING_VIEW_S, padding=0)
 
     def _event_lane(self, markers: tuple[review_data.Marker, ...]) -> pg.PlotWidget:
         """One strip above the signals with every event's name, staggered on a few rows."""

@@ -84,12 +84,13 @@ class StartScreen(QtWidgets.QWidget):
         self.lever_arm_m: dict[str, QtWidgets.QDoubleSpinBox] = {}
         self.protocol.currentTextChanged.connect(self._protocol_changed)
         self.error = message_label()
-        self.error.setMinimumHeight(70)
+        self.error.setMinimumHeight(44)  # two lines
         self.continue_button = QtWidgets.QPushButton("&Continue to devices")
         self.continue_button.setDefault(True)
         self.continue_button.clicked.connect(self.submit)
 
         form = QtWidgets.QFormLayout()
+        form.setVerticalSpacing(4)
         for label, field in (
             ("&Participant", self.participant),
             ("&Visit", self.visit),

@@ -34,6 +34,7 @@ from alsmotion.gui.screens.walk import UNDECIDED_REASON
 from alsmotion.gui.trace import TrialTrace
 from alsmotion.gui.visit_summary import best_accepted_n, strength_comparison
 from alsmotion.gui.widgets import BigNumber, BigNumberPanel, LivePlot, heading, message_label
+from alsmotion.vocabulary import DEFAULT_METHOD
 
 WINDOW_S = 8.0
 #: Force above this (N) counts as an effort; back below it for ``RELEASE_HOLD_S`` ends the trial.
@@ -114,24 +115,25 @@ class StrengthScreen(QtWidgets.QWidget):
         self.rest_label.setStyleSheet("font-size: 22px; color: #0b5394;")
         self.rest_label.setMinimumWidth(120)
         self.start_stop = QtWidgets.QPushButton("Start trial (Space)")
-        self.start_stop.setStyleSheet("font-size: 22px; padding: 10px 30px;")
+        self.start_stop.setStyleSheet("font-size: 22px; padding: 6px 30px;")
         self.start_stop.clicked.connect(self.toggle)
         QtGui.QShortcut(QtGui.QKeySequence("Space"), self).activated.connect(self.toggle)
         self.tare_button = QtWidgets.QPushButton("&Tare (zero)")
         self.tare_button.setToolTip("Zero the dynamometer with nothing pushing on it")
         self.tare_button.clicked.connect(self.tare)
-        self.live_force = BigNumber("Force now", "N", decimals=0, size_px=44)
+        self.live_force = BigNumber("Force now", "N", decimals=0, size_px=40)
         self.best = BigNumber("Best accepted, this muscle and side", "N", decimals=0, size_px=30)
 
         self.plot = LivePlot(
             channel_names=("force",), y_label="force", y_unit="N", window_s=WINDOW_S
         )
         self.plot.source = self._plot_source
+        self.plot.setMinimumHeight(140)
         self.best_line = pg.InfiniteLine(
             angle=0,
             pen=pg.mkPen("#009E73", width=2, style=QtCore.Qt.PenStyle.DashLine),
             label="best so far",
-            labelOpts={"position": 0.05, "color": "#006e50"},
+            labelOpts={"position": 0.9, "color": "#006e50"},  # clear of the legend (top left)
         )
         self.plot.addItem(self.best_line)
         self.best_line.hide()
@@ -140,7 +142,8 @@ class StrengthScreen(QtWidgets.QWidget):
         self.reasons.setMinimumHeight(44)
         self.comparison = QtWidgets.QLabel("")
         self.comparison.setStyleSheet("font-size: 16px; color: #333;")
-        self.comparison.setMinimumHeight(24)
+        self.comparison.setWordWrap(True)
+        self.comparison.setMaximumWidth(230)
         self.consistency = QtWidgets.QLabel("")
         self.consistency.setStyleSheet("font-size: 18px;")
         self.consistency.setMinimumHeight(28)
@@ -175,6 +178,8 @@ class StrengthScreen(QtWidgets.QWidget):
         for widget in (self.this_visit, self.earlier_visits):
             widget.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
             widget.setMaximumWidth(230)
+            widget.setWordWrap(True)  # "✗ trial 1, attempt 1: 180 N (submaximal effort)" whole
+            widget.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         decision = QtWidgets.QGridLayout()
         decision.addWidget(self.accept_button, 0, 0)
@@ -196,7 +201,6 @@ class StrengthScreen(QtWidgets.QWidget):
         centre.addWidget(self.step_label)
         centre.addLayout(top)
         centre.addLayout(numbers)
-        centre.addWidget(self.comparison)
         centre.addWidget(self.plot, 3)
         centre.addWidget(self.results)
         centre.addWidget(self.consistency)
@@ -204,6 +208,7 @@ class StrengthScreen(QtWidgets.QWidget):
         centre.addLayout(decision)
         centre.addWidget(self.decision_hint)
         side = QtWidgets.QVBoxLayout()
+        side.addWidget(self.comparison)  # asymmetry and % predicted beside this muscle's trials
         for caption, widget in (
             ("This muscle and side, this visit:", self.this_visit),
             ("Same muscle and side, earlier visits (best peak):", self.earlier_visits),
@@ -213,13 +218,15 @@ class StrengthScreen(QtWidgets.QWidget):
             label.setMaximumWidth(230)
             side.addWidget(label)
             side.addWidget(widget)
-        body = QtWidgets.QHBoxLayout()
-        body.addWidget(self.sequence_list)
-        body.addLayout(centre, 1)
-        body.addLayout(side)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.addWidget(heading("Strength"))
-        layout.addLayout(body)
+        sequence = (
+            QtWidgets.QVBoxLayout()
+        )  # the title above the sequence: the centre starts at the top
+        sequence.addWidget(heading("Strength"))
+        sequence.addWidget(self.sequence_list)
+        layout = QtWidgets.QHBoxLayout(self)
+        layout.addLayout(sequence)
+        layout.addLayout(centre, 1)
+        layout.addLayout(side)
         self._earlier: dict[tuple[str, str], list[tuple[str, float]]] = {}
         self._update_controls()
 
@@ -518,14 +525,14 @@ class StrengthScreen(QtWidgets.QWidget):
         peak = result.measures.get("peak_force_n")
         value = f" with {peak:.0f} N" if peak is not None and result.valid else ""
         accept = (
-            f"A records trial {step.trial} (attempt {flow.attempt}) as accepted{value}"
+            f"A: trial {step.trial} (attempt {flow.attempt}) accepted{value}"
             if result.valid
-            else "this trial cannot be accepted"
+            else "A: not possible (no valid curve)"
         )
-        self.decision_hint.setText(
-            f"{accept}; R rejects it with the chosen reason and repeats trial {step.trial} "
-            f"(attempt {flow.attempt + 1}); C records that {step.muscle.replace('_', ' ')} "
-            f"{step.side} cannot be performed."
+        self.decision_hint.setText(  # two lines at most: the decision row stays put
+            f"{accept}; R: rejected with the chosen reason, repeated as attempt "
+            f"{flow.attempt + 1}; C: {step.muscle.replace('_', ' ')} {step.side} cannot be "
+            "performed."
         )
 
     def _update_controls(self) -> None:
@@ -542,7 +549,7 @@ class StrengthScreen(QtWidgets.QWidget):
 
     def _fields(self, key: analysis.TrialKey) -> dict[str, Any]:
         protocol = self.ctx.protocol
-        method = protocol.strength.test_type if protocol is not None else "make"
+        method = protocol.strength.test_type if protocol is not None else DEFAULT_METHOD
         return {**key.event_fields(), "method": method}
 
     def _best_n(self) -> float | None:

@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable
 
 import pyqtgraph as pg
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from alsmotion.errors import AlsmotionError
 from alsmotion.gui import exporting
@@ -15,10 +15,29 @@ from alsmotion.gui.context import VisitContext
 from alsmotion.gui.visit_summary import MeasureRow, missing_parts, strength_rows, walk_rows
 from alsmotion.gui.widgets import CHANNEL_COLOURS, heading, message_label
 
-COLUMNS = ("Measure", "This visit", "Baseline", "Change from baseline", "Flags")
+COLUMNS = ("Measure", "This visit", "Baseline", "Change", "Flags")
+#: Widths (px) of the measure, value, baseline and change columns ("knee extension right: peak
+#: force per body mass" and "cannot perform: participant declined" in two lines).
+COLUMN_PX = (230, 135, 125, 125)
 #: Small plots per row in the across-visits grid, and the height of one plot (px).
 PLOTS_PER_ROW = 1
 PLOT_HEIGHT_PX = 150
+#: Width of the across-visits plot column (px); the table takes the rest.
+PLOT_PANEL_PX = 290
+
+
+def _common_flags(
+    cells: list[tuple[str, str, str, str, str]],
+) -> tuple[list[tuple[str, str, str, str, str]], list[str]]:
+    """The flag sentences every row carries (said once above the table), and the rows without
+    them."""
+    sets = [[f for f in row[4].split("; ") if f] for row in cells]
+    common = [f for f in sets[0] if all(f in other for other in sets[1:])] if len(cells) > 1 else []
+    rows = [
+        (*row[:4], "; ".join(f for f in flags if f not in common))
+        for row, flags in zip(cells, sets, strict=True)
+    ]
+    return rows, common
 
 
 class SummaryScreen(QtWidgets.QWidget):
@@ -32,16 +51,25 @@ class SummaryScreen(QtWidgets.QWidget):
         self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        # fixed columns whose text wraps; the flags take the width left and wrap, so everything
+        # is read in full before the export
+        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Fixed)
+        for column, width_px in enumerate(COLUMN_PX):
+            header.resizeSection(column, width_px)
         header.setSectionResizeMode(len(COLUMNS) - 1, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(True)
+        self.table.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setStyleSheet("font-size: 16px;")
+        #: flags every row carries (e.g. a dropout somewhere in the visit), said once
+        self.visit_flags = message_label()
         self.plots = pg.GraphicsLayoutWidget()
         plot_scroll = QtWidgets.QScrollArea()
         plot_scroll.setWidgetResizable(True)
         plot_scroll.setWidget(self.plots)
-        plot_scroll.setMinimumWidth(300)
+        plot_scroll.setFixedWidth(PLOT_PANEL_PX)
+        plot_scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.export_button = QtWidgets.QPushButton("&Save and export")
         self.export_button.setStyleSheet("font-size: 20px; padding: 8px 24px;")
         self.export_button.clicked.connect(self.save_and_export)
@@ -58,9 +86,10 @@ class SummaryScreen(QtWidgets.QWidget):
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(heading("Visit summary"))
+        layout.addWidget(self.visit_flags)
         body = QtWidgets.QHBoxLayout()
-        body.addWidget(self.table, 3)
-        body.addWidget(plot_scroll, 1)
+        body.addWidget(self.table, 1)
+        body.addWidget(plot_scroll)
         layout.addLayout(body, 1)
         layout.addWidget(self.warning)
         layout.addWidget(self.status)
@@ -88,7 +117,7 @@ class SummaryScreen(QtWidgets.QWidget):
         self.rows, self.history = [], None
         self.table.setRowCount(0)
         self.plots.clear()
-        for label in (self.status, self.warning):
+        for label in (self.status, self.warning, self.visit_flags):
             label.setText("")
         self.new_visit_button.setEnabled(False)
 
@@ -132,10 +161,13 @@ class SummaryScreen(QtWidgets.QWidget):
             cells = [(row.label, row.value_text(), "", "", row.flags) for row in self.rows]
         else:
             cells = history.latest_rows()
+        cells, common = _common_flags(cells)
+        self.visit_flags.setText("Every measure: " + "; ".join(common) if common else "")
         self.table.setRowCount(len(cells))
         for row_index, texts in enumerate(cells):
             for column, text in enumerate(texts):
                 self.table.setItem(row_index, column, QtWidgets.QTableWidgetItem(text))
+        self.table.resizeRowsToContents()
         self.plots.clear()
         if history is None:
             return
@@ -144,9 +176,9 @@ class SummaryScreen(QtWidgets.QWidget):
             finite = [(x, v) for x, v in enumerate(values) if math.isfinite(v)]
             if not finite:
                 continue  # e.g. cannot perform at every visit: the table says why
-            plot = self.plots.addPlot(
-                row=plotted // PLOTS_PER_ROW, col=plotted % PLOTS_PER_ROW, title=label
-            )
+            plot = self.plots.addPlot(row=plotted // PLOTS_PER_ROW, col=plotted % PLOTS_PER_ROW)
+            # muscle and side above the measure: a long title would widen the plot past the panel
+            plot.setTitle(label.replace(": ", ":<br>", 1), size="10pt")
             plotted += 1
             x, y = zip(*finite, strict=True)
             plot.plot(
@@ -157,7 +189,7 @@ class SummaryScreen(QtWidgets.QWidget):
                 symbolSize=6,
             )
             plot.getAxis("bottom").setTicks([list(enumerate(visits))])
-            plot.setXRange(-0.3, len(visits) - 0.7)
+            plot.setXRange(-0.4, len(visits) - 0.5)  # the last visit label whole
             plot.setMouseEnabled(x=False, y=False)
         rows = -(-plotted // PLOTS_PER_ROW)
         self.plots.setMinimumHeight(rows * PLOT_HEIGHT_PX)

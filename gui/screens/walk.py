@@ -21,6 +21,7 @@ from alsmotion.gui.flow import ACCEPTED, REJECTED
 from alsmotion.gui.link import IMU
 from alsmotion.gui.trace import TrialTrace
 from alsmotion.gui.widgets import BigNumberPanel, LivePlot, guard_space, heading, message_label
+from alsmotion.session.events import STOPPED_EARLY_REASON
 
 #: Seconds of trace on screen while walking.
 WINDOW_S = 10.0
@@ -35,7 +36,7 @@ RESULT_FIELDS = (
     ("walk_time_s", "Time", "s", 1),
     ("gait_speed_mps", "Gait speed (IMU)", "m/s", 2),
     ("cadence_spm", "Cadence", "steps/min", 0),
-    ("n_strides", "Strides", "", 0),
+    ("n_steps", "Steps", "", 0),
     ("stride_time_cv_pct", "Stride time CV", "%", 1),
 )
 REJECT_REASONS = (
@@ -81,7 +82,7 @@ class WalkScreen(QtWidgets.QWidget):
         self.test = QtWidgets.QComboBox()
         self.test.setStyleSheet("font-size: 18px;")
         self.start_stop = QtWidgets.QPushButton("Start (Space)")
-        self.start_stop.setStyleSheet("font-size: 22px; padding: 10px 30px;")
+        self.start_stop.setStyleSheet("font-size: 22px; padding: 6px 30px;")
         self.start_stop.clicked.connect(self.toggle)
         QtGui.QShortcut(QtGui.QKeySequence("Space"), self).activated.connect(self.toggle)
         self.state = QtWidgets.QLabel("Ready")
@@ -95,7 +96,8 @@ class WalkScreen(QtWidgets.QWidget):
             window_s=WINDOW_S,
         )
         self.plot.source = self._plot_source
-        self.results = BigNumberPanel(RESULT_FIELDS, columns=4, size_px=30)
+        self.plot.setMinimumHeight(140)
+        self.results = BigNumberPanel(RESULT_FIELDS, columns=4, size_px=28)
         self.flags = message_label()
         self.flags.setMinimumHeight(44)
 
@@ -134,11 +136,13 @@ class WalkScreen(QtWidgets.QWidget):
         guard_space(self.toggle, self.distance_m, self.test)
 
         self.history = QtWidgets.QListWidget()
-        self.history.setMaximumHeight(64)
+        self.history.setMaximumHeight(52)
         self.history.setStyleSheet("font-size: 15px;")
         self.history.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
 
-        controls = QtWidgets.QHBoxLayout()
+        controls = QtWidgets.QHBoxLayout()  # the title on the controls' row: height for the plot
+        controls.addWidget(heading("Walk tests"))
+        controls.addSpacing(16)
         caption = QtWidgets.QLabel("&Test")
         caption.setBuddy(self.test)
         controls.addWidget(caption)
@@ -146,7 +150,6 @@ class WalkScreen(QtWidgets.QWidget):
         controls.addWidget(self.start_stop)
         controls.addWidget(self.state, 1)
         layout = QtWidgets.QVBoxLayout(self)
-        layout.addWidget(heading("Walk tests"))
         layout.addLayout(controls)
         layout.addWidget(self.plot, 3)
         layout.addWidget(self.results)
@@ -349,7 +352,7 @@ class WalkScreen(QtWidgets.QWidget):
             return
         link = self.ctx.require_link()
         if self.stopped_early:
-            fields["stopped_early_reason"] = early_reason
+            fields[STOPPED_EARLY_REASON] = early_reason
         link.log_event("trial_accepted", **fields)
         self._log_note(walk)
         if "distance_m" in fields:

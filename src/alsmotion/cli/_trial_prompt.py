@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from alsmotion.errors import InvalidInputError
 from alsmotion.session.events import STRENGTH_TEST, TEST_CODES
+from alsmotion.vocabulary import DEFAULT_METHOD
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class PlannedTrials:
     def fields(self, trial: int) -> dict[str, Any]:
         fields: dict[str, Any] = {"test": self.test, "trial": trial}
         if self.muscle is not None:
-            fields.update(muscle=self.muscle, side=self.side, method="make")
+            fields.update(muscle=self.muscle, side=self.side, method=str(DEFAULT_METHOD))
         return fields
 
     def label(self, trial: int) -> str:

@@ -1,5 +1,6 @@
 """Readable names of the export measures for reports and summaries: ``10MWT gait speed (IMU)``,
-``knee extension left: peak force``, and why a value is missing."""
+``knee extension left: peak force``, why a value is missing, and quality flags in plain words
+(the codes stay in the exports: they are the study's vocabulary)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,18 @@ from __future__ import annotations
 MEASURE_NAMES = {
     "walk_time_s": "walk time",
     "distance_m": "distance",
-    "walk_speed_mps": "walk speed (distance / time)",
+    "walk_speed_mps": "timed speed (distance / time)",
     "gait_speed_mps": "gait speed (IMU)",
     "cadence_spm": "cadence",
     "stride_time_s": "stride time",
     "stride_time_cv_pct": "stride-time CV",
     "step_length_m": "step length",
     "peak_force_n": "peak force",
+    "peak_force_mean_n": "peak force, mean of valid trials",
+    "peak_force_n_per_kg": "peak force per body mass",
+    "pct_predicted": "% of predicted",
+    "asymmetry_pct": "left/right asymmetry",
+    "megascore_z": "strength megascore (z)",
     "between_trial_cv_pct": "between-trial CV",
     "time_to_peak_s": "time to peak",
     "rfd_0_100ms_n_per_s": "RFD 0-100 ms",
@@ -34,7 +40,7 @@ def readable_measure(measure: str, muscle: str = "", side: str = "") -> str:
     if muscle:
         if test == "HHD":
             rest = rest.partition("_")[2]
-        where = f"{muscle} {side}" if side else muscle
+        where = f"{muscle} {side}" if side and side != "both" else muscle
         return f"{where.replace('_', ' ')}: {measure_text(rest)}"
     return f"{test} {measure_text(rest)}"
 
@@ -48,3 +54,60 @@ def missing_text(flags: str) -> str:
     if "not_recorded" in str(flags).split(";"):
         return "not recorded"
     return "missing"
+
+
+#: code -> sentence.
+FLAG_WORDS = {
+    "data_gap": "samples were lost during the trial (device dropout)",
+    "data_gaps": "the recording has gaps (a device dropped out during the visit)",
+    "session_not_closed": "the recording was not closed (interrupted)",
+    "torn_tail_skipped": "an incomplete last block of a stream was left out",
+    "no_imu_stream": "no IMU was recorded",
+    "no_imu_samples": "no IMU samples in this trial",
+    "no_walking": "no walking was found in the IMU signal",
+    "no_strides": "no complete strides were found",
+    "turns_from_acceleration": "turns estimated without the gyroscope",
+    "feet_from_acceleration": (
+        "left/right told without the gyroscope: may be swapped if the trunk tilts sideways"
+    ),
+    "sensor_height_from_body_height": "step length uses a sensor height estimated from body height",
+    "no_effort": "no push was found",
+    "effort_too_short": "the push was too short (or started before the trial): repeat it",
+    "saturation": "the force exceeded the gauge's range",
+    "no_return_to_baseline": "the force did not return to rest before the trial ended",
+    "more_than_one_effort": "more than one push in the trial",
+    "signal_dropout": "force samples were lost during the push",
+    "no_quiet_baseline": "the participant was already pushing when the trial started",
+    "lowpass_not_applied": "the curve was too short to smooth",
+    "plateau_unsupported": "no steady plateau to measure",
+    "rfd_20_80pct_unsupported": "rise too fast to measure the 20-80 % rate",
+}
+
+
+def flag_sentence(flag: str) -> str:
+    """A quality flag (``code`` or ``code:detail``) as a sentence a clinician reads."""
+    code, _, detail = flag.partition(":")
+    if code in FLAG_WORDS:
+        return FLAG_WORDS[code]
+    if code.startswith("fewer_than_") and code.endswith("_strides"):
+        n = code.removeprefix("fewer_than_").removesuffix("_strides")
+        return f"fewer than {n} strides: stride-time variability is not reliable"
+    if code.startswith("rfd_0_") and code.endswith("ms_unsupported"):
+        window = code.removeprefix("rfd_0_").removesuffix("ms_unsupported")
+        return f"too few samples for the 0-{window} ms rate of force development"
+    if code == "gait_failed":
+        return f"gait analysis failed ({detail})"
+    if code == "stopped_early":
+        return f"stopped before its time: {detail}" if detail else "stopped before its time"
+    if code == "megascore_method":
+        return f"megascore from the {detail} tests"
+    if code == "megascore_reference":
+        return f"megascore reference: {detail.replace('_', ' ')}"
+    if code == "cannot_perform":
+        return f"cannot perform: {detail}" if detail else "cannot perform"
+    return flag.replace("_", " ")
+
+
+def flag_sentences(flags: str) -> str:
+    """``;``-joined flag codes as plain-word sentences joined by ``; ``."""
+    return "; ".join(dict.fromkeys(flag_sentence(f) for f in str(flags).split(";") if f))

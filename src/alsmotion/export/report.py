@@ -29,7 +29,7 @@ import pandas as pd
 
 from alsmotion._version import __version__
 from alsmotion.atomicio import atomic_write_bytes, atomic_write_text
-from alsmotion.export.names import missing_text, readable_measure
+from alsmotion.export.names import flag_sentences, missing_text, readable_measure
 from alsmotion.visits import StudySchedule
 
 #: Measures plotted, by suffix of the export measure name: (suffix, title, unit).
@@ -336,6 +336,17 @@ _MEASURE_TABLE = [
 ]
 
 
+def _in_words(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with readable measure names and flags in plain words (the codes are in the CSV)."""
+    shown = rows.copy()
+    shown["measure"] = [
+        readable_measure(m, mu, side)
+        for m, mu, side in zip(rows["measure"], rows["muscle"], rows["side"], strict=True)
+    ]
+    shown["flags"] = rows["flags"].map(flag_sentences)
+    return shown
+
+
 def _missing_table(rows: pd.DataFrame, missing: list[tuple[str, int]]) -> pd.DataFrame:
     absent = rows[rows["value"].isna()]
     frame = pd.DataFrame(
@@ -414,7 +425,8 @@ def write_participant_report(
             f'<h2>{html.escape(title)}</h2><img src="{name}" alt="{html.escape(title)}">'
         )
     absent = _missing_table(rows, missing)
-    flagged = rows[rows["flags"] != ""]
+    readable = _in_words(rows)
+    flagged = readable[rows["flags"] != ""]
     slopes = ""
     if trajectories is not None and len(trajectories):
         own = trajectories[
@@ -427,6 +439,7 @@ def write_participant_report(
                 own["measure"], own["muscle"].fillna(""), own["side"].fillna(""), strict=True
             )
         ]
+        own["flags"] = own["flags"].fillna("").map(flag_sentences)
         slopes = "<h2>Slopes over the visits (least squares, 95 % CI)</h2>" + _table_html(
             own,
             ["analysis", "measure", "estimate", "ci_low", "ci_high", "estimate_unit", "n", "flags"],
@@ -465,7 +478,7 @@ plots. The same figures are in <a href="report.pdf">report.pdf</a>.</p>
         if len(flagged)
         else "<p>none</p>"
     }
-<h2>All measures</h2>{_table_html(rows, _MEASURE_TABLE, ("value", "change_from_baseline"))}
+<h2>All measures</h2>{_table_html(readable, _MEASURE_TABLE, ("value", "change_from_baseline"))}
 </body></html>
 """
     return atomic_write_text(folder / "report.html", document)
@@ -534,7 +547,7 @@ def cohort_tables(
             "mean slope (95 % CI)": _with_ci(cohort, "estimate", "ci_low", "ci_high"),
             "unit": cohort["estimate_unit"],
             "n values": cohort["n"],
-            "flags": cohort["flags"],
+            "flags": cohort["flags"].fillna("").map(flag_sentences),
         }
     )
     changes = trajectories[trajectories["analysis"] == "change_from_baseline"].copy()

@@ -176,7 +176,9 @@ def _status_flags(summary: MuscleSideSummary) -> list[str]:
     return []
 
 
-def _flags_bearing_on_rfd_0_100ms(trial_flags: Sequence[str]) -> list[str]:
+def flags_bearing_on_rfd_0_100ms(trial_flags: Sequence[str]) -> list[str]:
+    """The trial flags that bear on the 0-100 ms RFD: all but the other windows' "unsupported"
+    (the exports' RFD row and the strength screen, which shows no other window, use it)."""
     own_window = rfd_unsupported_flag(100)
     return [flag for flag in trial_flags if not flag.endswith("_unsupported") or flag == own_window]
 
@@ -268,7 +270,7 @@ def _muscle_side_rows(
         # except the ones that name another window (plateau, 0-50 ms, 20-80 %).
         "rfd_0_100ms_n_per_s": (
             None if best is None else best.rfd_0_100ms_n_per_s,
-            [] if best is None else _flags_bearing_on_rfd_0_100ms(best.flags),
+            [] if best is None else flags_bearing_on_rfd_0_100ms(best.flags),
         ),
     }
     if options.normative is not None:

@@ -14,6 +14,7 @@ from alsmotion.errors import AlsmotionError, InvalidInputError
 from alsmotion.gait import TIMED_WALK_TESTS, GaitSettings, analyze_gait, timed_walk_speed
 from alsmotion.processing.result import flag_text
 from alsmotion.processing.slicing import DATA_GAP, channels_in, trial_mask
+from alsmotion.session.events import STOPPED_EARLY_REASON
 from alsmotion.session.reader import StreamData
 
 #: Walk measures: name -> unit.
@@ -28,6 +29,15 @@ WALK_MEASURE_UNITS = {
     "step_length_m": "m",
 }
 _STRIDE_MEASURES = ("gait_speed_mps", "cadence_spm", "stride_time_s", "step_length_m")
+
+
+#: Flag of a timed walk accepted although it stopped before its time: ``stopped_early:<reason>``.
+STOPPED_EARLY = "stopped_early"
+
+
+def _is_timing_flag(flag: str) -> bool:
+    """Flags of the clinical timing (distance and time), not of the IMU."""
+    return flag == "distance_not_recorded" or flag.partition(":")[0] == STOPPED_EARLY
 
 
 def _is_stride_count_flag(flag: str) -> bool:
@@ -90,6 +100,9 @@ def analyze_walk_trial(
     elapsed_s = (int(row["stop_host_ns"]) - int(row["start_host_ns"])) / 1e9
     timing = clinical_timing(row["test"], elapsed_s, row.get("distance_m"))
     flags: list[str] = [] if np.isfinite(timing[1]) else ["distance_not_recorded"]
+    early_reason = row.get(STOPPED_EARLY_REASON)
+    if isinstance(early_reason, str) and early_reason:
+        flags.append(f"{STOPPED_EARLY}:{flag_text(early_reason)}")
     if data_gap:
         flags.append(DATA_GAP)
     strides = pd.DataFrame()
@@ -165,8 +178,9 @@ def walk_test_measures(
             }
         )
 
-    timing_flags = [f for t in trials for f in t.flags if f == "distance_not_recorded"]
-    add("walk_time_s", float(np.mean([t.walk_time_s for t in trials])), len(trials), ())
+    timing_flags = [f for t in trials for f in t.flags if _is_timing_flag(f)]
+    early = [f for f in timing_flags if f != "distance_not_recorded"]
+    add("walk_time_s", float(np.mean([t.walk_time_s for t in trials])), len(trials), early)
     add("distance_m", float(np.mean([t.distance_m for t in trials])), len(trials), timing_flags)
     add(
         "walk_speed_mps",
@@ -174,7 +188,7 @@ def walk_test_measures(
         len(trials),
         timing_flags,
     )
-    imu_flags = [f for t in trials for f in t.flags if f != "distance_not_recorded"]
+    imu_flags = [f for t in trials for f in t.flags if not _is_timing_flag(f)]
     strides = [t.strides for t in trials if len(t.strides)]
     pooled = pd.concat(strides, ignore_index=True) if strides else pd.DataFrame()
     for name in _STRIDE_MEASURES:

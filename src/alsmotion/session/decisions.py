@@ -58,7 +58,8 @@ def trials(session: Session) -> pd.DataFrame:
 
     Status is ``accepted`` unless a ``trial_rejected`` event or a later audit entry rejects it, or
     ``incomplete`` when the trial never stopped (recording interrupted). Extra fields logged on
-    the start/stop events (e.g. ``distance_m``, ``method``, ``attempt``) are kept. A trial number
+    the start/stop events (e.g. ``distance_m``, ``method``, ``attempt``) are kept, and the distance
+    and stopped-early reason logged with a walk's acceptance. A trial number
     started again (a repeat after a rejection) is a new row; stop events and decisions apply to
     the latest attempt of that trial, or to the one whose ``attempt`` field they name.
     """
@@ -94,6 +95,8 @@ def trials(session: Session) -> pd.DataFrame:
             # a timed walk's distance is measured after it ends and logged with the decision
             if kind == ev.TRIAL_ACCEPTED and record.get("distance_m") is not None:
                 row["distance_m"] = record["distance_m"]
+            if kind == ev.TRIAL_ACCEPTED and record.get(ev.STOPPED_EARLY_REASON):
+                row[ev.STOPPED_EARLY_REASON] = record[ev.STOPPED_EARLY_REASON]
     for entry in _audit_entries(session):
         if entry["what"] in (audit.ACCEPT_TRIAL, audit.REJECT_TRIAL):
             row = _latest(rows, entry["change"])

@@ -73,6 +73,8 @@ METHODS = tuple(Method)
 
 #: Fields that identify one trial (strength trials add muscle and side).
 TRIAL_KEY_FIELDS = ("test", "muscle", "side", "trial")
+#: Field of a ``trial_accepted`` event: why a timed walk (2MWT, 6MWT) stopped before its time.
+STOPPED_EARLY_REASON = "stopped_early_reason"
 
 RESERVED_FIELDS = ("seq", "host_time_ns", "utc", "type")
 
