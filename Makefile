@@ -29,13 +29,15 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# One pytest worker per CPU (pytest-xdist), each taking whole test files, so a module's
+# fixture (a simulated trial, the reference recordings) is built once.
 pytest: setup
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n logical --dist loadfile
 
 test: lint pytest
 
 quick: setup
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m "not slow" -q
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n logical --dist loadfile -m "not slow" -q
 
 bench: setup
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
