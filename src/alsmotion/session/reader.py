@@ -213,18 +213,21 @@ def _read_stream(path: Path) -> tuple[StreamData, list[str]]:
     return stream, _batch_problems(path, batches)
 
 
-#: Stream samples stamped this long before the session started belong to another recording.
-_EARLIEST_BEFORE_START_NS = 24 * 3600 * 1_000_000_000
+#: A stream whose first sample is stamped this long before or after the session started belongs
+#: to another recording (a stream file copied from another visit's session).
+_FIRST_SAMPLE_FROM_START_NS = 24 * 3600 * 1_000_000_000
 
 
 def _stream_time_problems(stream: StreamData, metadata: SessionMetadata) -> list[str]:
     if not stream.n_samples:
         return []
     start_ns = int(metadata.start_utc.timestamp()) * 1_000_000_000
-    if int(stream.host_time_ns[0]) < start_ns - _EARLIEST_BEFORE_START_NS:
+    first_ns = int(stream.host_time_ns[0])
+    if abs(first_ns - start_ns) >= _FIRST_SAMPLE_FROM_START_NS:
+        when = "before" if first_ns < start_ns else "after"
         return [
-            f"stream {stream.name}: first sample {format_utc_ns(int(stream.host_time_ns[0]))} "
-            "is a day or more before the session started (stream from another recording?)"
+            f"stream {stream.name}: first sample {format_utc_ns(first_ns)} is a day or more "
+            f"{when} the session started (stream from another recording?)"
         ]
     return []
 
