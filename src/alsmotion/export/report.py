@@ -108,6 +108,7 @@ def _new_figure(n_rows: int) -> Any:
 
 def _draw_values(axes: Any, series: list[Series], missing: list[tuple[str, int]]) -> None:
     transform = axes.get_xaxis_transform()
+    ring_label = "flagged value (see the table)"  # the legend names the orange ring once
     for index, item in enumerate(series):
         color = f"C{index % 10}"
         rows = item.rows.sort_values("visit_day")
@@ -154,7 +155,10 @@ def _draw_values(axes: Any, series: list[Series], missing: list[tuple[str, int]]
                     markersize=12,
                     markerfacecolor="none",
                     markeredgecolor="orange",
+                    linestyle="none",
+                    label=ring_label,
                 )
+                ring_label = "_nolegend_"
     for name, day in missing:
         axes.axvline(day, color="grey", linestyle="--", linewidth=1)
         axes.annotate(
@@ -181,7 +185,8 @@ def _draw_changes(axes: Any, series: list[Series]) -> None:
             color=color,
             label=item.label,
         )
-        if np.isfinite(item.mdc95):
+        scale = float(np.nanmax(np.abs(rows["value"]))) if rows["value"].notna().any() else 0.0
+        if np.isfinite(item.mdc95) and item.mdc95 > 1e-9 * scale:  # 1e-16: no trial variation
             axes.axhspan(
                 -item.mdc95,
                 item.mdc95,
