@@ -514,3 +514,43 @@ def test_a_site_reference_folder_in_the_wrong_layout_names_the_dataset(shared_da
     (folder / "participant.json").write_text('{"height_m": ' + "9" * 5000 + "}")
     with pytest.raises(InvalidRecordingError, match=r"participant\.json"):
         next(iter_reference_recordings(tmp_path, datasets=("mobilised-lab-HA001",)))
+
+
+# --- found by the independent harness (s20 audit) --------------------------------------------
+
+
+def test_absurd_stream_values_are_flagged_and_kept_out_of_the_numerics(session):
+    import pyarrow as pa
+
+    def absurd(batches, schema):
+        batch = batches[1]
+        arrays = list(batch.columns)
+        values = arrays[3].to_numpy().copy()
+        values[5] = 1e300  # a damaged float: numpy's norm overflowed (a RuntimeWarning)
+        arrays[3] = pa.array(values)
+        return [
+            *batches[:1],
+            pa.RecordBatch.from_arrays(arrays, schema=schema),
+            *batches[2:],
+        ], schema
+
+    _rewrite_stream(session / "streams" / "imu.arrows", absurd)
+    unclose(session)
+    opened = Session.open(session)
+    assert any("beyond +/-1e+06" in problem for problem in opened.integrity_problems)
+    assert np.isnan(opened.streams["imu"].values).sum() == 1
+    result = process_session(session)  # filterwarnings=error: no overflow warning
+    assert all("raw_data_integrity" in flags for flags in result.measures["flags"])
+
+
+def test_an_event_log_deleted_or_copied_from_another_session_is_detected(session, tmp_path):
+    unclose(session)
+    (session / EVENTS_FILE).unlink()
+    assert any("missing" in p for p in Session.open(session).integrity_problems)
+    metadata = _json(session / METADATA_FILE)
+    metadata["metadata"]["start_utc"] = "2026-03-05T09:30:00.000000Z"  # another visit's log
+    _write_json(session / METADATA_FILE, metadata)
+    other = build_session(tmp_path / "other")
+    shutil.copyfile(other / EVENTS_FILE, session / EVENTS_FILE)
+    problems = Session.open(session).integrity_problems
+    assert any("event log from another recording" in p for p in problems)

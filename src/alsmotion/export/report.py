@@ -93,7 +93,8 @@ def _visit_ticks(series: Iterable[Series], missing: list[tuple[str, int]]) -> di
     cohort's median), labelled with the name and the day; missing visits at their target day."""
     frames = [item.rows[["visit", "visit_day"]] for item in series]
     days = pd.concat(frames).groupby("visit")["visit_day"].median() if frames else pd.Series()
-    ticks = {float(day): f"{visit}\nday {day:g}" for visit, day in days.items()}
+    # the median day of a visit can be a half day (30.5): a clinician reads whole days
+    ticks = {float(day): f"{visit}\nday {day:.0f}" for visit, day in days.items()}
     for name, day in missing:
         ticks.setdefault(float(day), f"{name}\n(missing)")
     return dict(sorted(ticks.items()))
@@ -109,6 +110,13 @@ def _new_figure(n_rows: int) -> Any:
 def _draw_values(axes: Any, series: list[Series], missing: list[tuple[str, int]]) -> None:
     transform = axes.get_xaxis_transform()
     ring_label = "flagged value (see the table)"  # the legend names the orange ring once
+    values = pd.concat([item.rows["value"] for item in series]) if series else pd.Series()
+    if values.isna().any() and values.notna().any():
+        # a strip below the data for the missing and cannot-perform markers, so that they
+        # never hide a value (they sit at fixed heights in axes coordinates)
+        low, high = float(values.min()), float(values.max())
+        span = high - low if high > low else max(abs(high), 1.0) * 0.1
+        axes.set_ylim(low - 0.6 * span, high + 0.1 * span)
     for index, item in enumerate(series):
         color = f"C{index % 10}"
         rows = item.rows.sort_values("visit_day")
@@ -117,7 +125,7 @@ def _draw_values(axes: Any, series: list[Series], missing: list[tuple[str, int]]
             if pd.isna(point["value"]):
                 text = missing_text(point["flags"])
                 cannot = text.startswith("cannot perform")
-                height = 0.05 + 0.09 * index
+                height = 0.04 + 0.07 * (index % 4)
                 axes.plot(
                     point["visit_day"],
                     height,
