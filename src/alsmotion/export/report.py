@@ -623,7 +623,8 @@ intervals); SEM = sqrt(trial + residual variance), MDC95 = 1.96 x sqrt(2) x SEM,
 single trial, with bootstrap intervals over units (participant-visits); CV: root mean square of
 the units' between-trial CVs.</p>{table(tables["reliability"])}
 <h2>Cohort mean slopes</h2><p>Linear mixed model (random intercept and slope per participant,
-REML, statsmodels); Wald 95 % intervals. A flagged fit (not converged, on the boundary) is not to
+REML, statsmodels); Wald 95 % intervals on the t distribution with participants - 1 degrees of
+freedom. A flagged fit (not converged, on the boundary) is not to
 be relied on.</p>{table(tables["cohort_slopes"])}
 <h2>Change from baseline beyond MDC95 (responders)</h2>{table(tables["responders"])}
 <h2>Left - right (paired, per visit)</h2>{table(tables["left_right"])}
