@@ -554,12 +554,3 @@ def test_an_event_log_deleted_or_copied_from_another_session_is_detected(session
     shutil.copyfile(other / EVENTS_FILE, session / EVENTS_FILE)
     problems = Session.open(session).integrity_problems
     assert any("event log from another recording" in p for p in problems)
-
-
-def test_a_manifest_closed_before_its_self_hash_still_verifies_with_a_note(session):
-    manifest = _json(session / MANIFEST_FILE)
-    del manifest["manifest_sha256"]  # as an older alsmotion wrote it
-    _write_json(session / MANIFEST_FILE, manifest)
-    report = verify_session(session)
-    assert report.ok and any("no manifest_sha256" in note for note in report.notes)
-    assert not Session.open(session).integrity_problems

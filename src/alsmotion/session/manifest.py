@@ -8,9 +8,7 @@ continue the anchored entry, fails verification.
 
 ``manifest_sha256`` is the SHA-256 of the manifest's other fields (canonical JSON), so an edit
 of a field no file can contradict (``closed_utc``, the anchor) shows too. Like every hash here it
-detects changes made without alsmotion, not a forger who rewrites the whole manifest. A manifest
-without it (closed by an alsmotion older than this field) still verifies, with the note
-:data:`NO_SELF_HASH_NOTE`.
+detects changes made without alsmotion, not a forger who rewrites the whole manifest.
 """
 
 from __future__ import annotations
@@ -34,11 +32,6 @@ from alsmotion.session.metadata import format_utc, parse_utc, utc_now
 
 _CHUNK_BYTES = 1 << 20
 _SELF_HASH = "manifest_sha256"
-#: The note (not a problem) of a manifest closed before ``manifest_sha256`` existed.
-NO_SELF_HASH_NOTE = (
-    "manifest: no manifest_sha256 (closed by an older alsmotion): its closed_utc and audit "
-    "anchor are not covered by a hash"
-)
 _MANIFEST_FIELDS = ("format", "format_version", "closed_utc", "files", "audit", _SELF_HASH)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -154,7 +147,7 @@ def read_manifest(session_dir: Path) -> dict[str, Any] | None:
 def manifest_field_problems(manifest: dict[str, Any]) -> list[str]:
     """What is wrong with the manifest's own fields (empty list: well-formed)."""
     problems = []
-    if _SELF_HASH in manifest and manifest[_SELF_HASH] != manifest_self_sha256(manifest):
+    if manifest.get(_SELF_HASH) != manifest_self_sha256(manifest):
         problems.append(
             f"manifest: {_SELF_HASH} does not match its fields (manifest edited after closing)"
         )

@@ -33,12 +33,7 @@ from alsmotion.session.layout import (
     STREAM_SUFFIX,
     STREAMS_DIR,
 )
-from alsmotion.session.manifest import (
-    NO_SELF_HASH_NOTE,
-    audit_anchor_problems,
-    check_manifest,
-    read_manifest,
-)
+from alsmotion.session.manifest import audit_anchor_problems, check_manifest, read_manifest
 from alsmotion.session.metadata import SessionMetadata, format_utc_ns
 from alsmotion.session.streamfile import StreamDescriptor
 from alsmotion.units import MAX_ABS_VALUE
@@ -344,8 +339,6 @@ class Session:
             issues.append("session was not closed (no manifest): recording was interrupted")
         else:
             integrity += check_manifest(path, manifest)
-            if "manifest_sha256" not in manifest:
-                issues.append(NO_SELF_HASH_NOTE)
         streams: dict[str, StreamData] = {}
         streams_dir = path / STREAMS_DIR
         entries = sorted(streams_dir.iterdir()) if streams_dir.is_dir() else []

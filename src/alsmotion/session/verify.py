@@ -10,7 +10,7 @@ from alsmotion.errors import SessionError
 from alsmotion.session.audit import SEAL_INTERRUPTED, chain_problems, entry_problems
 from alsmotion.session.jsonlines import read_lines
 from alsmotion.session.layout import AUDIT_FILE, METADATA_FILE
-from alsmotion.session.manifest import NO_SELF_HASH_NOTE, check_manifest
+from alsmotion.session.manifest import check_manifest
 from alsmotion.session.reader import Session
 
 
@@ -80,9 +80,7 @@ def verify_session(path: str | Path) -> VerificationReport:
     for issue in session.issues:
         if "not closed" in issue or issue.startswith("audit log"):
             continue
-        is_note = issue == NO_SELF_HASH_NOTE or (
-            issue in acknowledged and issue not in session.integrity_problems
-        )
+        is_note = issue in acknowledged and issue not in session.integrity_problems
         (notes if is_note else problems).append(issue)
     listed = session.manifest.get("files") if session.manifest else None
     return VerificationReport(
