@@ -554,3 +554,12 @@ def test_an_event_log_deleted_or_copied_from_another_session_is_detected(session
     shutil.copyfile(other / EVENTS_FILE, session / EVENTS_FILE)
     problems = Session.open(session).integrity_problems
     assert any("event log from another recording" in p for p in problems)
+
+
+def test_a_manifest_without_its_self_hash_fails_verify(session):
+    manifest = _json(session / MANIFEST_FILE)
+    del manifest["manifest_sha256"]  # with it gone, an edited closed_utc could not be told
+    _write_json(session / MANIFEST_FILE, manifest)
+    report = verify_session(session)
+    assert any("no manifest_sha256" in problem for problem in report.problems)
+    assert Session.open(session).integrity_problems

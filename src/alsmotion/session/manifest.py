@@ -147,7 +147,12 @@ def read_manifest(session_dir: Path) -> dict[str, Any] | None:
 def manifest_field_problems(manifest: dict[str, Any]) -> list[str]:
     """What is wrong with the manifest's own fields (empty list: well-formed)."""
     problems = []
-    if manifest.get(_SELF_HASH) != manifest_self_sha256(manifest):
+    if _SELF_HASH not in manifest:
+        problems.append(
+            f"manifest: no {_SELF_HASH} (removed, or closed by an alsmotion that did not write "
+            "it): closed_utc and the audit anchor cannot be checked"
+        )
+    elif manifest[_SELF_HASH] != manifest_self_sha256(manifest):
         problems.append(
             f"manifest: {_SELF_HASH} does not match its fields (manifest edited after closing)"
         )
