@@ -235,11 +235,12 @@ def _text_page(title: str, frame: pd.DataFrame, max_rows: int = 60) -> Any:
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(8.27, 11.69), dpi=100)
-    figure.text(0.05, 0.97, title, fontsize=12, va="top")
-    shown = frame.head(max_rows).to_string(index=False, max_colwidth=40)
+    figure.text(0.05, 0.97, title, fontsize=10, va="top")
+    shown = frame.head(max_rows).to_string(index=False, max_colwidth=60) if len(frame) else "none"
     if len(frame) > max_rows:
         shown += f"\n... {len(frame) - max_rows} more rows in the HTML report and CSV files"
-    figure.text(0.05, 0.94, shown, family="monospace", fontsize=5.5, va="top")
+    top = 0.97 - 0.018 * (title.count("\n") + 1) - 0.01  # below the title's lines
+    figure.text(0.05, top, shown, family="monospace", fontsize=7, va="top")
     return figure
 
 
@@ -360,13 +361,19 @@ def _missing_table(rows: pd.DataFrame, missing: list[tuple[str, int]]) -> pd.Dat
     return pd.concat([frame, visits], ignore_index=True)
 
 
-def _provenance(rows: pd.DataFrame) -> str:
+def _provenance_text(rows: pd.DataFrame, *, hash_chars: int = 64) -> str:
+    """Software and algorithm versions and settings hash(es) of the rows, on one line (the
+    hashes cut to ``hash_chars`` hex digits where a page is narrow)."""
     versions = ", ".join(sorted(set(map(str, rows["algorithm_version"].dropna()))))
-    hashes = ", ".join(sorted(set(map(str, rows["settings_hash"].dropna()))))
+    hashes = ", ".join(sorted({str(h)[:hash_chars] for h in rows["settings_hash"].dropna()}))
     return (
-        f"<p>alsmotion {html.escape(__version__)}; algorithm version "
-        f"{html.escape(versions or 'n/a')}; settings hash {html.escape(hashes or 'n/a')}.</p>"
+        f"alsmotion {__version__}; algorithm version {versions or 'n/a'}; "
+        f"settings hash {hashes or 'n/a'}"
     )
+
+
+def _provenance(rows: pd.DataFrame) -> str:
+    return f"<p>{html.escape(_provenance_text(rows))}.</p>"
 
 
 _STYLE = """<style>body{font-family:sans-serif;margin:2em;max-width:1100px}
@@ -435,7 +442,9 @@ def write_participant_report(
     figures.insert(
         0,
         _text_page(
-            f"alsmotion report: participant {participant_id}\nMissing and not performed", absent
+            f"alsmotion report: participant {participant_id}\n"
+            f"{_provenance_text(rows, hash_chars=16)}\n\nMissing and not performed",
+            absent,
         ),
     )
     atomic_write_bytes(folder / "report.pdf", _pdf(figures))
@@ -601,7 +610,11 @@ def write_cohort_report(
         ("Missing and not performed", absent),
         *((key.replace("_", " "), frame) for key, frame in tables.items()),
     ):
-        figures.append(_text_page(f"alsmotion cohort report: {title}", frame))
+        figures.append(
+            _text_page(
+                f"alsmotion cohort report: {title}\n{_provenance_text(rows, hash_chars=16)}", frame
+            )
+        )
     atomic_write_bytes(folder / "report.pdf", _pdf(figures))
 
     def table(frame: pd.DataFrame) -> str:
