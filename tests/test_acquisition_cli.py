@@ -110,8 +110,9 @@ def test_record_refuses_a_malformed_address_at_once(
 def test_record_marks_trials_from_the_terminal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # walk 1 accepted, walk 2 rejected; strength trial 1 accepted, then cannot perform.
-    answers = ["", "", "", "", "", "stumbled", "", "", "", "c pain"]
+    # walk 1 accepted with a mistyped then a stopwatch time, walk 2 rejected; strength trial 1
+    # accepted, then cannot perform.
+    answers = ["", "", "", "8,1", "8.05", "", "", "stumbled", "", "", "", "c pain"]
     monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(answers) + "\n"))
     argv = ["record", "--simulate", "--device", "force=SIM2", "--participant", "ALS-004"]
     argv += ["--visit", "v", "--out", str(tmp_path), "--scan-s", "0.2"]
@@ -137,6 +138,11 @@ def test_record_marks_trials_from_the_terminal(
     ]
     assert events[5]["reason"] == "stumbled" and events[-1]["reason"] == "pain"
     assert events[6]["muscle"] == "knee_extension" and events[6]["method"] == "make"
+    references = [r for r in Session.open(path).event_records if r["type"] == "reference_value"]
+    assert [(r["test"], r["trial"], r["quantity"], r["value"]) for r in references] == [
+        ("10MWT", 1, "walk_time_s", 8.05)
+    ]
+    assert references[0]["reference_method"] == "stopwatch"
 
 
 def test_record_refuses_a_bad_trial_plan(

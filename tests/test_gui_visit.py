@@ -130,6 +130,8 @@ def test_visit_flow_through_the_widgets(qtbot, window, tmp_path):
     assert "steps/min" in walk.results.numbers["cadence_spm"].text()
     assert len(walk.plot.markers.data) >= 4  # steps marked on the trace
     assert trial.status == "undecided"
+    assert walk.stopwatch_s.isEnabled()  # a 10MWT can carry the site's stopwatch time
+    walk.stopwatch_s.setValue(8.37)
     qtbot.mouseClick(walk.accept_button, QtCore.Qt.MouseButton.LeftButton)
     assert trial.status == "accepted"
     _shot(window, "walk")
@@ -200,6 +202,9 @@ def test_visit_flow_through_the_widgets(qtbot, window, tmp_path):
     assert list(hhd["reason"]) == ["submaximal effort", ""]
     assert list(hhd["trial"]) == [1, 1] and list(hhd["attempt"]) == [1, 2]
     assert list(current_decisions.cannot_perform(session)["reason"]) == ["pain"]
+    (reference,) = [r for r in session.event_records if r["type"] == "reference_value"]
+    assert (reference["test"], reference["trial"], reference["value"]) == ("10MWT", 1, 8.37)
+    assert reference["quantity"] == "walk_time_s" and reference["reference_method"] == "stopwatch"
 
     # --- review: open the session, change the rejected trial with a reason -------------------
     assert window.show_screen("Review")

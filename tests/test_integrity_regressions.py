@@ -155,6 +155,21 @@ def test_one_malformed_session_json_is_one_errors_csv_row(tmp_path):
     assert good.name.split("_")[0] in (out / "visit_measures.csv").read_text()
 
 
+def test_a_session_folder_without_its_session_json_is_an_errors_csv_row(tmp_path):
+    raw = tmp_path / "raw"
+    build_session(raw / "site1")
+    damaged = build_session(raw / "site2", participant="ALS-002")
+    make_writable(damaged)
+    (damaged / METADATA_FILE).unlink()
+    (damaged / METADATA_FILE).mkdir()  # a folder in its place, or just deleted: not skipped
+    out = tmp_path / "out"
+    code = main(["process", str(raw), "--out", str(out), "--workers", "1", "--no-reports"])
+    assert code == 1
+    rows = list(csv.DictReader(io.StringIO((out / "errors.csv").read_text())))
+    assert [row["file"] for row in rows] == [damaged.relative_to(raw).as_posix()]
+    assert METADATA_FILE in rows[0]["reason"]
+
+
 # --- tampering seen by verify -------------------------------------------------------------------
 
 
@@ -163,11 +178,21 @@ def test_one_malformed_session_json_is_one_errors_csv_row(tmp_path):
     [
         lambda m: m["files"]["session.json"].update(bytes=m["files"]["session.json"]["bytes"] + 1),
         lambda m: m.update(closed_utc="2020-01-01T00:00:00Z"),
+        lambda m: m.update(closed_utc="2026-01-05T12:00:00.000000Z"),  # well-formed, but edited
+        lambda m: m["audit"].update(n_entries=0),
         lambda m: m.update(format_version=2),
         lambda m: m.update(signed_by="someone"),
         lambda m: m["files"]["events.jsonl"].update(note="x"),
     ],
-    ids=["bytes", "closed_utc", "format_version", "extra-key", "extra-entry-key"],
+    ids=[
+        "bytes",
+        "closed_utc",
+        "closed_utc-well-formed",
+        "audit-anchor",
+        "format_version",
+        "extra-key",
+        "extra-entry-key",
+    ],
 )
 def test_verify_checks_every_manifest_field(session, change):
     manifest = _json(session / MANIFEST_FILE)
@@ -295,6 +320,17 @@ def _rename_streams(path):
     (path / "streams" / "tmp").rename(force)
 
 
+def test_a_stream_from_a_later_visit_is_detected_on_an_unclosed_session(session):
+    unclose(session)
+    metadata = _json(session / METADATA_FILE)
+    metadata["metadata"]["start_utc"] = "2025-12-05T09:30:00.000000Z"  # its streams: a month on
+    _write_json(session / METADATA_FILE, metadata)
+    problems = Session.open(session).integrity_problems
+    assert any("a day or more after the session started" in p for p in problems)
+    result = process_session(session)
+    assert all("raw_data_integrity" in flags for flags in result.measures["flags"])
+
+
 def test_decisions_refuse_a_broken_audit_chain(session):
     audit = session / AUDIT_FILE
     audit.write_text(audit.read_text().replace("typo", "changed"))
@@ -369,6 +405,7 @@ def test_csv_bad_time_value_names_its_line_and_no_overflow_warning(tmp_path):
         ["process", "{root}"],
         ["record", "--device", "imu=SIM", "--participant", "ALS-001", "--visit", "v", "--simulate"],
         ["demo"],
+        ["validate", "--strength-trials", "0"],
     ],
     ids=lambda argv: argv[0],
 )
@@ -435,8 +472,9 @@ def test_unsafe_ids_are_refused_whatever_the_pattern(text, tmp_path):
 
 
 def test_bad_pattern_and_operator_phi_are_input_errors():
-    with pytest.raises(InvalidInputError, match="regular expression"):
-        validate_pseudonym("ALS-001", pattern="([A-Z")
+    for pattern in ("([A-Z", "a{99999999999}"):  # the second overflows re's repeat count
+        with pytest.raises(InvalidInputError, match="regular expression"):
+            validate_pseudonym("ALS-001", pattern=pattern)
     for operator in ("jane.doe@example.org", "Smith", "1954-03-12", "a/b"):
         with pytest.raises(InvalidInputError):
             validate_operator(operator)
@@ -450,3 +488,78 @@ def test_record_takes_a_study_pattern_and_refuses_phi_operators(tmp_path, capsys
     code = main([*base, "--participant", "ALS-001", "--operator", "jane@example.org"])
     assert code == EXIT_BAD_INPUT and "e-mail" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+# --- validation inputs: a report to verify and a site's reference recordings -------------------
+
+
+@pytest.mark.parametrize("hostile", ["1" * 5000, "[" * 100_000 + "]" * 100_000])
+def test_verify_report_on_hostile_json_is_an_input_error(tmp_path, capsys, hostile):
+    report = tmp_path / "validation.json"
+    report.write_text('{"report_sha256": "0", "x": ' + hostile + "}")
+    assert main(["verify-report", str(report)]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "validation.json" in err and "unexpected" not in err
+
+
+def test_a_site_reference_folder_in_the_wrong_layout_names_the_dataset(shared_data, tmp_path):
+    from alsmotion.validation import iter_reference_recordings
+
+    folder = tmp_path / "mobilised-lab-HA001"
+    shutil.copytree(shared_data / "mobilised-lab-HA001", folder)
+    (folder / "participant.json").write_text('{"height_m": 1.8}')  # no sensor_height_m
+    with pytest.raises(InvalidRecordingError, match="Test5_Trial1") as err:
+        next(iter_reference_recordings(tmp_path, datasets=("mobilised-lab-HA001",)))
+    assert err.value.path == folder
+    (folder / "participant.json").write_text('{"height_m": ' + "9" * 5000 + "}")
+    with pytest.raises(InvalidRecordingError, match=r"participant\.json"):
+        next(iter_reference_recordings(tmp_path, datasets=("mobilised-lab-HA001",)))
+
+
+# --- found by the independent harness (s20 audit) --------------------------------------------
+
+
+def test_absurd_stream_values_are_flagged_and_kept_out_of_the_numerics(session):
+    import pyarrow as pa
+
+    def absurd(batches, schema):
+        batch = batches[1]
+        arrays = list(batch.columns)
+        values = arrays[3].to_numpy().copy()
+        values[5] = 1e300  # a damaged float: numpy's norm overflowed (a RuntimeWarning)
+        arrays[3] = pa.array(values)
+        return [
+            *batches[:1],
+            pa.RecordBatch.from_arrays(arrays, schema=schema),
+            *batches[2:],
+        ], schema
+
+    _rewrite_stream(session / "streams" / "imu.arrows", absurd)
+    unclose(session)
+    opened = Session.open(session)
+    assert any("beyond +/-1e+06" in problem for problem in opened.integrity_problems)
+    assert np.isnan(opened.streams["imu"].values).sum() == 1
+    result = process_session(session)  # filterwarnings=error: no overflow warning
+    assert all("raw_data_integrity" in flags for flags in result.measures["flags"])
+
+
+def test_an_event_log_deleted_or_copied_from_another_session_is_detected(session, tmp_path):
+    unclose(session)
+    (session / EVENTS_FILE).unlink()
+    assert any("missing" in p for p in Session.open(session).integrity_problems)
+    metadata = _json(session / METADATA_FILE)
+    metadata["metadata"]["start_utc"] = "2026-03-05T09:30:00.000000Z"  # another visit's log
+    _write_json(session / METADATA_FILE, metadata)
+    other = build_session(tmp_path / "other")
+    shutil.copyfile(other / EVENTS_FILE, session / EVENTS_FILE)
+    problems = Session.open(session).integrity_problems
+    assert any("event log from another recording" in p for p in problems)
+
+
+def test_a_manifest_without_its_self_hash_fails_verify(session):
+    manifest = _json(session / MANIFEST_FILE)
+    del manifest["manifest_sha256"]  # with it gone, an edited closed_utc could not be told
+    _write_json(session / MANIFEST_FILE, manifest)
+    report = verify_session(session)
+    assert any("no manifest_sha256" in problem for problem in report.problems)
+    assert Session.open(session).integrity_problems

@@ -132,6 +132,12 @@ def test_trajectories_slopes_responders_left_right_and_lead_in() -> None:
     ]
     # P1 falls 8 N a month: beyond the 20 N MDC at day 90 and 180, not at day 30
     assert list(changes["responder"]) == ["false", "true", "true"]
+    # an MDC from trials that never differ (the timed speed of a simulated walk) is no threshold
+    degenerate = trajectory_table(
+        visits, mdc.assign(mdc95=1e-16, flags="no_within_unit_variation"), cohort_model=False
+    )
+    changes = degenerate[degenerate["analysis"] == "change_from_baseline"]
+    assert (changes["responder"] == "").all() and (changes["flags"] == "no_mdc").all()
     pairs = table[table["analysis"] == "left_minus_right"]
     assert len(pairs) == 4 and (pairs["estimate"] < 0).all()
     cohort = table[table["analysis"] == "cohort_slope"]

@@ -74,6 +74,8 @@ def test_report_provenance_and_bland_altman(report_dir: Path) -> None:
     page = (report_dir / "validation.html").read_text()
     assert page.count('<img alt="Bland-Altman plot') == len(content["agreement"])
     assert content["settings"]["gait_settings_hash"] in page
+    # one table row per figure at most, not one per combination of recording, measure and unit
+    assert page.count("<tr") <= len(content["figures"]) + len(content["data_files"]) + 40
 
 
 def test_verify_report_passes_and_edits_break_it(

@@ -5,6 +5,9 @@ A running walk keeps its timer and auto-stop whichever screen is shown (the main
 on every tick). Its measures come from the session as stored, through the export's own functions
 (:mod:`alsmotion.gui.analysis`). The distance of a 2MWT or 6MWT is measured after the walk and
 entered before the trial can be accepted; it is logged with the decision and reaches the export.
+A fixed-distance walk can carry the site's stopwatch time (a site reference run): entered before
+accepting, it is logged as the trial's ``reference_value`` event, which ``alsmotion validate
+--sessions`` compares with the IMU speed.
 """
 
 from __future__ import annotations
@@ -110,6 +113,13 @@ class WalkScreen(QtWidgets.QWidget):
         self.distance_m.setStyleSheet("font-size: 18px;")
         self.distance_caption = QtWidgets.QLabel("&Distance walked:")
         self.distance_caption.setBuddy(self.distance_m)
+        self.stopwatch_s = QtWidgets.QDoubleSpinBox()
+        self.stopwatch_s.setRange(0.0, 600.0)
+        self.stopwatch_s.setDecimals(2)
+        self.stopwatch_s.setSuffix(" s")
+        self.stopwatch_s.setSpecialValueText("none")
+        self.stopwatch_caption = QtWidgets.QLabel("&Stopwatch (site reference):")
+        self.stopwatch_caption.setBuddy(self.stopwatch_s)
         self.early_reason = _reason_box(EARLY_STOP_REASONS, "why did the walk stop early?")
         self.early_caption = QtWidgets.QLabel("Stopped early because:")
         self.reject_reason = _reason_box(REJECT_REASONS, "reason to reject")
@@ -131,6 +141,8 @@ class WalkScreen(QtWidgets.QWidget):
         grid.addWidget(self.note, 1, 1, 1, 2)
         grid.addWidget(self.reject_reason, 1, 3)
         grid.addWidget(self.reject_button, 1, 4)
+        grid.addWidget(self.stopwatch_caption, 2, 0)
+        grid.addWidget(self.stopwatch_s, 2, 1)
         grid.addWidget(self.decision_hint, 2, 0, 1, 5)
         grid.setColumnStretch(3, 1)
         guard_space(self.toggle, self.distance_m, self.test)
@@ -316,10 +328,13 @@ class WalkScreen(QtWidgets.QWidget):
             (self.distance_m, needs_distance),
             (self.early_caption, early),
             (self.early_reason, early),
+            (self.stopwatch_caption, walk is not None and not needs_distance),
+            (self.stopwatch_s, walk is not None and not needs_distance),
         )
         for widget, visible in shown:
             widget.setEnabled(visible)  # disabled, not hidden: the layout stays put
         self.distance_m.setValue(0.0)
+        self.stopwatch_s.setValue(0.0)
         self.early_reason.setCurrentIndex(-1)
         self.reject_reason.setCurrentIndex(-1)
         self.note.clear()
@@ -354,6 +369,14 @@ class WalkScreen(QtWidgets.QWidget):
         if self.stopped_early:
             fields[STOPPED_EARLY_REASON] = early_reason
         link.log_event("trial_accepted", **fields)
+        if analysis.fixed_distance_m(walk.test) is not None and self.stopwatch_s.value() > 0:
+            link.log_event(
+                "reference_value",
+                quantity="walk_time_s",
+                value=round(self.stopwatch_s.value(), 2),
+                reference_method="stopwatch",
+                **analysis.TrialKey(walk.test, walk.trial).event_fields(),
+            )
         self._log_note(walk)
         if "distance_m" in fields:
             walk.distance_m = float(fields["distance_m"])

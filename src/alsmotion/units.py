@@ -14,6 +14,9 @@ NEWTONS_PER_LBF = 4.4482216152605
 
 ACCEL_FACTORS_TO_MPS2 = {"g": STANDARD_GRAVITY_MPS2, "mps2": 1.0}
 GYRO_FACTORS_TO_RADS = {"dps": math.pi / 180.0, "rads": 1.0}
+#: Largest sensor value accepted from a file or a session stream, in its unit (no accelerometer,
+#: gyroscope or dynamometer reads more; a larger number is damage, not a reading).
+MAX_ABS_VALUE = 1e6
 #: Seconds per unit of a numeric time column.
 TIME_UNIT_SECONDS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
 FORCE_FACTORS_TO_N = {"n": 1.0, "kgf": NEWTONS_PER_KGF, "lbf": NEWTONS_PER_LBF}

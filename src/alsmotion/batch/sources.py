@@ -5,7 +5,9 @@ Two kinds of source are found:
 * **native** sessions: a directory holding the metadata file ``session.json``
   (:data:`alsmotion.session.layout.METADATA_FILE`) that :class:`alsmotion.session.SessionWriter`
   writes; participant and visit come from that file, or, when it is unreadable, from the folder
-  name ``<participant>_<visit>_<YYYYmmddTHHMMSSZ>``;
+  name ``<participant>_<visit>_<YYYYmmddTHHMMSSZ>``. A folder holding a manifest or an event log
+  but no ``session.json`` (deleted, or a folder in its place) is a damaged session: it fails
+  with one errors.csv row instead of being skipped;
 * **foreign** recordings the readers support on their own, today GENEActiv CSV exports, processed
   as gait-only sessions. Their participant and visit come from a sidecar JSON file beside the
   recording (``<name>.json`` with ``participant_id`` and ``visit``), or else from the two folders
@@ -24,7 +26,11 @@ from pathlib import Path
 from alsmotion.boundedjson import loads_bounded
 from alsmotion.errors import AlsmotionError, InvalidInputError
 from alsmotion.readers.geneactiv import is_geneactiv_csv
-from alsmotion.session.layout import METADATA_FILE
+from alsmotion.session.layout import EVENTS_FILE, MANIFEST_FILE, METADATA_FILE
+
+#: Files only a session folder holds: a folder with one of them but no readable ``session.json``
+#: is a damaged session (one errors.csv row), not a folder to skip.
+_SESSION_FILES = (METADATA_FILE, MANIFEST_FILE, EVENTS_FILE)
 
 _NATIVE_FOLDER = re.compile(r"^(?P<participant>[^_]+)_(?P<visit>.+)_\d{8}T\d{6}Z$")
 
@@ -131,7 +137,7 @@ def discover_sessions(raw_root: str | Path) -> list[SessionSource]:
 
     for folder_name, dir_names, file_names in os.walk(root, onerror=unreadable):
         folder = Path(folder_name)
-        if METADATA_FILE in file_names:
+        if any(name in file_names or name in dir_names for name in _SESSION_FILES):
             sources.append(_native_source(folder))
             dir_names.clear()
             continue

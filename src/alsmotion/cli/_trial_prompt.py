@@ -5,6 +5,11 @@ accepts it or a typed reason rejects it; ``c REASON`` before a start records tha
 be performed, ``q`` ends the plan. The events are the ones the GUI writes (``trial_started``,
 ``trial_stopped``, ``trial_accepted`` / ``trial_rejected``, ``cannot_perform``), so the session
 is processed the same way.
+
+After an accepted walk the site's reference value can be typed (a site reference run, see
+:mod:`alsmotion.validation.site_reference`): a number is the stopwatch time (s) of a
+fixed-distance test or the measured distance (m) of a fixed-duration one, ``w SPEED`` a walkway's
+gait speed (m/s); Enter skips. It is logged as a ``reference_value`` event of the trial.
 """
 
 from __future__ import annotations
@@ -89,5 +94,38 @@ def run_plan(
             reason = next(answers, "")
             if reason:
                 log_event("trial_rejected", reason=reason, **fields)
-            else:
-                log_event("trial_accepted", **fields)
+                continue
+            log_event("trial_accepted", **fields)
+            if plan.muscle is None:
+                _ask_reference(plan.test, fields, answers, log_event=log_event, say=say)
+
+
+def _ask_reference(
+    test: str,
+    fields: dict[str, Any],
+    answers: Iterator[str],
+    *,
+    log_event: Callable[..., Any],
+    say: Callable[[str], None],
+) -> None:
+    from alsmotion.gait.timed_walk import TIMED_WALK_TESTS
+    from alsmotion.validation.site_reference import reference_speed_mps
+
+    fixed_distance = TIMED_WALK_TESTS[test].distance_m is not None
+    default = ("walk_time_s", "stopwatch") if fixed_distance else ("distance_m", "measured")
+    say(
+        f"  reference {'stopwatch time (s)' if fixed_distance else 'distance walked (m)'}, "
+        "or 'w SPEED' walkway (m/s); Enter to skip"
+    )
+    while answer := next(answers, ""):
+        quantity, method = ("gait_speed_mps", "walkway") if answer[0] in "wW" else default
+        try:
+            value = float(answer[1:] if quantity == "gait_speed_mps" else answer)
+            reference_speed_mps(test, quantity, value)
+        except ValueError as exc:  # from float() or an InvalidInputError
+            say(f"  not a reference value ({exc}): type it again, or Enter to skip")
+            continue
+        log_event(
+            "reference_value", quantity=quantity, value=value, reference_method=method, **fields
+        )
+        return

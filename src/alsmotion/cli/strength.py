@@ -97,7 +97,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "strength-templates",
         help="write protocol, participant, reference and normative files to fill in",
     )
-    templates.add_argument("out", type=Path, metavar="DIR", help="folder to write them into")
+    templates.add_argument(
+        "out", type=output_folder, metavar="DIR", help="folder to write them into"
+    )
     templates.set_defaults(func=write_templates)
 
 

@@ -8,13 +8,16 @@ import argparse
 from pathlib import Path
 
 from alsmotion.cli import EXIT_OK
+from alsmotion.cli._paths import output_folder
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "validate", help="validate every algorithm on reference recordings and write the report"
     )
-    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    parser.add_argument(
+        "--out", type=output_folder, required=True, metavar="DIR", help="output folder"
+    )
     parser.add_argument(
         "--data",
         type=Path,

@@ -96,7 +96,8 @@ def _visit_ticks(series: Iterable[Series], missing: list[tuple[str, int]]) -> di
     cohort's median), labelled with the name and the day; missing visits at their target day."""
     frames = [item.rows[["visit", "visit_day"]] for item in series]
     days = pd.concat(frames).groupby("visit")["visit_day"].median() if frames else pd.Series()
-    ticks = {float(day): f"{visit}\nday {day:g}" for visit, day in days.items()}
+    # the median day of a visit can be a half day (30.5): a clinician reads whole days
+    ticks = {float(day): f"{visit}\nday {day:.0f}" for visit, day in days.items()}
     for name, day in missing:
         ticks.setdefault(float(day), f"{name}\n(missing)")
     return dict(sorted(ticks.items()))
@@ -111,6 +112,14 @@ def _new_figure(n_rows: int) -> Any:
 
 def _draw_values(axes: Any, series: list[Series], missing: list[tuple[str, int]]) -> None:
     transform = axes.get_xaxis_transform()
+    ring_label = "flagged value (see the table)"  # the legend names the orange ring once
+    values = pd.concat([item.rows["value"] for item in series]) if series else pd.Series()
+    if values.isna().any() and values.notna().any():
+        # a strip below the data for the missing and cannot-perform markers, so that they
+        # never hide a value (they sit at fixed heights in axes coordinates)
+        low, high = float(values.min()), float(values.max())
+        span = high - low if high > low else max(abs(high), 1.0) * 0.1
+        axes.set_ylim(low - 0.6 * span, high + 0.1 * span)
     for index, item in enumerate(series):
         color = f"C{index % 10}"
         rows = item.rows.sort_values("visit_day")
@@ -119,7 +128,7 @@ def _draw_values(axes: Any, series: list[Series], missing: list[tuple[str, int]]
             if pd.isna(point["value"]):
                 text = missing_text(point["flags"])
                 cannot = text.startswith("cannot perform")
-                height = 0.05 + 0.09 * index
+                height = 0.04 + 0.07 * (index % 4)
                 axes.plot(
                     point["visit_day"],
                     height,
@@ -157,7 +166,10 @@ def _draw_values(axes: Any, series: list[Series], missing: list[tuple[str, int]]
                     markersize=12,
                     markerfacecolor="none",
                     markeredgecolor="orange",
+                    linestyle="none",
+                    label=ring_label,
                 )
+                ring_label = "_nolegend_"
     for name, day in missing:
         axes.axvline(day, color="grey", linestyle="--", linewidth=1)
         axes.annotate(
@@ -184,7 +196,8 @@ def _draw_changes(axes: Any, series: list[Series]) -> None:
             color=color,
             label=item.label,
         )
-        if np.isfinite(item.mdc95):
+        scale = float(np.nanmax(np.abs(rows["value"]))) if rows["value"].notna().any() else 0.0
+        if np.isfinite(item.mdc95) and item.mdc95 > 1e-9 * scale:  # 1e-16: no trial variation
             axes.axhspan(
                 -item.mdc95,
                 item.mdc95,
@@ -241,11 +254,12 @@ def _text_page(title: str, frame: pd.DataFrame, max_rows: int = 60) -> Any:
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(8.27, 11.69), dpi=100)
-    figure.text(0.05, 0.97, title, fontsize=12, va="top")
-    shown = frame.head(max_rows).to_string(index=False, max_colwidth=40)
+    figure.text(0.05, 0.97, title, fontsize=10, va="top")
+    shown = frame.head(max_rows).to_string(index=False, max_colwidth=60) if len(frame) else "none"
     if len(frame) > max_rows:
         shown += f"\n... {len(frame) - max_rows} more rows in the HTML report and CSV files"
-    figure.text(0.05, 0.94, shown, family="monospace", fontsize=5.5, va="top")
+    top = 0.97 - 0.018 * (title.count("\n") + 1) - 0.01  # below the title's lines
+    figure.text(0.05, top, shown, family="monospace", fontsize=7, va="top")
     return figure
 
 
@@ -377,13 +391,19 @@ def _missing_table(rows: pd.DataFrame, missing: list[tuple[str, int]]) -> pd.Dat
     return pd.concat([frame, visits], ignore_index=True)
 
 
-def _provenance(rows: pd.DataFrame) -> str:
+def _provenance_text(rows: pd.DataFrame, *, hash_chars: int = 64) -> str:
+    """Software and algorithm versions and settings hash(es) of the rows, on one line (the
+    hashes cut to ``hash_chars`` hex digits where a page is narrow)."""
     versions = ", ".join(sorted(set(map(str, rows["algorithm_version"].dropna()))))
-    hashes = ", ".join(sorted(set(map(str, rows["settings_hash"].dropna()))))
+    hashes = ", ".join(sorted({str(h)[:hash_chars] for h in rows["settings_hash"].dropna()}))
     return (
-        f"<p>alsmotion {html.escape(__version__)}; algorithm version "
-        f"{html.escape(versions or 'n/a')}; settings hash {html.escape(hashes or 'n/a')}.</p>"
+        f"alsmotion {__version__}; algorithm version {versions or 'n/a'}; "
+        f"settings hash {hashes or 'n/a'}"
     )
+
+
+def _provenance(rows: pd.DataFrame) -> str:
+    return f"<p>{html.escape(_provenance_text(rows))}.</p>"
 
 
 _STYLE = """<style>body{font-family:sans-serif;margin:2em;max-width:1100px}
@@ -454,7 +474,9 @@ def write_participant_report(
     figures.insert(
         0,
         _text_page(
-            f"alsmotion report: participant {participant_id}\nMissing and not performed", absent
+            f"alsmotion report: participant {participant_id}\n"
+            f"{_provenance_text(rows, hash_chars=16)}\n\nMissing and not performed",
+            absent,
         ),
     )
     atomic_write_bytes(folder / "report.pdf", _pdf(figures))
@@ -620,7 +642,11 @@ def write_cohort_report(
         ("Missing and not performed", absent),
         *((key.replace("_", " "), frame) for key, frame in tables.items()),
     ):
-        figures.append(_text_page(f"alsmotion cohort report: {title}", frame))
+        figures.append(
+            _text_page(
+                f"alsmotion cohort report: {title}\n{_provenance_text(rows, hash_chars=16)}", frame
+            )
+        )
     atomic_write_bytes(folder / "report.pdf", _pdf(figures))
 
     def table(frame: pd.DataFrame) -> str:
@@ -642,7 +668,8 @@ intervals); SEM = sqrt(trial + residual variance), MDC95 = 1.96 x sqrt(2) x SEM,
 single trial, with bootstrap intervals over units (participant-visits); CV: root mean square of
 the units' between-trial CVs.</p>{table(tables["reliability"])}
 <h2>Cohort mean slopes</h2><p>Linear mixed model (random intercept and slope per participant,
-REML, statsmodels); Wald 95 % intervals. A flagged fit (not converged, on the boundary) is not to
+REML, statsmodels); Wald 95 % intervals on the t distribution with participants - 1 degrees of
+freedom. A flagged fit (not converged, on the boundary) is not to
 be relied on.</p>{table(tables["cohort_slopes"])}
 <h2>Change from baseline beyond MDC95 (responders)</h2>{table(tables["responders"])}
 <h2>Left - right (paired, per visit)</h2>{table(tables["left_right"])}

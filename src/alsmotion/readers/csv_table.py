@@ -14,15 +14,12 @@ from alsmotion.errors import InvalidInputError, InvalidRecordingError
 from alsmotion.readers._timegrid import check_time_span, nominal_rate_hz, to_uniform_grid
 from alsmotion.recording import Recording, Stream
 from alsmotion.units import (
+    MAX_ABS_VALUE,
     TIME_UNIT_SECONDS,
     accel_to_mps2,
     gyro_to_rads,
     validate_sampling_rate_hz,
 )
-
-#: Seconds per unit of a numeric time column.
-#: Largest sensor value accepted, in the file's unit (no accelerometer or gyroscope reads more).
-MAX_ABS_VALUE = 1e6
 
 
 def _numeric_columns(table: pd.DataFrame, columns: Sequence[str], path: Path) -> np.ndarray:

@@ -5,6 +5,10 @@ chain. A chain cannot tell that its last entries were removed, so the manifest a
 ``audit`` holds the number of entries and the hash of the last one, updated by every
 :func:`alsmotion.session.append_audit`. A log shorter than its anchor, or one that does not
 continue the anchored entry, fails verification.
+
+``manifest_sha256`` is the SHA-256 of the manifest's other fields (canonical JSON), so an edit
+of a field no file can contradict (``closed_utc``, the anchor) shows too. Like every hash here it
+detects changes made without alsmotion, not a forger who rewrites the whole manifest.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ from alsmotion.session.layout import (
 from alsmotion.session.metadata import format_utc, parse_utc, utc_now
 
 _CHUNK_BYTES = 1 << 20
-_MANIFEST_FIELDS = ("format", "format_version", "closed_utc", "files", "audit")
+_SELF_HASH = "manifest_sha256"
+_MANIFEST_FIELDS = ("format", "format_version", "closed_utc", "files", "audit", _SELF_HASH)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -52,6 +57,18 @@ def raw_files(session_dir: Path) -> list[Path]:
     )
 
 
+def manifest_self_sha256(manifest: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of every manifest field but ``manifest_sha256``."""
+    body = {key: value for key, value in manifest.items() if key != _SELF_HASH}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _write(session_dir: Path, manifest: dict[str, Any]) -> None:
+    manifest[_SELF_HASH] = manifest_self_sha256(manifest)
+    atomic_write_text(session_dir / MANIFEST_FILE, json.dumps(manifest, indent=2, sort_keys=True))
+
+
 def write_manifest(session_dir: Path) -> dict[str, Any]:
     """Hash every raw file and write ``manifest.json`` atomically; return the manifest."""
     files = {
@@ -69,7 +86,7 @@ def write_manifest(session_dir: Path) -> dict[str, Any]:
         "files": files,
         "audit": audit_anchor(records),
     }
-    atomic_write_text(session_dir / MANIFEST_FILE, json.dumps(manifest, indent=2, sort_keys=True))
+    _write(session_dir, manifest)
     return manifest
 
 
@@ -87,7 +104,7 @@ def anchor_audit(session_dir: Path, records: list[dict[str, Any]]) -> None:
     if manifest is None:
         return
     manifest["audit"] = audit_anchor(records)
-    atomic_write_text(session_dir / MANIFEST_FILE, json.dumps(manifest, indent=2, sort_keys=True))
+    _write(session_dir, manifest)
 
 
 def audit_anchor_problems(manifest: dict[str, Any], records: list[dict[str, Any]]) -> list[str]:
@@ -130,6 +147,15 @@ def read_manifest(session_dir: Path) -> dict[str, Any] | None:
 def manifest_field_problems(manifest: dict[str, Any]) -> list[str]:
     """What is wrong with the manifest's own fields (empty list: well-formed)."""
     problems = []
+    if _SELF_HASH not in manifest:
+        problems.append(
+            f"manifest: no {_SELF_HASH} (removed, or closed by an alsmotion that did not write "
+            "it): closed_utc and the audit anchor cannot be checked"
+        )
+    elif manifest[_SELF_HASH] != manifest_self_sha256(manifest):
+        problems.append(
+            f"manifest: {_SELF_HASH} does not match its fields (manifest edited after closing)"
+        )
     extra = sorted(set(manifest) - set(_MANIFEST_FIELDS))
     if extra:
         problems.append(f"manifest: unexpected field(s) {', '.join(map(repr, extra))}")

@@ -65,7 +65,7 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
         )
     try:
         return re.compile(pattern, re.ASCII)
-    except re.error as exc:
+    except (re.error, OverflowError, RecursionError) as exc:  # a{99999999999}: OverflowError
         raise InvalidInputError(
             f"pseudonym pattern {pattern!r} is not a valid regular expression ({exc})"
         ) from None

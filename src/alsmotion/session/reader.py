@@ -38,6 +38,7 @@ from alsmotion.session.manifest import audit_anchor_problems, check_manifest, re
 from alsmotion.session.metadata import SessionMetadata, format_utc_ns
 from alsmotion.session.streamfile import StreamDescriptor
 from alsmotion.timing import recorded_timeline_ns
+from alsmotion.units import MAX_ABS_VALUE
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,14 @@ def _read_stream(path: Path) -> tuple[StreamData, list[str]]:
         device = table.column(DEVICE_TIME_COLUMN).to_numpy().astype(np.float64)
     except (pa.ArrowException, ValueError, TypeError) as exc:
         raise SessionError(f"stream columns do not read as numbers ({exc})", path=path) from None
+    problems = _batch_problems(path, batches)
+    absurd = ~np.isnan(values) & ~(np.abs(values) <= MAX_ABS_VALUE)
+    if absurd.any():  # damage, not a reading: kept out of the numerics as missing samples
+        problems.append(
+            f"stream {path.name}: {int(absurd.sum())} value(s) infinite or beyond "
+            f"+/-{MAX_ABS_VALUE:g} (not a reading; read as missing)"
+        )
+        values = np.where(absurd, np.nan, values)
     stream = StreamData(
         **{item.name: getattr(descriptor, item.name) for item in fields(StreamDescriptor)},
         values=values,
@@ -212,7 +221,7 @@ def _read_stream(path: Path) -> tuple[StreamData, list[str]]:
         counter=counter,
         torn_tail=torn_tail,
     )
-    return stream, _batch_problems(path, batches)
+    return stream, problems
 
 
 def iter_stream_batches(path: Path) -> tuple[StreamDescriptor, Iterator[Any]]:
@@ -248,18 +257,36 @@ def iter_stream_batches(path: Path) -> tuple[StreamDescriptor, Iterator[Any]]:
     return descriptor, batches()
 
 
-#: Stream samples stamped this long before the session started belong to another recording.
-_EARLIEST_BEFORE_START_NS = 24 * 3600 * 1_000_000_000
+#: A stream whose first sample is stamped this long before or after the session started belongs
+#: to another recording (a stream file copied from another visit's session).
+_FIRST_SAMPLE_FROM_START_NS = 24 * 3600 * 1_000_000_000
 
 
 def _stream_time_problems(stream: StreamData, metadata: SessionMetadata) -> list[str]:
     if not stream.n_samples:
         return []
     start_ns = int(metadata.start_utc.timestamp()) * 1_000_000_000
-    if int(stream.host_time_ns[0]) < start_ns - _EARLIEST_BEFORE_START_NS:
+    first_ns = int(stream.host_time_ns[0])
+    if abs(first_ns - start_ns) >= _FIRST_SAMPLE_FROM_START_NS:
+        when = "before" if first_ns < start_ns else "after"
         return [
-            f"stream {stream.name}: first sample {format_utc_ns(int(stream.host_time_ns[0]))} "
-            "is a day or more before the session started (stream from another recording?)"
+            f"stream {stream.name}: first sample {format_utc_ns(first_ns)} is a day or more "
+            f"{when} the session started (stream from another recording?)"
+        ]
+    return []
+
+
+def _event_time_problems(records: list[dict[str, Any]], metadata: SessionMetadata) -> list[str]:
+    """An event log whose first event is a day or more from the session start is another
+    session's (copied in)."""
+    first = records[0].get("host_time_ns") if records else None
+    if type(first) is not int:
+        return []  # no events, or a malformed one that event_log_problems names
+    start_ns = int(metadata.start_utc.timestamp()) * 1_000_000_000
+    if abs(first - start_ns) >= _FIRST_SAMPLE_FROM_START_NS:
+        return [
+            f"events: first event {format_utc_ns(first)} is a day or more from the session "
+            "start (event log from another recording?)"
         ]
     return []
 
@@ -383,10 +410,13 @@ class Session:
                     f"({stream.n_samples} samples kept)"
                 )
             streams[stream.name] = stream
+        if not (path / EVENTS_FILE).exists() and not (path / EVENTS_FILE).is_symlink():
+            integrity.append(f"{EVENTS_FILE}: missing (the writer creates it with the session)")
         event_records, events_torn = read_lines(path / EVENTS_FILE)
         if events_torn:
             issues.append("events: torn last line skipped")
         integrity += ev.event_log_problems(event_records, path=path / EVENTS_FILE)
+        integrity += _event_time_problems(event_records, metadata)
         audit_records, audit_torn = read_lines(path / AUDIT_FILE)
         if audit_torn:
             issues.append("audit log: torn last line skipped")

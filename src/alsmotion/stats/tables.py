@@ -176,7 +176,11 @@ def trajectory_table(
     mdc = {}
     if reliability_rows is not None and len(reliability_rows):
         within = reliability_rows[reliability_rows["source"] == WITHIN_VISIT]
-        mdc = {tuple(r[k] for k in KEY): r["mdc95"] for r in within.to_dict("records")}
+        mdc = {  # an MDC of trials that never differ is 0 (or 1e-16): no responder threshold
+            tuple(r[k] for k in KEY): r["mdc95"]
+            for r in within.to_dict("records")
+            if "no_within_unit_variation" not in str(r.get("flags", "")).split(";")
+        }
     rows: list[dict] = []
     measured = frame[frame["value"].notna()]
     for values, group in measured.groupby(KEY, sort=True):

@@ -7,8 +7,12 @@ Time is in months of 30.4375 days (365.25 / 12) after baseline, so slopes are pe
   t interval on n - 2 degrees of freedom (needs 3 or more visits with a value; two visits give
   a slope without an interval).
 - *Cohort slope*: a linear mixed model ``value ~ months`` with a random intercept and a random
-  slope per participant (statsmodels ``MixedLM``, REML); the fixed slope with its Wald 95 %
-  interval. A fit that does not converge or lies on the boundary is reported with a flag.
+  slope per participant (statsmodels ``MixedLM``, REML, Powell then L-BFGS: L-BFGS alone failed
+  to converge on 64 of 80 simulated 12 x 4-visit trials and gave standard errors five times too
+  large); the fixed slope with its Wald interval on the t distribution with (participants - 1)
+  degrees of freedom (the slope is a between-participant contrast; the normal quantile covered
+  92.5 % instead of 95 % with 12 participants). A fit that does not converge or lies on the
+  boundary is reported with a flag.
 - *Lead-in*: with a treatment-start day, the model gains ``months_on_treatment`` (months after
   that day, else 0): the lead-in slope is the ``months`` coefficient and the on-treatment slope the
   sum, the change in slope being the ``months_on_treatment`` coefficient.
@@ -106,7 +110,7 @@ def mixed_model_slopes(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model = smf.mixedlm(formula, data, groups=data["participant_id"], re_formula="~months")
-        fit = model.fit(reml=True, method="lbfgs")
+        fit = model.fit(reml=True, method=["powell", "lbfgs"])
     for warning in caught:
         if issubclass(warning.category, ConvergenceWarning):
             text = str(warning.message).lower()
@@ -120,7 +124,8 @@ def mixed_model_slopes(
     if not fit.converged:
         flags.append("mixed_model_not_converged")
     shared = tuple(sorted(set(flags)))
-    z = stats.norm.ppf(0.5 + level / 2.0)
+    df = n_participants - 1
+    z = stats.t.ppf(0.5 + level / 2.0, df)
 
     def coefficient(weights: dict[str, float]) -> Estimate:
         names = list(weights)
@@ -134,7 +139,7 @@ def mixed_model_slopes(
             flags = tuple(sorted({*shared, "mixed_model_no_standard_error"}))
             return Estimate(estimate, nan, nan, n, flags=flags)
         se = float(np.sqrt(variance))
-        p = float(2.0 * stats.norm.sf(abs(estimate) / se))
+        p = float(2.0 * stats.t.sf(abs(estimate) / se, df))
         return Estimate(estimate, estimate - z * se, estimate + z * se, n, p_value=p, flags=shared)
 
     if treatment_start_day is None:

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 
 from alsmotion.errors import InvalidInputError, InvalidRecordingError
-from alsmotion.readers.csv_table import MAX_ABS_VALUE, read_text_table
+from alsmotion.readers.csv_table import read_text_table
 from alsmotion.strength.muscle import UNSPECIFIED
 from alsmotion.strength.protocol import SIDES
-from alsmotion.units import TIME_UNIT_SECONDS, force_to_n
+from alsmotion.units import MAX_ABS_VALUE, TIME_UNIT_SECONDS, force_to_n
 
 
 def read_force_table(

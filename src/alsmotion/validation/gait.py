@@ -11,7 +11,9 @@ Figures per recording, and pooled per dataset and activity (``recording`` =
 
 - ``initial_contacts``: ``recall``, ``precision`` (one-to-one within ``tolerance_s``; detected events
   count only inside the reference's annotated spans), ``timing_bias_s`` (median detected - reference).
-- ``stride_time``: ``mae_s`` over matched strides not touching a turn, ``mae_all_s`` over all.
+- ``stride_time``: ``mae_s`` over matched strides not touching a turn, ``mae_all_s`` over all;
+  over the same straight strides ``bias_s`` (mean detected - reference) and the Bland-Altman 95 %
+  limits of agreement ``loa_low_s``, ``loa_high_s`` (bias -/+ 1.96 SD).
 - ``stride_time_cv``: ``abs_difference_pp`` between the pipeline's steady-walking CV and the CV of the
   reference's steady strides (pooled: the mean over recordings, ``n`` = recordings with both);
   per recording also ``reference_pct`` and ``detected_pct``.
@@ -292,7 +294,8 @@ def _figures(scores: Sequence[_Scores], *, has_turns: bool, per_recording: bool)
         ),
     ]
     pairs = pd.concat([s.pairs for s in scores], ignore_index=True)
-    stride_errors = np.abs(stride_time_errors_s(pairs)) if len(pairs) else np.zeros(0)
+    signed_errors = stride_time_errors_s(pairs) if len(pairs) else np.zeros(0)
+    stride_errors = np.abs(signed_errors)
     # Reference strides without a duration (INDIP marks some invalid) are not scored.
     timed = np.isfinite(stride_errors)
     straight = timed & (~pairs["ref_in_turn"].astype(bool).to_numpy() if len(pairs) else timed)
@@ -311,6 +314,14 @@ def _figures(scores: Sequence[_Scores], *, has_turns: bool, per_recording: bool)
             "s",
             int(timed.sum()),
         ),
+    ]
+    straight_errors = signed_errors[straight]
+    bias = float(straight_errors.mean()) if straight.any() else nan
+    spread = 1.96 * float(straight_errors.std(ddof=1)) if straight.sum() > 1 else nan
+    out += [
+        ("stride_time", "bias_s", bias, "s", int(straight.sum())),
+        ("stride_time", "loa_low_s", bias - spread, "s", int(straight.sum())),
+        ("stride_time", "loa_high_s", bias + spread, "s", int(straight.sum())),
     ]
     cv_pairs = np.array([(s.cv_reference_pct, s.cv_detected_pct) for s in scores]).reshape(-1, 2)
     both = np.isfinite(cv_pairs).all(axis=1)

@@ -16,18 +16,20 @@ the pipeline). The recordings are those in ``shared/data`` beside the project (s
 
 from __future__ import annotations
 
-import json
+import functools
 import math
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from alsmotion.errors import InvalidInputError
+from alsmotion.boundedjson import loads_bounded
+from alsmotion.errors import AlsmotionError, InvalidInputError, InvalidRecordingError
 from alsmotion.readers import read_csv_recording, read_geneactiv_csv
 
 #: Environment variable naming the shared reference-data folder (the one holding ``ipol-healthy-L5``).
@@ -133,6 +135,38 @@ def find_shared_data(data_dir: str | Path | None = None) -> Path:
     )
 
 
+def _reference_loader(dataset: str) -> Callable[[Callable[..., ReferenceRecording]], Any]:
+    """Make a loader of ``dataset`` raise :class:`InvalidRecordingError` naming the dataset's
+    folder when a file is missing or not in the shared layout (a site's own references)."""
+
+    def decorate(load: Callable[..., ReferenceRecording]) -> Callable[..., ReferenceRecording]:
+        @functools.wraps(load)
+        def guarded(data_dir: str | Path, *args: str) -> ReferenceRecording:
+            try:
+                return load(data_dir, *args)
+            except AlsmotionError:
+                raise
+            except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+                raise InvalidRecordingError(
+                    f"{' '.join(args) or dataset}: not in the shared reference layout "
+                    f"({type(exc).__name__}: {exc}); see the data README for the files expected",
+                    path=Path(data_dir) / dataset,
+                ) from None
+
+        return guarded
+
+    return decorate
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return loads_bounded(path.read_bytes())
+    except InvalidInputError as exc:
+        raise InvalidRecordingError(
+            f"not a JSON file alsmotion can read ({exc})", path=path
+        ) from None
+
+
 def _stride_frame(columns: dict[str, object]) -> pd.DataFrame:
     return pd.DataFrame(columns, columns=list(REFERENCE_STRIDE_COLUMNS))
 
@@ -151,6 +185,7 @@ def _unique_events(times_s: np.ndarray, feet: np.ndarray) -> tuple[np.ndarray, n
     return times_s[keep], feet[keep]
 
 
+@_reference_loader("gaitpy-demo")
 def load_gaitpy_demo(data_dir: str | Path) -> ReferenceRecording:
     """The GaitPy demo recording with GaitPy 1.6.1's strides and bouts as the reference."""
     folder = Path(data_dir) / "gaitpy-demo"
@@ -211,6 +246,7 @@ def load_gaitpy_demo(data_dir: str | Path) -> ReferenceRecording:
     )
 
 
+@_reference_loader("mobilised-lab-HA001")
 def load_ha001(data_dir: str | Path, trial: str) -> ReferenceRecording:
     """One Mobilise-D HA001 trial (``Test5_Trial1``, ``Test5_Trial2`` or ``Test11_Trial1``) with the
     INDIP reference strides and walking bouts."""
@@ -219,7 +255,7 @@ def load_ha001(data_dir: str | Path, trial: str) -> ReferenceRecording:
             f"unknown HA001 trial {trial!r}: use one of {', '.join(HA001_TRIALS)}"
         )
     folder = Path(data_dir) / "mobilised-lab-HA001"
-    participant = json.loads((folder / "participant.json").read_text())
+    participant = _read_json(folder / "participant.json")
     recording = read_csv_recording(
         folder / f"{trial}.csv",
         accel_columns=("acc_x", "acc_y", "acc_z"),
@@ -285,16 +321,18 @@ def ipol_trial_names(data_dir: str | Path) -> list[str]:
     """The IPOL trials present (``"<subject>-<trial>"``), sorted by subject then trial."""
     folder = Path(data_dir) / "ipol-healthy-L5"
     names = [p.name.removesuffix("_lowerback.csv") for p in folder.glob("*_lowerback.csv")]
+    names = [name for name in names if re.fullmatch(r"\d+-\d+", name)]
     return sorted(names, key=lambda n: tuple(int(part) for part in n.split("-")))
 
 
+@_reference_loader("ipol-healthy-L5")
 def load_ipol_trial(data_dir: str | Path, trial: str) -> ReferenceRecording:
     """One IPOL trial (``"<subject>-<trial>"``) on its packet-counter clock, with the foot-sensor heel
     strikes within ``TrialBoundaries`` and the U-turn as the reference."""
     if not re.fullmatch(r"\d+-\d+", trial):
         raise InvalidInputError(f"IPOL trials are named '<subject>-<trial>', got {trial!r}")
     folder = Path(data_dir) / "ipol-healthy-L5"
-    meta = json.loads((folder / f"{trial}.json").read_text())
+    meta = _read_json(folder / f"{trial}.json")
     path = folder / f"{trial}_lowerback.csv"
     recording = read_csv_recording(
         path,

@@ -266,11 +266,16 @@ def _figure_table(figures: pd.DataFrame) -> str:
     if figures.empty:
         return "<p>none</p>"
     keys = ["recording", "reference", "sensors", "measure", "metric", "unit"]
-    wide = figures.pivot_table(
-        index=keys, columns="evaluation", values="value", aggfunc="first", dropna=False, sort=False
+    # One row per figure that exists (a pivot_table with dropna=False would make every
+    # combination of the keys: 226,000 rows of n/a for 3,300 figures).
+    wide = (
+        figures.groupby([*keys, "evaluation"], dropna=False, sort=False)["value"]
+        .first()
+        .unstack("evaluation")
     )
     counts = figures[figures["evaluation"] == IN_SAMPLE].set_index(keys)["n"]
     wide = wide.reindex(columns=[IN_SAMPLE, LEFT_OUT]).reset_index()
+    wide.columns.name = None
     wide["n"] = [counts.get(tuple(row[k] for k in keys), "") for row in wide.to_dict("records")]
     for column in (IN_SAMPLE, LEFT_OUT):
         wide[column] = wide[column].map(_number)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from alsmotion.boundedjson import loads_bounded
 from alsmotion.errors import InvalidInputError
 from alsmotion.settings_io import canonical_json, sha256_hex
 
@@ -75,9 +76,9 @@ def verify_report(path: str | Path) -> ReportCheck:
         raise InvalidInputError(f"cannot read report {file}: {exc}") from exc
     if file.suffix.lower() == ".json":
         try:
-            content = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InvalidInputError(f"{file} is not JSON (line {exc.lineno}): {exc.msg}") from exc
+            content = loads_bounded(text)
+        except InvalidInputError as exc:
+            raise InvalidInputError(f"{file} is not a JSON report ({exc})") from None
         if not isinstance(content, dict) or not isinstance(content.get(HASH_KEY), str):
             raise InvalidInputError(f"{file} has no {HASH_KEY!r}: not a sealed alsmotion report")
         stored = content.pop(HASH_KEY)
