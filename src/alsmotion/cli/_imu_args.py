@@ -21,7 +21,12 @@ def _columns(text: str) -> tuple[str, ...]:
 
 def add_imu_arguments(parser: argparse.ArgumentParser) -> None:
     """Add FILE and the format, unit, column and rate options of an IMU recording."""
-    parser.add_argument("file", type=Path, metavar="FILE", help="recording file")
+    parser.add_argument(
+        "file",
+        type=Path,
+        metavar="FILE",
+        help="recording file, or an alsmotion session folder (its lumbar IMU stream)",
+    )
     add_imu_format_arguments(parser)
 
 
@@ -69,7 +74,11 @@ def add_imu_format_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def read_imu(args: argparse.Namespace) -> Recording:
-    """Read the recording the IMU options describe."""
+    """Read the recording the IMU options describe: a file, or a session folder's IMU stream."""
+    from alsmotion.readers.session_imu import is_session_folder, read_session_imu
+
+    if is_session_folder(args.file):
+        return read_session_imu(args.file)
     return read_imu_file(args.file, args)
 
 
@@ -79,7 +88,7 @@ def read_imu_file(path: Path, args: argparse.Namespace) -> Recording:
     from alsmotion.readers.geneactiv import is_geneactiv_csv
 
     if not path.is_file():
-        raise InvalidInputError(f"{path}: no such file")
+        raise InvalidInputError(f"{path}: no such file or session folder")
     geneactiv = args.format == "geneactiv-csv" or (args.format == "auto" and is_geneactiv_csv(path))
     if geneactiv:
         return read_geneactiv_csv(path)
