@@ -14,6 +14,7 @@ import argparse
 import json
 from pathlib import Path
 
+from alsmotion.cli._numbers import whole_number_at_least
 from alsmotion.cli._paths import output_folder
 
 DEMO_RATE_HZ = 100.0
@@ -30,23 +31,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--participants",
-        type=_participant_count,
+        type=whole_number_at_least(3),
         default=DEMO_PARTICIPANTS,
         metavar="N",
         help="participants of the simulated trial (at least 3, which hold every built-in case: "
         f"out of window, missed test, cannot perform; default {DEMO_PARTICIPANTS})",
     )
     parser.set_defaults(func=run)
-
-
-def _participant_count(text: str) -> int:
-    try:
-        count = int(text)
-    except ValueError:
-        count = 0
-    if count < 3:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 3, got {text!r}")
-    return count
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from alsmotion.cli._imu_args import add_imu_format_arguments, read_imu_file
+from alsmotion.cli._numbers import whole_number_at_least
 from alsmotion.cli._paths import output_folder
 from alsmotion.errors import InvalidInputError
 
@@ -17,14 +18,7 @@ if TYPE_CHECKING:
     from alsmotion.home.sources import HomeRecording
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
-    return value
+_positive_int = whole_number_at_least(1)
 
 
 def _hours(text: str) -> float:

@@ -7,18 +7,11 @@ import sys
 from pathlib import Path
 
 from alsmotion.cli import EXIT_FAILURES, EXIT_OK
+from alsmotion.cli._numbers import whole_number_at_least
 from alsmotion.cli._paths import output_folder
 from alsmotion.cli._processing_args import add_processing_arguments, processing_inputs
 
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+_positive_int = whole_number_at_least(1)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
