@@ -72,6 +72,13 @@ FLAG_WORDS = {
     ),
     "sensor_height_from_body_height": "step length uses a sensor height estimated from body height",
     "no_effort": "no push was found",
+    "continuous_recording": (
+        "from a recording without trials (gait over the whole recording, pushes found in the "
+        "force signal): not a protocol trial"
+    ),
+    "muscle_not_recorded": "the muscle and side of the push were not recorded",
+    "no_effort_found": "no push was found in the force recording",
+    "no_valid_effort": "no push in the force recording could be measured",
     "effort_too_short": "the push was too short (or started before the trial): repeat it",
     "saturation": "the force exceeded the gauge's range",
     "no_return_to_baseline": "the force did not return to rest before the trial ended",

@@ -30,6 +30,8 @@ import numpy as np
 import pandas as pd
 
 from alsmotion.processing.result import SessionResult
+from alsmotion.processing.walks import GAIT_MEASURES
+from alsmotion.session.events import CONTINUOUS_TEST, STRENGTH_TEST
 from alsmotion.vocabulary import Method
 
 
@@ -47,6 +49,7 @@ _WALK_PREFIX = {
     "T25FW": ("T25", "Timed 25-Foot Walk"),
     "2MWT": ("W2M", "2-Minute Walk"),
     "6MWT": ("W6M", "6-Minute Walk"),
+    CONTINUOUS_TEST: ("CNT", "Continuous Recording"),
 }
 _WALK_MEASURES = {
     "walk_speed_mps": ("SPD", "Walk Speed", "m/s"),
@@ -75,12 +78,15 @@ WALK_CODES = {
     (test, measure): TestCode(f"{prefix}{suffix}", f"{long_test}: {long_name}", unit)
     for test, (prefix, long_test) in _WALK_PREFIX.items()
     for measure, (suffix, long_name, unit) in _WALK_MEASURES.items()
+    # a continuous recording has no start, stop or distance: IMU gait measures only
+    if test != CONTINUOUS_TEST or measure in GAIT_MEASURES
 }
 _WALK_CATEGORY = {
     "10MWT": "10-METER WALK TEST",
     "T25FW": "TIMED 25-FOOT WALK",
     "2MWT": "2-MINUTE WALK TEST",
     "6MWT": "6-MINUTE WALK TEST",
+    CONTINUOUS_TEST: "CONTINUOUS RECORDING, NOT A PROTOCOL TRIAL",
 }
 #: FT codes of the home window measures (``HOME_<name>`` in visit_measures); SDTM units are
 #: short: counts and sums are per valid day of the window.
@@ -158,7 +164,11 @@ MK_COLUMNS = _columns("MK")
 
 
 def _code(domain: str, test: str, measure: str) -> TestCode | None:
-    return WALK_CODES.get((test, measure)) if domain == "FT" else STRENGTH_CODES.get(measure)
+    """The test code of a measure; None for the efforts of a continuous recording, which have no
+    muscle or side (MKLOC, MKLAT) and are left out of MK."""
+    if domain == "FT":
+        return WALK_CODES.get((test, measure))
+    return STRENGTH_CODES.get(measure) if test == STRENGTH_TEST else None
 
 
 def _result_fields(p: str, code: TestCode, value: float, not_done_reason: str) -> dict[str, Any]:

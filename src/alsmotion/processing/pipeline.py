@@ -9,6 +9,12 @@ from typing import Any
 import pandas as pd
 
 from alsmotion.gait import GaitSettings
+from alsmotion.processing.continuous import (
+    continuous_gait_measures,
+    effort_measures,
+    find_session_efforts,
+    is_continuous,
+)
 from alsmotion.processing.integrity import flag_every_measure, integrity_flags
 from alsmotion.processing.records import (
     CannotPerformRecord,
@@ -64,7 +70,10 @@ def process_session(path: str | Path, settings: ProcessingSettings | None = None
 
     Trials are cut from the streams by their ``trial_started``/``trial_stopped`` events; rejected
     trials (event log or audit log) are reported per trial but left out of the session's
-    measures; ``cannot_perform`` gives rows with no value and the reason in ``flags``.
+    measures; ``cannot_perform`` gives rows with no value and the reason in ``flags``. A session
+    with no trial and no cannot-perform event is a continuous recording
+    (:mod:`alsmotion.processing.continuous`): gait over the whole IMU stream and the efforts
+    found in the force stream, every measure flagged ``continuous_recording``.
 
     Parameters
     ----------
@@ -78,10 +87,13 @@ def process_session(path: str | Path, settings: ProcessingSettings | None = None
     gait_settings = GaitSettings.from_dict(settings.gait)
     trials = decisions.trials(session)
     not_done = decisions.cannot_perform(session)
-    walk_measures, walk_trials = _walk_tests(session, trials, not_done, settings, gait_settings)
-    strength_measures, strength_trials = _strength_tests(session, trials, not_done, settings)
-    measures = walk_measures + strength_measures
-    trial_rows = walk_trials + strength_trials
+    if is_continuous(trials, not_done):
+        measures, trial_rows = _continuous(session, settings, gait_settings)
+    else:
+        walk_measures, walk_trials = _walk_tests(session, trials, not_done, settings, gait_settings)
+        strength_measures, strength_trials = _strength_tests(session, trials, not_done, settings)
+        measures = walk_measures + strength_measures
+        trial_rows = walk_trials + strength_trials
     for row in measures:  # integrity problems travel with every measure, never silently
         row["flags"] = flag_every_measure(row.get("flags", ""), integrity)
 
@@ -150,6 +162,20 @@ def _walk_tests(
             for row in test_rows
         ]
     return measures, trial_rows
+
+
+def _continuous(
+    session: Session, settings: ProcessingSettings, gait_settings: GaitSettings
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Measures and per-effort trial rows of a session without trials."""
+    efforts = find_session_efforts(session, settings)
+    trial_rows = [
+        _trial_row("strength", e.record, item, e.record.status, e.record.reason)
+        for e in efforts
+        for item in strength_trial_rows(e.result)
+    ]
+    measures = continuous_gait_measures(session, settings, gait_settings)
+    return measures + effort_measures(efforts, session, settings), trial_rows
 
 
 def _strength_tests(

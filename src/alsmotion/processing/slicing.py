@@ -32,6 +32,27 @@ def sample_times_s(stream: StreamData, mask: np.ndarray) -> np.ndarray:
     return (host - host[0]) / 1e9 if len(host) else np.empty(0)
 
 
+def on_nominal_grid(
+    values: np.ndarray, sample_time_ns: np.ndarray, *, sampling_rate_hz: float
+) -> tuple[np.ndarray, int]:
+    """A stream's samples placed on its nominal grid from the first sample, and that sample's time
+    (ns): row ``i`` is the sample taken nearest ``i / sampling_rate_hz`` after it, NaN where a
+    sample was lost (the first of two samples on one row is kept).
+
+    ``sample_time_ns`` is :meth:`alsmotion.session.reader.Session.sample_time_ns`: on the clock
+    fits a lost notification leaves a hole, which the gait and force analyses see as NaN."""
+    rows = np.asarray(values, dtype=float)
+    if len(rows) == 0:
+        return np.empty((0, *rows.shape[1:])), 0
+    times = np.asarray(sample_time_ns, dtype=np.int64)
+    first_ns = int(times.min())
+    index = np.rint((times - first_ns) * (sampling_rate_hz / 1e9)).astype(np.int64)
+    unique, first = np.unique(index, return_index=True)
+    grid = np.full((int(unique[-1]) + 1, *rows.shape[1:]), np.nan)
+    grid[unique] = rows[first]
+    return grid, first_ns
+
+
 DATA_GAP = "data_gap"
 
 

@@ -29,6 +29,8 @@ WALK_MEASURE_UNITS = {
     "step_length_m": "m",
 }
 _STRIDE_MEASURES = ("gait_speed_mps", "cadence_spm", "stride_time_s", "step_length_m")
+#: The IMU gait measures of a walk (those without the clinical timing).
+GAIT_MEASURES = (*_STRIDE_MEASURES, "stride_time_cv_pct")
 
 
 #: Flag of a timed walk accepted although it stopped before its time: ``stopped_early:<reason>``.
@@ -124,24 +126,45 @@ def analyze_walk_trial(
     if accel is None or len(accel) == 0:
         flags.append("no_imu_samples")
     else:
-        try:
-            result = analyze_gait(
-                accel,
-                sampling_rate_hz=imu.sampling_rate_hz,
-                sensor_height_m=sensor_height_m,
-                height_m=height_m,
-                gyro_rads=gyro,
-                settings=gait_settings,
-            )
-        except AlsmotionError as exc:
-            flags.append(f"gait_failed:{flag_text(str(exc))}")
-        else:
-            strides, summary = result.strides, result.summary.to_dict()
-            contacts_s = np.asarray(result.initial_contacts_s, dtype=float)
-            flags += [flag for flag in result.summary.flags if not _is_stride_count_flag(flag)]
+        strides, summary, contacts_s, gait_flags = gait_of_samples(
+            accel,
+            gyro,
+            sampling_rate_hz=imu.sampling_rate_hz,
+            sensor_height_m=sensor_height_m,
+            height_m=height_m,
+            gait_settings=gait_settings,
+        )
+        flags += gait_flags
     return WalkTrial(
         row["test"], int(row["trial"]), *timing, strides, summary, tuple(flags), contacts_s
     )
+
+
+def gait_of_samples(
+    accel_mps2: np.ndarray,
+    gyro_rads: np.ndarray | None,
+    *,
+    sampling_rate_hz: float,
+    sensor_height_m: float | None,
+    height_m: float | None,
+    gait_settings: GaitSettings,
+) -> tuple[pd.DataFrame, dict[str, Any], np.ndarray, list[str]]:
+    """(strides, summary, initial contacts s, flags) of the gait pipeline on IMU samples (NaN
+    rows: lost samples); a pipeline error becomes the flag ``gait_failed:<reason>``."""
+    try:
+        result = analyze_gait(
+            accel_mps2,
+            sampling_rate_hz=sampling_rate_hz,
+            sensor_height_m=sensor_height_m,
+            height_m=height_m,
+            gyro_rads=gyro_rads,
+            settings=gait_settings,
+        )
+    except AlsmotionError as exc:
+        return pd.DataFrame(), {}, np.empty(0), [f"gait_failed:{flag_text(str(exc))}"]
+    flags = [flag for flag in result.summary.flags if not _is_stride_count_flag(flag)]
+    contacts_s = np.asarray(result.initial_contacts_s, dtype=float)
+    return result.strides, result.summary.to_dict(), contacts_s, flags
 
 
 def pooled_stride_time_cv_pct(strides: Sequence[pd.DataFrame]) -> tuple[float, int]:
@@ -189,13 +212,28 @@ def walk_test_measures(
         timing_flags,
     )
     imu_flags = [f for t in trials for f in t.flags if not _is_timing_flag(f)]
+    rows += gait_measures(trials, imu_flags, min_variability_strides=min_variability_strides)
+    return rows
+
+
+def gait_measures(
+    trials: Sequence[WalkTrial], flags: Sequence[str], *, min_variability_strides: int
+) -> list[dict[str, Any]]:
+    """The IMU gait measures (:data:`GAIT_MEASURES`) of walks, strides pooled, with ``flags``."""
+    rows = []
+
+    def add(name: str, value: float, n: int, own: Sequence[str]) -> None:
+        unit = WALK_MEASURE_UNITS[name]
+        joined = ";".join(sorted(set(own)))
+        rows.append({"measure": name, "value": value, "unit": unit, "n": n, "flags": joined})
+
     strides = [t.strides for t in trials if len(t.strides)]
     pooled = pd.concat(strides, ignore_index=True) if strides else pd.DataFrame()
     for name in _STRIDE_MEASURES:
         value = float(pooled[name].mean()) if len(pooled) else float("nan")
-        add(name, value, len(pooled), imu_flags if len(pooled) else [*imu_flags, "no_strides"])
+        add(name, value, len(pooled), flags if len(pooled) else [*flags, "no_strides"])
     cv_pct, n_steady = pooled_stride_time_cv_pct(strides)
-    cv_flags = list(imu_flags)
+    cv_flags = list(flags)
     if n_steady < min_variability_strides:
         cv_flags.append(f"fewer_than_{min_variability_strides}_strides")
     add("stride_time_cv_pct", cv_pct, n_steady, cv_flags)
@@ -218,7 +256,7 @@ def walk_trial_rows(trial: WalkTrial) -> list[dict[str, Any]]:
         "distance_m": trial.distance_m,
         "walk_speed_mps": trial.walk_speed_mps,
     }
-    for name in (*_STRIDE_MEASURES, "stride_time_cv_pct"):
+    for name in GAIT_MEASURES:
         value = trial.summary.get(name)
         values[name] = float("nan") if value is None else float(value)
     return [

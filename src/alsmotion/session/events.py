@@ -68,6 +68,9 @@ EVENT_TYPES = tuple(REQUIRED_FIELDS)
 WALK_TESTS = ("10MWT", "T25FW", "2MWT", "6MWT")
 STRENGTH_TEST = "HHD"
 TEST_CODES = (*WALK_TESTS, STRENGTH_TEST)
+#: Test of the measures of a session without trial events, processed as a continuous recording
+#: (:mod:`alsmotion.processing.continuous`); not a test code of the event log.
+CONTINUOUS_TEST = "continuous"
 SIDES = tuple(TRIAL_SIDES)
 METHODS = tuple(Method)
 

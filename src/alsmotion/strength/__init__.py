@@ -1,6 +1,7 @@
 """Muscle strength from handheld dynamometry: one trial's force curve, muscles, sides and visits.
 
-- :func:`analyze_trial` -> :class:`ForceTrialResult` (one force curve).
+- :func:`analyze_trial` -> :class:`ForceTrialResult` (one force curve); :func:`find_efforts` cuts
+  the efforts of a continuous recording into trials.
 - :class:`StrengthProtocol` (muscles, sides, trials, make/break).
 - :func:`summarize_muscle_side` and :func:`summarize_visit` -> per muscle/side and per visit tables,
   with megascore (:class:`StrengthReference`) and % predicted (:class:`NormativeTable`); body mass,
@@ -8,6 +9,7 @@
 - :func:`alsmotion.strength.tindeq_csv.read_tindeq_csv` reads Tindeq Progressor app exports.
 """
 
+from alsmotion.strength.efforts import find_efforts
 from alsmotion.strength.muscle import (
     MuscleSideSummary,
     StrengthTrial,
@@ -49,6 +51,7 @@ __all__ = [
     "TrialSettings",
     "VisitStrengthSummary",
     "analyze_trial",
+    "find_efforts",
     "limb_asymmetry_pct",
     "load_harbo_2012",
     "percent_predicted",
