@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from alsmotion.errors import InvalidRecordingError
+from alsmotion.processing.slicing import on_nominal_grid
 from alsmotion.recording import Recording, Stream
 
 #: The grid of one stream may span at most this many samples (a week at 100 Hz is 60 M).
@@ -55,26 +56,24 @@ def read_session_imu(path: str | Path) -> Recording:
         raise InvalidRecordingError(f"the {name!r} stream holds no samples", path=path)
     rate_hz = stream.sampling_rate_hz
     taken_ns = session.sample_time_ns(name)
-    index = np.rint((taken_ns - taken_ns.min()) * (rate_hz / 1e9)).astype(np.int64)
-    n_grid = int(index.max()) + 1
-    if n_grid > MAX_GRID_SAMPLES:
+    span = int(np.rint((taken_ns.max() - taken_ns.min()) * (rate_hz / 1e9))) + 1
+    if span > MAX_GRID_SAMPLES:
         raise InvalidRecordingError(
-            f"the {name!r} stream's sample times span {n_grid} samples at {rate_hz:g} Hz: "
+            f"the {name!r} stream's sample times span {span} samples at {rate_hz:g} Hz: "
             "check the session with alsmotion verify",
             path=path,
         )
     gyro = stream.channel_indices("rad/s")
     channels = accel[:3] + (gyro[:3] if len(gyro) >= 3 else [])
-    grid = np.full((n_grid, len(channels)), np.nan)
-    grid[index] = stream.values[:, channels]  # a repeated grid point keeps its last sample
+    grid, first_ns = on_nominal_grid(stream.values[:, channels], taken_ns, sampling_rate_hz=rate_hz)
     streams = {"accel": Stream("accel", grid[:, :3], _names(stream.channel_names, accel[:3]))}
     if len(channels) == 6:
         streams["gyro"] = Stream("gyro", grid[:, 3:], _names(stream.channel_names, gyro[:3]))
     return Recording(
         sampling_rate_hz=rate_hz,
-        time_s=np.arange(n_grid) / rate_hz,
+        time_s=np.arange(len(grid)) / rate_hz,
         streams=streams,
-        start_utc=pd.Timestamp(int(taken_ns.min()), unit="ns", tz="UTC").to_pydatetime(),
+        start_utc=pd.Timestamp(first_ns, unit="ns", tz="UTC").to_pydatetime(),
         device=stream.device,
         source=path,
     )
