@@ -7,7 +7,6 @@ alsmotion sessions, or are damaged in the middle, raise :class:`SessionError`.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -23,6 +22,8 @@ from alsmotion.session import events as ev
 from alsmotion.session.jsonlines import read_json_document, read_lines
 from alsmotion.session.layout import (
     AUDIT_FILE,
+    BATCH_SEQUENCE_KEY,
+    BATCH_SHA256_KEY,
     COUNTER_COLUMN,
     DEVICE_TIME_COLUMN,
     EVENTS_FILE,
@@ -36,7 +37,7 @@ from alsmotion.session.layout import (
 )
 from alsmotion.session.manifest import audit_anchor_problems, check_manifest, read_manifest
 from alsmotion.session.metadata import SessionMetadata, format_utc_ns
-from alsmotion.session.streamfile import StreamDescriptor
+from alsmotion.session.streamfile import StreamDescriptor, batch_sha256
 from alsmotion.timing import recorded_timeline_ns
 from alsmotion.units import MAX_ABS_VALUE
 
@@ -107,22 +108,73 @@ def _descriptor(reader: Any, path: Path) -> StreamDescriptor:
     return descriptor
 
 
-def _batch_problems(path: Path, batches: list[Any]) -> list[str]:
-    """Record batches repeated or out of order (an unclosed session has no manifest to tell)."""
+def _stamp_problems(path: Path, stamps: list[dict[bytes, bytes]], digests: list[str]) -> list[str]:
+    """Record batches whose values differ from the SHA-256 written with them, and sequence
+    numbers out of step (a batch dropped, repeated or moved)."""
     problems = []
-    seen: dict[bytes, int] = {}
-    previous_last: int | None = None
+    expected = 0
+    for index, (stamp, digest) in enumerate(zip(stamps, digests, strict=True)):
+        if not stamp:
+            continue
+        raw_sequence = stamp.get(BATCH_SEQUENCE_KEY, b"")
+        written = stamp.get(BATCH_SHA256_KEY, b"")
+        if not raw_sequence.isdigit() or len(raw_sequence) > 18 or not written:
+            problems.append(
+                f"stream {path.name}: record batch {index} has an unreadable sequence number "
+                "or checksum (altered)"
+            )
+            continue
+        sequence = int(raw_sequence)
+        if written != digest.encode():
+            problems.append(
+                f"stream {path.name}: record batch {index} (sequence {sequence}): its values "
+                "differ from the SHA-256 written with them (edited or damaged)"
+            )
+        if sequence != expected:
+            problems.append(
+                f"stream {path.name}: record batch {index} has sequence number {sequence} where "
+                f"{expected} was expected (batches dropped, repeated or out of order)"
+            )
+        expected = max(expected, sequence + 1)
+    return problems
+
+
+def _batch_problems(
+    path: Path, batches: list[Any], stamps: list[dict[bytes, bytes]]
+) -> tuple[list[str], list[str]]:
+    """Integrity problems of the record batches and notes (batches written without stamps).
+
+    Stamped batches are checked against their sequence number and SHA-256; every batch is
+    checked for repeats and host times out of order (what an unstamped stream still shows).
+    """
+    problems: list[str] = []
+    notes: list[str] = []
+    digests = []
     for index, batch in enumerate(batches):
+        try:
+            digests.append(batch_sha256(batch.columns))
+        except ValueError as exc:
+            problems.append(f"stream {path.name}: record batch {index} is damaged ({exc})")
+            digests.append("")
+    unstamped = [index for index, stamp in enumerate(stamps) if not stamp]
+    if unstamped and len(unstamped) == len(stamps):
+        notes.append(
+            f"stream {path.name}: record batches carry no checksums (written before alsmotion "
+            "stamped them); without a manifest an edited value cannot be detected"
+        )
+    elif unstamped:
+        problems.append(
+            f"stream {path.name}: record batch(es) {unstamped} carry no sequence number and "
+            "checksum while the others do (inserted or rewritten)"
+        )
+    problems += _stamp_problems(path, stamps, digests)
+    seen: dict[str, int] = {}
+    previous_last: int | None = None
+    for index, (batch, key) in enumerate(zip(batches, digests, strict=True)):
         if batch.num_rows == 0:
             continue
         host = batch.column(0).to_numpy(zero_copy_only=False)
-        digest = hashlib.sha256()
-        for column in batch.columns:
-            for buffer in column.buffers():
-                if buffer is not None:
-                    digest.update(memoryview(buffer))
-        key = digest.digest()
-        if key in seen:
+        if key and key in seen:
             problems.append(
                 f"stream {path.name}: record batch {index} repeats batch {seen[key]} "
                 "(duplicated data)"
@@ -137,7 +189,7 @@ def _batch_problems(path: Path, batches: list[Any]) -> list[str]:
         if len(host) > 1 and np.any(np.diff(host) < -BATCH_BACKSTEP_TOLERANCE_NS):
             problems.append(f"stream {path.name}: host times step back inside record batch {index}")
         previous_last = int(host[-1])
-    return problems
+    return problems, notes
 
 
 def read_stream_file(path: Path) -> StreamData:
@@ -146,11 +198,12 @@ def read_stream_file(path: Path) -> StreamData:
     Raises :class:`SessionError` naming the file (and the byte offset of a damaged message) when
     it is not an alsmotion stream.
     """
-    stream, _ = _read_stream(path)
+    stream, _, _ = _read_stream(path)
     return stream
 
 
-def _read_stream(path: Path) -> tuple[StreamData, list[str]]:
+def _read_stream(path: Path) -> tuple[StreamData, list[str], list[str]]:
+    """The stream, its integrity problems and notes for :attr:`Session.issues`."""
     import pyarrow as pa
 
     try:
@@ -177,11 +230,12 @@ def _read_stream(path: Path) -> tuple[StreamData, list[str]]:
             ) from None
         descriptor = _descriptor(reader, path)
         batches = []
+        stamps: list[dict[bytes, bytes]] = []
         torn_tail = False
         while True:
             offset = source.tell()
             try:
-                batch = reader.read_next_batch()
+                batch, stamp = reader.read_next_batch_with_custom_metadata()
             except StopIteration:
                 break
             except (pa.ArrowException, OSError, UnicodeDecodeError):
@@ -190,6 +244,7 @@ def _read_stream(path: Path) -> tuple[StreamData, list[str]]:
             if not batch.schema.equals(reader.schema, check_metadata=False):
                 raise SessionError("record batch of another schema", path=path, offset=offset)
             batches.append(batch)
+            stamps.append(dict(stamp) if stamp is not None else {})
     try:
         table = pa.Table.from_batches(batches, schema=reader.schema)
         names = descriptor.channel_names
@@ -205,7 +260,7 @@ def _read_stream(path: Path) -> tuple[StreamData, list[str]]:
         device = table.column(DEVICE_TIME_COLUMN).to_numpy().astype(np.float64)
     except (pa.ArrowException, ValueError, TypeError) as exc:
         raise SessionError(f"stream columns do not read as numbers ({exc})", path=path) from None
-    problems = _batch_problems(path, batches)
+    problems, notes = _batch_problems(path, batches, stamps)
     absurd = ~np.isnan(values) & ~(np.abs(values) <= MAX_ABS_VALUE)
     if absurd.any():  # damage, not a reading: kept out of the numerics as missing samples
         problems.append(
@@ -221,7 +276,7 @@ def _read_stream(path: Path) -> tuple[StreamData, list[str]]:
         counter=counter,
         torn_tail=torn_tail,
     )
-    return stream, problems
+    return stream, problems, notes
 
 
 def iter_stream_batches(path: Path) -> tuple[StreamDescriptor, Iterator[Any]]:
@@ -390,13 +445,14 @@ class Session:
                 integrity.append(f"{STREAMS_DIR}/{stream_path.name}: not a regular file, ignored")
                 continue
             try:
-                stream, problems = _read_stream(stream_path)
+                stream, problems, notes = _read_stream(stream_path)
             except SessionError as exc:
                 if manifest is not None:
                     raise
                 issues.append(f"stream {stream_path.name} unreadable: {exc.reason}")
                 continue
             integrity += problems
+            issues += notes
             if stream.name != stream_path.name.removesuffix(STREAM_SUFFIX):
                 integrity.append(
                     f"stream {stream_path.name}: its descriptor names stream {stream.name!r} "
