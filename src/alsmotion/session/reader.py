@@ -108,39 +108,51 @@ def _descriptor(reader: Any, path: Path) -> StreamDescriptor:
     return descriptor
 
 
+def _listed(indices: list[int]) -> str:
+    shown = ", ".join(str(index) for index in indices[:10])
+    return shown + (f" and {len(indices) - 10} more" if len(indices) > 10 else "")
+
+
 def _stamp_problems(path: Path, stamps: list[dict[bytes, bytes]], digests: list[str]) -> list[str]:
-    """Record batches whose values differ from the SHA-256 written with them, and sequence
-    numbers out of step (a batch dropped, repeated or moved)."""
-    problems = []
+    """Record batches whose contents differ from the SHA-256 written with them, and sequence
+    numbers out of step (a batch dropped, repeated or moved): one line per kind, naming the
+    batches (their index in the file, from 0)."""
+    unreadable, changed, out_of_step = [], [], []
     expected = 0
     for index, (stamp, digest) in enumerate(zip(stamps, digests, strict=True)):
         if not stamp:
             continue
         raw_sequence = stamp.get(BATCH_SEQUENCE_KEY, b"")
-        written = stamp.get(BATCH_SHA256_KEY, b"")
-        if not raw_sequence.isdigit() or len(raw_sequence) > 18 or not written:
-            problems.append(
-                f"stream {path.name}: record batch {index} has an unreadable sequence number "
-                "or checksum (altered)"
-            )
+        if not raw_sequence.isdigit() or len(raw_sequence) > 18:
+            unreadable.append(index)
             continue
         sequence = int(raw_sequence)
-        if written != digest.encode():
-            problems.append(
-                f"stream {path.name}: record batch {index} (sequence {sequence}): its values "
-                "differ from the SHA-256 written with them (edited or damaged)"
-            )
+        if stamp.get(BATCH_SHA256_KEY) != digest.encode():
+            changed.append(index)
         if sequence != expected:
-            problems.append(
-                f"stream {path.name}: record batch {index} has sequence number {sequence} where "
-                f"{expected} was expected (batches dropped, repeated or out of order)"
-            )
+            out_of_step.append(index)
         expected = max(expected, sequence + 1)
+    problems = []
+    if unreadable:
+        problems.append(
+            f"stream {path.name}: record batch(es) {_listed(unreadable)} have an unreadable "
+            "sequence number (altered)"
+        )
+    if changed:
+        problems.append(
+            f"stream {path.name}: record batch(es) {_listed(changed)} differ from the SHA-256 "
+            "written with them (values or descriptor edited or damaged)"
+        )
+    if out_of_step:
+        problems.append(
+            f"stream {path.name}: record batch(es) {_listed(out_of_step)} break the sequence "
+            "numbers written with them (batches dropped, repeated or out of order)"
+        )
     return problems
 
 
 def _batch_problems(
-    path: Path, batches: list[Any], stamps: list[dict[bytes, bytes]]
+    path: Path, descriptor_json: bytes, batches: list[Any], stamps: list[dict[bytes, bytes]]
 ) -> tuple[list[str], list[str]]:
     """Integrity problems of the record batches and notes (batches written without stamps).
 
@@ -152,7 +164,7 @@ def _batch_problems(
     digests = []
     for index, batch in enumerate(batches):
         try:
-            digests.append(batch_sha256(batch.columns))
+            digests.append(batch_sha256(descriptor_json, batch.columns))
         except ValueError as exc:
             problems.append(f"stream {path.name}: record batch {index} is damaged ({exc})")
             digests.append("")
@@ -164,8 +176,8 @@ def _batch_problems(
         )
     elif unstamped:
         problems.append(
-            f"stream {path.name}: record batch(es) {unstamped} carry no sequence number and "
-            "checksum while the others do (inserted or rewritten)"
+            f"stream {path.name}: record batch(es) {_listed(unstamped)} carry no sequence "
+            "number and checksum while the others do (inserted or rewritten)"
         )
     problems += _stamp_problems(path, stamps, digests)
     seen: dict[str, int] = {}
@@ -260,7 +272,8 @@ def _read_stream(path: Path) -> tuple[StreamData, list[str], list[str]]:
         device = table.column(DEVICE_TIME_COLUMN).to_numpy().astype(np.float64)
     except (pa.ArrowException, ValueError, TypeError) as exc:
         raise SessionError(f"stream columns do not read as numbers ({exc})", path=path) from None
-    problems, notes = _batch_problems(path, batches, stamps)
+    descriptor_json = reader.schema.metadata[SCHEMA_METADATA_KEY]
+    problems, notes = _batch_problems(path, descriptor_json, batches, stamps)
     absurd = ~np.isnan(values) & ~(np.abs(values) <= MAX_ABS_VALUE)
     if absurd.any():  # damage, not a reading: kept out of the numerics as missing samples
         problems.append(

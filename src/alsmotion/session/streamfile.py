@@ -52,14 +52,15 @@ MAX_RATE_HZ = 100_000.0
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
-def batch_sha256(columns: Sequence[Any]) -> str:
-    """Hex SHA-256 of a record batch's values: for each column (pyarrow array of a fixed-width
-    type) in schema order, one byte per row (1 valid, 0 null) then the raw bytes of its value
-    slots (little-endian int64/float64, the slots of nulls included as stored).
+def batch_sha256(descriptor_json: bytes, columns: Sequence[Any]) -> str:
+    """Hex SHA-256 of a record batch as written: the stream descriptor (the schema metadata's
+    JSON bytes, so a changed rate or unit shows too), then for each column (pyarrow array of a
+    fixed-width type) in schema order one byte per row (1 valid, 0 null) and the raw bytes of its
+    value slots (little-endian int64/float64, the slots of nulls included as stored).
 
     Raises ValueError when a column's buffers are shorter than its length (a damaged batch).
     """
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(descriptor_json)
     for column in columns:
         valid = column.is_valid().to_numpy(zero_copy_only=False)
         digest.update(np.asarray(valid, dtype=np.uint8).tobytes())
@@ -170,6 +171,7 @@ class StreamWriter:
         self._pending: list[tuple[np.ndarray, ...]] = []
         self._last_flush = time.monotonic()
         self._schema = descriptor.arrow_schema()
+        self._descriptor_json = self._schema.metadata[SCHEMA_METADATA_KEY]
         self._file = path.open("xb")
         self._writer = pa.ipc.new_stream(self._file, self._schema)
         self._n_batches = 0
@@ -283,7 +285,7 @@ class StreamWriter:
 
         stamp = {
             BATCH_SEQUENCE_KEY: str(self._n_batches).encode(),
-            BATCH_SHA256_KEY: batch_sha256(columns).encode(),
+            BATCH_SHA256_KEY: batch_sha256(self._descriptor_json, columns).encode(),
         }
         batch = pa.record_batch(columns, schema=self._schema)
         self._writer.write_batch(batch, custom_metadata=stamp)
