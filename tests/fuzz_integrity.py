@@ -580,11 +580,13 @@ def run_session_case(
 
 def _detectable_when_unclosed(mutation: str) -> bool:
     """Mutations an unclosed session (no manifest) must still detect: record batches edited,
-    dropped, repeated or reordered (each carries its sequence number and SHA-256), event lines
-    repeated or reordered, and a stream renamed or taken from another recording. Bit flips are
-    not listed: one that lands in a batch is caught by its SHA-256, one in the file's framing
-    ends the read as a torn tail (what a crash leaves)."""
+    dropped, repeated or reordered and bits flipped in a stream file (each batch carries its
+    sequence number and the SHA-256 of the descriptor and its values; a flip in the file's
+    framing ends the read as a torn tail, what a crash leaves), event lines repeated or
+    reordered, and a stream renamed or taken from another recording."""
     return mutation in (
+        "flip:imu.arrows",
+        "flip:force.arrows",
         "stream:duplicate_batch",
         "stream:swap_batches",
         "stream:drop_batch",
