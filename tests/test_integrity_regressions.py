@@ -349,16 +349,36 @@ def _edit_bytes_in_place(path):
     assert Session.open(path).streams["imu"].values[150, 0] == value + 0.25  # read, not refused
 
 
+def _cut_bytes_from_a_middle_batch(path):
+    """Cut 100 bytes out of batch 1 (of 0-3): it reads into batch 2, which no longer parses."""
+    import pyarrow as pa
+
+    stream = path / "streams" / "imu.arrows"
+    with pa.OSFile(str(stream), "rb") as source:
+        pa.ipc.open_stream(source).read_next_batch()
+        cut = source.tell() + 1000
+    data = stream.read_bytes()
+    stream.write_bytes(data[:cut] + data[cut + 100 :])
+
+
 @pytest.mark.parametrize(
     ("damage", "expected"),
     [
         (_edit_bytes_in_place, "record batch(es) 2 differ from the SHA-256"),
+        (_cut_bytes_from_a_middle_batch, "damaged in the middle, not a torn tail"),
         (lambda p: _rewrite_stream(p / "streams" / "imu.arrows", _edit), "2 differ from the SHA"),
         (lambda p: _rewrite_stream(p / "streams" / "imu.arrows", _drop), "batch(es) 2 break"),
         (lambda p: _rewrite_stream(p / "streams" / "imu.arrows", _swap), "batch(es) 1, 2 break"),
         (lambda p: _rewrite_stream(p / "streams" / "imu.arrows", _duplicate), "(es) 4 break"),
     ],
-    ids=["value-edited-in-the-bytes", "value-edited", "middle-dropped", "swapped", "duplicated"],
+    ids=[
+        "value-edited-in-the-bytes",
+        "bytes-cut-from-a-middle-batch",
+        "value-edited",
+        "middle-dropped",
+        "swapped",
+        "duplicated",
+    ],
 )
 def test_unclosed_session_checks_each_batch_against_its_sequence_number_and_sha256(
     session, damage, expected

@@ -80,6 +80,10 @@ class StreamData(StreamDescriptor):
         return frame
 
 
+#: Largest device timestamp read as one (s; about 30,000 years, epoch-based device clocks
+#: included); anything beyond is damage.
+MAX_DEVICE_TIME_S = 1e12
+
 #: A record batch whose first host time is this much earlier than the batch before it is out
 #: of order (clock-fit updates move host times by milliseconds, a batch spans 0.1 s or more).
 BATCH_BACKSTEP_TOLERANCE_NS = 10_000_000
@@ -106,6 +110,31 @@ def _descriptor(reader: Any, path: Path) -> StreamDescriptor:
             path=path,
         )
     return descriptor
+
+
+#: Arrow IPC marks the start of every message with these four bytes.
+_IPC_CONTINUATION = b"\xff\xff\xff\xff"
+
+
+def _readable_batch_after(path: Path, offset: int, schema: Any) -> int | None:
+    """Byte offset of a readable record batch after the unreadable message at ``offset``, or
+    None. A crash leaves at most one partly written message at the end; a readable batch after
+    it means the file was damaged in the middle (bytes cut out or changed)."""
+    import pyarrow as pa
+
+    with path.open("rb") as handle:
+        handle.seek(offset)
+        rest = handle.read()
+    position = rest.find(_IPC_CONTINUATION, 1)
+    while position != -1:
+        try:
+            message = pa.ipc.read_message(pa.py_buffer(rest[position:]))
+            pa.ipc.read_record_batch(message, schema)
+        except (pa.ArrowException, OSError, EOFError, ValueError, TypeError):
+            position = rest.find(_IPC_CONTINUATION, position + 1)
+            continue
+        return offset + position
+    return None
 
 
 def _listed(indices: list[int]) -> str:
@@ -244,6 +273,7 @@ def _read_stream(path: Path) -> tuple[StreamData, list[str], list[str]]:
         batches = []
         stamps: list[dict[bytes, bytes]] = []
         torn_tail = False
+        later: int | None = None
         while True:
             offset = source.tell()
             try:
@@ -252,6 +282,7 @@ def _read_stream(path: Path) -> tuple[StreamData, list[str], list[str]]:
                 break
             except (pa.ArrowException, OSError, UnicodeDecodeError):
                 torn_tail = True
+                later = _readable_batch_after(path, offset, reader.schema)
                 break
             if not batch.schema.equals(reader.schema, check_metadata=False):
                 raise SessionError("record batch of another schema", path=path, offset=offset)
@@ -274,6 +305,12 @@ def _read_stream(path: Path) -> tuple[StreamData, list[str], list[str]]:
         raise SessionError(f"stream columns do not read as numbers ({exc})", path=path) from None
     descriptor_json = reader.schema.metadata[SCHEMA_METADATA_KEY]
     problems, notes = _batch_problems(path, descriptor_json, batches, stamps)
+    if torn_tail and later is not None:
+        problems.append(
+            f"stream {path.name}: record batch {len(batches)} (byte {offset}) is unreadable but "
+            f"a readable one follows at byte {later}: damaged in the middle, not a torn tail "
+            "(the batches after it are not read)"
+        )
     absurd = ~np.isnan(values) & ~(np.abs(values) <= MAX_ABS_VALUE)
     if absurd.any():  # damage, not a reading: kept out of the numerics as missing samples
         problems.append(
@@ -281,6 +318,13 @@ def _read_stream(path: Path) -> tuple[StreamData, list[str], list[str]]:
             f"+/-{MAX_ABS_VALUE:g} (not a reading; read as missing)"
         )
         values = np.where(absurd, np.nan, values)
+    absurd_device = ~np.isnan(device) & ~(np.abs(device) <= MAX_DEVICE_TIME_S)
+    if absurd_device.any():  # damage: a device clock of 30,000 years would break the clock fit
+        problems.append(
+            f"stream {path.name}: {int(absurd_device.sum())} device time(s) infinite or beyond "
+            f"+/-{MAX_DEVICE_TIME_S:g} s (not a device time; read as missing)"
+        )
+        device = np.where(absurd_device, np.nan, device)
     stream = StreamData(
         **{item.name: getattr(descriptor, item.name) for item in fields(StreamDescriptor)},
         values=values,
