@@ -7,6 +7,7 @@ alsmotion sessions, or are damaged in the middle, raise :class:`SessionError`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -112,8 +113,13 @@ def _descriptor(reader: Any, path: Path) -> StreamDescriptor:
     return descriptor
 
 
-#: Arrow IPC marks the start of every message with these four bytes.
-_IPC_CONTINUATION = b"\xff\xff\xff\xff"
+#: Start of an Arrow IPC message: the continuation marker, then the metadata length (int32,
+#: little-endian, a multiple of 8, here below 64 KiB), so that scanning damaged bytes tries few
+#: places.
+_IPC_MESSAGE_START = re.compile(
+    b"\xff{4}(?=[" + b"".join(re.escape(bytes([n])) for n in range(0, 256, 8)) + b"].\x00\x00)",
+    re.DOTALL,
+)
 
 
 def _readable_batch_after(path: Path, offset: int, schema: Any) -> int | None:
@@ -125,15 +131,14 @@ def _readable_batch_after(path: Path, offset: int, schema: Any) -> int | None:
     with path.open("rb") as handle:
         handle.seek(offset)
         rest = handle.read()
-    position = rest.find(_IPC_CONTINUATION, 1)
-    while position != -1:
+    buffer = pa.py_buffer(rest)
+    for start in _IPC_MESSAGE_START.finditer(rest, 1):
         try:
-            message = pa.ipc.read_message(pa.py_buffer(rest[position:]))
+            message = pa.ipc.read_message(buffer.slice(start.start()))
             pa.ipc.read_record_batch(message, schema)
         except (pa.ArrowException, OSError, EOFError, ValueError, TypeError):
-            position = rest.find(_IPC_CONTINUATION, position + 1)
             continue
-        return offset + position
+        return offset + start.start()
     return None
 
 
