@@ -237,12 +237,17 @@ def _rewrite_stream(file: Path, change: Callable[[list[Any], Any], tuple[list[An
     with pa.OSFile(str(file), "rb") as source:
         reader = pa.ipc.open_stream(source)
         schema = reader.schema
-        batches = list(reader)
-    batches, schema = change(batches, schema)
+        stamped = list(reader.iter_batches_with_custom_metadata())
+    originals = [batch for batch, _ in stamped]
+    stamps = {id(batch): stamp for batch, stamp in stamped}
+    batches, schema = change(list(originals), schema)
     sink = io.BytesIO()
     with pa.ipc.new_stream(sink, schema) as writer:
-        for batch in batches:
-            writer.write_batch(batch)
+        for index, batch in enumerate(batches):
+            # Each batch keeps its stamp (sequence number, SHA-256) wherever it moved; a batch
+            # edited in place keeps the stamp of the batch it replaced, as an editor would.
+            stamp = stamps.get(id(batch), stamped[min(index, len(stamped) - 1)][1])
+            writer.write_batch(batch, custom_metadata=stamp)
     file.write_bytes(sink.getvalue())
 
 
@@ -574,12 +579,19 @@ def run_session_case(
 
 
 def _detectable_when_unclosed(mutation: str) -> bool:
-    """Mutations an unclosed session (no manifest) must still detect: repeated or reordered
-    record batches and event lines, and a stream renamed or taken from another recording.
-    Edited values in a session without a manifest cannot be told from recorded ones."""
+    """Mutations an unclosed session (no manifest) must still detect: record batches edited,
+    dropped, repeated or reordered and bits flipped in a stream file (each batch carries its
+    sequence number and the SHA-256 of the descriptor and its values; a flip in the file's
+    framing ends the read as a torn tail, what a crash leaves), event lines repeated or
+    reordered, and a stream renamed or taken from another recording."""
     return mutation in (
+        "flip:imu.arrows",
+        "flip:force.arrows",
         "stream:duplicate_batch",
         "stream:swap_batches",
+        "stream:drop_batch",
+        "stream:edit_value",
+        "stream:hostile_descriptor",
         "events:lines:delete",
         "events:lines:duplicate",
         "events:lines:swap",

@@ -331,6 +331,94 @@ def test_a_stream_from_a_later_visit_is_detected_on_an_unclosed_session(session)
     assert all("raw_data_integrity" in flags for flags in result.measures["flags"])
 
 
+def _edit_bytes_in_place(path):
+    """Change one IMU value inside the stream file's bytes (as a hex editor would)."""
+    import pyarrow as pa
+
+    stream = path / "streams" / "imu.arrows"
+    with pa.OSFile(str(stream), "rb") as source:
+        reader = pa.ipc.open_stream(source)
+        reader.read_next_batch(), reader.read_next_batch()
+        start = source.tell()
+        value = reader.read_next_batch().column("acc_x")[50].as_py()  # sample 150, batch 2
+        end = source.tell()
+    data = bytearray(stream.read_bytes())
+    at = data.find(np.float64(value).tobytes(), start, end)
+    data[at : at + 8] = np.float64(value + 0.25).tobytes()
+    stream.write_bytes(bytes(data))
+    assert Session.open(path).streams["imu"].values[150, 0] == value + 0.25  # read, not refused
+
+
+def _cut_bytes_from_a_middle_batch(path):
+    """Cut 100 bytes out of batch 1 (of 0-3): it reads into batch 2, which no longer parses."""
+    import pyarrow as pa
+
+    stream = path / "streams" / "imu.arrows"
+    with pa.OSFile(str(stream), "rb") as source:
+        pa.ipc.open_stream(source).read_next_batch()
+        cut = source.tell() + 1000
+    data = stream.read_bytes()
+    stream.write_bytes(data[:cut] + data[cut + 100 :])
+
+
+@pytest.mark.parametrize(
+    ("damage", "expected"),
+    [
+        (_edit_bytes_in_place, "record batch(es) 2 differ from the SHA-256"),
+        (_cut_bytes_from_a_middle_batch, "damaged in the middle, not a torn tail"),
+        (lambda p: _rewrite_stream(p / "streams" / "imu.arrows", _edit), "2 differ from the SHA"),
+        (lambda p: _rewrite_stream(p / "streams" / "imu.arrows", _drop), "batch(es) 2 break"),
+        (lambda p: _rewrite_stream(p / "streams" / "imu.arrows", _swap), "batch(es) 1, 2 break"),
+        (lambda p: _rewrite_stream(p / "streams" / "imu.arrows", _duplicate), "(es) 4 break"),
+    ],
+    ids=[
+        "value-edited-in-the-bytes",
+        "bytes-cut-from-a-middle-batch",
+        "value-edited",
+        "middle-dropped",
+        "swapped",
+        "duplicated",
+    ],
+)
+def test_unclosed_session_checks_each_batch_against_its_sequence_number_and_sha256(
+    session, damage, expected
+):
+    unclose(session)
+    damage(session)
+    problems = Session.open(session).integrity_problems
+    assert any(p.startswith("stream imu.arrows: ") and expected in p for p in problems), problems
+    result = process_session(session)
+    assert all("raw_data_integrity" in flags for flags in result.measures["flags"])
+
+
+def test_a_clean_unclosed_session_has_no_integrity_problem(session):
+    unclose(session)
+    opened = Session.open(session)
+    assert opened.integrity_problems == ()
+    assert not any("checksum" in issue for issue in opened.issues)
+
+
+def test_streams_written_without_batch_stamps_are_read_with_one_note(session):
+    import pyarrow as pa
+
+    unclose(session)
+    stream = session / "streams" / "imu.arrows"
+    with pa.OSFile(str(stream), "rb") as source:
+        reader = pa.ipc.open_stream(source)
+        schema, batches = reader.schema, list(reader)
+    with pa.OSFile(str(stream), "wb") as sink, pa.ipc.new_stream(sink, schema) as writer:
+        for batch in batches:  # as alsmotion wrote them before stamping batches
+            writer.write_batch(batch)
+    opened = Session.open(session)
+    assert opened.integrity_problems == ()
+    notes = [issue for issue in opened.issues if "carry no checksums" in issue]
+    assert notes == [
+        "stream imu.arrows: record batches carry no checksums (written before alsmotion stamped "
+        "them); without a manifest an edited value cannot be detected"
+    ]
+    assert opened.streams["imu"].n_samples == 300
+
+
 def test_decisions_refuse_a_broken_audit_chain(session):
     audit = session / AUDIT_FILE
     audit.write_text(audit.read_text().replace("typo", "changed"))

@@ -300,6 +300,7 @@ def test_sigkill_keeps_everything_flushed_before_the_last_second(tmp_path):
     assert len(kept) > max(appended_before)
     assert not session.closed
     assert any("not closed" in issue for issue in session.issues)
+    assert not [p for p in session.integrity_problems if "record batch" in p]  # torn: no damage
     notes = session.events["text"].tolist()
     assert notes[0] == "sample 0"
 

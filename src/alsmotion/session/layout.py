@@ -26,6 +26,12 @@ STREAM_SUFFIX = ".arrows"
 #: Key of the stream descriptor (JSON) in each Arrow schema's metadata.
 SCHEMA_METADATA_KEY = b"alsmotion"
 
+#: Keys of the custom metadata the writer stamps on every record batch of a stream file: the
+#: batch's sequence number in its file (ASCII decimal, 0 for the first, empty batch) and the
+#: SHA-256 of its values (hex; see :func:`alsmotion.session.streamfile.batch_sha256`).
+BATCH_SEQUENCE_KEY = b"alsmotion_batch_seq"
+BATCH_SHA256_KEY = b"alsmotion_batch_sha256"
+
 #: Timing columns of every stream file, before the channel columns.
 HOST_TIME_COLUMN = "host_time_ns"
 DEVICE_TIME_COLUMN = "device_time_s"

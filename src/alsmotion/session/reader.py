@@ -7,7 +7,7 @@ alsmotion sessions, or are damaged in the middle, raise :class:`SessionError`.
 
 from __future__ import annotations
 
-import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -23,6 +23,8 @@ from alsmotion.session import events as ev
 from alsmotion.session.jsonlines import read_json_document, read_lines
 from alsmotion.session.layout import (
     AUDIT_FILE,
+    BATCH_SEQUENCE_KEY,
+    BATCH_SHA256_KEY,
     COUNTER_COLUMN,
     DEVICE_TIME_COLUMN,
     EVENTS_FILE,
@@ -36,7 +38,7 @@ from alsmotion.session.layout import (
 )
 from alsmotion.session.manifest import audit_anchor_problems, check_manifest, read_manifest
 from alsmotion.session.metadata import SessionMetadata, format_utc_ns
-from alsmotion.session.streamfile import StreamDescriptor
+from alsmotion.session.streamfile import StreamDescriptor, batch_sha256
 from alsmotion.timing import recorded_timeline_ns
 from alsmotion.units import MAX_ABS_VALUE
 
@@ -79,6 +81,10 @@ class StreamData(StreamDescriptor):
         return frame
 
 
+#: Largest device timestamp read as one (s; about 30,000 years, epoch-based device clocks
+#: included); anything beyond is damage.
+MAX_DEVICE_TIME_S = 1e12
+
 #: A record batch whose first host time is this much earlier than the batch before it is out
 #: of order (clock-fit updates move host times by milliseconds, a batch spans 0.1 s or more).
 BATCH_BACKSTEP_TOLERANCE_NS = 10_000_000
@@ -107,22 +113,114 @@ def _descriptor(reader: Any, path: Path) -> StreamDescriptor:
     return descriptor
 
 
-def _batch_problems(path: Path, batches: list[Any]) -> list[str]:
-    """Record batches repeated or out of order (an unclosed session has no manifest to tell)."""
+#: Start of an Arrow IPC message: the continuation marker, then the metadata length (int32,
+#: little-endian, a multiple of 8, here below 64 KiB), so that scanning damaged bytes tries few
+#: places.
+_IPC_MESSAGE_START = re.compile(
+    b"\xff{4}(?=[" + b"".join(re.escape(bytes([n])) for n in range(0, 256, 8)) + b"].\x00\x00)",
+    re.DOTALL,
+)
+
+
+def _readable_batch_after(path: Path, offset: int, schema: Any) -> int | None:
+    """Byte offset of a readable record batch after the unreadable message at ``offset``, or
+    None. A crash leaves at most one partly written message at the end; a readable batch after
+    it means the file was damaged in the middle (bytes cut out or changed)."""
+    import pyarrow as pa
+
+    with path.open("rb") as handle:
+        handle.seek(offset)
+        rest = handle.read()
+    buffer = pa.py_buffer(rest)
+    for start in _IPC_MESSAGE_START.finditer(rest, 1):
+        try:
+            message = pa.ipc.read_message(buffer.slice(start.start()))
+            pa.ipc.read_record_batch(message, schema)
+        except (pa.ArrowException, OSError, EOFError, ValueError, TypeError):
+            continue
+        return offset + start.start()
+    return None
+
+
+def _listed(indices: list[int]) -> str:
+    shown = ", ".join(str(index) for index in indices[:10])
+    return shown + (f" and {len(indices) - 10} more" if len(indices) > 10 else "")
+
+
+def _stamp_problems(path: Path, stamps: list[dict[bytes, bytes]], digests: list[str]) -> list[str]:
+    """Record batches whose contents differ from the SHA-256 written with them, and sequence
+    numbers out of step (a batch dropped, repeated or moved): one line per kind, naming the
+    batches (their index in the file, from 0)."""
+    unreadable, changed, out_of_step = [], [], []
+    expected = 0
+    for index, (stamp, digest) in enumerate(zip(stamps, digests, strict=True)):
+        if not stamp:
+            continue
+        raw_sequence = stamp.get(BATCH_SEQUENCE_KEY, b"")
+        if not raw_sequence.isdigit() or len(raw_sequence) > 18:
+            unreadable.append(index)
+            continue
+        sequence = int(raw_sequence)
+        if stamp.get(BATCH_SHA256_KEY) != digest.encode():
+            changed.append(index)
+        if sequence != expected:
+            out_of_step.append(index)
+        expected = max(expected, sequence + 1)
     problems = []
-    seen: dict[bytes, int] = {}
-    previous_last: int | None = None
+    if unreadable:
+        problems.append(
+            f"stream {path.name}: record batch(es) {_listed(unreadable)} have an unreadable "
+            "sequence number (altered)"
+        )
+    if changed:
+        problems.append(
+            f"stream {path.name}: record batch(es) {_listed(changed)} differ from the SHA-256 "
+            "written with them (values or descriptor edited or damaged)"
+        )
+    if out_of_step:
+        problems.append(
+            f"stream {path.name}: record batch(es) {_listed(out_of_step)} break the sequence "
+            "numbers written with them (batches dropped, repeated or out of order)"
+        )
+    return problems
+
+
+def _batch_problems(
+    path: Path, descriptor_json: bytes, batches: list[Any], stamps: list[dict[bytes, bytes]]
+) -> tuple[list[str], list[str]]:
+    """Integrity problems of the record batches and notes (batches written without stamps).
+
+    Stamped batches are checked against their sequence number and SHA-256; every batch is
+    checked for repeats and host times out of order (what an unstamped stream still shows).
+    """
+    problems: list[str] = []
+    notes: list[str] = []
+    digests = []
     for index, batch in enumerate(batches):
+        try:
+            digests.append(batch_sha256(descriptor_json, batch.columns))
+        except ValueError as exc:
+            problems.append(f"stream {path.name}: record batch {index} is damaged ({exc})")
+            digests.append("")
+    unstamped = [index for index, stamp in enumerate(stamps) if not stamp]
+    if unstamped and len(unstamped) == len(stamps):
+        notes.append(
+            f"stream {path.name}: record batches carry no checksums (written before alsmotion "
+            "stamped them); without a manifest an edited value cannot be detected"
+        )
+    elif unstamped:
+        problems.append(
+            f"stream {path.name}: record batch(es) {_listed(unstamped)} carry no sequence "
+            "number and checksum while the others do (inserted or rewritten)"
+        )
+    problems += _stamp_problems(path, stamps, digests)
+    seen: dict[str, int] = {}
+    previous_last: int | None = None
+    for index, (batch, key) in enumerate(zip(batches, digests, strict=True)):
         if batch.num_rows == 0:
             continue
         host = batch.column(0).to_numpy(zero_copy_only=False)
-        digest = hashlib.sha256()
-        for column in batch.columns:
-            for buffer in column.buffers():
-                if buffer is not None:
-                    digest.update(memoryview(buffer))
-        key = digest.digest()
-        if key in seen:
+        if key and key in seen:
             problems.append(
                 f"stream {path.name}: record batch {index} repeats batch {seen[key]} "
                 "(duplicated data)"
@@ -137,7 +235,7 @@ def _batch_problems(path: Path, batches: list[Any]) -> list[str]:
         if len(host) > 1 and np.any(np.diff(host) < -BATCH_BACKSTEP_TOLERANCE_NS):
             problems.append(f"stream {path.name}: host times step back inside record batch {index}")
         previous_last = int(host[-1])
-    return problems
+    return problems, notes
 
 
 def read_stream_file(path: Path) -> StreamData:
@@ -146,11 +244,12 @@ def read_stream_file(path: Path) -> StreamData:
     Raises :class:`SessionError` naming the file (and the byte offset of a damaged message) when
     it is not an alsmotion stream.
     """
-    stream, _ = _read_stream(path)
+    stream, _, _ = _read_stream(path)
     return stream
 
 
-def _read_stream(path: Path) -> tuple[StreamData, list[str]]:
+def _read_stream(path: Path) -> tuple[StreamData, list[str], list[str]]:
+    """The stream, its integrity problems and notes for :attr:`Session.issues`."""
     import pyarrow as pa
 
     try:
@@ -177,19 +276,23 @@ def _read_stream(path: Path) -> tuple[StreamData, list[str]]:
             ) from None
         descriptor = _descriptor(reader, path)
         batches = []
+        stamps: list[dict[bytes, bytes]] = []
         torn_tail = False
+        later: int | None = None
         while True:
             offset = source.tell()
             try:
-                batch = reader.read_next_batch()
+                batch, stamp = reader.read_next_batch_with_custom_metadata()
             except StopIteration:
                 break
             except (pa.ArrowException, OSError, UnicodeDecodeError):
                 torn_tail = True
+                later = _readable_batch_after(path, offset, reader.schema)
                 break
             if not batch.schema.equals(reader.schema, check_metadata=False):
                 raise SessionError("record batch of another schema", path=path, offset=offset)
             batches.append(batch)
+            stamps.append(dict(stamp) if stamp is not None else {})
     try:
         table = pa.Table.from_batches(batches, schema=reader.schema)
         names = descriptor.channel_names
@@ -205,7 +308,14 @@ def _read_stream(path: Path) -> tuple[StreamData, list[str]]:
         device = table.column(DEVICE_TIME_COLUMN).to_numpy().astype(np.float64)
     except (pa.ArrowException, ValueError, TypeError) as exc:
         raise SessionError(f"stream columns do not read as numbers ({exc})", path=path) from None
-    problems = _batch_problems(path, batches)
+    descriptor_json = reader.schema.metadata[SCHEMA_METADATA_KEY]
+    problems, notes = _batch_problems(path, descriptor_json, batches, stamps)
+    if torn_tail and later is not None:
+        problems.append(
+            f"stream {path.name}: record batch {len(batches)} (byte {offset}) is unreadable but "
+            f"a readable one follows at byte {later}: damaged in the middle, not a torn tail "
+            "(the batches after it are not read)"
+        )
     absurd = ~np.isnan(values) & ~(np.abs(values) <= MAX_ABS_VALUE)
     if absurd.any():  # damage, not a reading: kept out of the numerics as missing samples
         problems.append(
@@ -213,6 +323,13 @@ def _read_stream(path: Path) -> tuple[StreamData, list[str]]:
             f"+/-{MAX_ABS_VALUE:g} (not a reading; read as missing)"
         )
         values = np.where(absurd, np.nan, values)
+    absurd_device = ~np.isnan(device) & ~(np.abs(device) <= MAX_DEVICE_TIME_S)
+    if absurd_device.any():  # damage: a device clock of 30,000 years would break the clock fit
+        problems.append(
+            f"stream {path.name}: {int(absurd_device.sum())} device time(s) infinite or beyond "
+            f"+/-{MAX_DEVICE_TIME_S:g} s (not a device time; read as missing)"
+        )
+        device = np.where(absurd_device, np.nan, device)
     stream = StreamData(
         **{item.name: getattr(descriptor, item.name) for item in fields(StreamDescriptor)},
         values=values,
@@ -221,7 +338,7 @@ def _read_stream(path: Path) -> tuple[StreamData, list[str]]:
         counter=counter,
         torn_tail=torn_tail,
     )
-    return stream, problems
+    return stream, problems, notes
 
 
 def iter_stream_batches(path: Path) -> tuple[StreamDescriptor, Iterator[Any]]:
@@ -390,13 +507,14 @@ class Session:
                 integrity.append(f"{STREAMS_DIR}/{stream_path.name}: not a regular file, ignored")
                 continue
             try:
-                stream, problems = _read_stream(stream_path)
+                stream, problems, notes = _read_stream(stream_path)
             except SessionError as exc:
                 if manifest is not None:
                     raise
                 issues.append(f"stream {stream_path.name} unreadable: {exc.reason}")
                 continue
             integrity += problems
+            issues += notes
             if stream.name != stream_path.name.removesuffix(STREAM_SUFFIX):
                 integrity.append(
                     f"stream {stream_path.name}: its descriptor names stream {stream.name!r} "

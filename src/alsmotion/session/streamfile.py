@@ -9,10 +9,16 @@ kind, channels with units, nominal sampling rate, device identity and extra fact
 Why Arrow IPC stream files: every record batch is a self-delimiting message appended to the file,
 so a process killed at any moment leaves all flushed batches readable and a partly written last
 message fails to parse at exactly that message (seen under SIGKILL, DOMAIN.md section 7).
+
+Arrow IPC carries no checksum, so each record batch is stamped (custom metadata) with its sequence
+number in the file and the SHA-256 of its values: a session without a manifest (a recording cut
+off by a crash) still shows an edited value, a flipped bit and a dropped, repeated or reordered
+batch.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -28,6 +34,8 @@ import numpy as np
 from alsmotion.errors import InvalidInputError, SessionError
 from alsmotion.recording import DeviceInfo
 from alsmotion.session.layout import (
+    BATCH_SEQUENCE_KEY,
+    BATCH_SHA256_KEY,
     COUNTER_COLUMN,
     DEVICE_TIME_COLUMN,
     HOST_TIME_COLUMN,
@@ -42,6 +50,28 @@ MIN_RATE_HZ = 0.001
 MAX_RATE_HZ = 100_000.0
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
+def batch_sha256(descriptor_json: bytes, columns: Sequence[Any]) -> str:
+    """Hex SHA-256 of a record batch as written: the stream descriptor (the schema metadata's
+    JSON bytes, so a changed rate or unit shows too), then for each column (pyarrow array of a
+    fixed-width type) in schema order one byte per row (1 valid, 0 null) and the raw bytes of its
+    value slots (little-endian int64/float64, the slots of nulls included as stored).
+
+    Raises ValueError when a column's buffers are shorter than its length (a damaged batch).
+    """
+    digest = hashlib.sha256(descriptor_json)
+    for column in columns:
+        valid = column.is_valid().to_numpy(zero_copy_only=False)
+        digest.update(np.asarray(valid, dtype=np.uint8).tobytes())
+        width = column.type.byte_width
+        start, stop = column.offset * width, (column.offset + len(column)) * width
+        buffer = column.buffers()[1]
+        slots = memoryview(buffer)[start:stop] if buffer is not None else memoryview(b"")
+        if slots.nbytes != stop - start:
+            raise ValueError(f"column of {len(column)} values holds {slots.nbytes} bytes")
+        digest.update(slots)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -141,11 +171,12 @@ class StreamWriter:
         self._pending: list[tuple[np.ndarray, ...]] = []
         self._last_flush = time.monotonic()
         self._schema = descriptor.arrow_schema()
+        self._descriptor_json = self._schema.metadata[SCHEMA_METADATA_KEY]
         self._file = path.open("xb")
         self._writer = pa.ipc.new_stream(self._file, self._schema)
+        self._n_batches = 0
         # An empty first batch puts the schema (the stream descriptor) on disk at once.
-        empty = [pa.array([], type=column.type) for column in self._schema]
-        self._writer.write_batch(pa.record_batch(empty, schema=self._schema))
+        self._write_batch([pa.array([], type=column.type) for column in self._schema])
         self._sync()
         self._closed = False
 
@@ -245,8 +276,20 @@ class StreamWriter:
             pa.array(count, type=pa.int64(), mask=~valid),
             *(pa.array(data[:, i], type=pa.float64()) for i in range(data.shape[1])),
         ]
-        self._writer.write_batch(pa.record_batch(columns, schema=self._schema))
+        self._write_batch(columns)
         self._sync()
+
+    def _write_batch(self, columns: list[Any]) -> None:
+        """Write one record batch stamped with its sequence number and SHA-256."""
+        import pyarrow as pa
+
+        stamp = {
+            BATCH_SEQUENCE_KEY: str(self._n_batches).encode(),
+            BATCH_SHA256_KEY: batch_sha256(self._descriptor_json, columns).encode(),
+        }
+        batch = pa.record_batch(columns, schema=self._schema)
+        self._writer.write_batch(batch, custom_metadata=stamp)
+        self._n_batches += 1
 
     def _sync(self) -> None:
         self._file.flush()
