@@ -169,7 +169,13 @@ def test_the_cache_skips_unchanged_sessions_until_settings_change_or_force(
 
 
 def _start_run(root: Path, out: Path) -> subprocess.Popen:
-    cli = "import sys; from alsmotion.cli import main; sys.exit(main(sys.argv[1:]))"
+    # A terminal's Ctrl-C reaches a process whose SIGINT has the default action; a suite started
+    # in the background by a non-interactive shell inherits SIGINT ignored, which would make the
+    # run deaf to it, so the child starts with Python's own handler.
+    cli = (
+        "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "from alsmotion.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
     command = ["process", str(root), "--out", str(out), "--workers", "1", "--no-reports"]
     return subprocess.Popen(
         [sys.executable, "-c", cli, *command],
