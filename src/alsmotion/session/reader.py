@@ -248,6 +248,21 @@ def read_stream_file(path: Path) -> StreamData:
     return stream
 
 
+def _open_ipc_stream(source: Any, path: Path) -> Any:
+    """The Arrow IPC stream reader of an open stream file, its schema names checked."""
+    import pyarrow as pa
+
+    try:
+        reader = pa.ipc.open_stream(source)
+        reader.schema.names  # noqa: B018 - names that are not UTF-8 fail here
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
+        raise SessionError(
+            f"not an Arrow IPC stream ({exc}); is this really an alsmotion session file?",
+            path=path,
+        ) from None
+    return reader
+
+
 def _read_stream(path: Path) -> tuple[StreamData, list[str], list[str]]:
     """The stream, its integrity problems and notes for :attr:`Session.issues`."""
     import pyarrow as pa
@@ -266,14 +281,7 @@ def _read_stream(path: Path) -> tuple[StreamData, list[str], list[str]]:
     except (pa.ArrowException, OSError) as exc:
         raise SessionError(f"cannot open the stream file ({exc})", path=path) from None
     with source:
-        try:
-            reader = pa.ipc.open_stream(source)
-            reader.schema.names  # noqa: B018 - names that are not UTF-8 fail here
-        except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
-            raise SessionError(
-                f"not an Arrow IPC stream ({exc}); is this really an alsmotion session file?",
-                path=path,
-            ) from None
+        reader = _open_ipc_stream(source, path)
         descriptor = _descriptor(reader, path)
         batches = []
         stamps: list[dict[bytes, bytes]] = []
@@ -352,13 +360,9 @@ def iter_stream_batches(path: Path) -> tuple[StreamDescriptor, Iterator[Any]]:
 
     try:
         source = pa.memory_map(str(path), "r")
-        reader = pa.ipc.open_stream(source)
-        reader.schema.names  # noqa: B018 - names that are not UTF-8 fail here
-    except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
-        raise SessionError(
-            f"not a readable Arrow IPC stream ({exc}); is this an alsmotion session file?",
-            path=path,
-        ) from None
+    except (pa.ArrowException, OSError) as exc:
+        raise SessionError(f"cannot open the stream file ({exc})", path=path) from None
+    reader = _open_ipc_stream(source, path)
     descriptor = _descriptor(reader, path)
 
     def batches() -> Iterator[Any]:
