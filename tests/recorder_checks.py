@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from alsmotion.acquisition.clock import Clock
 from alsmotion.acquisition.twins import FaultPlan, MovesenseTwin, TindeqTwin
 from alsmotion.session import Session
 from alsmotion.units import NEWTONS_PER_KGF
@@ -42,7 +43,7 @@ def scenarios(*, disconnect_after_s: float, offline_s: float) -> list[Scenario]:
     ]
 
 
-def make_force(scenario: Scenario, address: str) -> TindeqTwin:
+def make_force(scenario: Scenario, address: str, clock: Clock | None = None) -> TindeqTwin:
     """A gauge with a 0.45 kg rig offset, at rest for its first second, then 150 N efforts."""
     rest = np.zeros(80)
     effort = np.concatenate([np.linspace(0, 150, 60), np.full(20, 150.0), np.linspace(150, 0, 60)])
@@ -55,6 +56,7 @@ def make_force(scenario: Scenario, address: str) -> TindeqTwin:
         faults=scenario.faults,
         offset_n=RIG_OFFSET_N,
         att_mtu=scenario.att_mtu,
+        clock=clock,
     )
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from recorder_checks import (
     make_force,
     scenarios,
 )
+from virtual_time import VirtualClock, run_virtual
 
 from alsmotion.acquisition.devices import MovesenseImu, TindeqProgressor, WitMotionImu
 from alsmotion.acquisition.recorder import DeviceRequest, ReconnectPolicy, Recorder
@@ -34,34 +33,56 @@ MOVESENSE_ADDRESS = "C4:00:00:00:00:03"
 FAST_RECONNECT = ReconnectPolicy(initial_backoff_s=0.1, max_backoff_s=0.2, give_up_after_s=1.0)
 
 
-def force_twin(faults: FaultPlan, seed: int = 3) -> TindeqTwin:
+@pytest.fixture
+def clock() -> VirtualClock:
+    """Every recording here runs on simulated time: twins, recorder and event loop share it."""
+    return VirtualClock()
+
+
+def force_twin(faults: FaultPlan, clock: VirtualClock, seed: int = 3) -> TindeqTwin:
     ramp = np.concatenate([np.linspace(0, 200, 160), np.linspace(200, 0, 160)])[:, None]
     return TindeqTwin(
-        address=FORCE_ADDRESS, signal_si=ramp, signal_rate_hz=80.0, faults=faults, seed=seed
+        address=FORCE_ADDRESS,
+        signal_si=ramp,
+        signal_rate_hz=80.0,
+        faults=faults,
+        seed=seed,
+        clock=clock,
     )
 
 
-def imu_twin(faults: FaultPlan, seed: int = 4) -> WitMotionTwin:
+def imu_twin(faults: FaultPlan, clock: VirtualClock, seed: int = 4) -> WitMotionTwin:
     signal = imu_channels_from_walk(
         simulate_walk(sampling_rate_hz=100.0, n_strides=8, rest_s=1.0, seed=seed)
     )
     return WitMotionTwin(
-        address=IMU_ADDRESS, signal_si=signal, signal_rate_hz=100.0, faults=faults, seed=seed
+        address=IMU_ADDRESS,
+        signal_si=signal,
+        signal_rate_hz=100.0,
+        faults=faults,
+        seed=seed,
+        clock=clock,
     )
 
 
-def movesense_twin(faults: FaultPlan, seed: int = 5) -> MovesenseTwin:
+def movesense_twin(faults: FaultPlan, clock: VirtualClock, seed: int = 5) -> MovesenseTwin:
     signal = imu9_channels_from_walk(
         simulate_walk(sampling_rate_hz=104.0, n_strides=8, rest_s=1.0, seed=seed)
     )
     return MovesenseTwin(
-        address=MOVESENSE_ADDRESS, signal_si=signal, signal_rate_hz=104.0, faults=faults, seed=seed
+        address=MOVESENSE_ADDRESS,
+        signal_si=signal,
+        signal_rate_hz=104.0,
+        faults=faults,
+        seed=seed,
+        clock=clock,
     )
 
 
 def record(
     tmp_path: Path,
     twins: list[SimulatedPeripheral],
+    clock: VirtualClock,
     *,
     duration_s: float,
     reconnect: ReconnectPolicy = FAST_RECONNECT,
@@ -77,9 +98,9 @@ def record(
     )
     with SessionWriter.create(tmp_path, metadata) as session:
         recorder = Recorder(
-            InProcessTransport(twins), requests, session=session, reconnect=reconnect
+            InProcessTransport(twins), requests, session=session, reconnect=reconnect, clock=clock
         )
-        asyncio.run(recorder.run(duration_s=duration_s))
+        run_virtual(clock, recorder.run(duration_s=duration_s))
         path = session.path
     return Session.open(path), recorder
 
@@ -100,7 +121,7 @@ def gaps_of(session: Session, stream: str) -> list[dict]:
 
 
 def test_faulty_force_link_every_delivered_sample_once_gaps_exact_timeline(
-    tmp_path: Path,
+    tmp_path: Path, clock: VirtualClock
 ) -> None:
     faults = FaultPlan(
         drop_probability=0.03,
@@ -109,8 +130,8 @@ def test_faulty_force_link_every_delivered_sample_once_gaps_exact_timeline(
         corrupt_probability=0.02,
         clock_drift=0.01,
     )
-    twin = force_twin(faults)
-    session, recorder = record(tmp_path, [twin], duration_s=4.0)
+    twin = force_twin(faults, clock)
+    session, recorder = record(tmp_path, [twin], clock, duration_s=4.0)
     stream = session.streams["force"]
     truth = twin.truth
     period_s = 1 / 80.0
@@ -160,10 +181,10 @@ def test_faulty_force_link_every_delivered_sample_once_gaps_exact_timeline(
     assert set(np.round(live_values[:, 0], 6)) <= stored_values
 
 
-def test_imu_drift_and_disconnect_reconnect(tmp_path: Path) -> None:
+def test_imu_drift_and_disconnect_reconnect(tmp_path: Path, clock: VirtualClock) -> None:
     faults = FaultPlan(clock_drift=0.01, disconnect_after_s=1.5, offline_s=0.4)
-    twin = imu_twin(faults)
-    session, recorder = record(tmp_path, [twin], duration_s=3.5)
+    twin = imu_twin(faults, clock)
+    session, recorder = record(tmp_path, [twin], clock, duration_s=3.5)
     stream = session.streams["imu"]
     truth = twin.truth
     delivered = truth.delivered_indices()
@@ -194,11 +215,11 @@ def test_imu_drift_and_disconnect_reconnect(tmp_path: Path) -> None:
 
 
 def test_device_that_never_returns_is_reported_and_the_session_continues(
-    tmp_path: Path,
+    tmp_path: Path, clock: VirtualClock
 ) -> None:
-    lost = force_twin(FaultPlan(disconnect_after_s=0.5, offline_s=None))
-    healthy = imu_twin(FaultPlan())
-    session, recorder = record(tmp_path, [lost, healthy], duration_s=3.0)
+    lost = force_twin(FaultPlan(disconnect_after_s=0.5, offline_s=None), clock)
+    healthy = imu_twin(FaultPlan(), clock)
+    session, recorder = record(tmp_path, [lost, healthy], clock, duration_s=3.0)
     status = recorder.status()
     assert status["force"].state == "lost"
     assert "did not come back" in status["force"].message
@@ -212,13 +233,15 @@ def test_device_that_never_returns_is_reported_and_the_session_continues(
     assert batteries == {"force": pytest.approx(3.9), "imu": pytest.approx(3.9)}
 
 
-def test_a_device_that_accepts_no_connection_is_given_up_at_once(tmp_path: Path) -> None:
+def test_a_device_that_accepts_no_connection_is_given_up_at_once(
+    tmp_path: Path, clock: VirtualClock
+) -> None:
     # found by the scan, but held by another host: reported within first_connect_within_s, and
     # the other device records to the end of the duration
     policy = ReconnectPolicy(initial_backoff_s=0.1, max_backoff_s=0.2, first_connect_within_s=0.5)
-    held = force_twin(FaultPlan(refuse_connections=True))
+    held = force_twin(FaultPlan(refuse_connections=True), clock)
     session, recorder = record(
-        tmp_path, [held, imu_twin(FaultPlan())], duration_s=3.0, reconnect=policy
+        tmp_path, [held, imu_twin(FaultPlan(), clock)], clock, duration_s=3.0, reconnect=policy
     )
     status = recorder.status()
     assert status["force"].state == "lost" and "accepted no connection" in status["force"].message
@@ -226,32 +249,34 @@ def test_a_device_that_accepts_no_connection_is_given_up_at_once(tmp_path: Path)
     assert status["imu"].state == "stopped" and session.streams["imu"].n_samples > 250
 
 
-def test_recording_ends_when_every_device_is_given_up(tmp_path: Path) -> None:
+def test_recording_ends_when_every_device_is_given_up(tmp_path: Path, clock: VirtualClock) -> None:
     policy = ReconnectPolicy(initial_backoff_s=0.1, max_backoff_s=0.2, first_connect_within_s=0.5)
-    started = time.monotonic()
     _session, recorder = record(
         tmp_path,
-        [force_twin(FaultPlan(refuse_connections=True))],
+        [force_twin(FaultPlan(refuse_connections=True), clock)],
+        clock,
         duration_s=600.0,
         reconnect=policy,
     )
     assert recorder.status()["force"].state == "lost"
-    assert time.monotonic() - started < 300  # not the 600 s asked for
+    assert clock.monotonic_ns() / 1e9 < 5  # given up after 0.5 s, not at the 600 s asked for
 
 
-def test_low_battery_is_reported(tmp_path: Path) -> None:
-    twin = force_twin(FaultPlan())
+def test_low_battery_is_reported(tmp_path: Path, clock: VirtualClock) -> None:
+    twin = force_twin(FaultPlan(), clock)
     twin.battery_v = 3.3
-    session, recorder = record(tmp_path, [twin], duration_s=1.0)
+    session, recorder = record(tmp_path, [twin], clock, duration_s=1.0)
     status = recorder.status()["force"]
     assert status.low_power and status.battery_v == pytest.approx(3.3)
     notes = sorted(r["text"] for r in session.event_records if r["type"] == "note")
     assert notes == ["force battery", "force battery low"]
 
 
-def test_corrupted_imu_frames_are_skipped_and_the_rest_stored(tmp_path: Path) -> None:
-    twin = imu_twin(FaultPlan(corrupt_probability=0.05, duplicate_probability=0.0))
-    session, _recorder = record(tmp_path, [twin], duration_s=1.5)
+def test_corrupted_imu_frames_are_skipped_and_the_rest_stored(
+    tmp_path: Path, clock: VirtualClock
+) -> None:
+    twin = imu_twin(FaultPlan(corrupt_probability=0.05, duplicate_probability=0.0), clock)
+    session, _recorder = record(tmp_path, [twin], clock, duration_s=1.5)
     stream = session.streams["imu"]
     delivered = twin.truth.delivered_indices()
     corrupted = len(twin.truth.device_index) - len(delivered)
@@ -270,13 +295,13 @@ class BrokenHostTransport(InProcessTransport):
         raise PermissionError("no access to the Bluetooth adapter")
 
 
-def test_unexpected_host_error_is_reported_not_retried(tmp_path: Path) -> None:
-    twin = force_twin(FaultPlan())
+def test_unexpected_host_error_is_reported_not_retried(tmp_path: Path, clock: VirtualClock) -> None:
+    twin = force_twin(FaultPlan(), clock)
     metadata = SessionMetadata(participant_id="ALS-007", visit="v", protocol="t", operator="op")
     request = DeviceRequest("force", FORCE_ADDRESS, TindeqProgressor(sampling_rate_hz=80.0))
     with SessionWriter.create(tmp_path, metadata) as session:
-        recorder = Recorder(BrokenHostTransport([twin]), [request], session=session)
-        asyncio.run(recorder.run(duration_s=0.5))
+        recorder = Recorder(BrokenHostTransport([twin]), [request], session=session, clock=clock)
+        run_virtual(clock, recorder.run(duration_s=0.5))
     status = recorder.status()["force"]
     assert status.state == "lost"
     assert "PermissionError: no access to the Bluetooth adapter" in status.message
@@ -285,24 +310,32 @@ def test_unexpected_host_error_is_reported_not_retried(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "scenario", scenarios(disconnect_after_s=1.5, offline_s=0.3), ids=lambda s: s.name
 )
-def test_tindeq_acceptance_scenarios_in_process(tmp_path: Path, scenario: Scenario) -> None:
-    twin = make_force(scenario, FORCE_ADDRESS)
+def test_tindeq_acceptance_scenarios_in_process(
+    tmp_path: Path, scenario: Scenario, clock: VirtualClock
+) -> None:
+    twin = make_force(scenario, FORCE_ADDRESS, clock)
     driver = TindeqProgressor(sampling_rate_hz=80.0)
     request = DeviceRequest("force", FORCE_ADDRESS, driver, tare_on_first_connect=True)
     metadata = SessionMetadata(participant_id="ALS-001", visit="v", protocol="t", operator="op")
     with SessionWriter.create(tmp_path, metadata) as session:
         recorder = Recorder(
-            InProcessTransport([twin]), [request], session=session, reconnect=FAST_RECONNECT
+            InProcessTransport([twin]),
+            [request],
+            session=session,
+            reconnect=FAST_RECONNECT,
+            clock=clock,
         )
-        asyncio.run(recorder.run(duration_s=3.5))
+        run_virtual(clock, recorder.run(duration_s=3.5))
         path = session.path
     check_recording(Session.open(path), twin, scenario, recorder.status()["force"].n_reconnects)
 
 
-def test_movesense_single_lost_notifications_are_counted_exactly(tmp_path: Path) -> None:
+def test_movesense_single_lost_notifications_are_counted_exactly(
+    tmp_path: Path, clock: VirtualClock
+) -> None:
     # Every 5th notification lost: a lone part 1 or a lone part 2, eight samples each time.
-    twin = movesense_twin(FaultPlan(drop_every=5, clock_drift=0.005))
-    session, recorder = record(tmp_path, [twin], duration_s=3.0)
+    twin = movesense_twin(FaultPlan(drop_every=5, clock_drift=0.005), clock)
+    session, recorder = record(tmp_path, [twin], clock, duration_s=3.0)
     rows = check_movesense_recording(session, twin)
     status = recorder.status()["imu"]
     assert len(rows) > 150 and status.n_gaps >= 10
@@ -311,10 +344,10 @@ def test_movesense_single_lost_notifications_are_counted_exactly(tmp_path: Path)
     assert session.streams["imu"].device.model == "Movesense"
 
 
-def test_movesense_drift_and_disconnect_reconnect(tmp_path: Path) -> None:
+def test_movesense_drift_and_disconnect_reconnect(tmp_path: Path, clock: VirtualClock) -> None:
     faults = FaultPlan(clock_drift=0.01, disconnect_after_s=1.5, offline_s=0.4)
-    twin = movesense_twin(faults)
-    session, recorder = record(tmp_path, [twin], duration_s=3.5)
+    twin = movesense_twin(faults, clock)
+    session, recorder = record(tmp_path, [twin], clock, duration_s=3.5)
     rows = check_movesense_recording(session, twin)
     stream = session.streams["imu"]
     assert recorder.status()["imu"].n_reconnects == 1 and twin.n_subscribes == 2
@@ -335,10 +368,10 @@ def test_movesense_drift_and_disconnect_reconnect(tmp_path: Path) -> None:
 
 
 def test_corrupted_movesense_notifications_are_skipped_and_the_rest_stored(
-    tmp_path: Path,
+    tmp_path: Path, clock: VirtualClock
 ) -> None:
-    twin = movesense_twin(FaultPlan(corrupt_probability=0.05, duplicate_probability=0.03))
-    session, recorder = record(tmp_path, [twin], duration_s=2.0)
+    twin = movesense_twin(FaultPlan(corrupt_probability=0.05, duplicate_probability=0.03), clock)
+    session, recorder = record(tmp_path, [twin], clock, duration_s=2.0)
     check_movesense_recording(session, twin)
     assert len(twin.truth.device_index) > len(twin.truth.delivered_indices())
     assert recorder.status()["imu"].n_malformed > 0

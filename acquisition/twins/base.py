@@ -11,7 +11,6 @@ sample is kept in :attr:`SimulatedPeripheral.truth` for tests.
 from __future__ import annotations
 
 import asyncio
-import time
 from abc import ABC, abstractmethod
 from collections import deque
 from dataclasses import dataclass, field, replace
@@ -19,6 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
+from alsmotion.acquisition.clock import Clock, SystemClock
 from alsmotion.acquisition.devices.base import DEVICE_INFORMATION_CHARACTERISTICS, DeviceDriver
 from alsmotion.acquisition.twins.faults import FaultPlan
 from alsmotion.errors import InvalidInputError
@@ -89,6 +89,8 @@ class SimulatedPeripheral(ABC):
     battery_v : battery voltage (V) the device reports.
     connection_interval_s : BLE connection interval (s).
     time_scale : run the device this many times faster than real time (benchmarks).
+    clock : the host clock the device's timing follows (default: the system's; tests pass the
+        clock of an event loop whose time is simulated).
     """
 
     driver: type[DeviceDriver]
@@ -117,6 +119,7 @@ class SimulatedPeripheral(ABC):
         battery_v: float = 3.9,
         connection_interval_s: float = 0.015,
         time_scale: float = 1.0,
+        clock: Clock | None = None,
     ) -> None:
         signal = np.asarray(signal_si, dtype=float)
         if signal.ndim != 2 or signal.shape[1] != len(self.driver.channels) or not len(signal):
@@ -139,6 +142,7 @@ class SimulatedPeripheral(ABC):
         self.battery_v = battery_v
         self.connection_interval_s = connection_interval_s
         self.time_scale = time_scale
+        self.clock: Clock = clock or SystemClock()
         self.rate_hz = self.power_on_rate_hz
         self.advertising = True
         self.truth = SampleTruth()
@@ -233,7 +237,7 @@ class SimulatedPeripheral(ABC):
 
     def start_streaming(self, *, reset_clock: bool) -> None:
         """Start (or re-anchor) sample generation at the current rate."""
-        now_ns = time.monotonic_ns()
+        now_ns = self.clock.monotonic_ns()
         if reset_clock or self._stream_start_ns is None:
             self._next_index = 0
             self._n_since_start = 0
@@ -332,10 +336,10 @@ class SimulatedPeripheral(ABC):
 
     async def _run(self) -> None:
         interval_ns = int(self.connection_interval_s * NS_PER_S / self.time_scale)
-        next_event_ns = time.monotonic_ns() + interval_ns
+        next_event_ns = self.clock.monotonic_ns() + interval_ns
         while self._link is not None:
-            await asyncio.sleep(max(0.0, (next_event_ns - time.monotonic_ns()) / NS_PER_S))
-            now_ns = time.monotonic_ns()
+            await asyncio.sleep(max(0.0, (next_event_ns - self.clock.monotonic_ns()) / NS_PER_S))
+            now_ns = self.clock.monotonic_ns()
             next_event_ns += interval_ns
             if self._disconnect_due(now_ns):
                 self._fault_disconnect()
@@ -353,7 +357,7 @@ class SimulatedPeripheral(ABC):
     def _fault_disconnect(self) -> None:
         self._disconnect_fired = True
         self.advertising = False
-        self.truth.link_drops_host_ns.append(time.monotonic_ns())
+        self.truth.link_drops_host_ns.append(self.clock.monotonic_ns())
         link = self._link
         self._stream_task = None
         self.detach()

@@ -9,7 +9,6 @@ bytes) is sent as a part 1 that fills the notification and a part 2 with the res
 from __future__ import annotations
 
 import math
-import time
 from typing import Any
 
 import numpy as np
@@ -54,7 +53,7 @@ class MovesenseTwin(SimulatedPeripheral):
         # Refuses an MTU whose split the protocol cannot carry, before anything streams.
         wire.data_notifications(1, bytes(message_bytes), att_mtu - ATT_HEADER_BYTES)
         self.uptime_s = float(uptime_s)
-        self._booted_ns = time.monotonic_ns()
+        self._booted_ns = self.clock.monotonic_ns()
         self._reference: int | None = None
         self._stream_origin_s = 0.0
         self.n_subscribes = 0
@@ -78,7 +77,7 @@ class MovesenseTwin(SimulatedPeripheral):
             self.send_response(wire.command_result(command.reference, wire.STATUS_OK))
             self.rate_hz = rate_hz
             self._reference = command.reference
-            self._stream_origin_s = self.clock_s(time.monotonic_ns())
+            self._stream_origin_s = self.clock_s(self.clock.monotonic_ns())
             self.n_subscribes += 1
             self.start_streaming(reset_clock=True)
         elif command.code == wire.CMD_UNSUBSCRIBE and command.reference == self._reference:

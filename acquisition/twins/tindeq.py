@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import struct
-import time
 from typing import Any
 
 import numpy as np
@@ -83,7 +82,7 @@ class TindeqTwin(SimulatedPeripheral):
     def _reading_now_n(self) -> float:
         """The load cell's untared reading (N) at this instant."""
         if self.streaming:  # samples taken before the tare keep the old zero
-            self._generate_due(time.monotonic_ns())
+            self._generate_due(self.clock.monotonic_ns())
         index = max(self._next_index - 1, 0)
         row = int(index * self.signal_rate_hz / self.rate_hz) % len(self.signal_si)
         return float(self.signal_si[row, 0]) + self.offset_n
