@@ -10,17 +10,17 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 
 #: The longest test files, longest first (seconds on a busy 2-core machine, December 2026: the
-#: wheel 94, GUI integrity 120, BlueZ 64, GUI visit 53, home week 48, recorder 47, trial demo 40,
+#: wheel 94, GUI integrity 120 in two files, BlueZ 64, GUI visit 53, home week 48, trial demo 40,
 #: batch 28). pytest-xdist hands out whole files in collection order (`make test` passes
 #: --no-loadscope-reorder), so starting these first keeps one of them from being the tail of
 #: the run; the rest follow in pytest's order.
 LONGEST_FILES_FIRST = (
-    "test_gui_integrity.py",
     "test_wheel.py",
+    "test_gui_integrity_strength.py",
+    "test_gui_integrity_walks.py",
     "test_acquisition_bluez.py",
     "test_gui_visit.py",
     "test_home_week.py",
-    "test_acquisition_recorder.py",
     "test_trial_demo.py",
     "test_batch_process.py",
 )
@@ -57,6 +57,15 @@ def simulated_results(simulated_trial) -> dict:
     from alsmotion.processing import process_session
 
     return {path.name: process_session(path) for path in simulated_trial.session_paths}
+
+
+@pytest.fixture
+def open_visit(qtbot, tmp_path):
+    """Factory: the visit GUI on a 1366 x 768 laptop screen with a visit started and both
+    simulated devices streaming (``tests/gui_driver.py``); the windows are shut at the end."""
+    from gui_driver import visit_windows
+
+    yield from visit_windows(qtbot, tmp_path)
 
 
 @pytest.fixture(scope="session")
