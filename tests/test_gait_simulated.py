@@ -237,5 +237,7 @@ def test_slow_shuffling_gait_is_found(speed_mps, cadence_spm):
     assert summary.n_strides >= len(sim.truth.stride_times_s) - 4
     assert _foot_accuracy(sim, result.strides)[1] == 1.0
     assert summary.cadence_spm == pytest.approx(sim.truth.cadence_spm, abs=1.0)
-    # Slow steps barely lift the trunk: the excursion is overestimated (+19 % at 0.3 m/s here).
-    assert summary.gait_speed_mps == pytest.approx(sim.truth.gait_speed_mps, rel=0.25)
+    # Measured +7.1 / +3.1 / +1.9 %: the heel-strike transient moves the step boundaries off the
+    # trunk's lowest point, which the per-step integration reads as a larger excursion of a small
+    # step (it was +19 % at 0.3 m/s while the simulator's transient left an upward velocity).
+    assert summary.gait_speed_mps == pytest.approx(sim.truth.gait_speed_mps, rel=0.09)
