@@ -168,6 +168,7 @@ def simulate_walk(
     orientation_deg: tuple[float, float, float] = (0.0, 0.0, 0.0),
     rest_trunk_pitch_deg: float = 0.0,
     pelvic_drop_deg: float = 0.0,
+    trunk_motion_fraction: float = 1.0,
     noise_mps2: float = 0.03,
     seed: int = 0,
 ) -> SimulatedWalk:
@@ -193,6 +194,10 @@ def simulate_walk(
         pelvis drops on the swing side, most in mid single support (a Trendelenburg-like gait when
         large), so the accelerometer reads part of gravity sideways, against the sway, and the
         gyroscope sees the roll rate.
+    trunk_motion_fraction : share (0-1] of the free walker's vertical excursion, sideways sway and
+        pelvic rotation that the trunk shows at the same step length: below 1 for a walker or
+        rollator, whose handles carry part of the body weight and steady the trunk (a scenario
+        parameter, not a published figure). The truth's step length does not change.
     noise_mps2 : white accelerometer noise SD (m/s^2); the gyroscope gets noise_mps2 rad/s.
     seed : random seed; the same arguments and seed give the same signal.
     """
@@ -201,6 +206,10 @@ def simulate_walk(
         raise InvalidInputError("pass exactly one of n_strides and duration_s")
     if speed_mps <= 0 or cadence_spm <= 0 or stride_time_cv_pct < 0:
         raise InvalidInputError("speed_mps and cadence_spm must be positive, the CV non-negative")
+    if not 0 < trunk_motion_fraction <= 1:
+        raise InvalidInputError(
+            f"trunk_motion_fraction must be in (0, 1], got {trunk_motion_fraction!r}"
+        )
     rng = np.random.default_rng(seed)
     stride_mean_s = 120.0 / cadence_spm
     if n_strides is not None:
@@ -213,7 +222,7 @@ def simulate_walk(
         n_bouts = max(int((duration_s - rest_s) // (per_bout * stride_mean_s + rest_s)), 1)
         bout_sizes = [per_bout] * n_bouts
     step_length_m = speed_mps * stride_mean_s / 2.0
-    excursion_m = pendulum_excursion_m(
+    excursion_m = trunk_motion_fraction * pendulum_excursion_m(
         step_length_m, sensor_height_m=sensor_height_m, correction=TRUNK_STEP_FACTOR
     )
 
@@ -254,14 +263,18 @@ def simulate_walk(
     up = np.where(walking, excursion_m / 2.0 * omega**2 * np.cos(2.0 * np.pi * loading_phase), 0.0)
     up += impact_transients_mps2(time_s, np.concatenate(ic_parts))
     ap = np.where(walking, AP_AMPLITUDE_MPS2 * np.sin(2.0 * np.pi * phase), 0.0)
-    ml = np.where(walking, ML_AMPLITUDE_MPS2 * np.sin(2.0 * np.pi * stride_phase), 0.0)
+    ml = np.where(
+        walking, trunk_motion_fraction * ML_AMPLITUDE_MPS2 * np.sin(2.0 * np.pi * stride_phase), 0.0
+    )
     # The sway accelerates the trunk away from the stance foot in single support; the dropping
     # swing side tilts the ML axis so that gravity reads towards the stance foot.
     roll_rad = np.where(
         walking, -np.radians(pelvic_drop_deg) * np.sin(2.0 * np.pi * stride_phase), 0.0
     )
     # Pelvic rotation: clockwise from above (negative yaw rate) at left ICs (even steps).
-    pelvis_yaw_rads = np.where(walking, -PELVIS_YAW_RADS * np.cos(2.0 * np.pi * stride_phase), 0.0)
+    pelvis_yaw_rads = np.where(
+        walking, -trunk_motion_fraction * PELVIS_YAW_RADS * np.cos(2.0 * np.pi * stride_phase), 0.0
+    )
     del k, phase, omega, stride_phase, step_s, loading_phase
 
     # Turns: raised-cosine yaw rate integrating to pi over each turn; centripetal ML acceleration.
@@ -285,7 +298,12 @@ def simulate_walk(
     roll_rate_rads = np.gradient(roll_rad, 1.0 / rate_hz)
     del ap, ml, up, roll_rad
     accel_body += rng.normal(0.0, noise_mps2, accel_body.shape)
-    sway = TRUNK_SWAY_RADS * np.sin(2.0 * np.pi * time_s * cadence_spm / 60.0) * walking
+    sway = (
+        trunk_motion_fraction
+        * TRUNK_SWAY_RADS
+        * np.sin(2.0 * np.pi * time_s * cadence_spm / 60.0)
+        * walking
+    )
     pitch_rate_rads = np.gradient(pitch_rad, 1.0 / rate_hz)
     gyro_body = np.column_stack(
         (sway + roll_rate_rads, 0.5 * sway + pitch_rate_rads, yaw_rads + pelvis_yaw_rads)
