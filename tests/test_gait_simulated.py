@@ -276,3 +276,10 @@ def test_walking_aid_speed_is_right_or_flagged():
     summary = _analyze(sim).summary
     flagged = any("aid" in flag for flag in summary.flags)
     assert flagged or summary.gait_speed_mps == pytest.approx(sim.truth.gait_speed_mps, rel=0.1)
+
+
+def test_a_declared_walking_aid_flags_the_speed():
+    sim = _walker_walk()
+    summary = _analyze(sim, walking_aid=True).summary
+    assert "walking_aid" in summary.flags
+    assert "walking_aid" not in _analyze(sim).summary.flags
