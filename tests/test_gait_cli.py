@@ -26,11 +26,12 @@ def _run(capsys, *args):
     return code, captured.out, captured.err
 
 
-def _run_50hz_mps2(capsys, path, out):
+def _run_50hz_mps2(capsys, path, out, *options):
     """Analyse a 50 Hz CSV of m/s^2 (participant 1.7 m tall) into ``out``; the exit code."""
     code, _, _ = _run(
         capsys,
         path,
+        *options,
         "--sampling-rate-hz",
         50,
         "--accel-unit",
@@ -206,3 +207,14 @@ def test_walk_time_without_a_timed_walk_is_refused(tmp_path, capsys):
         tmp_path,
     )
     assert code == 2 and "need --timed-walk" in err
+
+
+def test_walking_aid_option_flags_the_summary(tmp_path, capsys):
+    accel = simulate_walk(sampling_rate_hz=50, n_strides=12, rest_s=3.0, seed=1).accel_mps2
+    path = _write_csv(tmp_path / "walk.csv", accel)
+    assert _run_50hz_mps2(capsys, path, tmp_path / "aid", "--walking-aid") == 0
+    assert _run_50hz_mps2(capsys, path, tmp_path / "free") == 0
+    aid = json.loads((tmp_path / "aid" / "summary.json").read_text())
+    free = json.loads((tmp_path / "free" / "summary.json").read_text())
+    assert "walking_aid" in aid["flags"] and "walking_aid" not in free["flags"]
+    assert aid["gait_speed_mps"] == free["gait_speed_mps"]

@@ -237,5 +237,49 @@ def test_slow_shuffling_gait_is_found(speed_mps, cadence_spm):
     assert summary.n_strides >= len(sim.truth.stride_times_s) - 4
     assert _foot_accuracy(sim, result.strides)[1] == 1.0
     assert summary.cadence_spm == pytest.approx(sim.truth.cadence_spm, abs=1.0)
-    # Slow steps barely lift the trunk: the excursion is overestimated (+19 % at 0.3 m/s here).
-    assert summary.gait_speed_mps == pytest.approx(sim.truth.gait_speed_mps, rel=0.25)
+    # Measured +7.1 / +3.1 / +1.9 %: the heel-strike transient moves the step boundaries off the
+    # trunk's lowest point, which the per-step integration reads as a larger excursion of a small
+    # step (it was +19 % at 0.3 m/s while the simulator's transient left an upward velocity).
+    assert summary.gait_speed_mps == pytest.approx(sim.truth.gait_speed_mps, rel=0.09)
+
+
+def _walker_walk():
+    # A rollator user: slow, a regular arm-driven rhythm, and a trunk that shows 60 % of a free
+    # walker's vertical excursion and sway at the same step length.
+    return simulate_walk(
+        sampling_rate_hz=100,
+        n_strides=40,
+        speed_mps=0.6,
+        cadence_spm=85.0,
+        stride_time_cv_pct=1.5,
+        trunk_motion_fraction=0.6,
+        seed=4,
+    )
+
+
+def test_walking_aid_steps_are_found():
+    sim = _walker_walk()
+    summary = _analyze(sim).summary
+    assert summary.n_bouts == 1
+    assert summary.n_strides >= len(sim.truth.stride_times_s) - 4
+    assert summary.cadence_spm == pytest.approx(sim.truth.cadence_spm, abs=1.0)
+    assert summary.stride_time_cv_pct == pytest.approx(sim.truth.stride_time_cv_pct, abs=0.5)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a walker's steadied trunk reads as shorter steps: speed -21 % here, with no flag "
+    "(the pendulum cannot tell; issue 10)",
+)
+def test_walking_aid_speed_is_right_or_flagged():
+    sim = _walker_walk()
+    summary = _analyze(sim).summary
+    flagged = any("aid" in flag for flag in summary.flags)
+    assert flagged or summary.gait_speed_mps == pytest.approx(sim.truth.gait_speed_mps, rel=0.1)
+
+
+def test_a_declared_walking_aid_flags_the_speed():
+    sim = _walker_walk()
+    summary = _analyze(sim, walking_aid=True).summary
+    assert "walking_aid" in summary.flags
+    assert "walking_aid" not in _analyze(sim).summary.flags

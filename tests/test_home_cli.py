@@ -42,7 +42,7 @@ def _recording() -> tuple[np.ndarray, list[int]]:
     return accel, strides
 
 
-def _write_session(parent, accel: np.ndarray, *, visit: str = "baseline"):
+def _write_session(parent, accel: np.ndarray, *, visit: str = "baseline", extra=None):
     metadata = SessionMetadata(
         participant_id="P07",
         visit=visit,
@@ -50,7 +50,7 @@ def _write_session(parent, accel: np.ndarray, *, visit: str = "baseline"):
         operator="OP1",
         start_utc=START,
         host="test",
-        extra={"sensor_height_m": 0.95},
+        extra={"sensor_height_m": 0.95} if extra is None else extra,
     )
     counter = np.arange(len(accel), dtype=np.int64)
     arrived = np.ones(len(accel), dtype=bool)
@@ -246,3 +246,9 @@ def test_a_counter_jump_beyond_any_recording_is_refused(tmp_path, capsys):
         )
     code, _, err = _run(capsys, writer.path, "--out", tmp_path / "out")
     assert code == 2 and "counter" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_declared_walking_aid_flags_the_home_recording(tmp_path):
+    accel = np.tile([0.0, 0.0, STANDARD_GRAVITY_MPS2], (6000, 1))
+    path = _write_session(tmp_path, accel, extra={"sensor_height_m": 0.95, "walking_aid": True})
+    assert "walking_aid" in read_home_session(path).flags

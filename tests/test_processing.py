@@ -370,3 +370,41 @@ def test_visit_rfd_carries_only_its_own_window_flag(sampling_rate_hz, expect_own
     rfd_flags = next(r.flags for r in rows if r.key.measure == "rfd_0_100ms_n_per_s")
     assert "rfd_0_50ms_unsupported" not in rfd_flags
     assert ("rfd_0_100ms_unsupported" in rfd_flags) == expect_own_flag
+
+
+def test_a_walk_with_a_walking_aid_is_flagged():
+    from alsmotion.processing.walks import analyze_walk_trial
+    from alsmotion.session.reader import StreamData
+    from alsmotion.simulate.gait import simulate_walk
+    from alsmotion.simulate.trial import IMU_CHANNELS, IMU_DEVICE
+
+    sim = simulate_walk(sampling_rate_hz=100, n_strides=12, speed_mps=0.6, cadence_spm=85, seed=2)
+    n = len(sim.accel_mps2)
+    imu = StreamData(
+        name="imu",
+        kind="imu",
+        channels=IMU_CHANNELS,
+        sampling_rate_hz=100.0,
+        device=IMU_DEVICE,
+        extra={},
+        values=np.hstack((sim.accel_mps2, sim.gyro_rads)),
+        host_time_ns=np.arange(n, dtype=np.int64) * 10_000_000,
+        device_time_s=np.arange(n) / 100.0,
+        counter=np.arange(n, dtype=float),
+        torn_tail=False,
+    )
+    row = {"test": "10MWT", "trial": 1, "start_host_ns": 0, "stop_host_ns": n * 10_000_000}
+    walks = [
+        analyze_walk_trial(
+            row,
+            imu,
+            sample_time_ns=None,
+            sensor_height_m=0.95,
+            height_m=None,
+            gait_settings=GaitSettings(),
+            walking_aid=aid,
+        )
+        for aid in (False, True)
+    ]
+    assert len(walks[1].strides) > 0
+    assert "walking_aid" not in walks[0].flags and "walking_aid" in walks[1].flags

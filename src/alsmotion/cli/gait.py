@@ -37,6 +37,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--height-m", type=float, help="body height (m); the sensor is taken at 0.53 x height"
     )
     parser.add_argument(
+        "--walking-aid",
+        action="store_true",
+        help="the person walked with a walker or rollator: speed and step length are flagged",
+    )
+    parser.add_argument(
         "--timed-walk",
         type=_timed_walk_code,
         metavar="CODE",
@@ -66,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         sensor_height_m=args.sensor_height_m,
         height_m=args.height_m,
         gyro_rads=recording.gyro_rads,
+        walking_aid=args.walking_aid,
     )
     result = pipeline.result_
     summary = {"file": str(args.file), **result.to_dict()}

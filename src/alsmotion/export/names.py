@@ -71,6 +71,10 @@ FLAG_WORDS = {
         "left/right told without the gyroscope: may be swapped if the trunk tilts sideways"
     ),
     "sensor_height_from_body_height": "step length uses a sensor height estimated from body height",
+    "walking_aid": (
+        "walked with a walking aid: speed and step length read low (the aid steadies the trunk); "
+        "compare cadence and stride times, not speed"
+    ),
     "no_effort": "no push was found",
     "continuous_recording": (
         "from a recording without trials (gait over the whole recording, pushes found in the "

@@ -173,6 +173,9 @@ def read_home_session(path: str | Path) -> HomeRecording:
             buffer = np.full((min(chunk_samples, n_samples - first), 3), np.nan)
 
     extra = metadata.extra
+    if extra.get("walking_aid"):
+        # The gait pipeline's flag: a walker's steadied trunk makes speeds read low.
+        flags.append("walking_aid")
     return HomeRecording(
         path=session,
         participant_id=metadata.participant_id,

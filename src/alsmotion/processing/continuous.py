@@ -82,6 +82,7 @@ def continuous_gait_measures(
         sensor_height_m=_optional_float(extra.get("sensor_height_m")),
         height_m=_optional_float(extra.get("height_m")),
         gait_settings=gait_settings,
+        walking_aid=bool(extra.get("walking_aid")),
     )
     nan = float("nan")
     walk = WalkTrial(CONTINUOUS_TEST, 1, nan, nan, nan, strides, summary, tuple(flags), contacts_s)

@@ -78,6 +78,7 @@ def walk_trial_result(
         height_m=_optional_float(extra.get("height_m")),
         gait_settings=GaitSettings.from_dict(settings.gait),
         data_gap=overlaps_gap(gaps, settings.imu_stream, row["start_host_ns"], row["stop_host_ns"]),
+        walking_aid=bool(extra.get("walking_aid")),
     )
 
 

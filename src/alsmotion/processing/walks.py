@@ -92,13 +92,14 @@ def analyze_walk_trial(
     height_m: float | None,
     gait_settings: GaitSettings,
     data_gap: bool = False,
+    walking_aid: bool = False,
 ) -> WalkTrial:
     """Analyse one walk trial (a row of :func:`alsmotion.session.decisions.trials`).
 
     ``sample_time_ns`` is when each IMU sample was taken
     (:meth:`alsmotion.session.reader.Session.sample_time_ns`; None: the arrival times); the
     trial holds the samples taken between its start and stop events. ``data_gap`` marks a trial
-    during which the IMU lost samples."""
+    during which the IMU lost samples; ``walking_aid`` one walked with a walker or rollator."""
     elapsed_s = (int(row["stop_host_ns"]) - int(row["start_host_ns"])) / 1e9
     timing = clinical_timing(row["test"], elapsed_s, row.get("distance_m"))
     flags: list[str] = [] if np.isfinite(timing[1]) else ["distance_not_recorded"]
@@ -133,6 +134,7 @@ def analyze_walk_trial(
             sensor_height_m=sensor_height_m,
             height_m=height_m,
             gait_settings=gait_settings,
+            walking_aid=walking_aid,
         )
         flags += gait_flags
     return WalkTrial(
@@ -148,6 +150,7 @@ def gait_of_samples(
     sensor_height_m: float | None,
     height_m: float | None,
     gait_settings: GaitSettings,
+    walking_aid: bool = False,
 ) -> tuple[pd.DataFrame, dict[str, Any], np.ndarray, list[str]]:
     """(strides, summary, initial contacts s, flags) of the gait pipeline on IMU samples (NaN
     rows: lost samples); a pipeline error becomes the flag ``gait_failed:<reason>``."""
@@ -159,6 +162,7 @@ def gait_of_samples(
             height_m=height_m,
             gyro_rads=gyro_rads,
             settings=gait_settings,
+            walking_aid=walking_aid,
         )
     except AlsmotionError as exc:
         return pd.DataFrame(), {}, np.empty(0), [f"gait_failed:{flag_text(str(exc))}"]

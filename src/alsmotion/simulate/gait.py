@@ -5,7 +5,8 @@ The truth is built here from published gait facts, independently of the gait pip
 ``h_k`` (lowest in the loading response, just after the initial contact), ``z(t) = h_k / 2 * (1 -
 cos(2 pi (t - d) / T_k))`` with ``d`` = :data:`LOADING_DELAY_S` after the heel strike, so the upward
 acceleration peaks ``d`` after it. The heel strike itself is a short impact
-transient (:data:`IMPACT_MPS2`, width :data:`IMPACT_SD_S`) rising at the initial contact. ``h_k`` is the vertical
+transient (:data:`IMPACT_MPS2`, width :data:`IMPACT_SD_S`) rising at each initial contact that leaves
+neither velocity nor height behind (:func:`impact_transients_mps2`). ``h_k`` is the vertical
 excursion of an inverted pendulum of the sensor's height whose chord is the step length divided by
 :data:`TRUNK_STEP_FACTOR` (the trunk moves less than a stiff-legged pendulum: Mobilise-D's published
 factor). The pelvis turns clockwise (seen from above) at left initial contacts and anticlockwise at
@@ -129,6 +130,28 @@ def rest_posture(
     return 0.5 - 0.5 * np.cos(np.pi * u)
 
 
+def impact_transients_mps2(time_s: np.ndarray, contact_times_s: np.ndarray) -> np.ndarray:
+    """Upward acceleration (m/s^2) of the heel-strike transients at ``contact_times_s`` (sorted).
+
+    Each is a whole Mexican hat (the negative second derivative of a Gaussian of SD
+    :data:`IMPACT_SD_S`, peak :data:`IMPACT_MPS2`) centred one SD after the contact, so that it rises
+    steepest at the contact and leaves neither velocity nor height behind: the trunk's motion is the
+    pendulum's alone. Cutting the hat at the contact (as this simulator once did) drops its leading
+    negative lobe and leaves an upward velocity of 0.6 x peak x SD per step, unphysical, that inflates
+    the excursion of slow, small steps (+19 % speed at 0.3 m/s).
+    """
+    if len(contact_times_s) == 0:
+        return np.zeros(len(time_s))
+    centres_s = np.asarray(contact_times_s, dtype=float) + IMPACT_SD_S
+    after = np.clip(np.searchsorted(centres_s, time_s), 1, max(len(centres_s) - 1, 1))
+    before = after - 1
+    nearest = np.where(
+        np.abs(time_s - centres_s[before]) <= np.abs(time_s - centres_s[after]), before, after
+    )
+    u = (time_s - centres_s[nearest]) / IMPACT_SD_S
+    return IMPACT_MPS2 * (1.0 - u * u) * np.exp(-0.5 * u * u)
+
+
 def simulate_walk(
     *,
     sampling_rate_hz: float,
@@ -145,6 +168,7 @@ def simulate_walk(
     orientation_deg: tuple[float, float, float] = (0.0, 0.0, 0.0),
     rest_trunk_pitch_deg: float = 0.0,
     pelvic_drop_deg: float = 0.0,
+    trunk_motion_fraction: float = 1.0,
     noise_mps2: float = 0.03,
     seed: int = 0,
 ) -> SimulatedWalk:
@@ -170,6 +194,10 @@ def simulate_walk(
         pelvis drops on the swing side, most in mid single support (a Trendelenburg-like gait when
         large), so the accelerometer reads part of gravity sideways, against the sway, and the
         gyroscope sees the roll rate.
+    trunk_motion_fraction : share (0-1] of the free walker's vertical excursion, sideways sway and
+        pelvic rotation that the trunk shows at the same step length: below 1 for a walker or
+        rollator, whose handles carry part of the body weight and steady the trunk (a scenario
+        parameter, not a published figure). The truth's step length does not change.
     noise_mps2 : white accelerometer noise SD (m/s^2); the gyroscope gets noise_mps2 rad/s.
     seed : random seed; the same arguments and seed give the same signal.
     """
@@ -178,6 +206,10 @@ def simulate_walk(
         raise InvalidInputError("pass exactly one of n_strides and duration_s")
     if speed_mps <= 0 or cadence_spm <= 0 or stride_time_cv_pct < 0:
         raise InvalidInputError("speed_mps and cadence_spm must be positive, the CV non-negative")
+    if not 0 < trunk_motion_fraction <= 1:
+        raise InvalidInputError(
+            f"trunk_motion_fraction must be in (0, 1], got {trunk_motion_fraction!r}"
+        )
     rng = np.random.default_rng(seed)
     stride_mean_s = 120.0 / cadence_spm
     if n_strides is not None:
@@ -190,7 +222,7 @@ def simulate_walk(
         n_bouts = max(int((duration_s - rest_s) // (per_bout * stride_mean_s + rest_s)), 1)
         bout_sizes = [per_bout] * n_bouts
     step_length_m = speed_mps * stride_mean_s / 2.0
-    excursion_m = pendulum_excursion_m(
+    excursion_m = trunk_motion_fraction * pendulum_excursion_m(
         step_length_m, sensor_height_m=sensor_height_m, correction=TRUNK_STEP_FACTOR
     )
 
@@ -229,21 +261,21 @@ def simulate_walk(
     stride_phase = np.where(k % 2 == 0, phase, phase + 1.0) / 2.0
     loading_phase = phase - LOADING_DELAY_S / step_s
     up = np.where(walking, excursion_m / 2.0 * omega**2 * np.cos(2.0 * np.pi * loading_phase), 0.0)
-    since_ic_s = np.where(walking, time_s - step_starts[k], 1.0)
-    # A Mexican-hat transient: no net change of velocity or height, steepest rise at the contact.
-    u = (since_ic_s - IMPACT_SD_S) / IMPACT_SD_S
-    up += IMPACT_MPS2 * (1.0 - u * u) * np.exp(-0.5 * u * u)
-    del u
+    up += impact_transients_mps2(time_s, np.concatenate(ic_parts))
     ap = np.where(walking, AP_AMPLITUDE_MPS2 * np.sin(2.0 * np.pi * phase), 0.0)
-    ml = np.where(walking, ML_AMPLITUDE_MPS2 * np.sin(2.0 * np.pi * stride_phase), 0.0)
+    ml = np.where(
+        walking, trunk_motion_fraction * ML_AMPLITUDE_MPS2 * np.sin(2.0 * np.pi * stride_phase), 0.0
+    )
     # The sway accelerates the trunk away from the stance foot in single support; the dropping
     # swing side tilts the ML axis so that gravity reads towards the stance foot.
     roll_rad = np.where(
         walking, -np.radians(pelvic_drop_deg) * np.sin(2.0 * np.pi * stride_phase), 0.0
     )
     # Pelvic rotation: clockwise from above (negative yaw rate) at left ICs (even steps).
-    pelvis_yaw_rads = np.where(walking, -PELVIS_YAW_RADS * np.cos(2.0 * np.pi * stride_phase), 0.0)
-    del k, phase, omega, stride_phase, step_s, loading_phase, since_ic_s
+    pelvis_yaw_rads = np.where(
+        walking, -trunk_motion_fraction * PELVIS_YAW_RADS * np.cos(2.0 * np.pi * stride_phase), 0.0
+    )
+    del k, phase, omega, stride_phase, step_s, loading_phase
 
     # Turns: raised-cosine yaw rate integrating to pi over each turn; centripetal ML acceleration.
     yaw_rads = np.zeros(n_samples)
@@ -266,7 +298,12 @@ def simulate_walk(
     roll_rate_rads = np.gradient(roll_rad, 1.0 / rate_hz)
     del ap, ml, up, roll_rad
     accel_body += rng.normal(0.0, noise_mps2, accel_body.shape)
-    sway = TRUNK_SWAY_RADS * np.sin(2.0 * np.pi * time_s * cadence_spm / 60.0) * walking
+    sway = (
+        trunk_motion_fraction
+        * TRUNK_SWAY_RADS
+        * np.sin(2.0 * np.pi * time_s * cadence_spm / 60.0)
+        * walking
+    )
     pitch_rate_rads = np.gradient(pitch_rad, 1.0 / rate_hz)
     gyro_body = np.column_stack(
         (sway + roll_rate_rads, 0.5 * sway + pitch_rate_rads, yaw_rads + pelvis_yaw_rads)
