@@ -126,13 +126,15 @@ def build_session(parent: Path, *, participant: str = "ALS-001") -> Path:
         hhd = {"test": "HHD", "trial": 1, "muscle": "knee_extension", "side": "left"}
         writer.log_event("trial_started", method="make", host_time_ns=int(force_host[20]), **hhd)
         writer.log_event("trial_stopped", host_time_ns=int(force_host[-20]), **hhd)
-        writer.log_event("note", text="participant used a cane", host_time_ns=int(imu_host[-1]))
+        note = writer.log_event(
+            "note", text="participant used a cane", host_time_ns=int(imu_host[-1])
+        )
     append_audit(
         writer.path,
         who="OP2",
         what="correct_note",
         why="typo",
-        change={"event_seq": 4, "before": "participant used a cane", "after": "used a cane"},
+        change={"event_seq": note["seq"], "before": note["text"], "after": "used a cane"},
     )
     return writer.path
 

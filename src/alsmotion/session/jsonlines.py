@@ -73,10 +73,19 @@ def read_lines(path: Path) -> tuple[list[dict[str, Any]], bool]:
 
 def read_json_document(path: Path, *, what: str) -> Any:
     """Parse the JSON file ``path`` within limits; ``what`` names it in errors."""
+    return parse_json_document(read_file_bytes(path, what=what), path=path, what=what)
+
+
+def read_file_bytes(path: Path, *, what: str) -> bytes:
+    """The bytes of ``path``; :class:`SessionError` naming ``what`` when it cannot be read."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise SessionError(f"cannot read {what} ({exc.strerror})", path=path) from None
+
+
+def parse_json_document(raw: bytes, *, path: Path, what: str) -> Any:
+    """Parse the bytes ``raw`` of the JSON file ``path`` within limits."""
     try:
         return loads_bounded(raw)
     except InvalidInputError as exc:
