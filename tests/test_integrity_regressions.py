@@ -126,7 +126,7 @@ def test_surrogate_in_an_audit_entry_is_a_session_error_with_the_line(session):
     audit.write_text(audit.read_text().replace('"who":"OP2"', '"who":"\\ud800"'))
     with pytest.raises(SessionError) as err:
         Session.open(session)
-    assert err.value.line == 1 and AUDIT_FILE in str(err.value)
+    assert err.value.line == 2 and AUDIT_FILE in str(err.value)
 
 
 def test_a_folder_named_like_a_stream_is_reported_not_read(session):
