@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import json
 import os
 import random
@@ -137,6 +138,100 @@ def build_session(parent: Path, *, participant: str = "ALS-001") -> Path:
         change={"event_seq": note["seq"], "before": note["text"], "after": "used a cane"},
     )
     return writer.path
+
+
+def write_interrupted(parent: Path) -> tuple[Path, Path]:
+    """An unclosed session as a crash leaves it, and the same session closed.
+
+    IMU and force streams flushed in 6 rounds, a checkpoint after rounds 2 and 4, trial events in
+    between; the folder is copied (everything written is on disk: a crash at that moment) after
+    round 5, then the writer finishes and closes. Returns (interrupted copy, closed session).
+    """
+    metadata = SessionMetadata(
+        participant_id="ALS-001",
+        visit="baseline",
+        protocol="gait-hhd-v1",
+        operator="OP1",
+        host="fuzz-host",
+        start_utc=datetime.fromtimestamp(START_NS / 1e9, UTC),
+    )
+    device = DeviceInfo(manufacturer="WitMotion", model="WT901BLECL", serial="A1")
+    interrupted = parent / "interrupted"
+    with SessionWriter.create(parent / "closed", metadata, flush_interval_s=1.0) as writer:
+        imu = writer.add_stream(
+            "imu", kind="imu", channels=IMU, sampling_rate_hz=100.0, device=device
+        )
+        force = writer.add_stream(
+            "force", kind="force", channels=(("force", "N"),), sampling_rate_hz=80.0, device=device
+        )
+        for round_ in range(6):
+            part = np.arange(round_ * 50, (round_ + 1) * 50)
+            host = START_NS + part * 10_000_000
+            imu.append(np.sin(part[:, None] / (5 + np.arange(6))), host_time_ns=host, counter=part)
+            imu.flush()
+            force.append(200 * np.exp(-(((part - 150) / 40.0) ** 2)), host_time_ns=host)
+            force.flush()
+            if round_ == 1:
+                writer.log_event("trial_started", test="10MWT", trial=1, host_time_ns=int(host[0]))
+            if round_ == 3:
+                writer.log_event("trial_stopped", test="10MWT", trial=1, host_time_ns=int(host[0]))
+            if round_ in (1, 3):
+                writer.checkpoint()
+            if round_ == 4:
+                shutil.copytree(writer.path, interrupted / writer.path.name)
+    return interrupted / writer.path.name, writer.path
+
+
+def crash_states(parent: Path) -> tuple[Path, list[tuple[dict[str, int], str, int, int]]]:
+    """Write a session (as :func:`write_interrupted`, to its close) noting every file's size
+    after each fsync. Returns the closed session and the states a crash can leave: the sizes at
+    one fsync, with one file that grows by the next fsync (name, from, to size) cut anywhere
+    between (the files are append-only, so a state is each file's first bytes)."""
+    snapshots: list[dict[str, int]] = []
+    real_fsync = os.fsync
+    folder: list[Path] = []
+
+    def fsync(fd: int) -> None:
+        real_fsync(fd)
+        for session in folder or sorted((parent / "closed").glob("*")):
+            folder[:] = [session]
+            snapshots.append(
+                {
+                    p.relative_to(session).as_posix(): p.stat().st_size
+                    for p in session.rglob("*")
+                    if p.is_file()
+                }
+            )
+
+    os.fsync = fsync
+    try:
+        closed = write_interrupted(parent)[1]
+    finally:
+        os.fsync = real_fsync
+    states = []
+    for before, after in itertools.pairwise(snapshots):
+        for name in sorted(after):
+            if after[name] != before.get(name) and (closed / name).exists():
+                states.append((before, name, before.get(name, 0), after[name]))
+    return closed, states
+
+
+_ATOMIC_FILES = (METADATA_FILE, MANIFEST_FILE)
+
+
+def materialize_crash(
+    closed: Path, target: Path, state: tuple[dict[str, int], str, int, int], cut: int
+) -> Path:
+    """The session of a crash ``state`` with its growing file cut to ``cut`` bytes."""
+    sizes, growing, _, _ = state
+    for name, size in {**sizes, growing: cut}.items():
+        source = closed / name
+        if not source.exists() or (name in _ATOMIC_FILES and not size):
+            continue  # a temporary file renamed since, or an atomic file not yet in place
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        with source.open("rb") as handle:
+            (target / name).write_bytes(handle.read(size))
+    return target
 
 
 def unclose(path: Path) -> None:
@@ -577,6 +672,39 @@ def run_session_case(
             outcome.failure = outcome.failure or run_cli(argv)
     outcome.seconds = time.perf_counter() - started
     shutil.rmtree(case, ignore_errors=True)
+    return outcome
+
+
+def run_crash_case(
+    work: Path, closed: Path, state: tuple[dict[str, int], str, int, int], rng: random.Random
+) -> CaseOutcome:
+    """Open a crash state (its growing file cut at a random byte): it must read with no
+    integrity or audit problem and hold a prefix of the closed session's data (a false alarm
+    or a misread fails the case). A state before ``session.json`` exists is no session."""
+    _, growing, low, high = state
+    # session.json and the manifest are written atomically (renamed into place): all or nothing
+    cut = rng.choice([low, high]) if growing in _ATOMIC_FILES else rng.randint(low, high)
+    outcome = CaseOutcome("crash", f"{growing}@{cut}")
+    started = time.perf_counter()
+    target = materialize_crash(
+        closed, work / f"crash-{rng.randrange(10**9)}" / closed.name, state, cut
+    )
+    session, crash = _guarded(lambda: Session.open(target))
+    if crash:
+        outcome.failure = f"Session.open crashed: {crash}"
+    elif session is None:
+        outcome.refused = True
+        if (target / METADATA_FILE).exists():
+            outcome.failure = "a crash state with its session.json does not read"
+    else:
+        problems = session.integrity_problems + session.audit_problems
+        outcome.flagged = bool(problems)
+        if problems:
+            outcome.failure = f"false alarm: {problems[0]}"
+        elif not _is_prefix(snapshot(session), snapshot(Session.open(closed))):
+            outcome.failure = "data differ from a prefix of what was recorded"
+    outcome.seconds = time.perf_counter() - started
+    shutil.rmtree(target.parent, ignore_errors=True)
     return outcome
 
 
