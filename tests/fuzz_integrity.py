@@ -328,7 +328,12 @@ def _set_random_leaf(document: Any, rng: random.Random, value: Any) -> Any:
     return document
 
 
-def _rewrite_stream(file: Path, change: Callable[[list[Any], Any], tuple[list[Any], Any]]) -> None:
+def _rewrite_stream(
+    file: Path,
+    change: Callable[[list[Any], Any], tuple[list[Any], Any]],
+    *,
+    keep_stamps: bool = True,
+) -> None:
     import pyarrow as pa
 
     with pa.OSFile(str(file), "rb") as source:
@@ -344,7 +349,7 @@ def _rewrite_stream(file: Path, change: Callable[[list[Any], Any], tuple[list[An
             # Each batch keeps its stamp (sequence number, SHA-256) wherever it moved; a batch
             # edited in place keeps the stamp of the batch it replaced, as an editor would.
             stamp = stamps.get(id(batch), stamped[min(index, len(stamped) - 1)][1])
-            writer.write_batch(batch, custom_metadata=stamp)
+            writer.write_batch(batch, custom_metadata=stamp if keep_stamps else None)
     file.write_bytes(sink.getvalue())
 
 
@@ -437,6 +442,56 @@ def _lines_mutation(file: Path, rng: random.Random) -> str:
     return f"lines:{action}"
 
 
+#: What session format 2 lets an unclosed session detect besides its batch stamps: an emptied or
+#: deleted log, an edited session.json field, a stream rewritten without stamps, record batches
+#: cut from the end of a stream before the last checkpoint (in these sessions, close's).
+CROSS_CHECK_MUTATIONS = ("empty_log", "edit_session_json", "strip_stamps", "cut_tail")
+
+
+def cross_check_mutation(path: Path, rng: random.Random) -> str:
+    """Apply one of the :data:`CROSS_CHECK_MUTATIONS`; return its name (``cross:...``)."""
+    make_writable(path)
+    streams = sorted((path / "streams").glob("*.arrows"))
+    choice = rng.choice(CROSS_CHECK_MUTATIONS)
+    return "cross:" + _apply_cross_check(path, rng, streams, choice)
+
+
+def _apply_cross_check(path: Path, rng: random.Random, streams: list[Path], choice: str) -> str:
+    if choice == "empty_log":
+        file = rng.choice([path / EVENTS_FILE, path / AUDIT_FILE])
+        if rng.random() < 0.5:
+            file.write_bytes(b"")
+            return f"{choice}:{file.name}:emptied"
+        file.unlink()
+        return f"{choice}:{file.name}:deleted"
+    if choice == "edit_session_json":
+        document = json.loads((path / METADATA_FILE).read_text())
+        field, value = rng.choice(
+            [
+                ("operator", "OP9"),
+                ("visit", "day30"),
+                ("site", "S2"),
+                ("protocol", "gait-hhd-v2"),
+                ("start_utc", "2026-01-05T10:30:00.000000Z"),
+                ("extra", {"sensor_height_m": 1.1}),
+                ("format_version", 1),
+            ]
+        )
+        if field == "format_version":
+            document[field] = value
+        else:
+            document["metadata"][field] = value
+        (path / METADATA_FILE).write_text(json.dumps(document, indent=rng.choice([None, 2])))
+        return f"{choice}:{field}"
+    file = rng.choice(streams)
+    if choice == "strip_stamps":
+        _rewrite_stream(file, lambda batches, schema: (batches, schema), keep_stamps=False)
+        return f"{choice}:{file.name}"
+    n_cut = rng.randint(1, 3)
+    _rewrite_stream(file, lambda batches, schema: (batches[: len(batches) - n_cut], schema))
+    return f"{choice}:{file.name}:{n_cut}"
+
+
 def mutate_session(path: Path, rng: random.Random, *, other: Path) -> str:
     """Apply one random mutation to the session at ``path``; return its name."""
     make_writable(path)
@@ -459,8 +514,12 @@ def mutate_session(path: Path, rng: random.Random, *, other: Path) -> str:
             "dir_arrows",
             "symlink",
             "manifest_field",
+            "cross_check",
+            "cross_check",
         ]
     )
+    if kind == "cross_check":
+        return cross_check_mutation(path, rng)
     if kind == "flip":
         file = rng.choice(files)
         data = bytearray(file.read_bytes())
@@ -607,8 +666,10 @@ def run_session_case(
     closed: bool,
     process: bool,
     cli: bool,
+    mutate: Callable[[Path, random.Random], str] | None = None,
 ) -> CaseOutcome:
-    """Copy ``clean``, mutate it and check it through the API (and the CLI when ``cli``)."""
+    """Copy ``clean``, mutate it (:func:`mutate_session`, or ``mutate``) and check it through
+    the API (and the CLI when ``cli``)."""
     from alsmotion.processing import process_session
 
     case = work / f"case-{rng.randrange(10**9)}"
@@ -618,7 +679,7 @@ def run_session_case(
         unclose(path)
     before = _files_digest(path)
     original = snapshot(Session.open(path))
-    mutation = mutate_session(path, rng, other=other)
+    mutation = mutate_session(path, rng, other=other) if mutate is None else mutate(path, rng)
     changed = _files_digest(path) != before
     outcome = CaseOutcome("closed" if closed else "unclosed", mutation)
     started = time.perf_counter()
@@ -656,6 +717,8 @@ def run_session_case(
         detectable = closed or _detectable_when_unclosed(mutation)
         if now != original and not explained and not outcome.failure and detectable:
             outcome.failure = "data differ from what was recorded, without an issue"
+        if mutation.startswith("cross:") and changed and not flagged and not outcome.failure:
+            outcome.failure = "a change the session format cross-checks was not detected"
         if process:
             result, crash = _guarded(lambda: process_session(path))
             if crash and not outcome.failure:
@@ -713,8 +776,22 @@ def _detectable_when_unclosed(mutation: str) -> bool:
     dropped, repeated or reordered and bits flipped in a stream file (each batch carries its
     sequence number and the SHA-256 of the descriptor and its values; a flip in the file's
     framing ends the read as a torn tail, what a crash leaves), event lines repeated or
-    reordered, and a stream renamed or taken from another recording."""
-    return mutation in (
+    reordered, a stream renamed or taken from another recording; and with session format 2's
+    cross-checks (logs started with the SHA-256 of session.json, checkpoints, batches stamped
+    with the event count) logs emptied or deleted, session.json edited, streams deleted or cut
+    short (close logged a last checkpoint) and the :data:`CROSS_CHECK_MUTATIONS`."""
+    return mutation.startswith("cross:") or mutation in (
+        "delete:events.jsonl",
+        "delete:audit.jsonl",
+        "delete:imu.arrows",
+        "delete:force.arrows",
+        "truncate:imu.arrows",
+        "truncate:force.arrows",
+        "json:session.json",
+        "json_hostile:session.json",
+        "flip:session.json",
+        "events:lines:empty_file",
+        "audit:lines:empty_file",
         "flip:imu.arrows",
         "flip:force.arrows",
         "stream:duplicate_batch",
