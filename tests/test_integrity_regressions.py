@@ -760,6 +760,16 @@ def test_events_cut_from_the_end_are_detected_against_the_streams(interrupted):
     assert any("events removed from the end of the log" in p for p in problems), problems
 
 
+def test_an_event_edited_before_the_last_checkpoint_is_detected(interrupted):
+    lines = (interrupted / EVENTS_FILE).read_text().splitlines(keepends=True)
+    started = json.loads(lines[3])
+    assert started["type"] == "trial_started"
+    started["host_time_ns"] += 500_000_000  # the walk now starts 0.5 s later
+    lines[3] = json.dumps(started) + "\n"
+    (interrupted / EVENTS_FILE).write_text("".join(lines))
+    _flagged_everywhere(interrupted, "differ from the SHA-256 it recorded (events edited")
+
+
 def test_a_consistent_cut_of_logs_and_streams_back_to_a_checkpoint_looks_like_a_crash(
     interrupted,
 ):

@@ -159,10 +159,11 @@ def test_changed_raw_event_is_detected(tmp_path):
     events = path / EVENTS_FILE
     os.chmod(events, 0o644)
     events.write_text(events.read_text().replace("cane", "walker"))
-    (problem,) = verify_session(path).problems
+    manifest_problem, digest_problem = verify_session(path).problems
     assert re.fullmatch(
-        r"events\.jsonl: (\d+) bytes, the manifest says (\d+) \(file changed\)", problem
+        r"events\.jsonl: (\d+) bytes, the manifest says (\d+) \(file changed\)", manifest_problem
     )
+    assert "differ from the SHA-256 it recorded (events edited" in digest_problem
 
 
 def test_verify_cli_exit_codes(tmp_path, capsys):

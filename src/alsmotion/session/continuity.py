@@ -6,8 +6,9 @@ writer leaves evidence in each file about the others:
 * the event log starts with ``session_started`` and the audit log with ``create_session``, both
   holding the SHA-256 of ``session.json`` as written: an empty log, or a ``session.json`` edited
   afterwards, shows;
-* ``checkpoint`` events record per stream the record batches on disk and the last one's SHA-256:
-  batches missing before the last checkpoint show;
+* ``checkpoint`` events record per stream the record batches on disk and the last one's SHA-256,
+  and the SHA-256 of the event log's lines before them: batches missing before the last
+  checkpoint, and events edited, removed or inserted before it, show;
 * every record batch carries the number of events logged when it was written: events removed
   from the end of the log show against any batch written after them.
 
@@ -17,6 +18,7 @@ moment (a checkpoint or later) is what a crash leaves, and a forger who recomput
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -118,6 +120,21 @@ def checkpoint_problems(
                 continue
             reported.add(name)
     return problems
+
+
+def events_digest_problems(raw: bytes, events: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Checkpoints whose ``events_sha256`` differs from the SHA-256 of the lines before them
+    (``raw``: the event log's bytes; ``events``: its records, one per complete line). Only the
+    first such checkpoint is reported."""
+    digest = hashlib.sha256()
+    for line, record in zip(raw.split(b"\n"), events, strict=False):
+        if record["type"] == ev.CHECKPOINT and record["events_sha256"] != digest.hexdigest():
+            return [
+                f"{EVENTS_FILE}: the lines before the checkpoint at event {record['seq']} differ "
+                "from the SHA-256 it recorded (events edited, removed or inserted)"
+            ]
+        digest.update(line + b"\n")
+    return []
 
 
 def event_count_problems(

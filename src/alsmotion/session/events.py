@@ -63,13 +63,14 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     NOTE: ("text",),
     REFERENCE_VALUE: ("test", "trial", "quantity", "value", "reference_method"),
     SESSION_STARTED: ("session_json_sha256",),
-    CHECKPOINT: ("streams",),
+    CHECKPOINT: ("streams", "events_sha256"),
 }
 
 #: Events only the session writer logs (format 2): ``session_started`` first, holding the
 #: SHA-256 of session.json as written; ``checkpoint`` when a stream is added, every few seconds
 #: while batches are written and on close, holding per stream ``n_batches`` (record batches
-#: fsync'd so far) and ``last_sha256`` (the last one's SHA-256).
+#: fsync'd so far) and ``last_sha256`` (the last one's SHA-256), and ``events_sha256``, the
+#: SHA-256 of the log's lines before it.
 WRITER_EVENT_TYPES = (SESSION_STARTED, CHECKPOINT)
 
 EVENT_TYPES = tuple(REQUIRED_FIELDS)
@@ -178,9 +179,12 @@ def event_log_problems(records: Sequence[Mapping[str, Any]], *, path: Path) -> l
             raise SessionError("timing_fit 'fit' is not a JSON object", path=path, line=line)
         if kind == SESSION_STARTED and not _is_sha256(record["session_json_sha256"]):
             raise SessionError("session_started without a SHA-256", path=path, line=line)
-        if kind == CHECKPOINT and not _is_checkpoint(record["streams"]):
+        if kind == CHECKPOINT and not (
+            _is_checkpoint(record["streams"]) and _is_sha256(record["events_sha256"])
+        ):
             raise SessionError(
-                "checkpoint 'streams' is not {stream: {n_batches, last_sha256}}",
+                "checkpoint without 'streams' {stream: {n_batches, last_sha256}} and "
+                "'events_sha256'",
                 path=path,
                 line=line,
             )

@@ -21,8 +21,8 @@ def dumps_canonical(record: Any) -> str:
     return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def append_line(path: Path, record: dict[str, Any]) -> None:
-    """Append ``record`` as one line and fsync it."""
+def append_line(path: Path, record: dict[str, Any]) -> bytes:
+    """Append ``record`` as one line and fsync it; return the bytes written."""
     data = (dumps_canonical(record) + "\n").encode("utf-8")
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
@@ -30,6 +30,7 @@ def append_line(path: Path, record: dict[str, Any]) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+    return data
 
 
 #: Longest line (bytes) of an events or audit log; a real record is well under 1 kB.

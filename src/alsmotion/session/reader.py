@@ -594,6 +594,9 @@ class Session:
         integrity += ev.event_log_problems(event_records, path=path / EVENTS_FILE)
         integrity += _event_time_problems(event_records, metadata)
         integrity += continuity.checkpoint_problems(event_records, batch_sha256s)
+        if event_records:
+            raw_events = read_file_bytes(path / EVENTS_FILE, what=EVENTS_FILE)
+            integrity += continuity.events_digest_problems(raw_events, event_records)
         integrity += continuity.event_count_problems(len(event_records), event_counts)
         audit_records, audit_torn = read_lines(path / AUDIT_FILE)
         if audit_torn:

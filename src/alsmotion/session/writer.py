@@ -75,6 +75,7 @@ class SessionWriter:
         self.streams: dict[str, StreamWriter] = {}
         self._event_lock = threading.Lock()
         self._next_seq = 0
+        self._events_digest = hashlib.sha256()  # of the event log's lines so far
         self._checkpoint_lock = threading.Lock()
         self._checkpointed: dict[str, tuple[int, str]] = {}
         self._stop_flusher = threading.Event()
@@ -213,13 +214,15 @@ class SessionWriter:
                 "type": event_type,
                 **fields,
             }
-            append_line(self.path / EVENTS_FILE, record)
+            if event_type == ev.CHECKPOINT:
+                record["events_sha256"] = self._events_digest.hexdigest()
+            self._events_digest.update(append_line(self.path / EVENTS_FILE, record))
             self._next_seq += 1  # after the fsync: batches stamp only events on disk
         return record
 
     def checkpoint(self) -> dict[str, Any] | None:
         """Log a ``checkpoint`` event: per stream, the record batches on disk (fsync'd) and the
-        SHA-256 of the last one. The writer does this when a stream is added, every
+        SHA-256 of the last one, and the SHA-256 of the event log's lines before it. The writer does this when a stream is added, every
         :data:`CHECKPOINT_INTERVAL_S` while batches are written and on close; returns the event,
         or None when no batch was written since the last checkpoint."""
         with self._checkpoint_lock:
