@@ -521,7 +521,10 @@ class Session:
 
         A closed session is checked against its manifest (every field, every file's size and
         SHA-256, files added or removed, hidden ones included); on every session the record
-        batches, the event sequence and the audit chain are checked. Whatever is found is listed
+        batches, the event sequence and the audit chain are checked, and the files against one
+        another (:mod:`alsmotion.session.continuity`: the logs' first entries against
+        session.json, the checkpoints against the streams and the event log, the batches'
+        event counts against the log). Whatever is found is listed
         in :attr:`issues` (and the data-changing part in :attr:`integrity_problems`).
 
         Raises
