@@ -163,6 +163,7 @@ def main() -> int:
         counts["cases"] += 1
         counts["refused"] += o.refused
         counts["flagged"] += o.flagged
+        counts["changed unflagged"] += o.unflagged_change
         counts["failed"] += bool(o.failure)
     print(f"{len(outcomes)} cases in {total_s:.0f} s (seed {args.seed})")
     for kind, counts in sorted(by_kind.items()):
@@ -174,6 +175,10 @@ def main() -> int:
         f"  audit tail removed (undetectable by a hash chain, not counted as failures): "
         f"{len(limits)}"
     )
+    silent = collections.Counter(
+        o.mutation.split(" (")[0] for o in outcomes if o.kind == "unclosed" and o.unflagged_change
+    )
+    print(f"  unclosed, data changed without a flag (crash-like or undetectable): {dict(silent)}")
     failures = [o for o in outcomes if o.failure]
     kinds = collections.Counter(o.failure.split(":")[0] for o in failures)
     print(f"  failures: {len(failures)} {dict(kinds)}")

@@ -80,6 +80,9 @@ class CaseOutcome:
     seconds: float = 0.0
     refused: bool = False
     flagged: bool = False
+    #: The data read differ from what was recorded and nothing was flagged: what a crash could
+    #: have done, or a change marked undetectable without a manifest (not a failure).
+    unflagged_change: bool = False
 
 
 # --- clean inputs --------------------------------------------------------------------------
@@ -711,8 +714,9 @@ def run_session_case(
             and {**now, "audit": []} == {**original, "audit": []}
             and now["audit"] == original["audit"][: len(now["audit"])]
         )
-        if audit_cut and now != original:
+        if audit_cut and now != original and not flagged:
             outcome.mutation += " (audit tail removed: undetectable by a hash chain)"
+        outcome.unflagged_change = now != original and not flagged
         explained = flagged or cut_off or audit_cut
         detectable = closed or _detectable_when_unclosed(mutation)
         if now != original and not explained and not outcome.failure and detectable:
