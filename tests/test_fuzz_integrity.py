@@ -93,6 +93,8 @@ def test_sessions_cut_by_a_crash_at_any_byte_give_no_false_alarm(tmp_path):
         run_crash_case(tmp_path, closed, rng.choice(states), rng) for _ in range(N_CRASH_CASES)
     ]
     assert _failures(outcomes) == []
+    growing = {state[1] for state in states}
+    assert growing >= {"events.jsonl", "audit.jsonl", "streams/imu.arrows", "session.json"}
 
 
 def _geneactiv_lines(shared_data: Path) -> tuple[list[str], int]:
