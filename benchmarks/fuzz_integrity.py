@@ -1,10 +1,16 @@
 """Bigger fuzz run of raw-data integrity than the test suite's: mutated sessions (closed and
-unclosed) and CSV files (GENEActiv, generic IMU CSV and force tables) through the API, a share through the CLI.
+unclosed) and CSV files (GENEActiv, generic IMU CSV and force tables) through the API, a share
+through the CLI; unclosed sessions given the changes the session format cross-checks (kind
+``cross``: emptied or deleted logs, edited session.json, stamps stripped, batches cut from the
+end), which must all be detected; and sessions cut by a crash at random bytes (kind ``crash``),
+which must read without a false alarm.
 
-    .venv/bin/python benchmarks/fuzz_integrity.py [--sessions 700] [--csv 600] [--seed 1]
+    .venv/bin/python benchmarks/fuzz_integrity.py [--sessions 700] [--csv 600] [--cross 100]
+        [--crash 300] [--seed 1]
 
 Prints the counts per kind (refused, flagged, failures: crashes, tamper accepts, silent
-misreads, CLI contract) and the slowest case; exits 1 when any case failed.
+misreads, undetected cross-checked changes, false alarms on crash states, CLI contract) and the
+slowest case; exits 1 when any case failed.
 """
 
 from __future__ import annotations
@@ -22,9 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from fuzz_integrity import (
     FORCE_CLI,
     build_session,
+    crash_states,
+    cross_check_mutation,
     force_table_lines,
     force_values,
     read_force_csv,
+    run_crash_case,
     run_csv_case,
     run_session_case,
 )
@@ -35,9 +44,11 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, default=700)
     parser.add_argument("--csv", type=int, default=600)
+    parser.add_argument("--cross", type=int, default=100, help="unclosed cross-check cases")
+    parser.add_argument("--crash", type=int, default=300, help="crash states cut at a byte")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -59,6 +70,26 @@ def main() -> int:
                     cli=index % 5 == 0,
                 )
             )
+        for index in range(args.cross):
+            outcome = run_session_case(
+                work,
+                clean,
+                other,
+                rng,
+                closed=False,
+                process=index % 2 == 0,
+                cli=index % 5 == 0,
+                mutate=cross_check_mutation,
+            )
+            outcome.kind = "cross"
+            if not (outcome.flagged or outcome.refused or outcome.failure):
+                outcome.failure = "cross-checked change not detected"
+            outcomes.append(outcome)
+        if args.crash:
+            closed, states = crash_states(work / "crash-write")
+            outcomes += [
+                run_crash_case(work, closed, rng.choice(states), rng) for _ in range(args.crash)
+            ]
         text = (SHARED / "gaitpy-demo" / "demo_data.csv").read_bytes().decode("latin-1")
         geneactiv = text.splitlines()[:1500]
         first = next(i for i, line in enumerate(geneactiv) if line[:2] == "20")
@@ -132,6 +163,7 @@ def main() -> int:
         counts["cases"] += 1
         counts["refused"] += o.refused
         counts["flagged"] += o.flagged
+        counts["changed unflagged"] += o.unflagged_change
         counts["failed"] += bool(o.failure)
     print(f"{len(outcomes)} cases in {total_s:.0f} s (seed {args.seed})")
     for kind, counts in sorted(by_kind.items()):
@@ -143,6 +175,10 @@ def main() -> int:
         f"  audit tail removed (undetectable by a hash chain, not counted as failures): "
         f"{len(limits)}"
     )
+    silent = collections.Counter(
+        o.mutation.split(" (")[0] for o in outcomes if o.kind == "unclosed" and o.unflagged_change
+    )
+    print(f"  unclosed, data changed without a flag (crash-like or undetectable): {dict(silent)}")
     failures = [o for o in outcomes if o.failure]
     kinds = collections.Counter(o.failure.split(":")[0] for o in failures)
     print(f"  failures: {len(failures)} {dict(kinds)}")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import json
 import os
 import random
@@ -79,6 +80,9 @@ class CaseOutcome:
     seconds: float = 0.0
     refused: bool = False
     flagged: bool = False
+    #: The data read differ from what was recorded and nothing was flagged: what a crash could
+    #: have done, or a change marked undetectable without a manifest (not a failure).
+    unflagged_change: bool = False
 
 
 # --- clean inputs --------------------------------------------------------------------------
@@ -126,15 +130,111 @@ def build_session(parent: Path, *, participant: str = "ALS-001") -> Path:
         hhd = {"test": "HHD", "trial": 1, "muscle": "knee_extension", "side": "left"}
         writer.log_event("trial_started", method="make", host_time_ns=int(force_host[20]), **hhd)
         writer.log_event("trial_stopped", host_time_ns=int(force_host[-20]), **hhd)
-        writer.log_event("note", text="participant used a cane", host_time_ns=int(imu_host[-1]))
+        note = writer.log_event(
+            "note", text="participant used a cane", host_time_ns=int(imu_host[-1])
+        )
     append_audit(
         writer.path,
         who="OP2",
         what="correct_note",
         why="typo",
-        change={"event_seq": 4, "before": "participant used a cane", "after": "used a cane"},
+        change={"event_seq": note["seq"], "before": note["text"], "after": "used a cane"},
     )
     return writer.path
+
+
+def write_interrupted(parent: Path) -> tuple[Path, Path]:
+    """An unclosed session as a crash leaves it, and the same session closed.
+
+    IMU and force streams flushed in 6 rounds, a checkpoint after rounds 2 and 4, trial events in
+    between; the folder is copied (everything written is on disk: a crash at that moment) after
+    round 5, then the writer finishes and closes. Returns (interrupted copy, closed session).
+    """
+    metadata = SessionMetadata(
+        participant_id="ALS-001",
+        visit="baseline",
+        protocol="gait-hhd-v1",
+        operator="OP1",
+        host="fuzz-host",
+        start_utc=datetime.fromtimestamp(START_NS / 1e9, UTC),
+    )
+    device = DeviceInfo(manufacturer="WitMotion", model="WT901BLECL", serial="A1")
+    interrupted = parent / "interrupted"
+    with SessionWriter.create(parent / "closed", metadata, flush_interval_s=1.0) as writer:
+        imu = writer.add_stream(
+            "imu", kind="imu", channels=IMU, sampling_rate_hz=100.0, device=device
+        )
+        force = writer.add_stream(
+            "force", kind="force", channels=(("force", "N"),), sampling_rate_hz=80.0, device=device
+        )
+        for round_ in range(6):
+            part = np.arange(round_ * 50, (round_ + 1) * 50)
+            host = START_NS + part * 10_000_000
+            imu.append(np.sin(part[:, None] / (5 + np.arange(6))), host_time_ns=host, counter=part)
+            imu.flush()
+            force.append(200 * np.exp(-(((part - 150) / 40.0) ** 2)), host_time_ns=host)
+            force.flush()
+            if round_ == 1:
+                writer.log_event("trial_started", test="10MWT", trial=1, host_time_ns=int(host[0]))
+            if round_ == 3:
+                writer.log_event("trial_stopped", test="10MWT", trial=1, host_time_ns=int(host[0]))
+            if round_ in (1, 3):
+                writer.checkpoint()
+            if round_ == 4:
+                shutil.copytree(writer.path, interrupted / writer.path.name)
+    return interrupted / writer.path.name, writer.path
+
+
+def crash_states(parent: Path) -> tuple[Path, list[tuple[dict[str, int], str, int, int]]]:
+    """Write a session (as :func:`write_interrupted`, to its close) noting every file's size
+    after each fsync. Returns the closed session and the states a crash can leave: the sizes at
+    one fsync, with one file that grows by the next fsync (name, from, to size) cut anywhere
+    between (the files are append-only, so a state is each file's first bytes)."""
+    snapshots: list[dict[str, int]] = []
+    real_fsync = os.fsync
+    folder: list[Path] = []
+
+    def fsync(fd: int) -> None:
+        real_fsync(fd)
+        for session in folder or sorted((parent / "closed").glob("*")):
+            folder[:] = [session]
+            snapshots.append(
+                {
+                    p.relative_to(session).as_posix(): p.stat().st_size
+                    for p in session.rglob("*")
+                    if p.is_file()
+                }
+            )
+
+    os.fsync = fsync
+    try:
+        closed = write_interrupted(parent)[1]
+    finally:
+        os.fsync = real_fsync
+    states = []
+    for before, after in itertools.pairwise(snapshots):
+        for name in sorted(after):
+            if after[name] != before.get(name) and (closed / name).exists():
+                states.append((before, name, before.get(name, 0), after[name]))
+    return closed, states
+
+
+_ATOMIC_FILES = (METADATA_FILE, MANIFEST_FILE)
+
+
+def materialize_crash(
+    closed: Path, target: Path, state: tuple[dict[str, int], str, int, int], cut: int
+) -> Path:
+    """The session of a crash ``state`` with its growing file cut to ``cut`` bytes."""
+    sizes, growing, _, _ = state
+    for name, size in {**sizes, growing: cut}.items():
+        source = closed / name
+        if not source.exists() or (name in _ATOMIC_FILES and not size):
+            continue  # a temporary file renamed since, or an atomic file not yet in place
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        with source.open("rb") as handle:
+            (target / name).write_bytes(handle.read(size))
+    return target
 
 
 def unclose(path: Path) -> None:
@@ -231,7 +331,12 @@ def _set_random_leaf(document: Any, rng: random.Random, value: Any) -> Any:
     return document
 
 
-def _rewrite_stream(file: Path, change: Callable[[list[Any], Any], tuple[list[Any], Any]]) -> None:
+def _rewrite_stream(
+    file: Path,
+    change: Callable[[list[Any], Any], tuple[list[Any], Any]],
+    *,
+    keep_stamps: bool = True,
+) -> None:
     import pyarrow as pa
 
     with pa.OSFile(str(file), "rb") as source:
@@ -247,7 +352,7 @@ def _rewrite_stream(file: Path, change: Callable[[list[Any], Any], tuple[list[An
             # Each batch keeps its stamp (sequence number, SHA-256) wherever it moved; a batch
             # edited in place keeps the stamp of the batch it replaced, as an editor would.
             stamp = stamps.get(id(batch), stamped[min(index, len(stamped) - 1)][1])
-            writer.write_batch(batch, custom_metadata=stamp)
+            writer.write_batch(batch, custom_metadata=stamp if keep_stamps else None)
     file.write_bytes(sink.getvalue())
 
 
@@ -340,6 +445,56 @@ def _lines_mutation(file: Path, rng: random.Random) -> str:
     return f"lines:{action}"
 
 
+#: What session format 2 lets an unclosed session detect besides its batch stamps: an emptied or
+#: deleted log, an edited session.json field, a stream rewritten without stamps, record batches
+#: cut from the end of a stream before the last checkpoint (in these sessions, close's).
+CROSS_CHECK_MUTATIONS = ("empty_log", "edit_session_json", "strip_stamps", "cut_tail")
+
+
+def cross_check_mutation(path: Path, rng: random.Random) -> str:
+    """Apply one of the :data:`CROSS_CHECK_MUTATIONS`; return its name (``cross:...``)."""
+    make_writable(path)
+    streams = sorted((path / "streams").glob("*.arrows"))
+    choice = rng.choice(CROSS_CHECK_MUTATIONS)
+    return "cross:" + _apply_cross_check(path, rng, streams, choice)
+
+
+def _apply_cross_check(path: Path, rng: random.Random, streams: list[Path], choice: str) -> str:
+    if choice == "empty_log":
+        file = rng.choice([path / EVENTS_FILE, path / AUDIT_FILE])
+        if rng.random() < 0.5:
+            file.write_bytes(b"")
+            return f"{choice}:{file.name}:emptied"
+        file.unlink()
+        return f"{choice}:{file.name}:deleted"
+    if choice == "edit_session_json":
+        document = json.loads((path / METADATA_FILE).read_text())
+        field, value = rng.choice(
+            [
+                ("operator", "OP9"),
+                ("visit", "day30"),
+                ("site", "S2"),
+                ("protocol", "gait-hhd-v2"),
+                ("start_utc", "2026-01-05T10:30:00.000000Z"),
+                ("extra", {"sensor_height_m": 1.1}),
+                ("format_version", 1),
+            ]
+        )
+        if field == "format_version":
+            document[field] = value
+        else:
+            document["metadata"][field] = value
+        (path / METADATA_FILE).write_text(json.dumps(document, indent=rng.choice([None, 2])))
+        return f"{choice}:{field}"
+    file = rng.choice(streams)
+    if choice == "strip_stamps":
+        _rewrite_stream(file, lambda batches, schema: (batches, schema), keep_stamps=False)
+        return f"{choice}:{file.name}"
+    n_cut = rng.randint(1, 3)
+    _rewrite_stream(file, lambda batches, schema: (batches[: len(batches) - n_cut], schema))
+    return f"{choice}:{file.name}:{n_cut}"
+
+
 def mutate_session(path: Path, rng: random.Random, *, other: Path) -> str:
     """Apply one random mutation to the session at ``path``; return its name."""
     make_writable(path)
@@ -362,8 +517,12 @@ def mutate_session(path: Path, rng: random.Random, *, other: Path) -> str:
             "dir_arrows",
             "symlink",
             "manifest_field",
+            "cross_check",
+            "cross_check",
         ]
     )
+    if kind == "cross_check":
+        return cross_check_mutation(path, rng)
     if kind == "flip":
         file = rng.choice(files)
         data = bytearray(file.read_bytes())
@@ -510,8 +669,10 @@ def run_session_case(
     closed: bool,
     process: bool,
     cli: bool,
+    mutate: Callable[[Path, random.Random], str] | None = None,
 ) -> CaseOutcome:
-    """Copy ``clean``, mutate it and check it through the API (and the CLI when ``cli``)."""
+    """Copy ``clean``, mutate it (:func:`mutate_session`, or ``mutate``) and check it through
+    the API (and the CLI when ``cli``)."""
     from alsmotion.processing import process_session
 
     case = work / f"case-{rng.randrange(10**9)}"
@@ -521,7 +682,7 @@ def run_session_case(
         unclose(path)
     before = _files_digest(path)
     original = snapshot(Session.open(path))
-    mutation = mutate_session(path, rng, other=other)
+    mutation = mutate_session(path, rng, other=other) if mutate is None else mutate(path, rng)
     changed = _files_digest(path) != before
     outcome = CaseOutcome("closed" if closed else "unclosed", mutation)
     started = time.perf_counter()
@@ -553,12 +714,15 @@ def run_session_case(
             and {**now, "audit": []} == {**original, "audit": []}
             and now["audit"] == original["audit"][: len(now["audit"])]
         )
-        if audit_cut and now != original:
+        if audit_cut and now != original and not flagged:
             outcome.mutation += " (audit tail removed: undetectable by a hash chain)"
+        outcome.unflagged_change = now != original and not flagged
         explained = flagged or cut_off or audit_cut
         detectable = closed or _detectable_when_unclosed(mutation)
         if now != original and not explained and not outcome.failure and detectable:
             outcome.failure = "data differ from what was recorded, without an issue"
+        if mutation.startswith("cross:") and changed and not flagged and not outcome.failure:
+            outcome.failure = "a change the session format cross-checks was not detected"
         if process:
             result, crash = _guarded(lambda: process_session(path))
             if crash and not outcome.failure:
@@ -578,13 +742,60 @@ def run_session_case(
     return outcome
 
 
+def run_crash_case(
+    work: Path, closed: Path, state: tuple[dict[str, int], str, int, int], rng: random.Random
+) -> CaseOutcome:
+    """Open a crash state (its growing file cut at a random byte): it must read with no
+    integrity or audit problem and hold a prefix of the closed session's data (a false alarm
+    or a misread fails the case). A state before ``session.json`` exists is no session."""
+    _, growing, low, high = state
+    # session.json and the manifest are written atomically (renamed into place): all or nothing
+    cut = rng.choice([low, high]) if growing in _ATOMIC_FILES else rng.randint(low, high)
+    outcome = CaseOutcome("crash", f"{growing}@{cut}")
+    started = time.perf_counter()
+    target = materialize_crash(
+        closed, work / f"crash-{rng.randrange(10**9)}" / closed.name, state, cut
+    )
+    session, crash = _guarded(lambda: Session.open(target))
+    if crash:
+        outcome.failure = f"Session.open crashed: {crash}"
+    elif session is None:
+        outcome.refused = True
+        if (target / METADATA_FILE).exists():
+            outcome.failure = "a crash state with its session.json does not read"
+    else:
+        problems = session.integrity_problems + session.audit_problems
+        outcome.flagged = bool(problems)
+        if problems:
+            outcome.failure = f"false alarm: {problems[0]}"
+        elif not _is_prefix(snapshot(session), snapshot(Session.open(closed))):
+            outcome.failure = "data differ from a prefix of what was recorded"
+    outcome.seconds = time.perf_counter() - started
+    shutil.rmtree(target.parent, ignore_errors=True)
+    return outcome
+
+
 def _detectable_when_unclosed(mutation: str) -> bool:
     """Mutations an unclosed session (no manifest) must still detect: record batches edited,
     dropped, repeated or reordered and bits flipped in a stream file (each batch carries its
     sequence number and the SHA-256 of the descriptor and its values; a flip in the file's
     framing ends the read as a torn tail, what a crash leaves), event lines repeated or
-    reordered, and a stream renamed or taken from another recording."""
-    return mutation in (
+    reordered, a stream renamed or taken from another recording; and with session format 2's
+    cross-checks (logs started with the SHA-256 of session.json, checkpoints, batches stamped
+    with the event count) logs emptied or deleted, session.json edited, streams deleted or cut
+    short (close logged a last checkpoint) and the :data:`CROSS_CHECK_MUTATIONS`."""
+    return mutation.startswith("cross:") or mutation in (
+        "delete:events.jsonl",
+        "delete:audit.jsonl",
+        "delete:imu.arrows",
+        "delete:force.arrows",
+        "truncate:imu.arrows",
+        "truncate:force.arrows",
+        "json:session.json",
+        "json_hostile:session.json",
+        "flip:session.json",
+        "events:lines:empty_file",
+        "audit:lines:empty_file",
         "flip:imu.arrows",
         "flip:force.arrows",
         "stream:duplicate_batch",

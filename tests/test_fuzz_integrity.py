@@ -12,11 +12,15 @@ from pathlib import Path
 
 import pytest
 from fuzz_integrity import (
+    CROSS_CHECK_MUTATIONS,
     FORCE_CLI,
     build_session,
+    crash_states,
+    cross_check_mutation,
     force_table_lines,
     force_values,
     read_force_csv,
+    run_crash_case,
     run_csv_case,
     run_session_case,
 )
@@ -26,6 +30,8 @@ from alsmotion.readers import read_csv_recording, read_geneactiv_csv
 SEED = 20260105
 N_SESSION_CASES = 160
 N_CSV_CASES = 150
+N_CROSS_CHECK_CASES = 24
+N_CRASH_CASES = 100
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +62,39 @@ def test_mutated_sessions_never_crash_pass_tampering_or_misread(clean_sessions, 
     assert _failures(outcomes) == []
     assert sum(o.refused for o in outcomes) > 10 and sum(o.flagged for o in outcomes) > 10
     assert max(o.seconds for o in outcomes) < 30  # no hang
+
+
+def test_unclosed_sessions_detect_what_the_session_format_cross_checks(clean_sessions, tmp_path):
+    clean, other = clean_sessions
+    rng = random.Random(SEED)
+    outcomes = [
+        run_session_case(
+            tmp_path,
+            clean,
+            other,
+            rng,
+            closed=False,
+            process=index % 4 == 0,
+            cli=False,
+            mutate=cross_check_mutation,
+        )
+        for index in range(N_CROSS_CHECK_CASES)
+    ]
+    assert _failures(outcomes) == []
+    assert all(o.flagged or o.refused for o in outcomes)
+    kinds = {o.mutation.split(":")[1] for o in outcomes}
+    assert kinds == set(CROSS_CHECK_MUTATIONS)
+
+
+def test_sessions_cut_by_a_crash_at_any_byte_give_no_false_alarm(tmp_path):
+    closed, states = crash_states(tmp_path / "write")
+    rng = random.Random(SEED)
+    outcomes = [
+        run_crash_case(tmp_path, closed, rng.choice(states), rng) for _ in range(N_CRASH_CASES)
+    ]
+    assert _failures(outcomes) == []
+    growing = {state[1] for state in states}
+    assert growing >= {"events.jsonl", "audit.jsonl", "streams/imu.arrows", "session.json"}
 
 
 def _geneactiv_lines(shared_data: Path) -> tuple[list[str], int]:

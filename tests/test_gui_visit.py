@@ -220,7 +220,8 @@ def test_visit_flow_through_the_widgets(qtbot, window, tmp_path):
     qtbot.mouseClick(review.apply_button, QtCore.Qt.MouseButton.LeftButton)
     assert review.review.trials[row].decision == "accepted"
     _shot(window, "review")
-    audit = Session.open(review.review.path).audit_records
+    created, *audit = Session.open(review.review.path).audit_records
+    assert created["what"] == "create_session"
     assert [(a["who"], a["what"], a["why"]) for a in audit] == [
         ("CD", "accept_trial", "effort was maximal on video review")
     ]

@@ -8,10 +8,18 @@ import csv
 import io
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
-from fuzz_integrity import _rewrite_stream, build_session, make_writable, run_cli, unclose
+from fuzz_integrity import (
+    _rewrite_stream,
+    build_session,
+    make_writable,
+    run_cli,
+    unclose,
+    write_interrupted,
+)
 
 from alsmotion.cli import EXIT_BAD_INPUT, EXIT_UNEXPECTED, main
 from alsmotion.errors import AlsmotionError, InvalidInputError, InvalidRecordingError, SessionError
@@ -126,7 +134,7 @@ def test_surrogate_in_an_audit_entry_is_a_session_error_with_the_line(session):
     audit.write_text(audit.read_text().replace('"who":"OP2"', '"who":"\\ud800"'))
     with pytest.raises(SessionError) as err:
         Session.open(session)
-    assert err.value.line == 1 and AUDIT_FILE in str(err.value)
+    assert err.value.line == 2 and AUDIT_FILE in str(err.value)
 
 
 def test_a_folder_named_like_a_stream_is_reported_not_read(session):
@@ -398,27 +406,6 @@ def test_a_clean_unclosed_session_has_no_integrity_problem(session):
     assert not any("checksum" in issue for issue in opened.issues)
 
 
-def test_streams_written_without_batch_stamps_are_read_with_one_note(session):
-    import pyarrow as pa
-
-    unclose(session)
-    stream = session / "streams" / "imu.arrows"
-    with pa.OSFile(str(stream), "rb") as source:
-        reader = pa.ipc.open_stream(source)
-        schema, batches = reader.schema, list(reader)
-    with pa.OSFile(str(stream), "wb") as sink, pa.ipc.new_stream(sink, schema) as writer:
-        for batch in batches:  # as alsmotion wrote them before stamping batches
-            writer.write_batch(batch)
-    opened = Session.open(session)
-    assert opened.integrity_problems == ()
-    notes = [issue for issue in opened.issues if "carry no checksums" in issue]
-    assert notes == [
-        "stream imu.arrows: record batches carry no checksums (written before alsmotion stamped "
-        "them); without a manifest an edited value cannot be detected"
-    ]
-    assert opened.streams["imu"].n_samples == 300
-
-
 def test_decisions_refuse_a_broken_audit_chain(session):
     audit = session / AUDIT_FILE
     audit.write_text(audit.read_text().replace("typo", "changed"))
@@ -651,3 +638,191 @@ def test_a_manifest_without_its_self_hash_fails_verify(session):
     report = verify_session(session)
     assert any("no manifest_sha256" in problem for problem in report.problems)
     assert Session.open(session).integrity_problems
+
+
+# --- unclosed sessions: the writer's cross-checks (session format 2) --------------------------
+
+FORMAT_1_SESSION = Path(__file__).parent / "data" / "session-format-1"
+
+
+@pytest.fixture
+def interrupted(tmp_path):
+    """An unclosed session as a crash leaves it: checkpoints after flush rounds 2 and 4 of 5."""
+    path, _ = write_interrupted(tmp_path)
+    make_writable(path)
+    return path
+
+
+def _flagged_everywhere(path, expected):
+    problems = Session.open(path).integrity_problems
+    assert any(expected in problem for problem in problems), problems
+    result = process_session(path)
+    assert len(result.measures) and all(
+        "raw_data_integrity" in flags for flags in result.measures["flags"]
+    )
+
+
+def test_a_crash_state_reads_without_integrity_problems(interrupted):
+    opened = Session.open(interrupted)
+    assert opened.integrity_problems == () and opened.audit_problems == ()
+    assert [r["type"] for r in opened.event_records].count("checkpoint") == 4
+
+
+@pytest.mark.parametrize("damage", ["empty", "delete"])
+def test_an_emptied_or_deleted_event_log_is_detected(interrupted, damage):
+    events = interrupted / EVENTS_FILE
+    events.write_text("") if damage == "empty" else events.unlink()
+    expected = "session_started event (log emptied)" if damage == "empty" else "missing"
+    problems = Session.open(interrupted).integrity_problems
+    assert any(expected in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize("damage", ["empty", "delete"])
+def test_an_emptied_or_deleted_audit_log_is_detected_and_refused(interrupted, damage):
+    audit = interrupted / AUDIT_FILE
+    audit.write_text("") if damage == "empty" else audit.unlink()
+    opened = Session.open(interrupted)
+    assert any("create_session entry (log deleted or emptied)" in p for p in opened.audit_problems)
+    with pytest.raises(SessionError, match="audit log is broken"):
+        dec.trials(opened)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda d: d["metadata"].update(operator="OP9"),
+        lambda d: d["metadata"].update(visit="day30"),
+        lambda d: d["metadata"].update(start_utc="2026-01-05T10:30:00.000000Z"),
+        lambda d: d["metadata"]["extra"].update(sensor_height_m=1.1),
+        lambda d: d.update(format_version=1),  # a downgrade to switch the checks off
+    ],
+    ids=["operator", "visit", "start", "extra", "format-version"],
+)
+def test_an_edited_session_json_is_detected(interrupted, edit):
+    document = _json(interrupted / METADATA_FILE)
+    edit(document)
+    _write_json(interrupted / METADATA_FILE, document)
+    _flagged_everywhere(interrupted, f"{METADATA_FILE}: differs from the SHA-256 logged")
+
+
+def test_an_audit_log_from_another_session_is_detected(interrupted, tmp_path):
+    other = build_session(tmp_path / "other", participant="ALS-002")
+    shutil.copyfile(other / AUDIT_FILE, interrupted / AUDIT_FILE)
+    problems = Session.open(interrupted).audit_problems
+    assert any("names another session.json" in problem for problem in problems), problems
+
+
+def _strip_stamps(path):
+    import pyarrow as pa
+
+    stream = path / "streams" / "imu.arrows"
+    with pa.OSFile(str(stream), "rb") as source:
+        reader = pa.ipc.open_stream(source)
+        schema, batches = reader.schema, list(reader)
+    with pa.OSFile(str(stream), "wb") as sink, pa.ipc.new_stream(sink, schema) as writer:
+        for batch in batches:  # as alsmotion wrote them before stamping batches
+            writer.write_batch(batch)
+
+
+def test_a_stream_with_its_stamps_stripped_is_detected(interrupted):
+    _strip_stamps(interrupted)
+    _flagged_everywhere(interrupted, "stamps stripped")
+
+
+def _cut_batches(path, keep):
+    _rewrite_stream(
+        path / "streams" / "imu.arrows", lambda batches, schema: (batches[:keep], schema)
+    )
+
+
+def test_batches_cut_before_the_last_checkpoint_are_detected(interrupted):
+    _cut_batches(interrupted, 4)  # 1 schema + 5 data batches; the last checkpoint counted 5
+    _flagged_everywhere(interrupted, "batches removed from the end")
+
+
+def test_batches_cut_after_the_last_checkpoint_look_like_a_crash(interrupted):
+    _cut_batches(interrupted, 5)  # what a crash just after the checkpoint leaves
+    assert Session.open(interrupted).integrity_problems == ()
+
+
+def test_a_deleted_stream_is_detected(interrupted):
+    (interrupted / "streams" / "force.arrows").unlink()
+    _flagged_everywhere(interrupted, "missing or unreadable, but the checkpoint")
+
+
+def test_events_cut_from_the_end_are_detected_against_the_streams(interrupted):
+    lines = (interrupted / EVENTS_FILE).read_text().splitlines(keepends=True)
+    (interrupted / EVENTS_FILE).write_text("".join(lines[:-2]))  # trial_stopped and a checkpoint
+    problems = Session.open(interrupted).integrity_problems
+    assert any("events removed from the end of the log" in p for p in problems), problems
+
+
+def test_an_event_edited_before_the_last_checkpoint_is_detected(interrupted):
+    lines = (interrupted / EVENTS_FILE).read_text().splitlines(keepends=True)
+    started = json.loads(lines[3])
+    assert started["type"] == "trial_started"
+    started["host_time_ns"] += 500_000_000  # the walk now starts 0.5 s later
+    lines[3] = json.dumps(started) + "\n"
+    (interrupted / EVENTS_FILE).write_text("".join(lines))
+    _flagged_everywhere(interrupted, "differ from the SHA-256 it recorded (events edited")
+
+
+def test_a_consistent_cut_of_logs_and_streams_back_to_a_checkpoint_looks_like_a_crash(
+    interrupted,
+):
+    """The honest limit: cutting events and streams back to one checkpoint is what a crash at
+    that moment leaves (the trial's stop is lost, the trial reads as incomplete)."""
+    lines = (interrupted / EVENTS_FILE).read_text().splitlines(keepends=True)
+    (interrupted / EVENTS_FILE).write_text("".join(lines[:-2]))
+    for name in ("imu", "force"):
+        _rewrite_stream(
+            interrupted / "streams" / f"{name}.arrows",
+            lambda batches, schema: (batches[:3], schema),
+        )
+    opened = Session.open(interrupted)
+    assert opened.integrity_problems == ()
+    assert dec.trials(opened)["status"].tolist() == ["incomplete"]
+
+
+@pytest.fixture
+def format_1(tmp_path):
+    """A session written by the previous writer (session format 1, batch stamps without event
+    counts), made with tests/fuzz_integrity.py:build_session at commit 54e4551."""
+    (path,) = FORMAT_1_SESSION.iterdir()
+    copy = tmp_path / path.name
+    shutil.copytree(path, copy)
+    make_writable(copy)
+    return copy
+
+
+def test_a_previous_format_session_reads_clean_closed_and_with_a_note_unclosed(format_1):
+    closed = Session.open(format_1)
+    assert closed.issues == () and verify_session(format_1).ok
+    unclose(format_1)
+    opened = Session.open(format_1)
+    assert opened.integrity_problems == () and opened.audit_problems == ()
+    assert any("session format 1: without a manifest" in issue for issue in opened.issues)
+    (format_1 / EVENTS_FILE).write_text("")  # not detectable in format 1: no false alarm either
+    assert Session.open(format_1).integrity_problems == ()
+
+
+def test_streams_written_without_batch_stamps_are_read_with_one_note(format_1):
+    unclose(format_1)
+    _strip_stamps(format_1)
+    opened = Session.open(format_1)
+    assert opened.integrity_problems == ()
+    notes = [issue for issue in opened.issues if "carry no checksums" in issue]
+    assert notes == [
+        "stream imu.arrows: record batches carry no checksums (written before alsmotion stamped "
+        "them); without a manifest an edited value cannot be detected"
+    ]
+    assert opened.streams["imu"].n_samples == 300
+
+
+def test_writer_events_are_not_for_callers(tmp_path):
+    with SessionWriter.create(tmp_path, SessionMetadata("ALS-001", "baseline", "p", "OP1")) as w:
+        for kind in ("session_started", "checkpoint"):
+            with pytest.raises(InvalidInputError, match="logged by the session writer"):
+                w.log_event(kind, session_json_sha256="0" * 64, streams={})
+    with pytest.raises(InvalidInputError, match="unknown audit action"):
+        append_audit(w.path, who="OP1", what="create_session", why="x", change={})

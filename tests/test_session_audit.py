@@ -1,5 +1,7 @@
+import hashlib
 import json
 import os
+import re
 
 import pytest
 from session_helpers import write_small_session
@@ -36,27 +38,35 @@ def _audited(tmp_path):
         who="OP1",
         what="correct_note",
         why="typo",
-        change={"event_seq": 2, "before": "participant used a cane", "after": "used a walker"},
+        change={
+            "event_seq": _note_seq(path),
+            "before": "participant used a cane",
+            "after": "used a walker",
+        },
     )
     return path
+
+
+def _note_seq(path):
+    return next(r["seq"] for r in Session.open(path).event_records if r["type"] == "note")
 
 
 def test_audit_entries_chain_and_record_who_when_what_why(tmp_path):
     path = _audited(tmp_path)
     entries = Session.open(path).audit_records
-    assert [e["seq"] for e in entries] == [0, 1, 2]
+    assert [e["seq"] for e in entries] == [0, 1, 2, 3]
     assert entries[0]["prev_sha256"] == "0" * 64
+    assert entries[0]["what"] == "create_session" and entries[0]["who"] == "OP1"
     assert entries[1]["prev_sha256"] == entries[0]["sha256"]
-    assert entries[0]["who"] == "OP2" and entries[0]["utc"].endswith("Z")
-    assert entries[0]["change"]["before"] == "accepted"
+    assert entries[1]["who"] == "OP2" and entries[1]["utc"].endswith("Z")
+    assert entries[1]["change"]["before"] == "accepted"
     report = verify_session(path)
-    assert report.ok and report.n_audit_entries == 3 and report.n_files == 3
+    assert report.ok and report.n_audit_entries == 4 and report.n_files == 3
 
 
 def test_decisions_apply_the_audit_log_without_touching_events(tmp_path):
     path = write_small_session(tmp_path)
     assert dec.trials(Session.open(path))["status"].tolist() == ["accepted"]
-    events_as_recorded = (path / EVENTS_FILE).read_bytes()
     path = _audited(tmp_path / "audited")
     session = Session.open(path)
     trials = dec.trials(session)
@@ -67,13 +77,14 @@ def test_decisions_apply_the_audit_log_without_touching_events(tmp_path):
     assert session.metadata.visit == "baseline"
     assert dec.notes(session).to_dict("records") == [
         {
-            "seq": 2,
-            "utc": session.event_records[2]["utc"],
+            "seq": _note_seq(path),
+            "utc": session.event_records[_note_seq(path)]["utc"],
             "text": "used a walker",
             "corrected": True,
         }
     ]
-    assert (path / EVENTS_FILE).read_bytes() == events_as_recorded
+    listed = json.loads((path / "manifest.json").read_text())["files"][EVENTS_FILE]
+    assert hashlib.sha256((path / EVENTS_FILE).read_bytes()).hexdigest() == listed["sha256"]
     append_audit(
         path,
         who="OP3",
@@ -148,14 +159,17 @@ def test_changed_raw_event_is_detected(tmp_path):
     events = path / EVENTS_FILE
     os.chmod(events, 0o644)
     events.write_text(events.read_text().replace("cane", "walker"))
-    report = verify_session(path)
-    assert report.problems == ("events.jsonl: 388 bytes, the manifest says 386 (file changed)",)
+    manifest_problem, digest_problem = verify_session(path).problems
+    assert re.fullmatch(
+        r"events\.jsonl: (\d+) bytes, the manifest says (\d+) \(file changed\)", manifest_problem
+    )
+    assert "differ from the SHA-256 it recorded (events edited" in digest_problem
 
 
 def test_verify_cli_exit_codes(tmp_path, capsys):
     good = write_small_session(tmp_path / "a")
     assert main(["verify", str(good)]) == 0
-    assert "OK (3 files match the manifest, 0 audit entries chained)" in capsys.readouterr().out
+    assert "OK (3 files match the manifest, 1 audit entries chained)" in capsys.readouterr().out
     bad = _audited(tmp_path / "b")
     _rewrite_audit(bad, _edit_why)
     assert main(["verify", str(good), str(bad)]) == 1
@@ -195,9 +209,12 @@ def test_a_repeated_trial_number_keeps_both_attempts(tmp_path):
 def test_sealing_an_interrupted_session_makes_it_verifiable(tmp_path, capsys):
     path = write_small_session(tmp_path)
     (path / "manifest.json").unlink()
-    stream = path / "streams" / "imu.arrows"
+    stream, events = path / "streams" / "imu.arrows", path / EVENTS_FILE
     os.chmod(stream, 0o644)
+    os.chmod(events, 0o644)
+    # As a crash leaves it: the last batch torn, so close() logged no last checkpoint.
     stream.write_bytes(stream.read_bytes()[:-20])
+    events.write_text("".join(events.read_text().splitlines(keepends=True)[:-1]))
     assert main(["verify", str(path)]) == 1
     assert "never closed" in capsys.readouterr().out
     assert main(["seal", str(path), "--who", "OP1", "--why", "laptop battery died"]) == 0

@@ -25,6 +25,8 @@ class EventType(StrEnum):
     TIMING_FIT = "timing_fit"
     NOTE = "note"
     REFERENCE_VALUE = "reference_value"
+    SESSION_STARTED = "session_started"
+    CHECKPOINT = "checkpoint"
 
 
 class TrialStatus(StrEnum):

@@ -19,6 +19,10 @@ Actions and the keys their ``change`` needs besides ``before`` and ``after``:
   or None, ``after`` the value).
 - ``seal_interrupted``: the manifest of an interrupted recording was written afterwards
   (:func:`alsmotion.session.seal.seal_interrupted_session`).
+- ``create_session``: the first entry of every session of format 2, written by the session
+  writer (:func:`start_audit_log`): who created the session and ``session_json_sha256``, the
+  SHA-256 of its ``session.json`` (``before`` None, ``after`` ``"created"``). An empty audit log
+  in such a session was emptied.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ CORRECT_NOTE = "correct_note"
 #: Records afterwards a test that could not be performed (same name as the event it stands for).
 CANNOT_PERFORM = EventType.CANNOT_PERFORM
 SEAL_INTERRUPTED = "seal_interrupted"
+CREATE_SESSION = "create_session"
 REFERENCE_VALUE = EventType.REFERENCE_VALUE
 
 #: Keys each action's ``change`` must hold (besides ``before`` and ``after``).
@@ -55,6 +60,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
     CANNOT_PERFORM: ("test",),
     SEAL_INTERRUPTED: (),
     REFERENCE_VALUE: ("test", "trial", "quantity", "reference_method"),
+    CREATE_SESSION: ("session_json_sha256",),
 }
 
 
@@ -81,9 +87,10 @@ def append_audit(
     path = Path(session_path)
     if not (path / METADATA_FILE).is_file():
         raise SessionError("not an alsmotion session folder", path=path)
-    if what not in AUDIT_ACTIONS:
+    if what not in AUDIT_ACTIONS or what == CREATE_SESSION:
         raise InvalidInputError(
-            f"unknown audit action {what!r}: use one of {', '.join(AUDIT_ACTIONS)}"
+            f"unknown audit action {what!r}: use one of "
+            f"{', '.join(action for action in AUDIT_ACTIONS if action != CREATE_SESSION)}"
         )
     for name, value in (("who", who), ("why", why)):
         if not isinstance(value, str) or not value.strip():
@@ -101,6 +108,15 @@ def append_audit(
     problems = chain_problems(records)
     if problems:
         raise SessionError(f"the audit log is broken ({problems[0]}); not appending", path=path)
+    entry = _chained_entry(records, who=who, what=what, why=why, change=change)
+    append_line(path / AUDIT_FILE, entry)
+    anchor_audit(path, [*records, entry])
+    return entry
+
+
+def _chained_entry(
+    records: list[dict[str, Any]], *, who: str, what: str, why: str, change: dict[str, Any]
+) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "seq": len(records),
         "utc": format_utc(utc_now()),
@@ -114,8 +130,20 @@ def append_audit(
         entry["sha256"] = entry_sha256(entry)
     except (TypeError, ValueError) as exc:
         raise InvalidInputError(f"audit change must be JSON-able: {exc}") from None
-    append_line(path / AUDIT_FILE, entry)
-    anchor_audit(path, [*records, entry])
+    return entry
+
+
+def start_audit_log(session_path: Path, *, who: str, session_json_sha256: str) -> dict[str, Any]:
+    """Write the ``create_session`` entry that starts a new session's audit log (called by the
+    session writer before it writes ``session.json``, whose SHA-256 it records)."""
+    entry = _chained_entry(
+        [],
+        who=validate_operator(who),
+        what=CREATE_SESSION,
+        why="session created by the recorder",
+        change={"before": None, "after": "created", "session_json_sha256": session_json_sha256},
+    )
+    append_line(session_path / AUDIT_FILE, entry)
     return entry
 
 

@@ -17,6 +17,8 @@ e.g. ``stopwatch``), used by ``alsmotion validate --sessions``. A trial repeated
 number is a new attempt (optionally numbered with an ``attempt`` field); later events about that
 trial apply to its latest attempt unless they name one. ``cannot_perform`` records that a test
 (or one muscle and side) could not be done, with the reason: a result, not a blank.
+``session_started`` and ``checkpoint`` are written by the session writer itself
+(:data:`WRITER_EVENT_TYPES`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ DEVICE_GAP = EventType.DEVICE_GAP
 TIMING_FIT = EventType.TIMING_FIT
 NOTE = EventType.NOTE
 REFERENCE_VALUE = EventType.REFERENCE_VALUE
+SESSION_STARTED = EventType.SESSION_STARTED
+CHECKPOINT = EventType.CHECKPOINT
 
 #: Fields each event type must carry (besides seq, host_time_ns, utc, type).
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
@@ -58,7 +62,16 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     TIMING_FIT: ("stream", "fit"),
     NOTE: ("text",),
     REFERENCE_VALUE: ("test", "trial", "quantity", "value", "reference_method"),
+    SESSION_STARTED: ("session_json_sha256",),
+    CHECKPOINT: ("streams", "events_sha256"),
 }
+
+#: Events only the session writer logs (format 2): ``session_started`` first, holding the
+#: SHA-256 of session.json as written; ``checkpoint`` when a stream is added, every few seconds
+#: while batches are written and on close, holding per stream ``n_batches`` (record batches
+#: fsync'd so far) and ``last_sha256`` (the last one's SHA-256), and ``events_sha256``, the
+#: SHA-256 of the log's lines before it.
+WRITER_EVENT_TYPES = (SESSION_STARTED, CHECKPOINT)
 
 EVENT_TYPES = tuple(REQUIRED_FIELDS)
 
@@ -123,6 +136,23 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _is_sha256(value: Any) -> bool:
+    return (
+        isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+    )
+
+
+def _is_checkpoint(streams: Any) -> bool:
+    return isinstance(streams, dict) and all(
+        isinstance(entry, dict)
+        and set(entry) == {"n_batches", "last_sha256"}
+        and _is_int(entry["n_batches"])
+        and entry["n_batches"] >= 1
+        and _is_sha256(entry["last_sha256"])
+        for entry in streams.values()
+    )
+
+
 def event_log_problems(records: Sequence[Mapping[str, Any]], *, path: Path) -> list[str]:
     """Check the event log as read: every record must follow the vocabulary (else
     :class:`SessionError` naming the line) and ``seq`` must run 0, 1, 2, ... in file order.
@@ -147,6 +177,17 @@ def event_log_problems(records: Sequence[Mapping[str, Any]], *, path: Path) -> l
             raise SessionError("device_gap times are not integer ns", path=path, line=line)
         if kind == TIMING_FIT and not isinstance(record["fit"], dict):
             raise SessionError("timing_fit 'fit' is not a JSON object", path=path, line=line)
+        if kind == SESSION_STARTED and not _is_sha256(record["session_json_sha256"]):
+            raise SessionError("session_started without a SHA-256", path=path, line=line)
+        if kind == CHECKPOINT and not (
+            _is_checkpoint(record["streams"]) and _is_sha256(record["events_sha256"])
+        ):
+            raise SessionError(
+                "checkpoint without 'streams' {stream: {n_batches, last_sha256}} and "
+                "'events_sha256'",
+                path=path,
+                line=line,
+            )
         if "distance_m" in fields and not (
             fields["distance_m"] is None
             or (

@@ -21,8 +21,8 @@ def dumps_canonical(record: Any) -> str:
     return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def append_line(path: Path, record: dict[str, Any]) -> None:
-    """Append ``record`` as one line and fsync it."""
+def append_line(path: Path, record: dict[str, Any]) -> bytes:
+    """Append ``record`` as one line and fsync it; return the bytes written."""
     data = (dumps_canonical(record) + "\n").encode("utf-8")
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
@@ -30,6 +30,7 @@ def append_line(path: Path, record: dict[str, Any]) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+    return data
 
 
 #: Longest line (bytes) of an events or audit log; a real record is well under 1 kB.
@@ -73,10 +74,19 @@ def read_lines(path: Path) -> tuple[list[dict[str, Any]], bool]:
 
 def read_json_document(path: Path, *, what: str) -> Any:
     """Parse the JSON file ``path`` within limits; ``what`` names it in errors."""
+    return parse_json_document(read_file_bytes(path, what=what), path=path, what=what)
+
+
+def read_file_bytes(path: Path, *, what: str) -> bytes:
+    """The bytes of ``path``; :class:`SessionError` naming ``what`` when it cannot be read."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise SessionError(f"cannot read {what} ({exc.strerror})", path=path) from None
+
+
+def parse_json_document(raw: bytes, *, path: Path, what: str) -> Any:
+    """Parse the bytes ``raw`` of the JSON file ``path`` within limits."""
     try:
         return loads_bounded(raw)
     except InvalidInputError as exc:

@@ -25,8 +25,8 @@ from alsmotion.session.jsonlines import read_json_document, read_lines
 from alsmotion.session.layout import (
     AUDIT_FILE,
     FORMAT_NAME,
-    FORMAT_VERSION,
     MANIFEST_FILE,
+    MANIFEST_FORMAT_VERSION,
 )
 from alsmotion.session.metadata import format_utc, parse_utc, utc_now
 
@@ -81,7 +81,7 @@ def write_manifest(session_dir: Path) -> dict[str, Any]:
     records, _ = read_lines(session_dir / AUDIT_FILE)
     manifest = {
         "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
+        "format_version": MANIFEST_FORMAT_VERSION,
         "closed_utc": format_utc(utc_now()),
         "files": files,
         "audit": audit_anchor(records),
@@ -160,9 +160,9 @@ def manifest_field_problems(manifest: dict[str, Any]) -> list[str]:
     if extra:
         problems.append(f"manifest: unexpected field(s) {', '.join(map(repr, extra))}")
     version = manifest.get("format_version")
-    if type(version) is not int or version != FORMAT_VERSION:
+    if type(version) is not int or version != MANIFEST_FORMAT_VERSION:
         problems.append(
-            f"manifest: format_version {version!r}, this alsmotion writes {FORMAT_VERSION}"
+            f"manifest: format_version {version!r}, this alsmotion writes {MANIFEST_FORMAT_VERSION}"
         )
     closed = manifest.get("closed_utc")
     try:

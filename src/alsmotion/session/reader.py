@@ -7,31 +7,33 @@ alsmotion sessions, or are damaged in the middle, raise :class:`SessionError`.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from alsmotion.boundedjson import loads_bounded
 from alsmotion.errors import AlsmotionError, SessionError
-from alsmotion.session import audit
+from alsmotion.session import audit, continuity
 from alsmotion.session import events as ev
-from alsmotion.session.jsonlines import read_json_document, read_lines
+from alsmotion.session.jsonlines import parse_json_document, read_file_bytes, read_lines
 from alsmotion.session.layout import (
     AUDIT_FILE,
+    BATCH_EVENT_COUNT_KEY,
     BATCH_SEQUENCE_KEY,
     BATCH_SHA256_KEY,
     COUNTER_COLUMN,
     DEVICE_TIME_COLUMN,
     EVENTS_FILE,
     FORMAT_NAME,
-    FORMAT_VERSION,
     HOST_TIME_COLUMN,
     METADATA_FILE,
+    READABLE_FORMAT_VERSIONS,
     SCHEMA_METADATA_KEY,
     STREAM_SUFFIX,
     STREAMS_DIR,
@@ -147,20 +149,30 @@ def _listed(indices: list[int]) -> str:
     return shown + (f" and {len(indices) - 10} more" if len(indices) > 10 else "")
 
 
-def _stamp_problems(path: Path, stamps: list[dict[bytes, bytes]], digests: list[str]) -> list[str]:
+def _decimal(raw: bytes | None) -> int | None:
+    return int(raw) if raw is not None and raw.isdigit() and len(raw) <= 18 else None
+
+
+def _stamp_problems(
+    path: Path, stamps: list[dict[bytes, bytes]], digests: list[str], *, counts_required: bool
+) -> tuple[list[str], list[int | None]]:
     """Record batches whose contents differ from the SHA-256 written with them, and sequence
     numbers out of step (a batch dropped, repeated or moved): one line per kind, naming the
-    batches (their index in the file, from 0)."""
+    batches (their index in the file, from 0). Also each batch's event count (None if absent;
+    an unreadable one, or one missing where ``counts_required``, is an unreadable stamp)."""
     unreadable, changed, out_of_step = [], [], []
+    counts: list[int | None] = []
     expected = 0
     for index, (stamp, digest) in enumerate(zip(stamps, digests, strict=True)):
+        raw_count = stamp.get(BATCH_EVENT_COUNT_KEY)
+        counts.append(_decimal(raw_count))
         if not stamp:
             continue
-        raw_sequence = stamp.get(BATCH_SEQUENCE_KEY, b"")
-        if not raw_sequence.isdigit() or len(raw_sequence) > 18:
+        sequence = _decimal(stamp.get(BATCH_SEQUENCE_KEY))
+        bad_count = counts[-1] is None and (raw_count is not None or counts_required)
+        if sequence is None or bad_count:
             unreadable.append(index)
             continue
-        sequence = int(raw_sequence)
         if stamp.get(BATCH_SHA256_KEY) != digest.encode():
             changed.append(index)
         if sequence != expected:
@@ -170,7 +182,7 @@ def _stamp_problems(path: Path, stamps: list[dict[bytes, bytes]], digests: list[
     if unreadable:
         problems.append(
             f"stream {path.name}: record batch(es) {_listed(unreadable)} have an unreadable "
-            "sequence number (altered)"
+            "sequence number or event count (altered)"
         )
     if changed:
         problems.append(
@@ -182,16 +194,31 @@ def _stamp_problems(path: Path, stamps: list[dict[bytes, bytes]], digests: list[
             f"stream {path.name}: record batch(es) {_listed(out_of_step)} break the sequence "
             "numbers written with them (batches dropped, repeated or out of order)"
         )
-    return problems
+    return problems, counts
+
+
+class _BatchCheck(NamedTuple):
+    problems: list[str]
+    notes: list[str]
+    #: SHA-256 of each record batch as read, in file order ("" for a damaged one).
+    sha256s: list[str]
+    #: Events logged when each batch was written, from its stamp (None: not stamped).
+    event_counts: list[int | None]
 
 
 def _batch_problems(
-    path: Path, descriptor_json: bytes, batches: list[Any], stamps: list[dict[bytes, bytes]]
-) -> tuple[list[str], list[str]]:
+    path: Path,
+    descriptor_json: bytes,
+    batches: list[Any],
+    stamps: list[dict[bytes, bytes]],
+    *,
+    stamps_required: bool,
+) -> _BatchCheck:
     """Integrity problems of the record batches and notes (batches written without stamps).
 
     Stamped batches are checked against their sequence number and SHA-256; every batch is
     checked for repeats and host times out of order (what an unstamped stream still shows).
+    With ``stamps_required`` (session format 2) a stream without stamps is a problem.
     """
     problems: list[str] = []
     notes: list[str] = []
@@ -203,7 +230,12 @@ def _batch_problems(
             problems.append(f"stream {path.name}: record batch {index} is damaged ({exc})")
             digests.append("")
     unstamped = [index for index, stamp in enumerate(stamps) if not stamp]
-    if unstamped and len(unstamped) == len(stamps):
+    if unstamped and len(unstamped) == len(stamps) and stamps_required:
+        problems.append(
+            f"stream {path.name}: record batches carry no sequence numbers and checksums, which "
+            "this session format writes on every batch (stamps stripped: the file was rewritten)"
+        )
+    elif unstamped and len(unstamped) == len(stamps):
         notes.append(
             f"stream {path.name}: record batches carry no checksums (written before alsmotion "
             "stamped them); without a manifest an edited value cannot be detected"
@@ -213,7 +245,10 @@ def _batch_problems(
             f"stream {path.name}: record batch(es) {_listed(unstamped)} carry no sequence "
             "number and checksum while the others do (inserted or rewritten)"
         )
-    problems += _stamp_problems(path, stamps, digests)
+    stamp_problems, event_counts = _stamp_problems(
+        path, stamps, digests, counts_required=stamps_required
+    )
+    problems += stamp_problems
     seen: dict[str, int] = {}
     previous_last: int | None = None
     for index, (batch, key) in enumerate(zip(batches, digests, strict=True)):
@@ -235,7 +270,7 @@ def _batch_problems(
         if len(host) > 1 and np.any(np.diff(host) < -BATCH_BACKSTEP_TOLERANCE_NS):
             problems.append(f"stream {path.name}: host times step back inside record batch {index}")
         previous_last = int(host[-1])
-    return problems, notes
+    return _BatchCheck(problems, notes, digests, event_counts)
 
 
 def read_stream_file(path: Path) -> StreamData:
@@ -244,8 +279,7 @@ def read_stream_file(path: Path) -> StreamData:
     Raises :class:`SessionError` naming the file (and the byte offset of a damaged message) when
     it is not an alsmotion stream.
     """
-    stream, _, _ = _read_stream(path)
-    return stream
+    return _read_stream(path, stamps_required=False)[0]
 
 
 def _open_ipc_stream(source: Any, path: Path) -> Any:
@@ -263,8 +297,9 @@ def _open_ipc_stream(source: Any, path: Path) -> Any:
     return reader
 
 
-def _read_stream(path: Path) -> tuple[StreamData, list[str], list[str]]:
-    """The stream, its integrity problems and notes for :attr:`Session.issues`."""
+def _read_stream(path: Path, *, stamps_required: bool) -> tuple[StreamData, _BatchCheck]:
+    """The stream and what its record batches show (integrity problems and notes for
+    :attr:`Session.issues`, each batch's SHA-256 and event count)."""
     import pyarrow as pa
 
     try:
@@ -317,7 +352,8 @@ def _read_stream(path: Path) -> tuple[StreamData, list[str], list[str]]:
     except (pa.ArrowException, ValueError, TypeError) as exc:
         raise SessionError(f"stream columns do not read as numbers ({exc})", path=path) from None
     descriptor_json = reader.schema.metadata[SCHEMA_METADATA_KEY]
-    problems, notes = _batch_problems(path, descriptor_json, batches, stamps)
+    check = _batch_problems(path, descriptor_json, batches, stamps, stamps_required=stamps_required)
+    problems = check.problems
     if torn_tail and later is not None:
         problems.append(
             f"stream {path.name}: record batch {len(batches)} (byte {offset}) is unreadable but "
@@ -346,7 +382,7 @@ def _read_stream(path: Path) -> tuple[StreamData, list[str], list[str]]:
         counter=counter,
         torn_tail=torn_tail,
     )
-    return stream, problems, notes
+    return stream, check
 
 
 def iter_stream_batches(path: Path) -> tuple[StreamDescriptor, Iterator[Any]]:
@@ -414,29 +450,35 @@ def _event_time_problems(records: list[dict[str, Any]], metadata: SessionMetadat
 
 def read_session_metadata(path: Path) -> SessionMetadata:
     """The metadata of the session folder ``path`` (``session.json``), validated."""
+    return _read_session_document(path)[0]
+
+
+def _read_session_document(path: Path) -> tuple[SessionMetadata, int, str]:
+    """The metadata of ``path/session.json``, its format version and the file's SHA-256."""
     metadata_path = path / METADATA_FILE
     if metadata_path.is_symlink() or not metadata_path.is_file():
         raise SessionError(
             f"no {METADATA_FILE}: this folder is not an alsmotion session", path=path
         )
-    document = read_json_document(metadata_path, what=METADATA_FILE)
+    raw = read_file_bytes(metadata_path, what=METADATA_FILE)
+    document = parse_json_document(raw, path=metadata_path, what=METADATA_FILE)
     if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
         raise SessionError("not alsmotion session metadata", path=metadata_path)
-    if type(document.get("format_version")) is not int or document["format_version"] != (
-        FORMAT_VERSION
-    ):
+    version = document.get("format_version")
+    if type(version) is not int or version not in READABLE_FORMAT_VERSIONS:
         raise SessionError(
-            f"format_version {document.get('format_version')!r}: this alsmotion reads version "
-            f"{FORMAT_VERSION}",
+            f"format_version {version!r}: this alsmotion reads versions "
+            f"{', '.join(map(str, READABLE_FORMAT_VERSIONS))}",
             path=metadata_path,
         )
     values = document.get("metadata")
     if not isinstance(values, dict):
         raise SessionError("'metadata' is not a JSON object", path=metadata_path)
     try:
-        return SessionMetadata.from_dict(values)
+        metadata = SessionMetadata.from_dict(values)
     except (KeyError, TypeError, ValueError, AlsmotionError) as exc:
         raise SessionError(f"invalid session metadata: {exc}", path=metadata_path) from None
+    return metadata, version, hashlib.sha256(raw).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -479,7 +521,10 @@ class Session:
 
         A closed session is checked against its manifest (every field, every file's size and
         SHA-256, files added or removed, hidden ones included); on every session the record
-        batches, the event sequence and the audit chain are checked. Whatever is found is listed
+        batches, the event sequence and the audit chain are checked, and the files against one
+        another (:mod:`alsmotion.session.continuity`: the logs' first entries against
+        session.json, the checkpoints against the streams and the event log, the batches'
+        event counts against the log). Whatever is found is listed
         in :attr:`issues` (and the data-changing part in :attr:`integrity_problems`).
 
         Raises
@@ -490,15 +535,24 @@ class Session:
         path = Path(path)
         if not path.is_dir():
             raise SessionError("not a folder: give the path of a session folder", path=path)
-        metadata = read_session_metadata(path)
+        metadata, format_version, metadata_sha256 = _read_session_document(path)
+        cross_checked = format_version >= continuity.CROSS_CHECKED_FORMAT
         issues: list[str] = []
         integrity: list[str] = []
         manifest = read_manifest(path)
         if manifest is None:
             issues.append("session was not closed (no manifest): recording was interrupted")
+            if not cross_checked:
+                issues.append(
+                    f"session format {format_version}: without a manifest an emptied event or "
+                    "audit log, an edited session.json, batches without stamps and batches cut "
+                    "from the end cannot be detected"
+                )
         else:
             integrity += check_manifest(path, manifest)
         streams: dict[str, StreamData] = {}
+        batch_sha256s: dict[str, list[str]] = {}
+        event_counts: dict[str, list[int | None]] = {}
         streams_dir = path / STREAMS_DIR
         entries = sorted(streams_dir.iterdir()) if streams_dir.is_dir() else []
         for stream_path in entries:
@@ -511,15 +565,18 @@ class Session:
                 integrity.append(f"{STREAMS_DIR}/{stream_path.name}: not a regular file, ignored")
                 continue
             try:
-                stream, problems, notes = _read_stream(stream_path)
+                stream, check = _read_stream(stream_path, stamps_required=cross_checked)
             except SessionError as exc:
                 if manifest is not None:
                     raise
                 issues.append(f"stream {stream_path.name} unreadable: {exc.reason}")
                 continue
-            integrity += problems
-            issues += notes
-            if stream.name != stream_path.name.removesuffix(STREAM_SUFFIX):
+            integrity += check.problems
+            issues += check.notes
+            file_stem = stream_path.name.removesuffix(STREAM_SUFFIX)
+            batch_sha256s[file_stem] = check.sha256s
+            event_counts[file_stem] = check.event_counts
+            if stream.name != file_stem:
                 integrity.append(
                     f"stream {stream_path.name}: its descriptor names stream {stream.name!r} "
                     "(file renamed or replaced)"
@@ -539,10 +596,19 @@ class Session:
             issues.append("events: torn last line skipped")
         integrity += ev.event_log_problems(event_records, path=path / EVENTS_FILE)
         integrity += _event_time_problems(event_records, metadata)
+        integrity += continuity.checkpoint_problems(event_records, batch_sha256s)
+        if event_records:
+            raw_events = read_file_bytes(path / EVENTS_FILE, what=EVENTS_FILE)
+            integrity += continuity.events_digest_problems(raw_events, event_records)
+        integrity += continuity.event_count_problems(len(event_records), event_counts)
         audit_records, audit_torn = read_lines(path / AUDIT_FILE)
         if audit_torn:
             issues.append("audit log: torn last line skipped")
-        audit_problems = audit.chain_problems(audit_records)
+        start_integrity, audit_problems = continuity.start_problems(
+            format_version, metadata_sha256, event_records, audit_records
+        )
+        integrity += start_integrity
+        audit_problems += audit.chain_problems(audit_records)
         audit_problems += audit.entry_problems(audit_records)
         if manifest is not None:
             audit_problems += audit_anchor_problems(manifest, audit_records)

@@ -11,9 +11,9 @@ so a process killed at any moment leaves all flushed batches readable and a part
 message fails to parse at exactly that message (seen under SIGKILL, DOMAIN.md section 7).
 
 Arrow IPC carries no checksum, so each record batch is stamped (custom metadata) with its sequence
-number in the file and the SHA-256 of its values: a session without a manifest (a recording cut
-off by a crash) still shows an edited value, a flipped bit and a dropped, repeated or reordered
-batch.
+number in the file, the SHA-256 of its values and the number of events logged so far: a session
+without a manifest (a recording cut off by a crash) still shows an edited value, a flipped bit, a
+dropped, repeated or reordered batch and events removed from the end of the event log.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ import numpy as np
 from alsmotion.errors import InvalidInputError, SessionError
 from alsmotion.recording import DeviceInfo
 from alsmotion.session.layout import (
+    BATCH_EVENT_COUNT_KEY,
     BATCH_SEQUENCE_KEY,
     BATCH_SHA256_KEY,
     COUNTER_COLUMN,
@@ -157,10 +158,18 @@ class StreamWriter:
     """Appends samples of one stream; flushes and fsyncs buffered samples at least every
     ``flush_interval_s`` (the session's background flusher covers streams that go quiet).
 
-    Create it with :meth:`alsmotion.session.SessionWriter.add_stream`.
+    Create it with :meth:`alsmotion.session.SessionWriter.add_stream`; ``event_count`` returns
+    how many events of the session are on disk (stamped on each batch).
     """
 
-    def __init__(self, path: Path, descriptor: StreamDescriptor, *, flush_interval_s: float):
+    def __init__(
+        self,
+        path: Path,
+        descriptor: StreamDescriptor,
+        *,
+        flush_interval_s: float,
+        event_count: Callable[[], int],
+    ):
         import pyarrow as pa
 
         self.path = path
@@ -174,7 +183,10 @@ class StreamWriter:
         self._descriptor_json = self._schema.metadata[SCHEMA_METADATA_KEY]
         self._file = path.open("xb")
         self._writer = pa.ipc.new_stream(self._file, self._schema)
+        self._event_count = event_count
         self._n_batches = 0
+        self._last_sha256 = ""
+        self._on_disk = (0, "")
         # An empty first batch puts the schema (the stream descriptor) on disk at once.
         self._write_batch([pa.array([], type=column.type) for column in self._schema])
         self._sync()
@@ -249,6 +261,11 @@ class StreamWriter:
             if due and not self._closed:
                 self._flush_locked()
 
+    def written(self) -> tuple[int, str]:
+        """Record batches on disk (fsync'd) so far and the SHA-256 of the last one."""
+        with self._lock:
+            return self._on_disk
+
     def close(self) -> None:
         """Flush, write the end-of-stream marker and close the file."""
         with self._lock:
@@ -280,20 +297,25 @@ class StreamWriter:
         self._sync()
 
     def _write_batch(self, columns: list[Any]) -> None:
-        """Write one record batch stamped with its sequence number and SHA-256."""
+        """Write one record batch stamped with its sequence number, SHA-256 and the event count
+        (the caller fsyncs it before :meth:`written` counts it)."""
         import pyarrow as pa
 
+        digest = batch_sha256(self._descriptor_json, columns)
         stamp = {
             BATCH_SEQUENCE_KEY: str(self._n_batches).encode(),
-            BATCH_SHA256_KEY: batch_sha256(self._descriptor_json, columns).encode(),
+            BATCH_SHA256_KEY: digest.encode(),
+            BATCH_EVENT_COUNT_KEY: str(self._event_count()).encode(),
         }
         batch = pa.record_batch(columns, schema=self._schema)
         self._writer.write_batch(batch, custom_metadata=stamp)
         self._n_batches += 1
+        self._last_sha256 = digest
 
     def _sync(self) -> None:
         self._file.flush()
         os.fsync(self._file.fileno())
+        self._on_disk = (self._n_batches, self._last_sha256)
 
 
 def open_stream_writer(
@@ -307,6 +329,7 @@ def open_stream_writer(
     extra: dict[str, Any] | None,
     flush_interval_s: float,
     suffix: str,
+    event_count: Callable[[], int],
 ) -> StreamWriter:
     """Create ``streams/<name><suffix>`` with its descriptor and return its writer."""
     descriptor = StreamDescriptor(
@@ -320,4 +343,6 @@ def open_stream_writer(
     path = streams_dir / f"{name}{suffix}"
     if path.exists():
         raise InvalidInputError(f"stream {name!r} already exists in this session")
-    return StreamWriter(path, descriptor, flush_interval_s=flush_interval_s)
+    return StreamWriter(
+        path, descriptor, flush_interval_s=flush_interval_s, event_count=event_count
+    )
