@@ -319,14 +319,18 @@ def _check_blocks(
         (blocks["length"] != BLOCK_BYTES - 4, 2, f"does not say {BLOCK_BYTES - 4} bytes long"),
         (
             (words.sum(axis=1, dtype=np.uint64) & 0xFFFF) != 0,
-            510,
-            "fails its checksum (its bytes were changed)",
+            0,
+            "fails its checksum: its bytes were changed after the device wrote them",
         ),
     ]
     for bad, field, what in problems:
         if bad.any():
             index = int(np.flatnonzero(bad)[0])
-            raise _fail(path, first_offset + index * BLOCK_BYTES + field, f"the block {what}")
+            raise _fail(
+                path,
+                first_offset + index * BLOCK_BYTES + field,
+                f"data block {first_offset // BLOCK_BYTES - 2 + index} {what}",
+            )
     if config is None:
         config = (int(blocks["rate_code"][0]), int(blocks["axes_bps"][0]))
         if config[1] not in _FORMATS:
