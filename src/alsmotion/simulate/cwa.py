@@ -85,7 +85,7 @@ def quantized_g(accel_mps2: np.ndarray, *, range_g: int = 8, packed: bool = True
     accel_g = np.clip(np.asarray(accel_mps2, float) / STANDARD_GRAVITY_MPS2, -range_g, range_g)
     if not packed:
         return np.clip(np.round(accel_g * 256.0), -32768, 32767) / 256.0
-    missing = np.isnan(accel_g).any(axis=1)
+    missing = np.asarray(np.isnan(accel_g).any(axis=1))
     mantissa, exponent = _packed_parts(np.where(missing[:, None], 0.0, accel_g))
     out = mantissa * (2.0**exponent)[:, None] / 256.0
     out[missing] = np.nan
