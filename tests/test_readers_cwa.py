@@ -208,3 +208,36 @@ def test_alsmotion_home_names_the_damaged_file_and_byte(cwa_file, tmp_path, caps
     err = capsys.readouterr().err
     assert code == 2 and f"byte {HEADER_BYTES + 2 * BLOCK_BYTES}" in err
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_stream_to_grid_matches_interpolating_the_whole(seed):
+    """Pieces of any size and chunks of any size give what one interpolation of everything
+    gives: jittered times, a clock 1 % fast, and gaps (one across a chunk edge) left NaN."""
+    from alsmotion.readers._timegrid import interpolate_on_grid, stream_to_grid
+
+    rng = np.random.default_rng(seed)
+    n = 5_000
+    time_s = 100.0 + np.cumsum(rng.uniform(0.0099, 0.0103, n)) * 0.99
+    keep = np.ones(n, bool)
+    keep[[*range(1000, 1040), *range(2990, 3010)]] = False
+    time_s, values = time_s[keep], rng.normal(size=(keep.sum(), 3))
+    n_grid = int((time_s[-1] - time_s[0]) * RATE_HZ) + 1
+    grid_s = time_s[0] + np.arange(n_grid) / RATE_HZ
+    whole = interpolate_on_grid(time_s, values, grid_s, RATE_HZ)
+    cuts = np.sort(rng.choice(np.arange(1, len(time_s)), 30, replace=False))
+    pieces = zip(np.split(time_s, cuts), np.split(values, cuts), strict=True)
+    chunks = list(
+        stream_to_grid(
+            pieces,
+            start_s=time_s[0],
+            n_samples=n_grid,
+            sampling_rate_hz=RATE_HZ,
+            chunk_samples=int(rng.integers(50, 900)),
+            n_columns=3,
+        )
+    )
+    streamed = np.vstack([part for _, part in chunks])
+    np.testing.assert_array_equal(np.isnan(streamed), np.isnan(whole))
+    np.testing.assert_allclose(streamed, whole, atol=1e-9)  # grid times summed differently
+    assert 35 <= np.isnan(whole[:, 0]).sum() <= 65

@@ -68,16 +68,19 @@ def interpolate_on_grid(
     within time_s[0]..time_s[-1]); NaN at grid points inside a gap longer than
     :data:`GAP_PERIODS` periods of ``sampling_rate_hz``."""
     period_s = 1.0 / sampling_rate_hz
-    out = np.column_stack([np.interp(grid_s, time_s, values[:, k]) for k in range(values.shape[1])])
-    if len(time_s) < 2:
-        return out
-    right = np.clip(np.searchsorted(time_s, grid_s, side="left"), 1, len(time_s) - 1)
+    out = np.empty((len(grid_s), values.shape[1]))
+    for k in range(values.shape[1]):
+        out[:, k] = np.interp(grid_s, time_s, values[:, k])
+    # grid points between two samples further apart than the gap limit, and on neither
     tolerance_s = 1e-6 * period_s
-    on_sample = (np.abs(time_s[right] - grid_s) < tolerance_s) | (
-        np.abs(time_s[right - 1] - grid_s) < tolerance_s
-    )
-    in_gap = ((time_s[right] - time_s[right - 1]) > GAP_PERIODS * period_s) & ~on_sample
-    out[in_gap] = np.nan
+    gaps = np.flatnonzero(np.diff(time_s) > GAP_PERIODS * period_s)
+    if len(gaps):
+        first = np.searchsorted(grid_s, time_s[gaps] + tolerance_s, side="left")
+        stop = np.searchsorted(grid_s, time_s[gaps + 1] - tolerance_s, side="left")
+        edges = np.zeros(len(grid_s) + 1, dtype=np.int64)
+        np.add.at(edges, first, 1)
+        np.add.at(edges, stop, -1)
+        out[np.cumsum(edges[:-1]) > 0] = np.nan
     return out
 
 

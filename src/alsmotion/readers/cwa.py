@@ -152,11 +152,15 @@ class CwaFile:
                 blocks = _read_blocks(handle, min(blocks_per_read, len(self.block_samples) - done))
                 counts = self.block_samples[done : done + len(blocks)]
                 accel_g = _decode(blocks, self.axes, self.packed)
-                keep = np.arange(accel_g.shape[1])[None, :] < counts[:, None]
                 start = self.block_start_s[done : done + len(blocks)]
                 step = (self.block_end_s[done : done + len(blocks)] - start) / np.maximum(counts, 1)
-                time_s = start[:, None] + np.arange(accel_g.shape[1])[None, :] * step[:, None]
-                yield time_s[keep], accel_g[keep]
+                index = np.arange(accel_g.shape[1])
+                time_s = start[:, None] + index[None, :] * step[:, None]
+                if np.all(counts == len(index)):
+                    yield time_s.reshape(-1), accel_g.reshape(-1, 3)
+                else:
+                    keep = index[None, :] < counts[:, None]
+                    yield time_s[keep], accel_g[keep]
                 done += len(blocks)
 
 
