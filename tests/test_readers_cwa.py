@@ -85,7 +85,7 @@ def test_raw_samples_and_times_are_exact(cwa_file):
     values = np.concatenate([a for _, a in device.timed_samples(blocks_per_read=7)])
     recorded = ~np.isnan(accel).any(axis=1)
     np.testing.assert_array_equal(values, quantized_g(accel[recorded]))
-    expected_s = START.value / 1e9 + np.flatnonzero(recorded) / RATE_HZ
+    expected_s = START.value / 1e9 - device.origin_s + np.flatnonzero(recorded) / RATE_HZ
     assert np.abs(times - expected_s).max() < 1 / 32768 + 1e-6
 
 

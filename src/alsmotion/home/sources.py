@@ -5,7 +5,7 @@ memory whatever its length): its samples are placed on the nominal-rate grid by 
 sample counter (by the host arrival time when the stream has no counter), and samples that never
 arrived are NaN, which the wear detection counts as no data. The CSV formats the other readers
 take (:mod:`alsmotion.readers`) are read whole, as those readers do, then cut into chunks.
-Device files (:data:`DEVICE_FILE_SUFFIXES`: Axivity ``.cwa``) are checked once and then read a
+Device files (:data:`DEVICE_FILE_SUFFIXES`: Axivity ``.cwa``, ActiGraph ``.gt3x``) are checked once and then read a
 few megabytes at a time, their samples interpolated onto the nominal-rate grid by their own
 times (:func:`alsmotion.readers._timegrid.stream_to_grid`); gaps of more than two sample
 periods are NaN.
@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -238,7 +238,39 @@ def home_recording_from(
 
 
 #: Device file formats read chunk by chunk, by file name suffix (lower case).
-DEVICE_FILE_SUFFIXES = {".cwa": "Axivity AX3/AX6 (.cwa)"}
+DEVICE_FILE_SUFFIXES = {".cwa": "Axivity AX3/AX6", ".gt3x": "ActiGraph GT3X+/wGT3X-BT"}
+
+
+class DeviceFile(Protocol):
+    """What the device readers (``open_cwa``, ``open_gt3x``) return: a checked file whose
+    samples are read a few megabytes at a time, their times in s from ``origin_s`` (a whole
+    second since 1970; relative times keep float64 exact to well below a microsecond)."""
+
+    @property
+    def origin_s(self) -> int: ...
+
+    @property
+    def sha256(self) -> str: ...
+
+    @property
+    def sampling_rate_hz(self) -> float: ...
+
+    @property
+    def first_sample_s(self) -> float: ...
+
+    @property
+    def last_sample_s(self) -> float: ...
+
+    def timed_samples(self) -> Iterator[tuple[np.ndarray, np.ndarray]]: ...
+
+
+def _open_device_file(path: Path) -> DeviceFile:
+    from alsmotion.readers.cwa import open_cwa
+    from alsmotion.readers.gt3x import open_gt3x
+
+    if path.suffix.lower() == ".gt3x":
+        return open_gt3x(path)
+    return open_cwa(path)
 
 
 def read_home_device_file(
@@ -250,9 +282,8 @@ def read_home_device_file(
 ) -> HomeRecording:
     """A device file of :data:`DEVICE_FILE_SUFFIXES` as a :class:`HomeRecording` whose chunks
     are read from the file as they are needed (the file is checked whole first: see
-    :func:`alsmotion.readers.cwa.open_cwa`)."""
+    :func:`alsmotion.readers.cwa.open_cwa` and :func:`alsmotion.readers.gt3x.open_gt3x`)."""
     from alsmotion.readers._timegrid import stream_to_grid
-    from alsmotion.readers.cwa import open_cwa
     from alsmotion.session.pseudonym import validate_pseudonym
 
     path = Path(path)
@@ -260,7 +291,7 @@ def read_home_device_file(
         raise InvalidInputError(
             f"{path}: not a device file alsmotion reads ({', '.join(DEVICE_FILE_SUFFIXES)})"
         )
-    device = open_cwa(path)
+    device = _open_device_file(path)
     rate = validate_sampling_rate_hz(device.sampling_rate_hz)
     start_s = device.first_sample_s
     n_samples = int(np.floor((device.last_sample_s - start_s) * rate + 1e-6)) + 1
@@ -285,7 +316,7 @@ def read_home_device_file(
     return HomeRecording(
         path=path,
         participant_id=validate_pseudonym(participant_id),
-        start_utc=pd.Timestamp(round(start_s * 1e9), unit="ns", tz="UTC"),
+        start_utc=pd.Timestamp(device.origin_s * 10**9 + round(start_s * 1e9), unit="ns", tz="UTC"),
         sampling_rate_hz=rate,
         n_samples=n_samples,
         sensor_height_m=sensor_height_m,

@@ -85,7 +85,7 @@ def unpack_datetime(value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     days = months.astype("datetime64[D]") + (np.maximum(day, 1) - 1).astype("timedelta64[D]")
     valid &= days.astype("datetime64[M]") == months  # 31 February is no date
     seconds = days.astype(np.int64) * 86400 + hour * 3600 + minute * 60 + second
-    return seconds.astype(float), valid
+    return seconds, valid
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,9 @@ class CwaFile:
     rate_code : the data blocks' rate code; ``sampling_rate_hz`` and ``range_g`` follow from it.
     axes : 3 (accel), 6 (gyro, accel) or 9 (gyro, accel, magnetometer).
     packed : True for 3 axes packed in 32 bits.
-    block_start_s : (n_blocks,) time of each block's first sample (s since 1970, device clock).
+    origin_s : the first block's whole second (s since 1970, device clock); the times below
+        are seconds from it.
+    block_start_s : (n_blocks,) time of each block's first sample.
     block_samples : (n_blocks,) samples in each block.
     block_end_s : (n_blocks,) time one sample period after each block's last sample: the next
         block's start when it follows without a gap, else from the nominal rate.
@@ -112,6 +114,7 @@ class CwaFile:
     device_id: int
     session_id: int
     rate_code: int
+    origin_s: int
     axes: int
     packed: bool
     block_start_s: np.ndarray
@@ -133,18 +136,19 @@ class CwaFile:
 
     @property
     def first_sample_s(self) -> float:
-        """Time of the first sample (s since 1970, device clock)."""
+        """Time of the first sample (s from ``origin_s``)."""
         return float(self.block_start_s[0])
 
     @property
     def last_sample_s(self) -> float:
-        """Time of the last sample (s since 1970, device clock)."""
+        """Time of the last sample (s from ``origin_s``)."""
         return float(self.block_end_s[-1] - 1.0 / self.sampling_rate_hz)
 
     def timed_samples(
         self, blocks_per_read: int = BLOCKS_PER_READ
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """(time (s since 1970), (n, 3) acceleration in g) per read of ``blocks_per_read`` blocks."""
+        """(time (s from ``origin_s``), (n, 3) acceleration in g) per read of
+        ``blocks_per_read`` blocks."""
         with self.path.open("rb") as handle:
             handle.seek(HEADER_BYTES)
             done = 0
@@ -213,9 +217,11 @@ def _check_header(path: Path, header: bytes) -> tuple[int, int]:
     return device_id, session_id
 
 
-def _block_times(path: Path, blocks: np.ndarray, first_offset: int) -> np.ndarray:
-    """Time (s since 1970) of each block's first sample, from its timestamp, fraction and
-    timestampOffset."""
+def _block_times(
+    path: Path, blocks: np.ndarray, first_offset: int, origin_s: int | None
+) -> tuple[np.ndarray, int]:
+    """Time (s from ``origin_s``, the first block's second when None) of each block's first
+    sample, from its timestamp, fraction and timestampOffset; and the origin."""
     seconds, valid = unpack_datetime(blocks["timestamp"])
     if not valid.all():
         bad = int(np.flatnonzero(~valid)[0])
@@ -230,7 +236,8 @@ def _block_times(path: Path, blocks: np.ndarray, first_offset: int) -> np.ndarra
     frequency = 3200.0 / (1 << (15 - (blocks["rate_code"].astype(np.int64) & 0x0F)))
     offset = blocks["timestamp_offset"].astype(np.int64)
     offset += np.where(has_fraction, (fraction_65536 * frequency.astype(np.int64)) >> 16, 0)
-    return seconds + fraction_65536 / 65536.0 - offset / frequency
+    origin = int(seconds[0]) if origin_s is None else origin_s
+    return (seconds - origin) + fraction_65536 / 65536.0 - offset / frequency, origin
 
 
 def open_cwa(path: str | Path, *, blocks_per_read: int = BLOCKS_PER_READ) -> CwaFile:
@@ -247,6 +254,7 @@ def open_cwa(path: str | Path, *, blocks_per_read: int = BLOCKS_PER_READ) -> Cwa
     digest = hashlib.sha256()
     starts, counts = [], []
     config: tuple[int, int] | None = None
+    origin_s: int | None = None
     try:
         handle = path.open("rb")
     except OSError as exc:
@@ -271,7 +279,8 @@ def open_cwa(path: str | Path, *, blocks_per_read: int = BLOCKS_PER_READ) -> Cwa
                 )
             blocks = np.frombuffer(raw, dtype=_BLOCK)
             config = _check_blocks(path, blocks, offset, config)
-            starts.append(_block_times(path, blocks, offset))
+            block_s, origin_s = _block_times(path, blocks, offset, origin_s)
+            starts.append(block_s)
             counts.append(blocks["sample_count"].astype(np.int64))
             offset += len(raw)
     if config is None:
@@ -303,6 +312,7 @@ def open_cwa(path: str | Path, *, blocks_per_read: int = BLOCKS_PER_READ) -> Cwa
         device_id=device_id,
         session_id=session_id,
         rate_code=rate_code,
+        origin_s=int(origin_s or 0),
         axes=axes,
         packed=axes_bps == 0x30,
         block_start_s=block_start_s,
