@@ -1,12 +1,13 @@
 """Peak memory and speed of reading a week of 100 Hz home recording from a device file.
 
 Writes the simulated week (``alsmotion.simulate.home.SimulatedHomeWeek``: sleep, sitting, walks,
-sensor off, two charging gaps) as an Axivity ``.cwa`` file with the writer twin, then reads it
+sensor off, two charging gaps) as a device file with its writer twin (by the path's suffix:
+Axivity ``.cwa``, ActiGraph ``.gt3x``, GENEActiv ``.bin``), then reads it
 back as ``alsmotion home`` does (``read_home_device_file``: the file checked block by block, then
 1 h chunks of m/s^2 on the nominal grid) in a separate step, so its peak memory is the reader's
 alone. Run:
 
-    python benchmarks/home_readers.py write week.cwa          # about a minute
+    python benchmarks/home_readers.py write week.cwa          # about a minute (or .gt3x, .bin)
     /usr/bin/time -v python benchmarks/home_readers.py read week.cwa
     /usr/bin/time -v python benchmarks/home_readers.py analyze week.cwa   # + the home pipeline
 
@@ -26,6 +27,8 @@ import numpy as np
 
 from alsmotion.home.sources import read_home_device_file
 from alsmotion.simulate.cwa import write_cwa
+from alsmotion.simulate.geneactiv_bin import write_geneactiv_bin
+from alsmotion.simulate.gt3x import write_gt3x
 from alsmotion.simulate.home import SimulatedHomeWeek
 
 RATE_HZ = 100.0
@@ -39,7 +42,8 @@ def _week() -> SimulatedHomeWeek:
 def write(path: Path) -> None:
     week = _week()
     started = time.perf_counter()
-    write_cwa(path, week.chunks(), sampling_rate_hz=RATE_HZ, start_utc=week.start)
+    writer = {".gt3x": write_gt3x, ".bin": write_geneactiv_bin}.get(path.suffix.lower(), write_cwa)
+    writer(path, week.chunks(), sampling_rate_hz=RATE_HZ, start_utc=week.start)
     print(
         f"wrote {path} ({path.stat().st_size / 1e6:.0f} MB, {week.n_samples_ / 1e6:.1f} M grid "
         f"samples, {N_DAYS} days at {RATE_HZ:g} Hz) in {time.perf_counter() - started:.1f} s"

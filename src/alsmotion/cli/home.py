@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "home",
         help="home recordings to daily walking measures, bouts and per-visit-window rows",
         description="Analyse days of lower-back IMU recorded at home (native alsmotion session "
-        "folders, Axivity .cwa and ActiGraph .gt3x files, GENEActiv CSV exports or generic CSV files) chunk by chunk: wear time (van "
+        "folders, Axivity .cwa, ActiGraph .gt3x and GENEActiv .bin files, GENEActiv CSV exports or generic CSV files) chunk by chunk: wear time (van "
         "Hees 2013), valid days, Mobilise-D walking bouts and daily measures. Writes "
         "DIR/daily.csv, DIR/bouts.csv, DIR/visit_windows.csv (one row per participant, visit "
         "window and measure) and DIR/plots/<participant>.png.",
@@ -46,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=Path,
         nargs="+",
         metavar="RECORDING",
-        help="session folder, device file (.cwa, .gt3x) or CSV file of a home recording",
+        help="session folder, device file (.cwa, .gt3x, .bin) or CSV file of a home recording",
     )
     parser.add_argument(
         "--out", type=output_folder, required=True, metavar="DIR", help="output folder"

@@ -5,7 +5,8 @@ memory whatever its length): its samples are placed on the nominal-rate grid by 
 sample counter (by the host arrival time when the stream has no counter), and samples that never
 arrived are NaN, which the wear detection counts as no data. The CSV formats the other readers
 take (:mod:`alsmotion.readers`) are read whole, as those readers do, then cut into chunks.
-Device files (:data:`DEVICE_FILE_SUFFIXES`: Axivity ``.cwa``, ActiGraph ``.gt3x``) are checked once and then read a
+Device files (:data:`DEVICE_FILE_SUFFIXES`: Axivity ``.cwa``, ActiGraph ``.gt3x``, GENEActiv
+``.bin``) are checked once and then read a
 few megabytes at a time, their samples interpolated onto the nominal-rate grid by their own
 times (:func:`alsmotion.readers._timegrid.stream_to_grid`); gaps of more than two sample
 periods are NaN.
@@ -238,11 +239,15 @@ def home_recording_from(
 
 
 #: Device file formats read chunk by chunk, by file name suffix (lower case).
-DEVICE_FILE_SUFFIXES = {".cwa": "Axivity AX3/AX6", ".gt3x": "ActiGraph GT3X+/wGT3X-BT"}
+DEVICE_FILE_SUFFIXES = {
+    ".cwa": "Axivity AX3/AX6",
+    ".gt3x": "ActiGraph GT3X+/wGT3X-BT",
+    ".bin": "GENEActiv",
+}
 
 
 class DeviceFile(Protocol):
-    """What the device readers (``open_cwa``, ``open_gt3x``) return: a checked file whose
+    """What the device readers (``open_cwa``, ``open_gt3x``, ``open_geneactiv_bin``) return: a checked file whose
     samples are read a few megabytes at a time, their times in s from ``origin_s`` (a whole
     second since 1970; relative times keep float64 exact to well below a microsecond)."""
 
@@ -266,10 +271,14 @@ class DeviceFile(Protocol):
 
 def _open_device_file(path: Path) -> DeviceFile:
     from alsmotion.readers.cwa import open_cwa
+    from alsmotion.readers.geneactiv_bin import open_geneactiv_bin
     from alsmotion.readers.gt3x import open_gt3x
 
-    if path.suffix.lower() == ".gt3x":
+    suffix = path.suffix.lower()
+    if suffix == ".gt3x":
         return open_gt3x(path)
+    if suffix == ".bin":
+        return open_geneactiv_bin(path)
     return open_cwa(path)
 
 

@@ -36,7 +36,7 @@ SEPARATOR = 0x1E
 ACTIVITY = 0x00
 ACTIVITY2 = 0x1A
 #: Decompressed bytes of log.bin parsed at a time.
-READ_BYTES = 4 << 20
+READ_BYTES = 1 << 20
 _HEADER = np.dtype([("separator", "u1"), ("type", "u1"), ("second", "<u4"), ("size", "<u2")])
 
 
@@ -82,8 +82,11 @@ class Gt3xFile:
                     values.append(counts)
                 time_s = np.concatenate([t.reshape(-1) for t in times])
                 accel = np.concatenate([v.reshape(-1, 3) for v in values]) / self.counts_per_g
-                order = np.argsort(time_s, kind="stable")
-                yield time_s[order], accel[order]
+                if len(times) == 1:  # one record layout: already in time order
+                    yield time_s, accel
+                else:
+                    order = np.argsort(time_s, kind="stable")
+                    yield time_s[order], accel[order]
 
 
 _RECORD = np.dtype(
@@ -113,7 +116,8 @@ def _scan(path: Path, log) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
     while True:
         chunk = log.read(READ_BYTES)
         buffer = carry + chunk
-        found = []
+        data = np.frombuffer(buffer, dtype=np.uint8)
+        found: list[np.ndarray] = []
         position = 0
         end_of_log = not chunk
         while position + 8 <= len(buffer):
@@ -130,10 +134,25 @@ def _scan(path: Path, log) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
             size = buffer[position + 6] | (buffer[position + 7] << 8)
             if position + 9 + size > len(buffer):
                 break
-            kind = buffer[position + 1]
-            second = int.from_bytes(buffer[position + 2 : position + 6], "little")
-            found.append((position, kind, second, size, _samples_in(kind, size)))
-            position += 9 + size
+            starts = _run(data, position, size)
+            rows = data[position : int(starts[-1]) + 9 + size].reshape(len(starts), 9 + size)
+            bad = np.bitwise_xor.reduce(rows, axis=1) != 0xFF
+            if bad.any():
+                offset = base + int(starts[np.flatnonzero(bad)[0]])
+                raise InvalidRecordingError(
+                    f"log.bin byte {offset}: the record fails its checksum (its bytes were "
+                    "changed after the device wrote them)",
+                    path=path,
+                    offset=offset,
+                )
+            run = np.zeros(len(starts), dtype=_RECORD)
+            run["offset"] = starts
+            run["type"] = buffer[position + 1]
+            run["size"] = size
+            run["n"] = _samples_in(buffer[position + 1], size)
+            run["second"] = data[starts[:, None] + np.arange(2, 6)].view("<u4")[:, 0]
+            found.append(run)
+            position = int(starts[-1]) + 9 + size
         rest = buffer[position:]
         if end_of_log and rest.strip(b"\x00"):
             raise InvalidRecordingError(
@@ -142,9 +161,7 @@ def _scan(path: Path, log) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
                 path=path,
                 offset=base + position,
             )
-        data = np.frombuffer(buffer, dtype=np.uint8)
-        records = np.array(found, dtype=_RECORD)
-        _check_checksums(path, data, records, base)
+        records = np.concatenate(found) if found else np.zeros(0, dtype=_RECORD)
         yield data, records, base
         if end_of_log:
             return
@@ -152,33 +169,38 @@ def _scan(path: Path, log) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
         carry = rest
 
 
-def _check_checksums(path: Path, data: np.ndarray, records: np.ndarray, base: int) -> None:
-    for size in np.unique(records["size"]):
-        group = records[records["size"] == size]
-        spans = data[group["offset"][:, None] + np.arange(9 + int(size))[None, :]]
-        bad = np.bitwise_xor.reduce(spans, axis=1) != 0xFF
-        if bad.any():
-            offset = base + int(group["offset"][np.flatnonzero(bad)[0]])
-            raise InvalidRecordingError(
-                f"log.bin byte {offset}: the record fails its checksum (its bytes were changed "
-                "after the device wrote them)",
-                path=path,
-                offset=offset,
-            )
+def _run(data: np.ndarray, position: int, size: int) -> np.ndarray:
+    """Offsets of the record at ``position`` and of the records of the same type and size that
+    follow it back to back (most of a log is one-second activity records in a row)."""
+    stride = 9 + size
+    # look ahead far for activity records, little for the small ones between them
+    count = min((len(data) - position) // stride, 4096 if size > 64 else 8)
+    starts = position + stride * np.arange(count)
+    same = (
+        (data[starts] == SEPARATOR)
+        & (data[starts + 1] == data[position + 1])
+        & (data[starts + 6] == data[position + 6])
+        & (data[starts + 7] == data[position + 7])
+    )
+    return starts[: int(np.argmin(same)) if not same.all() else count]
 
 
 def _decode(data: np.ndarray, offsets: np.ndarray, n: int, kind: int) -> np.ndarray:
-    """(records, n, 3) counts in X, Y, Z order."""
+    """(records, n, 3) counts in X, Y, Z order (int16 for ACTIVITY, int64 for ACTIVITY2)."""
     if kind == ACTIVITY2:
         raw = data[offsets[:, None] + 8 + np.arange(6 * n)[None, :]]
         return raw.view("<i2").reshape(len(offsets), n, 3).astype(np.int64)
     n_bytes = (36 * n + 7) // 8
-    raw = data[offsets[:, None] + 8 + np.arange(n_bytes)[None, :]].astype(np.int64)
-    nibbles = np.stack([raw >> 4, raw & 0x0F], axis=2).reshape(len(offsets), -1)[:, : 9 * n]
-    nibbles = nibbles.reshape(len(offsets), 3 * n, 3)
-    values = (nibbles[..., 0] << 8) | (nibbles[..., 1] << 4) | nibbles[..., 2]
-    values = np.where(values >= 2048, values - 4096, values).reshape(len(offsets), n, 3)
-    return values[..., [1, 0, 2]]  # stored Y, X, Z
+    triplets = (n_bytes + 2) // 3  # three bytes hold two 12-bit values
+    raw = data[offsets[:, None] + 8 + np.arange(n_bytes)[None, :]]
+    raw = np.pad(raw, ((0, 0), (0, 3 * triplets - n_bytes))).reshape(len(offsets), triplets, 3)
+    b = raw.astype(np.int16)
+    values = np.empty((len(offsets), triplets, 2), dtype=np.int16)
+    values[..., 0] = (b[..., 0] << 4) | (b[..., 1] >> 4)
+    values[..., 1] = ((b[..., 1] & 0x0F) << 8) | b[..., 2]
+    values = values.reshape(len(offsets), -1)[:, : 3 * n]
+    values[values >= 2048] -= 4096
+    return values.reshape(len(offsets), n, 3)[..., [1, 0, 2]]  # stored Y, X, Z
 
 
 def _info(path: Path, text: str) -> dict[str, str]:
