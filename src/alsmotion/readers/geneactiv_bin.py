@@ -99,10 +99,11 @@ def _decode(data: np.ndarray) -> np.ndarray:
 def _page_lines(handle, path: Path, offset: int) -> tuple[int, list[bytes]]:
     """The next page's ten lines and their total length; a page cut short is an error."""
     lines = [handle.readline() for _ in range(PAGE_LINES)]
-    if not lines[-1].endswith(b"\n") and not lines[-1].strip():
+    if not lines[-1].endswith(b"\n"):  # every line of a page ends with CR LF, the last one too
+        complete = sum(line.endswith(b"\n") for line in lines)
         raise InvalidRecordingError(
-            f"the page starting here has {sum(bool(line) for line in lines)} of {PAGE_LINES} "
-            "lines: the file was cut short (copy it from the device again)",
+            f"the page starting here has {complete} of {PAGE_LINES} complete lines: the file "
+            "was cut short (copy it from the device again)",
             path=path,
             offset=offset,
         )
@@ -173,6 +174,7 @@ def open_geneactiv_bin(path: str | Path) -> GeneactivBinFile:
         times: list[int] = []
         rates: list[float] = []
         counts: list[int] = []
+        page_offsets: list[int] = []
         offset = data_offset
         while True:
             if not handle.peek(1)[:1]:
@@ -180,15 +182,9 @@ def open_geneactiv_bin(path: str | Path) -> GeneactivBinFile:
             length, lines = _page_lines(handle, path, offset)
             for line in lines:
                 digest.update(line)
-            time_ms, rate_hz, n = _check_page(path, lines, offset)
-            if counts and n != counts[0]:
-                raise InvalidRecordingError(
-                    f"the page holds {n} samples, the first page {counts[0]}: its data line is "
-                    "cut short or damaged",
-                    path=path,
-                    offset=offset,
-                )
+            time_ms, rate_hz, n = _check_page(path, lines, offset, counts[0] if counts else None)
             times.append(time_ms)
+            page_offsets.append(offset)
             rates.append(rate_hz)
             counts.append(n)
             offset += length
@@ -201,6 +197,7 @@ def open_geneactiv_bin(path: str | Path) -> GeneactivBinFile:
         raise InvalidRecordingError(
             f"page {bad}'s time is not after the previous page's: the device clock was reset",
             path=path,
+            offset=page_offsets[bad],
         )
     origin = int(page_ms[0] // 1000)
     gain = np.array(calibration[0::2])
@@ -220,8 +217,11 @@ def open_geneactiv_bin(path: str | Path) -> GeneactivBinFile:
     )
 
 
-def _check_page(path: Path, lines: list[bytes], offset: int) -> tuple[int, float, int]:
-    """(first-sample time in ms since 1970, rate Hz, samples) of one page's lines."""
+def _check_page(
+    path: Path, lines: list[bytes], offset: int, expected_samples: int | None
+) -> tuple[int, float, int]:
+    """(first-sample time in ms since 1970, rate Hz, samples) of one page's lines; every page
+    holds as many samples as the first."""
     if lines[0].strip() != b"Recorded Data":
         raise InvalidRecordingError(
             "a page must start with 'Recorded Data': the file is damaged here",
@@ -255,6 +255,14 @@ def _check_page(path: Path, lines: list[bytes], offset: int) -> tuple[int, float
             path=path,
             offset=hex_offset,
         )
+    n = len(digits) // HEX_PER_SAMPLE
+    if expected_samples is not None and n != expected_samples:
+        raise InvalidRecordingError(
+            f"the page's data line holds {n} samples, the first page's {expected_samples}: "
+            "the line is cut short or damaged",
+            path=path,
+            offset=hex_offset,
+        )
     try:
         bytes.fromhex(digits.decode("ascii"))
     except (UnicodeDecodeError, ValueError):
@@ -263,4 +271,4 @@ def _check_page(path: Path, lines: list[bytes], offset: int) -> tuple[int, float
             path=path,
             offset=hex_offset,
         ) from None
-    return (stamp - _EPOCH) // timedelta(milliseconds=1), rate_hz, len(digits) // HEX_PER_SAMPLE
+    return (stamp - _EPOCH) // timedelta(milliseconds=1), rate_hz, n

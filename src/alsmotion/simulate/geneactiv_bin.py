@@ -25,9 +25,11 @@ CALIBRATION = {"x": (25548, -2138), "y": (25787, -165), "z": (25516, -3084)}
 
 def quantized_g(accel_mps2: np.ndarray) -> np.ndarray:
     """The acceleration (g) a file written with :data:`CALIBRATION` holds for ``accel_mps2``."""
-    raw = _raw(np.asarray(accel_mps2, float) / STANDARD_GRAVITY_MPS2)
+    accel_g = np.asarray(accel_mps2, float) / STANDARD_GRAVITY_MPS2
+    missing = np.isnan(accel_g)
+    raw = _raw(np.where(missing, 0.0, accel_g))
     gain, offset = (np.array(v, float) for v in zip(*CALIBRATION.values(), strict=True))
-    return (raw * 100.0 - offset) / gain
+    return np.where(missing, np.nan, (raw * 100.0 - offset) / gain)
 
 
 def _raw(accel_g: np.ndarray) -> np.ndarray:
