@@ -32,7 +32,6 @@ PAGE_LINES = 10
 PAGES_PER_READ = 1000
 HEX_PER_SAMPLE = 12
 _CALIBRATION = ("x gain", "x offset", "y gain", "y offset", "z gain", "z offset")
-_PAGE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S:%f"
 _EPOCH = datetime(1970, 1, 1)
 
 
@@ -69,13 +68,11 @@ class GeneactivBinFile:
         """(time (s from ``origin_s``), (n, 3) acceleration in g) per :data:`PAGES_PER_READ`
         pages."""
         with self.path.open("rb") as handle:
-            handle.seek(self.data_offset)
+            pages = _pages(handle, self.path, self.data_offset)
             done = 0
             while done < len(self.page_s):
                 count = min(PAGES_PER_READ, len(self.page_s) - done)
-                raw = b"".join(
-                    _page_lines(handle, self.path, 0)[1][-1].strip() for _ in range(count)
-                )
+                raw = b"".join(next(pages)[1][-1].strip() for _ in range(count))
                 counts = _decode(np.frombuffer(bytes.fromhex(raw.decode("ascii")), np.uint8))
                 accel = (counts * 100.0 - self.offset) / self.gain
                 samples = self.page_samples[done : done + count]
@@ -96,18 +93,35 @@ def _decode(data: np.ndarray) -> np.ndarray:
     return np.where(raw >= 2048, raw - 4096, raw)
 
 
-def _page_lines(handle, path: Path, offset: int) -> tuple[int, list[bytes]]:
-    """The next page's ten lines and their total length; a page cut short is an error."""
-    lines = [handle.readline() for _ in range(PAGE_LINES)]
-    if not lines[-1].endswith(b"\n"):  # every line of a page ends with CR LF, the last one too
-        complete = sum(line.endswith(b"\n") for line in lines)
+def _pages(handle, path: Path, offset: int, digest=None) -> Iterator[tuple[int, list[bytes]]]:
+    """(byte offset, ten lines) of every page from ``offset`` on, read 4 MB at a time (and fed
+    to ``digest``); a page cut short is an error."""
+    handle.seek(offset)
+    pending: list[bytes] = []
+    tail = b""
+    while True:
+        block = handle.read(4 << 20)
+        if digest is not None:
+            digest.update(block)
+        lines = (tail + block).splitlines(keepends=True)
+        tail = lines.pop() if lines and not lines[-1].endswith(b"\n") else b""
+        pending.extend(lines)
+        usable = len(pending) // PAGE_LINES * PAGE_LINES
+        for k in range(0, usable, PAGE_LINES):
+            page = pending[k : k + PAGE_LINES]
+            yield offset, page
+            offset += sum(len(line) for line in page)
+        pending = pending[usable:]
+        if not block:
+            break
+    if pending or tail:
+        complete = sum(line.endswith(b"\n") for line in pending)
         raise InvalidRecordingError(
             f"the page starting here has {complete} of {PAGE_LINES} complete lines: the file "
             "was cut short (copy it from the device again)",
             path=path,
             offset=offset,
         )
-    return sum(len(line) for line in lines), lines
 
 
 def _header(handle, path: Path) -> tuple[dict[tuple[str, str], str], int]:
@@ -171,23 +185,17 @@ def open_geneactiv_bin(path: str | Path) -> GeneactivBinFile:
             ) from None
         handle.seek(0)
         digest.update(handle.read(data_offset))
+        handle.seek(data_offset)
         times: list[int] = []
         rates: list[float] = []
         counts: list[int] = []
         page_offsets: list[int] = []
-        offset = data_offset
-        while True:
-            if not handle.peek(1)[:1]:
-                break
-            length, lines = _page_lines(handle, path, offset)
-            for line in lines:
-                digest.update(line)
+        for offset, lines in _pages(handle, path, data_offset, digest):
             time_ms, rate_hz, n = _check_page(path, lines, offset, counts[0] if counts else None)
             times.append(time_ms)
             page_offsets.append(offset)
             rates.append(rate_hz)
             counts.append(n)
-            offset += length
     if not times:
         raise InvalidRecordingError("no pages after the header", path=path, offset=data_offset)
     page_ms = np.array(times, dtype=np.int64)
@@ -228,14 +236,23 @@ def _check_page(
             path=path,
             offset=offset,
         )
-    fields = {}
+    stamp = rate_text = b""
     for line in lines[1:9]:
-        key, _, value = line.decode("latin-1").partition(":")
-        fields[key.strip()] = value.strip()
-    try:
-        stamp = datetime.strptime(fields["Page Time"], _PAGE_TIME_FORMAT)
-        rate_hz = float(fields["Measurement Frequency"].split()[0])
-    except (KeyError, ValueError, IndexError):
+        if line.startswith(b"Page Time:"):
+            stamp = line[10:].strip()
+        elif line.startswith(b"Measurement Frequency:"):
+            rate_text = line[22:].strip()
+    try:  # YYYY-MM-DD hh:mm:ss:mmm
+        when = datetime(
+            int(stamp[0:4]), int(stamp[5:7]), int(stamp[8:10]),
+            int(stamp[11:13]), int(stamp[14:16]), int(stamp[17:19]),
+        )  # fmt: skip
+        separators = bytes(stamp[k] for k in (4, 7, 10, 13, 16, 19))
+        if len(stamp) != 23 or separators != b"-- :::":
+            raise ValueError
+        time_ms = (when - _EPOCH) // timedelta(milliseconds=1) + int(stamp[20:23])
+        rate_hz = float(rate_text.split()[0])
+    except (ValueError, IndexError):
         raise InvalidRecordingError(
             "the page has no readable 'Page Time:YYYY-MM-DD hh:mm:ss:mmm' and "
             "'Measurement Frequency' lines",
@@ -271,4 +288,4 @@ def _check_page(
             path=path,
             offset=hex_offset,
         ) from None
-    return (stamp - _EPOCH) // timedelta(milliseconds=1), rate_hz, n
+    return time_ms, rate_hz, n
