@@ -241,3 +241,38 @@ def test_stream_to_grid_matches_interpolating_the_whole(seed):
     np.testing.assert_array_equal(np.isnan(streamed), np.isnan(whole))
     np.testing.assert_allclose(streamed, whole, atol=1e-9)  # grid times summed differently
     assert 35 <= np.isnan(whole[:, 0]).sum() <= 65
+
+
+def test_a_sample_clock_off_its_nominal_rate_is_followed():
+    """Samples really taken at 100.5 Hz in blocks that say 100 Hz: read by their time stamps,
+    the grid holds the signal at the grid's times (placing them by count would drift by 3 s in
+    10 min)."""
+    import tempfile
+    from pathlib import Path
+
+    actual_hz = 100.5
+    n = round(600 * actual_hz)
+    time_s = np.arange(n) / actual_hz
+
+    def signal(t):  # smooth, in m/s^2
+        return np.column_stack(
+            [np.sin(2 * np.pi * 0.5 * t), np.cos(2 * np.pi * 0.3 * t), 9.8 + 0.0 * t]
+        )
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_cwa(
+            Path(folder) / "fast.cwa",
+            _chunks(signal(time_s)),
+            sampling_rate_hz=RATE_HZ,
+            start_utc=START,
+            actual_rate_hz=actual_hz,
+            packed=False,
+        )
+        recording = read_home_device_file(path, participant_id="P01")
+        read = np.vstack([part for _, part in recording.chunks()])
+    assert recording.n_samples == pytest.approx(600 * RATE_HZ, abs=2)
+    grid_s = (recording.start_utc - START).total_seconds() + np.arange(len(read)) / RATE_HZ
+    error = np.abs(read - signal(grid_s))[:, :2]
+    assert error.max() < 0.025  # half a 1/256 g step of the file (0.019 m/s^2) dominates
+    by_count = np.abs(read - signal(time_s[: len(read)]))[:, :2]
+    assert by_count.max() > 1.0  # what taking the samples as 100 Hz would have given

@@ -143,11 +143,15 @@ def write_cwa(
     range_g: int = 8,
     packed: bool = True,
     device_id: int = 12345,
+    actual_rate_hz: float | None = None,
     session_id: int = 1,
 ) -> Path:
     """Write ``chunks`` of (first sample, (n, 3) m/s^2) on a uniform grid from ``start_utc`` as
     an AX3 ``.cwa`` file (device clock = UTC); values beyond ``range_g`` are clipped as the
-    sensor clips them. Returns the path."""
+    sensor clips them. ``actual_rate_hz``: the rate the samples were really taken at (a
+    device's sample clock is off its nominal rate by up to about 1 %): sample i is stamped at
+    ``start_utc + i / actual_rate_hz`` while the blocks say ``sampling_rate_hz``. Returns the
+    path."""
     rate = float(sampling_rate_hz)
     if rate not in RATE_NIBBLES:
         raise InvalidInputError(
@@ -178,7 +182,7 @@ def write_cwa(
                     handle.write(
                         _block(
                             accel_g[k : k + n],
-                            start_s + (first + k) / rate,
+                            start_s + (first + k) / (actual_rate_hz or rate),
                             rate_code=rate_code,
                             sequence=sequence,
                             session_id=session_id,
