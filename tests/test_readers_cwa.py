@@ -117,7 +117,7 @@ def _flip(offset):
         (_flip(HEADER_BYTES + 3 * BLOCK_BYTES), HEADER_BYTES + 3 * BLOCK_BYTES, "'AX'"),
         (_flip(0), 0, "'MD'"),
         (lambda d: d[:600], 0, "1024-byte header"),
-        (lambda d: d[:HEADER_BYTES], HEADER_BYTES, "no data blocks"),
+        (lambda d: d[:HEADER_BYTES], HEADER_BYTES, "no sound data block"),
     ],
 )
 def test_damaged_files_are_refused_naming_file_and_byte(cwa_file, tmp_path, edit, offset, words):
@@ -276,3 +276,32 @@ def test_a_sample_clock_off_its_nominal_rate_is_followed():
     assert error.max() < 0.025  # half a 1/256 g step of the file (0.019 m/s^2) dominates
     by_count = np.abs(read - signal(time_s[: len(read)]))[:, :2]
     assert by_count.max() > 1.0  # what taking the samples as 100 Hz would have given
+
+
+def test_skip_damaged_blocks_reads_them_as_no_data_and_flags(cwa_file, tmp_path, capsys):
+    path, accel = cwa_file
+    bad_block = 40  # samples 4800-4919 (the file starts with full 120-sample blocks)
+
+    def edit(data):
+        data = _flip(HEADER_BYTES + bad_block * BLOCK_BYTES + 300)(data)
+        return data[: len(data) - 100]  # and the last block cut short
+
+    damaged = _damaged(path, tmp_path, edit)
+    recording = read_home_device_file(damaged, participant_id="P01", skip_damaged=True)
+    assert recording.flags == ("damaged_blocks_skipped:2",)
+    read = np.vstack([part for _, part in recording.chunks()])
+    missing = np.isnan(read).any(axis=1)
+    lost = slice(bad_block * 120, (bad_block + 1) * 120)
+    assert missing[lost].all() and not missing[lost.start - 1] and not missing[lost.stop]
+    expected = quantized_g(accel[: len(read)]) * STANDARD_GRAVITY_MPS2
+    ok = ~missing & ~np.isnan(expected).any(axis=1)
+    np.testing.assert_allclose(read[ok], expected[ok], atol=0.1)
+    code = main(
+        [
+            *("home", str(damaged), "--participant", "P01", "--skip-damaged-blocks"),
+            *("--min-worn-hours", "0.1", "--out", str(tmp_path / "out"), "--no-progress"),
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    daily = pd.read_csv(tmp_path / "out" / "daily.csv", keep_default_na=False)
+    assert "damaged_blocks_skipped:2" in daily["flags"].iloc[0]

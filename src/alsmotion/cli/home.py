@@ -98,6 +98,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--height-m", type=float, help="body height (m); the sensor is taken at 0.53 x height"
     )
     add_imu_format_arguments(parser)
+    parser.add_argument(
+        "--skip-damaged-blocks",
+        action="store_true",
+        help=".cwa files: read a damaged block as no data (flagged damaged_blocks_skipped:<n>) "
+        "instead of refusing the file",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.set_defaults(func=run)
 
@@ -131,6 +137,7 @@ def _open(path: Path, args: argparse.Namespace) -> HomeRecording:
             participant_id=args.participant,
             sensor_height_m=args.sensor_height_m,
             height_m=args.height_m,
+            skip_damaged=args.skip_damaged_blocks,
         )
     start = None
     if args.start_utc is not None:

@@ -269,17 +269,19 @@ class DeviceFile(Protocol):
     def timed_samples(self) -> Iterator[tuple[np.ndarray, np.ndarray]]: ...
 
 
-def _open_device_file(path: Path) -> DeviceFile:
+def _open_device_file(path: Path, skip_damaged: bool) -> DeviceFile:
     from alsmotion.readers.cwa import open_cwa
     from alsmotion.readers.geneactiv_bin import open_geneactiv_bin
     from alsmotion.readers.gt3x import open_gt3x
 
     suffix = path.suffix.lower()
+    if skip_damaged and suffix != ".cwa":
+        raise InvalidInputError(f"{path}: skipping damaged blocks is for .cwa files only")
     if suffix == ".gt3x":
         return open_gt3x(path)
     if suffix == ".bin":
         return open_geneactiv_bin(path)
-    return open_cwa(path)
+    return open_cwa(path, skip_damaged=skip_damaged)
 
 
 def read_home_device_file(
@@ -288,10 +290,13 @@ def read_home_device_file(
     participant_id: str,
     sensor_height_m: float | None = None,
     height_m: float | None = None,
+    skip_damaged: bool = False,
 ) -> HomeRecording:
     """A device file of :data:`DEVICE_FILE_SUFFIXES` as a :class:`HomeRecording` whose chunks
     are read from the file as they are needed (the file is checked whole first: see
-    :func:`alsmotion.readers.cwa.open_cwa` and :func:`alsmotion.readers.gt3x.open_gt3x`)."""
+    :func:`alsmotion.readers.cwa.open_cwa` and :func:`alsmotion.readers.gt3x.open_gt3x`).
+    ``skip_damaged`` (.cwa only): damaged blocks read as no data, and the recording is flagged
+    ``damaged_blocks_skipped:<n>``."""
     from alsmotion.readers._timegrid import stream_to_grid
     from alsmotion.session.pseudonym import validate_pseudonym
 
@@ -300,7 +305,8 @@ def read_home_device_file(
         raise InvalidInputError(
             f"{path}: not a device file alsmotion reads ({', '.join(DEVICE_FILE_SUFFIXES)})"
         )
-    device = _open_device_file(path)
+    device = _open_device_file(path, skip_damaged)
+    skipped = len(getattr(device, "damaged_offsets", ()))
     rate = validate_sampling_rate_hz(device.sampling_rate_hz)
     start_s = device.first_sample_s
     n_samples = int(np.floor((device.last_sample_s - start_s) * rate + 1e-6)) + 1
@@ -332,6 +338,6 @@ def read_home_device_file(
         height_m=height_m,
         visit="",
         source_sha256=device.sha256,
-        flags=(),
+        flags=(f"damaged_blocks_skipped:{skipped}",) if skipped else (),
         read_chunks=read,
     )

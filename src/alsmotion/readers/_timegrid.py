@@ -10,6 +10,8 @@ from alsmotion.errors import InvalidRecordingError
 
 #: A step between timestamps longer than this many nominal periods is a gap, filled with NaN.
 GAP_PERIODS = 2.0
+#: A grid point this close (in periods) to a sample at a gap's edge takes that sample's value.
+ON_SAMPLE_PERIODS = 0.01
 
 
 def nominal_rate_hz(time_s: np.ndarray, *, path, first_line: int) -> float:
@@ -71,8 +73,9 @@ def interpolate_on_grid(
     out = np.empty((len(grid_s), values.shape[1]))
     for k in range(values.shape[1]):
         out[:, k] = np.interp(grid_s, time_s, values[:, k])
-    # grid points between two samples further apart than the gap limit, and on neither
-    tolerance_s = 1e-6 * period_s
+    # grid points between two samples further apart than the gap limit, and on neither (within
+    # 1 % of a period: device time stamps are quantized, e.g. to 1/32768 s in CWA blocks)
+    tolerance_s = ON_SAMPLE_PERIODS * period_s
     gaps = np.flatnonzero(np.diff(time_s) > GAP_PERIODS * period_s)
     if len(gaps):
         first = np.searchsorted(grid_s, time_s[gaps] + tolerance_s, side="left")

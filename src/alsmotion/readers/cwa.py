@@ -108,6 +108,7 @@ class CwaFile:
     block_end_s : (n_blocks,) time one sample period after each block's last sample: the next
         block's start when it follows without a gap, else from the nominal rate.
     sha256 : SHA-256 of the whole file.
+    damaged_offsets : byte offsets of the blocks read as no data (``skip_damaged``).
     """
 
     path: Path
@@ -121,6 +122,7 @@ class CwaFile:
     block_samples: np.ndarray
     block_end_s: np.ndarray
     sha256: str
+    damaged_offsets: tuple[int, ...] = ()
 
     @property
     def sampling_rate_hz(self) -> float:
@@ -137,12 +139,12 @@ class CwaFile:
     @property
     def first_sample_s(self) -> float:
         """Time of the first sample (s from ``origin_s``)."""
-        return float(self.block_start_s[0])
+        return float(self.block_start_s[self.block_samples > 0][0])
 
     @property
     def last_sample_s(self) -> float:
         """Time of the last sample (s from ``origin_s``)."""
-        return float(self.block_end_s[-1] - 1.0 / self.sampling_rate_hz)
+        return float(self.block_end_s[self.block_samples > 0][-1] - 1.0 / self.sampling_rate_hz)
 
     def timed_samples(
         self, blocks_per_read: int = BLOCKS_PER_READ
@@ -217,42 +219,42 @@ def _check_header(path: Path, header: bytes) -> tuple[int, int]:
     return device_id, session_id
 
 
-def _block_times(
-    path: Path, blocks: np.ndarray, first_offset: int, origin_s: int | None
-) -> tuple[np.ndarray, int]:
-    """Time (s from ``origin_s``, the first block's second when None) of each block's first
-    sample, from its timestamp, fraction and timestampOffset; and the origin."""
-    seconds, valid = unpack_datetime(blocks["timestamp"])
-    if not valid.all():
-        bad = int(np.flatnonzero(~valid)[0])
-        raise _fail(
-            path,
-            first_offset + bad * BLOCK_BYTES + 14,
-            f"block timestamp {int(blocks['timestamp'][bad]):#010x} is no date: damaged block",
-        )
+def _block_times(blocks: np.ndarray, origin_s: int | None) -> tuple[np.ndarray, int | None]:
+    """Time (s from ``origin_s``, the first block's second when None) of each (sound) block's
+    first sample, from its timestamp, fraction and timestampOffset; and the origin."""
+    seconds, _ = unpack_datetime(blocks["timestamp"])
     fractional = blocks["device_fractional"].astype(np.int64)
     has_fraction = (fractional & 0x8000) != 0
     fraction_65536 = np.where(has_fraction, (fractional & 0x7FFF) << 1, 0)
     frequency = 3200.0 / (1 << (15 - (blocks["rate_code"].astype(np.int64) & 0x0F)))
     offset = blocks["timestamp_offset"].astype(np.int64)
     offset += np.where(has_fraction, (fraction_65536 * frequency.astype(np.int64)) >> 16, 0)
+    if origin_s is None and len(seconds) == 0:
+        return np.zeros(0), None
     origin = int(seconds[0]) if origin_s is None else origin_s
     return (seconds - origin) + fraction_65536 / 65536.0 - offset / frequency, origin
 
 
-def open_cwa(path: str | Path, *, blocks_per_read: int = BLOCKS_PER_READ) -> CwaFile:
+def open_cwa(
+    path: str | Path, *, skip_damaged: bool = False, blocks_per_read: int = BLOCKS_PER_READ
+) -> CwaFile:
     """Check a CWA file block by block and index its blocks (see the module docstring).
+
+    ``skip_damaged``: read a damaged block (or a last block cut short) as no data and list it
+    in ``damaged_offsets`` instead of refusing the file.
 
     Raises
     ------
     InvalidRecordingError
         naming the file and the byte offset of the first damage: a short or foreign header, a
         block cut short, a block that is not ``AX``, a bad checksum, a timestamp that is no date,
-        a block whose configuration differs from the first, or no data block at all.
+        a block whose setting differs from the first, a block time not after the previous
+        one's (with ``skip_damaged`` only the header and the order of times), or no sound data
+        block at all.
     """
     path = Path(path)
     digest = hashlib.sha256()
-    starts, counts = [], []
+    starts, counts, damaged_offsets = [], [], []
     config: tuple[int, int] | None = None
     origin_s: int | None = None
     try:
@@ -271,21 +273,27 @@ def open_cwa(path: str | Path, *, blocks_per_read: int = BLOCKS_PER_READ) -> Cwa
             digest.update(raw)
             n_whole = len(raw) // BLOCK_BYTES
             if len(raw) % BLOCK_BYTES:
-                raise _fail(
-                    path,
+                cut = (
                     offset + n_whole * BLOCK_BYTES,
                     f"the last block has {len(raw) % BLOCK_BYTES} of {BLOCK_BYTES} bytes: the "
                     "file was cut short (copy it from the device again)",
                 )
-            blocks = np.frombuffer(raw, dtype=_BLOCK)
-            config = _check_blocks(path, blocks, offset, config)
-            block_s, origin_s = _block_times(path, blocks, offset, origin_s)
+                if not skip_damaged:
+                    raise _fail(path, *cut)
+                damaged_offsets.append(cut[0])
+            blocks = np.frombuffer(raw[: n_whole * BLOCK_BYTES], dtype=_BLOCK)
+            config, damaged, problem = _check_blocks(path, blocks, offset, config)
+            if problem is not None and not skip_damaged:
+                raise _fail(path, *problem)
+            damaged_offsets.extend((offset + np.flatnonzero(damaged) * BLOCK_BYTES).tolist())
+            block_s = np.full(len(blocks), np.nan)
+            block_s[~damaged], origin_s = _block_times(blocks[~damaged], origin_s)
             starts.append(block_s)
-            counts.append(blocks["sample_count"].astype(np.int64))
-            offset += len(raw)
-    if config is None:
+            counts.append(np.where(damaged, 0, blocks["sample_count"]).astype(np.int64))
+            offset += n_whole * BLOCK_BYTES
+    if config is None or origin_s is None:
         raise _fail(
-            path, HEADER_BYTES, "no data blocks after the header: the device recorded nothing"
+            path, HEADER_BYTES, "no sound data block after the header: the device recorded nothing"
         )
     rate_code, axes_bps = config
     block_start_s = np.concatenate(starts)
@@ -293,19 +301,22 @@ def open_cwa(path: str | Path, *, blocks_per_read: int = BLOCKS_PER_READ) -> Cwa
     frequency = rate_hz(rate_code)
     nominal_end = block_start_s + block_samples / frequency
     block_end_s = nominal_end.copy()
-    if len(block_start_s) > 1:
+    if len(block_start_s) > 1:  # a damaged block (NaN start) ends its neighbour's run
         follows = (
             np.abs(block_start_s[1:] - nominal_end[:-1]) < 0.5 * block_samples[:-1] / frequency
         )
         block_end_s[:-1] = np.where(follows, block_start_s[1:], nominal_end[:-1])
-    if np.any(np.diff(block_start_s) <= 0):
-        bad = int(np.flatnonzero(np.diff(block_start_s) <= 0)[0]) + 1
+    sound = np.flatnonzero(block_samples > 0)
+    backwards = np.flatnonzero(np.diff(block_start_s[sound]) <= 0)
+    if len(backwards):
         raise _fail(
             path,
-            HEADER_BYTES + bad * BLOCK_BYTES + 14,
+            HEADER_BYTES + int(sound[backwards[0] + 1]) * BLOCK_BYTES + 14,
             "this block's time is not after the previous block's: the device clock was reset "
             "or blocks are out of order",
         )
+    if len(sound) == 0:
+        raise _fail(path, HEADER_BYTES, "no data block holds samples")
     axes, _ = _FORMATS[axes_bps]
     return CwaFile(
         path=path,
@@ -319,59 +330,60 @@ def open_cwa(path: str | Path, *, blocks_per_read: int = BLOCKS_PER_READ) -> Cwa
         block_samples=block_samples,
         block_end_s=block_end_s,
         sha256=digest.hexdigest(),
+        damaged_offsets=tuple(damaged_offsets),
     )
 
 
 def _check_blocks(
     path: Path, blocks: np.ndarray, first_offset: int, config: tuple[int, int] | None
-) -> tuple[int, int]:
-    """Magic, checksum, format and sample count of every block; the file's (rate code, axes
-    and packing), which every block must share."""
+) -> tuple[tuple[int, int] | None, np.ndarray, tuple[int, str] | None]:
+    """Magic, length, checksum, date, setting and sample count of every block: the file's (rate
+    code, axes and packing), taken from its first sound block and shared by every block; which
+    blocks are damaged; and the first damage (byte offset, what) or None."""
     words = np.frombuffer(blocks.tobytes(), "<u2").reshape(len(blocks), BLOCK_BYTES // 2)
-    problems = [
-        (blocks["magic"] != _BLOCK_MAGIC, 0, "is not an 'AX' data block"),
-        (blocks["length"] != BLOCK_BYTES - 4, 2, f"does not say {BLOCK_BYTES - 4} bytes long"),
-        (
-            (words.sum(axis=1, dtype=np.uint64) & 0xFFFF) != 0,
-            0,
-            "fails its checksum: its bytes were changed after the device wrote them",
-        ),
-    ]
-    for bad, field, what in problems:
-        if bad.any():
-            index = int(np.flatnonzero(bad)[0])
-            raise _fail(
-                path,
-                first_offset + index * BLOCK_BYTES + field,
-                f"data block {first_offset // BLOCK_BYTES - 2 + index} {what}",
-            )
-    if config is None:
-        config = (int(blocks["rate_code"][0]), int(blocks["axes_bps"][0]))
+    sound = (
+        (blocks["magic"] == _BLOCK_MAGIC)
+        & (blocks["length"] == BLOCK_BYTES - 4)
+        & ((words.sum(axis=1, dtype=np.uint64) & 0xFFFF) == 0)
+    )
+    if config is None and sound.any():
+        first = int(np.flatnonzero(sound)[0])
+        config = (int(blocks["rate_code"][first]), int(blocks["axes_bps"][first]))
+        at = first_offset + first * BLOCK_BYTES
         if config[1] not in _FORMATS:
             raise _fail(
                 path,
-                first_offset + 25,
+                at + 25,
                 f"axes/packing code {config[1]:#04x} is not one of "
                 f"{', '.join(f'{code:#04x}' for code in _FORMATS)}",
             )
         if config[0] & 0x0F == 0:
-            raise _fail(path, first_offset + 24, "rate code 0 (firmware before 2012) is not read")
-    changed = (blocks["rate_code"] != config[0]) | (blocks["axes_bps"] != config[1])
-    if changed.any():
-        index = int(np.flatnonzero(changed)[0])
-        raise _fail(
-            path,
-            first_offset + index * BLOCK_BYTES + 24,
-            "this block's rate or axes differ from the first block's: one file, one setting",
-        )
-    capacity = 480 // _FORMATS[config[1]][1]
-    too_many = blocks["sample_count"] > capacity
-    if too_many.any():
-        index = int(np.flatnonzero(too_many)[0])
-        raise _fail(
-            path,
-            first_offset + index * BLOCK_BYTES + 28,
-            f"the block says {int(blocks['sample_count'][index])} samples, more than the "
-            f"{capacity} it can hold",
-        )
-    return config
+            raise _fail(path, at + 24, "rate code 0 (firmware before 2012) is not read")
+    capacity = 480 // _FORMATS[config[1]][1] if config is not None else 0
+    _, dated = unpack_datetime(blocks["timestamp"])
+    problems = [
+        (blocks["magic"] != _BLOCK_MAGIC, 0, "is not an 'AX' data block"),
+        (blocks["length"] != BLOCK_BYTES - 4, 2, f"does not say {BLOCK_BYTES - 4} bytes long"),
+        (~sound, 0, "fails its checksum: its bytes were changed after the device wrote them"),
+        (~dated, 14, "has a timestamp that is no date"),
+        (
+            (blocks["rate_code"] != (config or (0, 0))[0])
+            | (blocks["axes_bps"] != (config or (0, 0))[1]),
+            24,
+            "has a rate or axes other than the first block's: one file, one setting",
+        ),
+        (blocks["sample_count"] > capacity, 28, f"says more samples than the {capacity} it holds"),
+    ]
+    damaged = np.zeros(len(blocks), dtype=bool)
+    first_problem: tuple[int, int, str] | None = None
+    for bad, field, what in problems:
+        damaged |= bad
+        if bad.any():
+            index = int(np.flatnonzero(bad)[0])
+            if first_problem is None or index < first_problem[0]:
+                first_problem = (index, field, what)
+    if first_problem is None:
+        return config, damaged, None
+    index, field, what = first_problem
+    message = f"data block {first_offset // BLOCK_BYTES - 2 + index} {what}"
+    return config, damaged, (first_offset + index * BLOCK_BYTES + field, message)
