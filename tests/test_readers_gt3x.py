@@ -195,3 +195,22 @@ def test_alsmotion_home_reads_a_gt3x_file(tmp_path, capsys):
     assert code == 0, capsys.readouterr().err
     bouts = pd.read_csv(tmp_path / "out" / "bouts.csv")
     assert len(bouts) == 1 and bouts["n_steps"].iloc[0] == pytest.approx(120, abs=3)
+
+
+def test_an_idle_sleep_second_reads_as_no_data(gt3x_file, tmp_path):
+    """A one-byte ACTIVITY record (the device's idle sleep mode) holds no samples: its second
+    is no data, and the seconds around it are read as written."""
+    from alsmotion.simulate.gt3x import _record
+
+    path, _ = gt3x_file
+    start_s = START.value // 10**9
+    idle_at = FIRST_ACTIVITY + 4 * 459
+
+    def edit(log):
+        idle = _record(0x00, start_s + 4, b"\x00")
+        return log[:idle_at] + idle + log[idle_at + 459 :]
+
+    recording = read_home_device_file(_rewrite(path, tmp_path, edit), participant_id="P01")
+    read = np.vstack([part for _, part in recording.chunks()])
+    missing = np.isnan(read).any(axis=1)
+    assert missing[400:500].all() and not missing[399] and not missing[500]
