@@ -24,16 +24,27 @@ class InvalidRecordingError(AlsmotionError):
     ----------
     path : the file, or None for in-memory data.
     line : 1-based line number of the offending line in a text file, when known.
+    offset : byte offset of the offending part of a binary file, when known.
     """
 
-    def __init__(self, message: str, *, path: str | Path | None = None, line: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        line: int | None = None,
+        offset: int | None = None,
+    ):
         self.path = Path(path) if path is not None else None
         self.line = line
+        self.offset = offset
         where = ""
         if self.path is not None:
             where = f"{self.path}"
             if line is not None:
                 where += f", line {line}"
+            if offset is not None:
+                where += f", byte {offset}"
             where += ": "
         super().__init__(f"{where}{message}")
         self.reason = message

@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "home",
         help="home recordings to daily walking measures, bouts and per-visit-window rows",
         description="Analyse days of lower-back IMU recorded at home (native alsmotion session "
-        "folders, GENEActiv CSV exports or generic CSV files) chunk by chunk: wear time (van "
+        "folders, Axivity .cwa, ActiGraph .gt3x and GENEActiv .bin files, GENEActiv CSV exports or generic CSV files) chunk by chunk: wear time (van "
         "Hees 2013), valid days, Mobilise-D walking bouts and daily measures. Writes "
         "DIR/daily.csv, DIR/bouts.csv, DIR/visit_windows.csv (one row per participant, visit "
         "window and measure) and DIR/plots/<participant>.png.",
@@ -46,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=Path,
         nargs="+",
         metavar="RECORDING",
-        help="session folder or CSV file of a home recording",
+        help="session folder, device file (.cwa, .gt3x, .bin) or CSV file of a home recording",
     )
     parser.add_argument(
         "--out", type=output_folder, required=True, metavar="DIR", help="output folder"
@@ -98,6 +98,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--height-m", type=float, help="body height (m); the sensor is taken at 0.53 x height"
     )
     add_imu_format_arguments(parser)
+    parser.add_argument(
+        "--skip-damaged-blocks",
+        action="store_true",
+        help=".cwa files: read a damaged block as no data (flagged damaged_blocks_skipped:<n>) "
+        "instead of refusing the file",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.set_defaults(func=run)
 
@@ -105,7 +111,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _open(path: Path, args: argparse.Namespace) -> HomeRecording:
     import pandas as pd
 
-    from alsmotion.home.sources import home_recording_from, read_home_session
+    from alsmotion.home.sources import (
+        DEVICE_FILE_SUFFIXES,
+        home_recording_from,
+        read_home_device_file,
+        read_home_session,
+    )
 
     if path.is_dir():
         recording = read_home_session(path)
@@ -118,7 +129,15 @@ def _open(path: Path, args: argparse.Namespace) -> HomeRecording:
         raise InvalidInputError(f"{path}: no such file or session folder")
     if args.participant is None:
         raise InvalidInputError(
-            f"{path}: a CSV file does not name its participant: give --participant ID"
+            f"{path}: a CSV or device file does not name its participant: give --participant ID"
+        )
+    if path.suffix.lower() in DEVICE_FILE_SUFFIXES:
+        return read_home_device_file(
+            path,
+            participant_id=args.participant,
+            sensor_height_m=args.sensor_height_m,
+            height_m=args.height_m,
+            skip_damaged=args.skip_damaged_blocks,
         )
     start = None
     if args.start_utc is not None:

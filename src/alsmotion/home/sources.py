@@ -5,6 +5,11 @@ memory whatever its length): its samples are placed on the nominal-rate grid by 
 sample counter (by the host arrival time when the stream has no counter), and samples that never
 arrived are NaN, which the wear detection counts as no data. The CSV formats the other readers
 take (:mod:`alsmotion.readers`) are read whole, as those readers do, then cut into chunks.
+Device files (:data:`DEVICE_FILE_SUFFIXES`: Axivity ``.cwa``, ActiGraph ``.gt3x``, GENEActiv
+``.bin``) are checked once and then read a
+few megabytes at a time, their samples interpolated onto the nominal-rate grid by their own
+times (:func:`alsmotion.readers._timegrid.stream_to_grid`); gaps of more than two sample
+periods are NaN.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -20,7 +25,7 @@ import pandas as pd
 from alsmotion.errors import InvalidInputError, SessionError
 from alsmotion.readers._timegrid import MAX_GRID_SAMPLES
 from alsmotion.recording import Recording
-from alsmotion.units import validate_sampling_rate_hz
+from alsmotion.units import STANDARD_GRAVITY_MPS2, validate_sampling_rate_hz
 
 #: Chunk length of the home pipeline (s): an hour at 100 Hz is 360 000 samples, about 9 MB.
 CHUNK_S = 3600.0
@@ -232,5 +237,110 @@ def home_recording_from(
         visit="",
         source_sha256=sha256_file(path) if path.is_file() else "",
         flags=(),
+        read_chunks=read,
+    )
+
+
+#: Device file formats read chunk by chunk, by file name suffix (lower case).
+DEVICE_FILE_SUFFIXES = {
+    ".cwa": "Axivity AX3/AX6",
+    ".gt3x": "ActiGraph GT3X+/wGT3X-BT",
+    ".bin": "GENEActiv",
+}
+
+
+class DeviceFile(Protocol):
+    """What the device readers (``open_cwa``, ``open_gt3x``, ``open_geneactiv_bin``) return: a checked file whose
+    samples are read a few megabytes at a time, their times in s from ``origin_s`` (a whole
+    second since 1970; relative times keep float64 exact to well below a microsecond)."""
+
+    @property
+    def origin_s(self) -> int: ...
+
+    @property
+    def sha256(self) -> str: ...
+
+    @property
+    def sampling_rate_hz(self) -> float: ...
+
+    @property
+    def first_sample_s(self) -> float: ...
+
+    @property
+    def last_sample_s(self) -> float: ...
+
+    def timed_samples(self) -> Iterator[tuple[np.ndarray, np.ndarray]]: ...
+
+
+def _open_device_file(path: Path, skip_damaged: bool) -> DeviceFile:
+    from alsmotion.readers.cwa import open_cwa
+    from alsmotion.readers.geneactiv_bin import open_geneactiv_bin
+    from alsmotion.readers.gt3x import open_gt3x
+
+    suffix = path.suffix.lower()
+    if skip_damaged and suffix != ".cwa":
+        raise InvalidInputError(f"{path}: skipping damaged blocks is for .cwa files only")
+    if suffix == ".gt3x":
+        return open_gt3x(path)
+    if suffix == ".bin":
+        return open_geneactiv_bin(path)
+    return open_cwa(path, skip_damaged=skip_damaged)
+
+
+def read_home_device_file(
+    path: str | Path,
+    *,
+    participant_id: str,
+    sensor_height_m: float | None = None,
+    height_m: float | None = None,
+    skip_damaged: bool = False,
+) -> HomeRecording:
+    """A device file of :data:`DEVICE_FILE_SUFFIXES` as a :class:`HomeRecording` whose chunks
+    are read from the file as they are needed (the file is checked whole first: see
+    :func:`alsmotion.readers.cwa.open_cwa` and :func:`alsmotion.readers.gt3x.open_gt3x`).
+    ``skip_damaged`` (.cwa only): damaged blocks read as no data, and the recording is flagged
+    ``damaged_blocks_skipped:<n>``."""
+    from alsmotion.readers._timegrid import stream_to_grid
+    from alsmotion.session.pseudonym import validate_pseudonym
+
+    path = Path(path)
+    if path.suffix.lower() not in DEVICE_FILE_SUFFIXES:
+        raise InvalidInputError(
+            f"{path}: not a device file alsmotion reads ({', '.join(DEVICE_FILE_SUFFIXES)})"
+        )
+    device = _open_device_file(path, skip_damaged)
+    skipped = len(getattr(device, "damaged_offsets", ()))
+    rate = validate_sampling_rate_hz(device.sampling_rate_hz)
+    start_s = device.first_sample_s
+    n_samples = int(np.floor((device.last_sample_s - start_s) * rate + 1e-6)) + 1
+    if n_samples > MAX_GRID_SAMPLES:
+        raise InvalidInputError(
+            f"{path}: the samples span {n_samples / rate / 86400:.0f} days, more than "
+            f"{MAX_GRID_SAMPLES} samples at {rate:g} Hz: the device clock jumped; check the "
+            "device's time setting"
+        )
+
+    def read(chunk_samples: int) -> Iterator[tuple[int, np.ndarray]]:
+        for first, accel_g in stream_to_grid(
+            device.timed_samples(),
+            start_s=start_s,
+            n_samples=n_samples,
+            sampling_rate_hz=rate,
+            chunk_samples=chunk_samples,
+            n_columns=3,
+        ):
+            yield first, accel_g * STANDARD_GRAVITY_MPS2
+
+    return HomeRecording(
+        path=path,
+        participant_id=validate_pseudonym(participant_id),
+        start_utc=pd.Timestamp(device.origin_s * 10**9 + round(start_s * 1e9), unit="ns", tz="UTC"),
+        sampling_rate_hz=rate,
+        n_samples=n_samples,
+        sensor_height_m=sensor_height_m,
+        height_m=height_m,
+        visit="",
+        source_sha256=device.sha256,
+        flags=(f"damaged_blocks_skipped:{skipped}",) if skipped else (),
         read_chunks=read,
     )

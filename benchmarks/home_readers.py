@@ -1,0 +1,104 @@
+"""Peak memory and speed of reading a week of 100 Hz home recording from a device file.
+
+Writes the simulated week (``alsmotion.simulate.home.SimulatedHomeWeek``: sleep, sitting, walks,
+sensor off, two charging gaps) as a device file with its writer twin (by the path's suffix:
+Axivity ``.cwa``, ActiGraph ``.gt3x``, GENEActiv ``.bin``), then reads it
+back as ``alsmotion home`` does (``read_home_device_file``: the file checked block by block, then
+1 h chunks of m/s^2 on the nominal grid) in a separate step, so its peak memory is the reader's
+alone. Run:
+
+    python benchmarks/home_readers.py write week.cwa          # about a minute (or .gt3x, .bin)
+    /usr/bin/time -v python benchmarks/home_readers.py read week.cwa
+    /usr/bin/time -v python benchmarks/home_readers.py analyze week.cwa   # + the home pipeline
+
+``read`` and ``analyze`` print the figures and the peak resident memory (``ru_maxrss``), which
+``/usr/bin/time -v`` reports too ("Maximum resident set size").
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from alsmotion.home.sources import read_home_device_file
+from alsmotion.simulate.cwa import write_cwa
+from alsmotion.simulate.geneactiv_bin import write_geneactiv_bin
+from alsmotion.simulate.gt3x import write_gt3x
+from alsmotion.simulate.home import SimulatedHomeWeek
+
+RATE_HZ = 100.0
+N_DAYS = 7
+
+
+def _week() -> SimulatedHomeWeek:
+    return SimulatedHomeWeek(sampling_rate_hz=RATE_HZ, n_days=N_DAYS, seed=1)
+
+
+def write(path: Path) -> None:
+    week = _week()
+    started = time.perf_counter()
+    writer = {".gt3x": write_gt3x, ".bin": write_geneactiv_bin}.get(path.suffix.lower(), write_cwa)
+    writer(path, week.chunks(), sampling_rate_hz=RATE_HZ, start_utc=week.start)
+    print(
+        f"wrote {path} ({path.stat().st_size / 1e6:.0f} MB, {week.n_samples_ / 1e6:.1f} M grid "
+        f"samples, {N_DAYS} days at {RATE_HZ:g} Hz) in {time.perf_counter() - started:.1f} s"
+    )
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def read(path: Path) -> None:
+    started = time.perf_counter()
+    recording = read_home_device_file(path, participant_id="P01")
+    checked_s = time.perf_counter() - started
+    n_missing = 0
+    for _, accel in recording.chunks():
+        n_missing += int(np.isnan(accel).any(axis=1).sum())
+    total_s = time.perf_counter() - started
+    print(
+        f"read {recording.n_samples / 1e6:.1f} M samples ({recording.duration_h:.1f} h; "
+        f"{n_missing / RATE_HZ / 3600:.2f} h without data): checked in {checked_s:.1f} s, read "
+        f"in {total_s:.1f} s ({recording.duration_h / total_s:.0f} h of recording per s); peak "
+        f"RSS {_peak_mb():.0f} MB"
+    )
+
+
+def analyze(path: Path) -> None:
+    from alsmotion.home.study import analyze_recordings
+
+    started = time.perf_counter()
+    recording = read_home_device_file(path, participant_id="P01", sensor_height_m=0.95)
+    tables = analyze_recordings([recording])
+    elapsed_s = time.perf_counter() - started
+    truth = _week().truth_.daily
+    days = tables.daily
+    print(
+        days[["measurement_date", "worn_h", "valid_day", "walking_min"]]
+        .assign(true_worn_h=truth["worn_h"].to_numpy(), true_walking_min=truth["walking_min"])
+        .round(2)
+        .to_string(index=False)
+    )
+    print(
+        f"analysed {recording.duration_h:.1f} h in {elapsed_s:.1f} s "
+        f"({recording.duration_h / elapsed_s:.1f} h/s); peak RSS {_peak_mb():.0f} MB"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("step", choices=("write", "read", "analyze"))
+    parser.add_argument("path", type=Path)
+    args = parser.parse_args(argv)
+    {"write": write, "read": read, "analyze": analyze}[args.step](args.path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

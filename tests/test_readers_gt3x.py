@@ -1,0 +1,216 @@
+"""ActiGraph .gt3x files: the published example decodes as documented, the writer twin's
+archives read back exactly, chunk by chunk on the nominal grid; damaged archives refused with
+the file and the byte offset in log.bin; actfast (when installed) reads the twin's files the
+same; ``alsmotion home`` end to end."""
+
+from __future__ import annotations
+
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from alsmotion.cli import main
+from alsmotion.errors import InvalidRecordingError
+from alsmotion.home.sources import read_home_device_file
+from alsmotion.readers.gt3x import _decode, open_gt3x
+from alsmotion.simulate.gait import simulate_walk
+from alsmotion.simulate.gt3x import encode_float, quantized_g, write_gt3x
+from alsmotion.units import STANDARD_GRAVITY_MPS2
+
+RATE_HZ = 100.0
+START = pd.Timestamp("2026-02-03T09:00:00Z")
+#: Seconds not logged (20 s from 300 s on).
+GAP = slice(30_000, 32_000)
+
+
+def _accel(n: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    accel = rng.normal(0.0, 6.0, (n, 3))
+    accel[:, 2] += STANDARD_GRAVITY_MPS2
+    accel[GAP] = np.nan
+    return accel
+
+
+def _chunks(accel: np.ndarray, size: int = 36_000):
+    for first in range(0, len(accel), size):
+        yield first, accel[first : first + size]
+
+
+@pytest.fixture(scope="module")
+def gt3x_file(tmp_path_factory):
+    accel = _accel(60_000)
+    path = write_gt3x(
+        tmp_path_factory.mktemp("gt3x") / "MOS2.gt3x",
+        _chunks(accel),
+        sampling_rate_hz=RATE_HZ,
+        start_utc=START,
+    )
+    return path, accel
+
+
+def test_the_published_example_decodes_as_documented():
+    # ActiGraph's format documentation: these bytes are (Y, X, Z) = (6, 8, -323), (7, 9, -321),
+    # (7, 8, -321)
+    payload = bytes.fromhex("006008EBD007009EBF007008EBF0")
+    data = np.frombuffer(bytes(8) + payload, dtype=np.uint8)
+    counts = _decode(data, np.array([0]), 3, 0)[0]
+    np.testing.assert_array_equal(counts, [[8, 6, -323], [9, 7, -321], [8, 7, -321]])
+    assert encode_float(256.0) == 0x09400000  # the documented ACCEL_SCALE code of 256 LSB/g
+
+
+def test_chunks_hold_the_written_samples_on_the_grid(gt3x_file):
+    path, accel = gt3x_file
+    recording = read_home_device_file(path, participant_id="P01")
+    assert recording.sampling_rate_hz == RATE_HZ and recording.n_samples == len(accel)
+    assert recording.start_utc == START
+    chunks = list(recording.chunks(chunk_s=130.0))
+    assert [first for first, _ in chunks] == list(range(0, len(accel), 13_000))
+    read = np.vstack([part for _, part in chunks])
+    gap = np.isnan(read).any(axis=1)
+    np.testing.assert_array_equal(gap, np.isnan(accel).any(axis=1))
+    expected = quantized_g(accel) * STANDARD_GRAVITY_MPS2
+    np.testing.assert_allclose(read[~gap], expected[~gap], atol=1e-3)
+
+
+def test_raw_samples_are_exact_and_records_evenly_spread_over_their_second(gt3x_file):
+    path, accel = gt3x_file
+    device = open_gt3x(path)
+    assert (device.serial, device.counts_per_g) == ("MOS2E12345678", 256.0)
+    times = np.concatenate([t for t, _ in device.timed_samples()])
+    values = np.concatenate([a for _, a in device.timed_samples()])
+    recorded = ~np.isnan(accel).any(axis=1)
+    np.testing.assert_array_equal(values, quantized_g(accel[recorded]))
+    assert device.origin_s == START.value // 10**9
+    np.testing.assert_allclose(times, np.flatnonzero(recorded) / RATE_HZ, atol=1e-9)
+
+
+def _rewrite(path, tmp_path, edit_log=None, keep=("info.txt", "log.bin")):
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    if edit_log is not None:
+        parts["log.bin"] = bytes(edit_log(bytearray(parts["log.bin"])))
+    out = tmp_path / "damaged.gt3x"
+    with zipfile.ZipFile(out, "w") as archive:
+        for name in keep:
+            archive.writestr(name, parts[name])
+    return out
+
+
+#: The PARAMETERS record (8 + 16 + 1 bytes) comes first, then a BATTERY record (8 + 2 + 1), then
+#: ACTIVITY records of 8 + 450 + 1 bytes.
+FIRST_ACTIVITY = 25 + 11
+
+
+def _flip(offset):
+    def edit(log):
+        log[offset] ^= 0x5A
+        return log
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("edit", "offset", "words"),
+    [
+        (_flip(FIRST_ACTIVITY + 3 * 459 + 100), FIRST_ACTIVITY + 3 * 459, "checksum"),
+        (_flip(FIRST_ACTIVITY + 2 * 459), FIRST_ACTIVITY + 2 * 459, "no record separator"),
+        (lambda log: log[: FIRST_ACTIVITY + 5 * 459 + 200], FIRST_ACTIVITY + 5 * 459, "cut short"),
+    ],
+)
+def test_damaged_log_is_refused_naming_file_and_byte(gt3x_file, tmp_path, edit, offset, words):
+    damaged = _rewrite(gt3x_file[0], tmp_path, edit)
+    with pytest.raises(InvalidRecordingError, match=words) as caught:
+        open_gt3x(damaged)
+    assert caught.value.offset == offset and caught.value.path == damaged
+    assert f"log.bin byte {offset}" in str(caught.value)
+
+
+def test_zero_bytes_between_records_are_skipped(gt3x_file, tmp_path):
+    # the format documents that a few zero bytes can occur between valid records
+    at = FIRST_ACTIVITY + 7 * 459
+    padded = _rewrite(gt3x_file[0], tmp_path, lambda log: log[:at] + bytes(5) + log[at:])
+    assert open_gt3x(padded).record_samples.sum() == open_gt3x(gt3x_file[0]).record_samples.sum()
+
+
+def _junk(path):
+    path.write_bytes(b"PK\x03\x04 not a zip archive")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (
+            lambda path, tmp: _junk(tmp / "x.gt3x"),
+            "ZIP",
+        ),
+        (lambda path, tmp: _rewrite(path, tmp, keep=("info.txt",)), "activity.bin"),
+    ],
+)
+def test_foreign_archives_are_refused(gt3x_file, tmp_path, make, words):
+    with pytest.raises(InvalidRecordingError, match=words):
+        open_gt3x(make(gt3x_file[0], tmp_path))
+
+
+def test_actfast_reads_the_twin_the_same(gt3x_file):
+    actfast = pytest.importorskip("actfast")
+    path, accel = gt3x_file
+    series = actfast.read(str(path))["timeseries"]["acceleration"]
+    recorded = ~np.isnan(accel).any(axis=1)
+    np.testing.assert_allclose(series["acceleration"], quantized_g(accel[recorded]), atol=1e-6)
+    expected_ns = START.value + np.flatnonzero(recorded) * round(1e9 / RATE_HZ)
+    np.testing.assert_array_equal(series["datetime"], expected_ns)
+
+
+def test_alsmotion_home_reads_a_gt3x_file(tmp_path, capsys):
+    rng = np.random.default_rng(5)
+
+    def still(seconds: int) -> np.ndarray:
+        n = round(seconds * RATE_HZ)
+        return np.array([0.0, 0.0, STANDARD_GRAVITY_MPS2]) + rng.normal(0, 0.15, (n, 3))
+
+    walk = simulate_walk(sampling_rate_hz=RATE_HZ, n_strides=60, sensor_height_m=0.95, seed=1)
+    accel = np.vstack([still(240), walk.accel_mps2, still(480)])
+    accel = accel[: len(accel) // 6_000 * 6_000]  # whole seconds in whole chunks
+    path = write_gt3x(
+        tmp_path / "P09.gt3x", _chunks(accel, 6_000), sampling_rate_hz=RATE_HZ, start_utc=START
+    )
+    code = main(
+        [
+            "home",
+            str(path),
+            "--participant",
+            "P09",
+            "--sensor-height-m",
+            "0.95",
+            "--min-worn-hours",
+            "0.2",
+            "--out",
+            str(tmp_path / "out"),
+            "--no-progress",
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    bouts = pd.read_csv(tmp_path / "out" / "bouts.csv")
+    assert len(bouts) == 1 and bouts["n_steps"].iloc[0] == pytest.approx(120, abs=3)
+
+
+def test_an_idle_sleep_second_reads_as_no_data(gt3x_file, tmp_path):
+    """A one-byte ACTIVITY record (the device's idle sleep mode) holds no samples: its second
+    is no data, and the seconds around it are read as written."""
+    from alsmotion.simulate.gt3x import _record
+
+    path, _ = gt3x_file
+    start_s = START.value // 10**9
+    idle_at = FIRST_ACTIVITY + 4 * 459
+
+    def edit(log):
+        idle = _record(0x00, start_s + 4, b"\x00")
+        return log[:idle_at] + idle + log[idle_at + 459 :]
+
+    recording = read_home_device_file(_rewrite(path, tmp_path, edit), participant_id="P01")
+    read = np.vstack([part for _, part in recording.chunks()])
+    missing = np.isnan(read).any(axis=1)
+    assert missing[400:500].all() and not missing[399] and not missing[500]
