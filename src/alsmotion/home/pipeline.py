@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from alsmotion.errors import InsufficientDataError
+from alsmotion.errors import InsufficientDataError, InvalidInputError
 from alsmotion.gait.pipeline import analyze_gait
 from alsmotion.home.aggregate import aggregate_walking_bouts
 from alsmotion.home.bouts import walking_bouts
@@ -25,16 +25,41 @@ from alsmotion.units import validate_sampling_rate_hz
 SV95C_NAME = "stride_velocity_p95_mps"
 
 
+DEFAULT_TIMEZONE = "UTC"
+
+
 @dataclass(frozen=True)
 class HomeResult:
     """Daily table (wear, validity, walking time, SV95C-like centile, Mobilise-D codes), bouts,
-    strides and the per-minute non-wear mask, with flags."""
+    strides and the per-minute non-wear mask from ``start`` (local time of the first sample),
+    with flags."""
 
     daily: pd.DataFrame
     bouts: pd.DataFrame
     strides: pd.DataFrame
     non_wear_minutes: np.ndarray
+    start: pd.Timestamp
     flags: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def minute_times(self) -> pd.DatetimeIndex:
+        """Local start time of every minute of :attr:`non_wear_minutes`."""
+        return self.start + pd.to_timedelta(np.arange(len(self.non_wear_minutes)), unit="min")
+
+
+def local_start(start: pd.Timestamp, timezone: str) -> pd.Timestamp:
+    """``start`` in the IANA time zone ``timezone``: converted when it carries a zone, taken as
+    that zone's clock time when it does not."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInputError(
+            f"unknown time zone {timezone!r}: give an IANA name such as Europe/Amsterdam or UTC"
+        ) from None
+    stamp = pd.Timestamp(start)
+    return stamp.tz_localize(zone) if stamp.tzinfo is None else stamp.tz_convert(zone)
 
 
 def stride_velocity_p95(strides: pd.DataFrame) -> dict[str, float]:
@@ -61,9 +86,13 @@ def analyze_home_recording(
     sensor_height_m: float | None = None,
     height_m: float | None = None,
     min_worn_hours: float = DEFAULT_MIN_WORN_HOURS,
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> HomeResult:
-    """Wear, bouts and daily measures from ``chunks`` of (first sample, (n, 3) m/s^2)."""
+    """Wear, bouts and daily measures from ``chunks`` of (first sample, (n, 3) m/s^2); days
+    are calendar days in ``timezone`` (IANA name; a ``start`` without a zone is that zone's
+    clock time)."""
     rate = validate_sampling_rate_hz(sampling_rate_hz)
+    stamp = local_start(start, timezone)
     stats = MinuteStats(int(np.ceil(n_samples / (60 * rate))))
     stride_parts = []
     flags: set[str] = set()
@@ -87,23 +116,25 @@ def analyze_home_recording(
             columns=["ic_time_s", "stride_time_s", "gait_speed_mps", "stride_length_m", "is_turn"]
         )
     )
-    off = non_wear_minutes(stats, sampling_rate_hz=rate)
+    off = non_wear_minutes(stats, sampling_rate_hz=rate, start=stamp)
     bouts, stride_bout = walking_bouts(strides)
     strides["home_bout"] = stride_bout
-    stamp = pd.Timestamp(start)
     for table, column in ((bouts, "start_s"), (strides, "ic_time_s")):
         table["measurement_date"] = (
             stamp + pd.to_timedelta(table[column].astype(float), unit="s")
         ).dt.strftime("%Y-%m-%d")
     bouts.insert(0, "participant_id", participant_id)
-    wear = wear_by_day(off, start=stamp, min_worn_hours=min_worn_hours)
-    daily = _daily(wear, bouts, strides[strides["home_bout"] >= 0], participant_id)
-    return HomeResult(daily, bouts, strides, off, tuple(sorted(flags)))
+    minutes = stamp + pd.to_timedelta(np.arange(len(off)), unit="min")
+    wear = wear_by_day(off, minutes=minutes, min_worn_hours=min_worn_hours)
+    daily = daily_table(wear, bouts, strides[strides["home_bout"] >= 0], participant_id)
+    return HomeResult(daily, bouts, strides, off, stamp, tuple(sorted(flags)))
 
 
-def _daily(
+def daily_table(
     wear: pd.DataFrame, bouts: pd.DataFrame, strides: pd.DataFrame, participant_id: str
 ) -> pd.DataFrame:
+    """One row per day of ``wear`` (:func:`wear_by_day`): wear, walking minutes, the SV95C-like
+    centile of the day's ``strides`` (those in bouts) and the Mobilise-D codes of its ``bouts``."""
     codes = aggregate_walking_bouts(bouts) if len(bouts) else pd.DataFrame()
     rows = []
     for day in wear.itertuples(index=False):
