@@ -215,7 +215,7 @@ class SimulatedHomeWeek:
             return np.full((n, 3), np.nan)
         noise = self._rng(segment, a).normal(0.0, DEVICE_NOISE_MPS2, (n, 3))
         if segment.kind == "off":
-            return _gravity(np.full(n, segment.pitch_deg), np.full(n, segment.roll_deg)) + noise
+            return _gravity(np.array([segment.pitch_deg]), np.array([segment.roll_deg])) + noise
         offset = round(segment.start_s * rate)
         if segment.kind == "walk":
             walk = self._walk(segment)
@@ -282,27 +282,48 @@ def _gravity(pitch_deg: np.ndarray, roll_deg: np.ndarray) -> np.ndarray:
     )
 
 
-def _at_rest(moves: _Moves, t_s: np.ndarray, pitch_deg: float, roll_deg: float) -> np.ndarray:
-    """Acceleration (m/s^2) of a worn sensor at rest at times ``t_s``: posture, breathing and
-    movements (:data:`MOVE_INTERVAL_S`), without sensor noise."""
+#: Posture and breathing change slowly: they are computed every this many seconds and
+#: interpolated (the movement bursts are computed at every sample).
+POSTURE_STEP_S = 0.05
+
+
+def _posture(moves: _Moves, t_s: np.ndarray, pitch_deg: float, roll_deg: float) -> np.ndarray:
+    """Gravity (m/s^2) in the posture of the moment at times ``t_s``, breathing included."""
     k = np.searchsorted(moves.start_s, t_s, side="right") - 1  # the last movement begun (-1: none)
     begun = np.maximum(k, 0)
     phase = np.clip((t_s - moves.start_s[begun]) / moves.duration_s[begun], 0.0, 1.0)
-    phase[k < 0] = 0.0
-    settle = 0.5 * (1.0 - np.cos(np.pi * phase))
+    settle = np.where(k < 0, 0.0, 0.5 * (1.0 - np.cos(np.pi * phase)))
     tilt = (
         moves.tilt_deg[begun] * (1.0 - settle)[:, None]
         + moves.tilt_deg[begun + 1] * settle[:, None]
     )
     tilt[k < 0] = moves.tilt_deg[0]
     breath = BREATH_TILT_DEG * np.sin(2 * np.pi * moves.breath_hz * t_s + moves.breath_phase)
-    accel = _gravity(pitch_deg + tilt[:, 0] + breath, roll_deg + tilt[:, 1])
-    moving = (k >= 0) & (phase < 1.0)
-    if moving.any():
-        j = k[moving]
-        local_s = t_s[moving] - moves.start_s[j]
-        envelope = np.sin(np.pi * phase[moving]) * np.sin(2 * np.pi * moves.burst_hz[j] * local_s)
-        accel[moving] += moves.burst_mps2[j] * envelope[:, None]
+    return _gravity(pitch_deg + tilt[:, 0] + breath, roll_deg + tilt[:, 1])
+
+
+def _at_rest(moves: _Moves, t_s: np.ndarray, pitch_deg: float, roll_deg: float) -> np.ndarray:
+    """Acceleration (m/s^2) of a worn sensor at rest at (evenly spaced) times ``t_s``: posture,
+    breathing and movements (:data:`MOVE_INTERVAL_S`), without sensor noise."""
+    if len(t_s) == 0:
+        return np.zeros((0, 3))
+    coarse_s = np.append(np.arange(t_s[0], t_s[-1], POSTURE_STEP_S), t_s[-1])
+    gravity = _posture(moves, coarse_s, pitch_deg, roll_deg)
+    accel = np.empty((len(t_s), 3))
+    for axis in range(3):
+        accel[:, axis] = np.interp(t_s, coarse_s, gravity[:, axis])
+    first = np.searchsorted(moves.start_s + moves.duration_s, t_s[0])
+    last = np.searchsorted(moves.start_s, t_s[-1], side="right")
+    for j in range(first, last):  # the bursts of the movements under way in ``t_s``
+        inside = slice(
+            np.searchsorted(t_s, moves.start_s[j]),
+            np.searchsorted(t_s, moves.start_s[j] + moves.duration_s[j]),
+        )
+        local_s = t_s[inside] - moves.start_s[j]
+        envelope = np.sin(np.pi * local_s / moves.duration_s[j]) * np.sin(
+            2 * np.pi * moves.burst_hz[j] * local_s
+        )
+        accel[inside] += moves.burst_mps2[j] * envelope[:, None]
     return accel
 
 
