@@ -1,8 +1,9 @@
 """A long home recording, chunk by chunk, to wear time, walking bouts and daily measures.
 
 Memory is bounded by the chunk: per chunk the minute statistics for wear are folded in and the
-gait pipeline (:func:`alsmotion.gait.pipeline.analyze_gait`) finds the strides; only minute
-statistics and strides are kept. Bouts are then formed over the whole recording with the
+gait pipeline (:func:`alsmotion.gait.pipeline.analyze_gait`) finds the strides in the stretches
+where the trunk moves (:mod:`alsmotion.home.screen`); only minute statistics and strides are
+kept. Bouts are then formed over the whole recording with the
 Mobilise-D rules (:mod:`alsmotion.home.bouts`), so a bout cut by a chunk edge is joined again when
 the break is short.
 """
@@ -19,6 +20,7 @@ from alsmotion.errors import InsufficientDataError, InvalidInputError
 from alsmotion.gait.pipeline import analyze_gait
 from alsmotion.home.aggregate import aggregate_walking_bouts
 from alsmotion.home.bouts import walking_bouts
+from alsmotion.home.screen import candidate_spans
 from alsmotion.home.wear import DEFAULT_MIN_WORN_HOURS, MinuteStats, non_wear_minutes, wear_by_day
 from alsmotion.units import validate_sampling_rate_hz
 
@@ -31,14 +33,15 @@ DEFAULT_TIMEZONE = "UTC"
 @dataclass(frozen=True)
 class HomeResult:
     """Daily table (wear, validity, walking time, SV95C-like centile, Mobilise-D codes), bouts,
-    strides and the per-minute non-wear mask from ``start`` (local time of the first sample),
-    with flags."""
+    strides, the per-minute non-wear mask from ``start`` (local time of the first sample) and
+    the (k, 2) spans (s from the start) the gait pipeline ran on, with flags."""
 
     daily: pd.DataFrame
     bouts: pd.DataFrame
     strides: pd.DataFrame
     non_wear_minutes: np.ndarray
     start: pd.Timestamp
+    gait_spans_s: np.ndarray
     flags: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -94,19 +97,18 @@ def analyze_home_recording(
     rate = validate_sampling_rate_hz(sampling_rate_hz)
     stamp = local_start(start, timezone)
     stats = MinuteStats(int(np.ceil(n_samples / (60 * rate))))
-    stride_parts = []
+    stride_parts, span_parts = [], []
     flags: set[str] = set()
     for first, accel in chunks:
         stats.add(first, accel, sampling_rate_hz=rate)
-        try:
-            result = analyze_gait(
-                accel, sampling_rate_hz=rate, sensor_height_m=sensor_height_m, height_m=height_m
-            )
-        except InsufficientDataError:
-            continue
-        flags.update(result.summary.flags)
-        if len(result.strides):
-            part = result.strides.copy()
+        spans = candidate_spans(accel, sampling_rate_hz=rate)
+        span_parts.append((spans + first) / rate)
+        found = _strides_in_spans(
+            accel, spans, sampling_rate_hz=rate, sensor_height_m=sensor_height_m, height_m=height_m
+        )
+        if found is not None:
+            part, span_flags = found
+            flags.update(span_flags)
             part["ic_time_s"] += first / rate
             stride_parts.append(part)
     strides = (
@@ -127,7 +129,49 @@ def analyze_home_recording(
     minutes = stamp + pd.to_timedelta(np.arange(len(off)), unit="min")
     wear = wear_by_day(off, minutes=minutes, min_worn_hours=min_worn_hours)
     daily = daily_table(wear, bouts, strides[strides["home_bout"] >= 0], participant_id)
-    return HomeResult(daily, bouts, strides, off, stamp, tuple(sorted(flags)))
+    gait_spans_s = np.concatenate(span_parts) if span_parts else np.zeros((0, 2))
+    return HomeResult(daily, bouts, strides, off, stamp, gait_spans_s, tuple(sorted(flags)))
+
+
+#: Missing samples (s) put between the candidate spans of a chunk so that one gait-pipeline call
+#: analyses them all and no stride joins two spans (longer than any gap the pipeline bridges).
+SPAN_SEPARATOR_S = 2.0
+
+
+def _strides_in_spans(
+    accel: np.ndarray,
+    spans: np.ndarray,
+    *,
+    sampling_rate_hz: float,
+    sensor_height_m: float | None,
+    height_m: float | None,
+) -> tuple[pd.DataFrame, list[str]] | None:
+    """Strides (``ic_time_s`` from the chunk's start) and flags of the gait pipeline run on the
+    ``spans`` of ``accel`` put end to end (:data:`SPAN_SEPARATOR_S` apart); None without any."""
+    if not len(spans):
+        return None
+    separator = np.full((round(SPAN_SEPARATOR_S * sampling_rate_hz), 3), np.nan)
+    pieces = [part for a, b in spans for part in (accel[a:b], separator)]
+    lengths = spans[:, 1] - spans[:, 0] + len(separator)
+    packed_start = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    packed = np.vstack(pieces[:-1])
+    try:
+        result = analyze_gait(
+            packed,
+            sampling_rate_hz=sampling_rate_hz,
+            sensor_height_m=sensor_height_m,
+            height_m=height_m,
+        )
+    except InsufficientDataError:
+        return None
+    flags = list(result.summary.flags)
+    if "gaps_split_recording" in flags and not any(np.isnan(accel[a:b]).any() for a, b in spans):
+        flags.remove("gaps_split_recording")  # only the separators split it
+    strides = result.strides.copy()
+    ic_sample = strides["ic_time_s"].to_numpy(float) * sampling_rate_hz
+    span = np.searchsorted(packed_start, ic_sample, side="right") - 1
+    strides["ic_time_s"] += (spans[span, 0] - packed_start[span]) / sampling_rate_hz
+    return strides, flags
 
 
 def daily_table(

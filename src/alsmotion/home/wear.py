@@ -69,17 +69,52 @@ class MinuteStats:
 
     def add(self, first_sample: int, accel_mps2: np.ndarray, *, sampling_rate_hz: float) -> None:
         """Fold a chunk starting at ``first_sample`` into the minutes it covers."""
+        minute_samples = round(60 * sampling_rate_hz)
+        epoch_samples = round(EPOCH_S * sampling_rate_hz)
+        # whole minutes without missing samples (most of a chunk) are reduced as one block, the
+        # rest sample by sample
+        head = min(-first_sample % minute_samples, len(accel_mps2))
+        n_whole = (len(accel_mps2) - head) // minute_samples
+        stop = head + n_whole * minute_samples
+        body = accel_mps2[head:stop]
+        if n_whole and minute_samples % epoch_samples == 0 and not np.isnan(body.sum()):
+            self._add_whole((first_sample + head) // minute_samples, body, minute_samples)
+            ends = [(0, head), (stop, len(accel_mps2))]
+        else:
+            ends = [(0, len(accel_mps2))]
+        for begin, end in ends:
+            if end > begin:
+                self._add_samples(first_sample + begin, accel_mps2[begin:end], sampling_rate_hz)
+
+    def _add_whole(self, first_minute: int, body: np.ndarray, minute_samples: int) -> None:
+        """Whole minutes from ``first_minute`` on, without missing samples."""
+        n = len(body) // minute_samples
+        where = slice(first_minute, first_minute + n)
+        # (minute, axis, sample): every reduction runs over contiguous memory
+        block = np.ascontiguousarray(body.reshape(n, minute_samples, 3).transpose(0, 2, 1))
+        self.count[where] += minute_samples
+        self.total[where] += block.sum(axis=2)
+        self.squares[where] += np.einsum("ijk,ijk->ij", block, block)
+        self.low[where] = np.minimum(self.low[where], block.min(axis=2))
+        self.high[where] = np.maximum(self.high[where], block.max(axis=2))
+        per_minute = len(self.epoch_count) // len(self.count)
+        epochs = slice(first_minute * per_minute, (first_minute + n) * per_minute)
+        sums = block.reshape(n, 3, per_minute, -1).sum(axis=3)
+        self.epoch_count[epochs] += minute_samples // per_minute
+        self.epoch_total[epochs] += sums.transpose(0, 2, 1).reshape(-1, 3)
+
+    def _add_samples(self, first_sample: int, accel_mps2: np.ndarray, rate_hz: float) -> None:
+        """Any stretch of samples (the ends of a chunk), run by run of minute and epoch."""
         sample = np.arange(len(accel_mps2)) + first_sample
         finite = ~np.isnan(accel_mps2).any(axis=1)
         sample, values = sample[finite], accel_mps2[finite]
         if len(sample) == 0:
             return
-        epoch = np.minimum(sample // round(EPOCH_S * sampling_rate_hz), len(self.epoch_count) - 1)
+        epoch = np.minimum(sample // round(EPOCH_S * rate_hz), len(self.epoch_count) - 1)
         starts = np.flatnonzero(np.concatenate(([True], epoch[1:] != epoch[:-1])))
         self.epoch_count[epoch[starts]] += np.diff(np.append(starts, len(epoch)))
         self.epoch_total[epoch[starts]] += np.add.reduceat(values, starts, axis=0)
-        minute = np.minimum(sample // round(60 * sampling_rate_hz), len(self.count) - 1)
-        # minutes are contiguous runs of the (sorted) minute index: reduce each run at once
+        minute = np.minimum(sample // round(60 * rate_hz), len(self.count) - 1)
         starts = np.flatnonzero(np.concatenate(([True], minute[1:] != minute[:-1])))
         where = minute[starts]
         self.count[where] += np.diff(np.append(starts, len(minute)))
