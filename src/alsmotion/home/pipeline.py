@@ -133,9 +133,19 @@ def analyze_home_recording(
     return HomeResult(daily, bouts, strides, off, stamp, gait_spans_s, tuple(sorted(flags)))
 
 
-#: Missing samples (s) put between the candidate spans of a chunk so that one gait-pipeline call
-#: analyses them all and no stride joins two spans (longer than any gap the pipeline bridges).
-SPAN_SEPARATOR_S = 2.0
+#: The candidate spans of a chunk are analysed end to end in one gait-pipeline call (the
+#: pipeline's cost is mostly per stretch analysed, not per sample), joined by a straight line of
+#: this length (s) from the last sample of one to the first of the next: no step for the event
+#: detection to take for a contact. Each span starts and ends with 5 s at rest (the screen's
+#: margin), so no stride reaches a join.
+SPAN_SEPARATOR_S = 1.0
+
+
+def _ramp(first: np.ndarray, last: np.ndarray, n: int) -> np.ndarray:
+    """``n`` samples on the straight line from ``first`` to ``last`` (both excluded); NaN ends
+    give missing samples."""
+    weight = (np.arange(1, n + 1) / (n + 1))[:, None]
+    return first + weight * (last - first)
 
 
 def _strides_in_spans(
@@ -150,11 +160,15 @@ def _strides_in_spans(
     ``spans`` of ``accel`` put end to end (:data:`SPAN_SEPARATOR_S` apart); None without any."""
     if not len(spans):
         return None
-    separator = np.full((round(SPAN_SEPARATOR_S * sampling_rate_hz), 3), np.nan)
-    pieces = [part for a, b in spans for part in (accel[a:b], separator)]
-    lengths = spans[:, 1] - spans[:, 0] + len(separator)
+    n_join = round(SPAN_SEPARATOR_S * sampling_rate_hz)
+    pieces = []
+    for index, (a, b) in enumerate(spans):
+        pieces.append(accel[a:b])
+        if index + 1 < len(spans):
+            pieces.append(_ramp(accel[b - 1], accel[spans[index + 1, 0]], n_join))
+    lengths = spans[:, 1] - spans[:, 0] + n_join
     packed_start = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    packed = np.vstack(pieces[:-1])
+    packed = np.vstack(pieces)
     try:
         result = analyze_gait(
             packed,
@@ -165,8 +179,6 @@ def _strides_in_spans(
     except InsufficientDataError:
         return None
     flags = list(result.summary.flags)
-    if "gaps_split_recording" in flags and not any(np.isnan(accel[a:b]).any() for a, b in spans):
-        flags.remove("gaps_split_recording")  # only the separators split it
     strides = result.strides.copy()
     ic_sample = strides["ic_time_s"].to_numpy(float) * sampling_rate_hz
     span = np.searchsorted(packed_start, ic_sample, side="right") - 1
