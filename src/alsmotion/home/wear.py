@@ -20,12 +20,13 @@ A sleeper can lie without moving for half an hour, which acceleration alone cann
 sensor put down, so the 30-min windows alone would call parts of nights non-wear (shorter windows
 trade missed non-wear for wear called non-wear: Syed et al. 2020, Sci Rep 10:5866). So in the
 night's lying period an episode counts only where a 60-min window, the published length, finds
-it. The lying period takes the block rules of van Hees et al. 2018's HDCZA
-(Sci Rep 8:12975): blocks longer than 30 min, gaps shorter than 60 min closed, the longest block
-of each noon-to-noon window. HDCZA finds its blocks on the wrist as a z-angle that hardly changes;
-a lower-back sensor sees lying directly, so here the blocks are lying (5-s epochs whose gravity is
-more than 45 deg from upright), a departure of ours. Non-wear without data (charging) is never
-re-labelled, and a sensor-off spell in the day is not in the night's period.
+it. The lying period takes the block rules of van Hees et al. 2018's HDCZA (Sci Rep 8:12975):
+blocks longer than 30 min, gaps shorter than 60 min closed, the longest block of each
+noon-to-noon window, here only if it lasts at least 3 h or the recording's start or end cuts
+it. HDCZA finds its blocks on the wrist as a z-angle that hardly changes; a lower-back sensor
+sees lying directly, so here the blocks are lying (5-s epochs whose gravity is more than 45 deg
+from upright), a departure of ours. Non-wear without data (charging) is never re-labelled, and
+a sensor-off spell in the day is not in the night's period.
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ LYING_FROM_UPRIGHT_DEG = 45.0
 UPRIGHT_MOVEMENT_SD_MPS2 = 0.5
 HDCZA_MIN_BLOCK_MIN = 30
 HDCZA_MAX_GAP_MIN = 60
+#: A lying period shorter than this (h) is no night unless the recording's start or end cuts it
+#: (a setting of ours: without it, a window with no night recorded, e.g. from noon in a
+#: recording that ends at 14:00, took a sensor-off spell lying on a table for its night).
+MIN_NIGHT_H = 3.0
 #: Mobilise-D's minimum wear per valid day (h).
 DEFAULT_MIN_WORN_HOURS = 12.0
 
@@ -192,6 +197,9 @@ def sleep_periods(stats: MinuteStats, *, start: pd.Timestamp) -> np.ndarray:
             (blocks[joined, 0], np.maximum.reduceat(blocks[:, 1], np.flatnonzero(joined)))
         )
         longest = merged[np.argmax(merged[:, 1] - merged[:, 0])] + first
+        cut = longest[0] <= epochs_per_min or longest[1] >= len(lying) - epochs_per_min
+        if longest[1] - longest[0] < MIN_NIGHT_H * 3600 / EPOCH_S and not cut:
+            continue
         periods.append((longest[0] // epochs_per_min, -(-longest[1] // epochs_per_min)))
     return np.array(periods, dtype=int).reshape(-1, 2)
 
