@@ -38,8 +38,8 @@ WORN_KINDS = {
 #: Sensor noise SD (m/s^2), worn or not (a MEMS accelerometer's noise at 100 Hz is of this order).
 DEVICE_NOISE_MPS2 = 0.004
 
-#: A worn sensor at rest is never as still as one on a table. Modelled (choices of this simulator,
-#: set from physiology, not from any detector's thresholds): breathing tilts the lower back in the
+#: A worn sensor at rest is never as still as one on a table. Modelled (choices of this simulator:
+#: plausible magnitudes, neither fitted to data nor set from any detector's thresholds): breathing tilts the lower back in the
 #: sagittal plane by :data:`BREATH_TILT_DEG` (peak) at 12-20 breaths/min, and the person moves now
 #: and then (a Poisson process of mean interval :data:`MOVE_INTERVAL_S`): over 1-3 s the trunk
 #: settles into a slightly different posture (pitch and roll change by N(0, 2 deg), drawn back
