@@ -42,13 +42,13 @@ def _recording() -> tuple[np.ndarray, list[int]]:
     return accel, strides
 
 
-def _write_session(parent, accel: np.ndarray, *, visit: str = "baseline", extra=None):
+def _write_session(parent, accel: np.ndarray, *, visit: str = "baseline", start=START, extra=None):
     metadata = SessionMetadata(
         participant_id="P07",
         visit=visit,
         protocol="home-v1",
         operator="OP1",
-        start_utc=START,
+        start_utc=start,
         host="test",
         extra={"sensor_height_m": 0.95} if extra is None else extra,
     )
@@ -68,7 +68,7 @@ def _write_session(parent, accel: np.ndarray, *, visit: str = "baseline", extra=
             keep = arrived[part]
             imu.append(
                 accel[part][keep],
-                host_time_ns=int(START.timestamp() * 1e9)
+                host_time_ns=int(start.timestamp() * 1e9)
                 + counter[part][keep] * 10_000_000
                 + 3_000_000,  # arrival latency
                 counter=counter[part][keep],
@@ -126,6 +126,40 @@ def test_home_session_end_to_end(home_session, tmp_path, capsys):
     png = (tmp_path / "plots" / "P07.png").read_bytes()
     assert png.startswith(b"\x89PNG")
     assert "1 valid of 1 days, 2 walking bouts, 1 visit window(s)" in out
+
+
+def test_days_are_local_calendar_days(home_session, tmp_path, capsys):
+    path, _, _ = home_session
+    # 09:00-09:30 UTC is 23:00-23:30 of the day before at UTC-10 (Etc/GMT+10 in IANA's sign)
+    code, _, err = _run(
+        capsys, path, "--out", tmp_path, "--min-worn-hours", 0.4, "--timezone", "Etc/GMT+10"
+    )
+    assert code == 0, err
+    daily = pd.read_csv(tmp_path / "daily.csv")
+    assert list(daily["measurement_date"]) == ["2026-02-02"]
+    assert set(pd.read_csv(tmp_path / "bouts.csv")["measurement_date"]) == {"2026-02-02"}
+
+
+def test_unknown_time_zone_exits_2(home_session, tmp_path, capsys):
+    code, _, err = _run(capsys, home_session[0], "--out", tmp_path, "--timezone", "Mars/Olympus")
+    assert code == 2 and "unknown time zone 'Mars/Olympus'" in err and len(err.splitlines()) == 1
+
+
+def test_two_recordings_of_one_date_give_one_daily_row(home_session, tmp_path, capsys):
+    path, accel, _ = home_session
+    later = _write_session(tmp_path / "later", accel, start=datetime(2026, 2, 3, 12, 0, tzinfo=UTC))
+    code, _, err = _run(capsys, path, later, "--out", tmp_path / "out", "--min-worn-hours", 0.9)
+    assert code == 0, err
+    daily = pd.read_csv(tmp_path / "out" / "daily.csv")
+    assert len(daily) == 1
+    day = daily.iloc[0]
+    assert day["recorded_h"] == pytest.approx(1.0)
+    assert day["worn_h"] == pytest.approx(58 / 60, abs=2 / 60) and bool(day["valid_day"])
+    assert day["wb_all_sum"] == 4 and len(day["source"].split(";")) == 2
+    # the same recording twice: its minutes count once
+    code, _, err = _run(capsys, path, path, "--out", tmp_path / "twice", "--min-worn-hours", 0.4)
+    assert code == 0, err
+    assert pd.read_csv(tmp_path / "twice" / "daily.csv")["recorded_h"].tolist() == [0.5]
 
 
 def test_visits_table_sets_the_windows(home_session, tmp_path, capsys):

@@ -36,8 +36,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "home",
         help="home recordings to daily walking measures, bouts and per-visit-window rows",
         description="Analyse days of lower-back IMU recorded at home (native alsmotion session "
-        "folders, Axivity .cwa, ActiGraph .gt3x and GENEActiv .bin files, GENEActiv CSV exports or generic CSV files) chunk by chunk: wear time (van "
-        "Hees 2013), valid days, Mobilise-D walking bouts and daily measures. Writes "
+        "folders, Axivity .cwa, ActiGraph .gt3x and GENEActiv .bin files, GENEActiv CSV exports "
+        "or generic CSV files) chunk by chunk: wear time (van Hees 2013 criteria on 30-min "
+        "windows, 60-min in the night), valid days, Mobilise-D walking bouts and daily measures. "
+        "Writes "
         "DIR/daily.csv, DIR/bouts.csv, DIR/visit_windows.csv (one row per participant, visit "
         "window and measure) and DIR/plots/<participant>.png.",
     )
@@ -79,6 +81,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=3,
         metavar="DAYS",
         help="valid days below which a window's rows are flagged (default 3)",
+    )
+    parser.add_argument(
+        "--timezone",
+        default="UTC",
+        metavar="ZONE",
+        help="IANA time zone the participants live in (e.g. Europe/Amsterdam): days run from "
+        "local midnight to midnight, and the night is found from local noon to noon (default "
+        "UTC)",
     )
     parser.add_argument(
         "--participant", metavar="ID", help="participant pseudonym of CSV recordings"
@@ -183,15 +193,22 @@ def read_visits(path: Path) -> pd.DataFrame:
 
 
 def run(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from alsmotion.export.tables import write_csv
+    from alsmotion.home.pipeline import local_start
     from alsmotion.home.plot import plot_home_days
     from alsmotion.home.study import analyze_recordings
     from alsmotion.home.windows import attach_visit_windows, window_measures, windows_from_labels
 
+    local_start(pd.Timestamp(0), args.timezone)  # an unknown zone fails before any reading
     visits = read_visits(args.visits) if args.visits is not None else None
     recordings = [_open(path, args) for path in args.recordings]
     tables = analyze_recordings(
-        recordings, min_worn_hours=args.min_worn_hours, progress=not args.no_progress
+        recordings,
+        min_worn_hours=args.min_worn_hours,
+        timezone=args.timezone,
+        progress=not args.no_progress,
     )
     daily = (
         windows_from_labels(tables.daily)

@@ -48,28 +48,37 @@ def walking_bouts(
     keep = sizes[group] >= min_strides
     bout = np.full(len(group), -1)
     bout[keep] = np.unique(group[keep], return_inverse=True)[1]
-    rows = []
-    turning = order["is_turn"].to_numpy(bool)
-    for number in range(bout.max() + 1 if keep.any() else 0):
-        members = np.flatnonzero(bout == number)
-        part = order.iloc[members]
-        turn = turning[members]
-        n_turns = int(turn[0]) + int(np.sum(turn[1:] & ~turn[:-1]))
-        stride_s = part["stride_time_s"].to_numpy(float)
-        rows.append(
-            {
-                "start_s": start[members[0]],
-                "end_s": reach[members[-1]],
-                "duration_s": reach[members[-1]] - start[members[0]],
-                "n_strides": len(members),
-                "n_steps": len(members) + 2,
-                "n_turns": n_turns,
-                "cadence_spm": float(np.mean(120.0 / stride_s)),
-                "walking_speed_mps": float(part["gait_speed_mps"].mean()),
-                "stride_length_m": float(part["stride_length_m"].mean()),
-                "stride_duration_s": float(np.mean(stride_s)),
-            }
-        )
+    members = np.flatnonzero(keep)  # in time order, each bout's strides contiguous
+    number = bout[members]
+    opens = np.concatenate(([True], number[1:] != number[:-1]))[: len(number)]
+    first = members[opens]
+    last = members[np.concatenate((opens[1:], [True]))[: len(number)]]
+    n_strides = np.bincount(number)
+    turn = order["is_turn"].to_numpy(bool)[members]
+    turn_start = turn & ~(np.concatenate(([False], turn[:-1])) & ~opens)
+    stride_s = order["stride_time_s"].to_numpy(float)[members]
+
+    def mean(values: np.ndarray) -> np.ndarray:
+        """Mean per bout over the finite values (NaN where there is none)."""
+        finite = np.isfinite(values)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.bincount(number, np.where(finite, values, 0.0)) / np.bincount(number, finite)
+
+    table = pd.DataFrame(
+        {
+            "start_s": start[first],
+            "end_s": reach[last],
+            "duration_s": reach[last] - start[first],
+            "n_strides": n_strides,
+            "n_steps": n_strides + 2,
+            "n_turns": np.bincount(number, turn_start).astype(int),
+            "cadence_spm": mean(120.0 / stride_s),
+            "walking_speed_mps": mean(order["gait_speed_mps"].to_numpy(float)[members]),
+            "stride_length_m": mean(order["stride_length_m"].to_numpy(float)[members]),
+            "stride_duration_s": mean(stride_s),
+        },
+        columns=list(HOME_BOUT_COLUMNS),
+    )
     index = np.empty(len(bout), dtype=int)
     index[order.index.to_numpy()] = bout
-    return pd.DataFrame(rows, columns=list(HOME_BOUT_COLUMNS)), index
+    return table, index

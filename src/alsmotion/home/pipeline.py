@@ -1,8 +1,9 @@
 """A long home recording, chunk by chunk, to wear time, walking bouts and daily measures.
 
 Memory is bounded by the chunk: per chunk the minute statistics for wear are folded in and the
-gait pipeline (:func:`alsmotion.gait.pipeline.analyze_gait`) finds the strides; only minute
-statistics and strides are kept. Bouts are then formed over the whole recording with the
+gait pipeline (:func:`alsmotion.gait.pipeline.analyze_gait`) finds the strides in the stretches
+where the trunk moves (:mod:`alsmotion.home.screen`); only minute statistics and strides are
+kept. Bouts are then formed over the whole recording with the
 Mobilise-D rules (:mod:`alsmotion.home.bouts`), so a bout cut by a chunk edge is joined again when
 the break is short.
 """
@@ -15,26 +16,53 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from alsmotion.errors import InsufficientDataError
+from alsmotion.errors import InsufficientDataError, InvalidInputError
 from alsmotion.gait.pipeline import analyze_gait
 from alsmotion.home.aggregate import aggregate_walking_bouts
 from alsmotion.home.bouts import walking_bouts
+from alsmotion.home.screen import candidate_spans
 from alsmotion.home.wear import DEFAULT_MIN_WORN_HOURS, MinuteStats, non_wear_minutes, wear_by_day
 from alsmotion.units import validate_sampling_rate_hz
 
 SV95C_NAME = "stride_velocity_p95_mps"
 
 
+DEFAULT_TIMEZONE = "UTC"
+
+
 @dataclass(frozen=True)
 class HomeResult:
     """Daily table (wear, validity, walking time, SV95C-like centile, Mobilise-D codes), bouts,
-    strides and the per-minute non-wear mask, with flags."""
+    strides, the per-minute non-wear mask from ``start`` (local time of the first sample) and
+    the (k, 2) spans (s from the start) the gait pipeline ran on, with flags."""
 
     daily: pd.DataFrame
     bouts: pd.DataFrame
     strides: pd.DataFrame
     non_wear_minutes: np.ndarray
+    start: pd.Timestamp
+    gait_spans_s: np.ndarray
     flags: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def minute_times(self) -> pd.DatetimeIndex:
+        """Local start time of every minute of :attr:`non_wear_minutes`."""
+        return self.start + pd.to_timedelta(np.arange(len(self.non_wear_minutes)), unit="min")
+
+
+def local_start(start: pd.Timestamp, timezone: str) -> pd.Timestamp:
+    """``start`` in the IANA time zone ``timezone``: converted when it carries a zone, taken as
+    that zone's clock time when it does not."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInputError(
+            f"unknown time zone {timezone!r}: give an IANA name such as Europe/Amsterdam or UTC"
+        ) from None
+    stamp = pd.Timestamp(start)
+    return stamp.tz_localize(zone) if stamp.tzinfo is None else stamp.tz_convert(zone)
 
 
 def stride_velocity_p95(strides: pd.DataFrame) -> dict[str, float]:
@@ -61,23 +89,26 @@ def analyze_home_recording(
     sensor_height_m: float | None = None,
     height_m: float | None = None,
     min_worn_hours: float = DEFAULT_MIN_WORN_HOURS,
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> HomeResult:
-    """Wear, bouts and daily measures from ``chunks`` of (first sample, (n, 3) m/s^2)."""
+    """Wear, bouts and daily measures from ``chunks`` of (first sample, (n, 3) m/s^2); days
+    are calendar days in ``timezone`` (IANA name; a ``start`` without a zone is that zone's
+    clock time)."""
     rate = validate_sampling_rate_hz(sampling_rate_hz)
+    stamp = local_start(start, timezone)
     stats = MinuteStats(int(np.ceil(n_samples / (60 * rate))))
-    stride_parts = []
+    stride_parts, span_parts = [], []
     flags: set[str] = set()
     for first, accel in chunks:
         stats.add(first, accel, sampling_rate_hz=rate)
-        try:
-            result = analyze_gait(
-                accel, sampling_rate_hz=rate, sensor_height_m=sensor_height_m, height_m=height_m
-            )
-        except InsufficientDataError:
-            continue
-        flags.update(result.summary.flags)
-        if len(result.strides):
-            part = result.strides.copy()
+        spans = candidate_spans(accel, sampling_rate_hz=rate)
+        span_parts.append((spans + first) / rate)
+        found = _strides_in_spans(
+            accel, spans, sampling_rate_hz=rate, sensor_height_m=sensor_height_m, height_m=height_m
+        )
+        if found is not None:
+            part, span_flags = found
+            flags.update(span_flags)
             part["ic_time_s"] += first / rate
             stride_parts.append(part)
     strides = (
@@ -87,23 +118,79 @@ def analyze_home_recording(
             columns=["ic_time_s", "stride_time_s", "gait_speed_mps", "stride_length_m", "is_turn"]
         )
     )
-    off = non_wear_minutes(stats, sampling_rate_hz=rate)
+    off = non_wear_minutes(stats, sampling_rate_hz=rate, start=stamp)
     bouts, stride_bout = walking_bouts(strides)
     strides["home_bout"] = stride_bout
-    stamp = pd.Timestamp(start)
     for table, column in ((bouts, "start_s"), (strides, "ic_time_s")):
         table["measurement_date"] = (
             stamp + pd.to_timedelta(table[column].astype(float), unit="s")
         ).dt.strftime("%Y-%m-%d")
     bouts.insert(0, "participant_id", participant_id)
-    wear = wear_by_day(off, start=stamp, min_worn_hours=min_worn_hours)
-    daily = _daily(wear, bouts, strides[strides["home_bout"] >= 0], participant_id)
-    return HomeResult(daily, bouts, strides, off, tuple(sorted(flags)))
+    minutes = stamp + pd.to_timedelta(np.arange(len(off)), unit="min")
+    wear = wear_by_day(off, minutes=minutes, min_worn_hours=min_worn_hours)
+    daily = daily_table(wear, bouts, strides[strides["home_bout"] >= 0], participant_id)
+    gait_spans_s = np.concatenate(span_parts) if span_parts else np.zeros((0, 2))
+    return HomeResult(daily, bouts, strides, off, stamp, gait_spans_s, tuple(sorted(flags)))
 
 
-def _daily(
+#: The candidate spans of a chunk are analysed end to end in one gait-pipeline call (the
+#: pipeline's cost is mostly per stretch analysed, not per sample), joined by a straight line of
+#: this length (s) from the last sample of one to the first of the next: no step for the event
+#: detection to take for a contact. Each span starts and ends with 5 s at rest (the screen's
+#: margin), so no stride reaches a join.
+SPAN_SEPARATOR_S = 1.0
+
+
+def _ramp(first: np.ndarray, last: np.ndarray, n: int) -> np.ndarray:
+    """``n`` samples on the straight line from ``first`` to ``last`` (both excluded); NaN ends
+    give missing samples."""
+    weight = (np.arange(1, n + 1) / (n + 1))[:, None]
+    return first + weight * (last - first)
+
+
+def _strides_in_spans(
+    accel: np.ndarray,
+    spans: np.ndarray,
+    *,
+    sampling_rate_hz: float,
+    sensor_height_m: float | None,
+    height_m: float | None,
+) -> tuple[pd.DataFrame, list[str]] | None:
+    """Strides (``ic_time_s`` from the chunk's start) and flags of the gait pipeline run on the
+    ``spans`` of ``accel`` put end to end (:data:`SPAN_SEPARATOR_S` apart); None without any."""
+    if not len(spans):
+        return None
+    n_join = round(SPAN_SEPARATOR_S * sampling_rate_hz)
+    pieces = []
+    for index, (a, b) in enumerate(spans):
+        pieces.append(accel[a:b])
+        if index + 1 < len(spans):
+            pieces.append(_ramp(accel[b - 1], accel[spans[index + 1, 0]], n_join))
+    lengths = spans[:, 1] - spans[:, 0] + n_join
+    packed_start = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    packed = np.vstack(pieces)
+    try:
+        result = analyze_gait(
+            packed,
+            sampling_rate_hz=sampling_rate_hz,
+            sensor_height_m=sensor_height_m,
+            height_m=height_m,
+        )
+    except InsufficientDataError:
+        return None
+    flags = list(result.summary.flags)
+    strides = result.strides.copy()
+    ic_sample = strides["ic_time_s"].to_numpy(float) * sampling_rate_hz
+    span = np.searchsorted(packed_start, ic_sample, side="right") - 1
+    strides["ic_time_s"] += (spans[span, 0] - packed_start[span]) / sampling_rate_hz
+    return strides, flags
+
+
+def daily_table(
     wear: pd.DataFrame, bouts: pd.DataFrame, strides: pd.DataFrame, participant_id: str
 ) -> pd.DataFrame:
+    """One row per day of ``wear`` (:func:`wear_by_day`): wear, walking minutes, the SV95C-like
+    centile of the day's ``strides`` (those in bouts) and the Mobilise-D codes of its ``bouts``."""
     codes = aggregate_walking_bouts(bouts) if len(bouts) else pd.DataFrame()
     rows = []
     for day in wear.itertuples(index=False):

@@ -41,7 +41,8 @@ class HomeRecording:
     ----------
     path : the session folder or file.
     participant_id : the participant's pseudonym.
-    start_utc : UTC time of the first sample.
+    start_utc : time of the first sample, in UTC; for device files (whose clock runs on the
+        set-up computer's local time) without a zone: the home pipeline reads it in ``timezone``.
     sampling_rate_hz : the grid's rate (Hz).
     n_samples : samples on the grid (first to last sample).
     sensor_height_m, height_m : sensor height above the ground / body height (m), when known.
@@ -334,7 +335,8 @@ def read_home_device_file(
     return HomeRecording(
         path=path,
         participant_id=validate_pseudonym(participant_id),
-        start_utc=pd.Timestamp(device.origin_s * 10**9 + round(start_s * 1e9), unit="ns", tz="UTC"),
+        # The device clock is local time: no zone here, the home pipeline localises it.
+        start_utc=pd.Timestamp(device.origin_s * 10**9 + round(start_s * 1e9), unit="ns"),
         sampling_rate_hz=rate,
         n_samples=n_samples,
         sensor_height_m=sensor_height_m,

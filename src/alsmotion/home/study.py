@@ -9,9 +9,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from alsmotion.home.pipeline import analyze_home_recording
+from alsmotion.home.pipeline import (
+    DEFAULT_TIMEZONE,
+    HomeResult,
+    analyze_home_recording,
+    daily_table,
+)
 from alsmotion.home.sources import HomeRecording
-from alsmotion.home.wear import DEFAULT_MIN_WORN_HOURS
+from alsmotion.home.wear import DEFAULT_MIN_WORN_HOURS, wear_by_day
 
 
 @dataclass(frozen=True)
@@ -50,11 +55,16 @@ def analyze_recordings(
     recordings: Sequence[HomeRecording],
     *,
     min_worn_hours: float = DEFAULT_MIN_WORN_HOURS,
+    timezone: str = DEFAULT_TIMEZONE,
     progress: bool = False,
 ) -> HomeTables:
     """Run :func:`alsmotion.home.pipeline.analyze_home_recording` on every recording, chunk by
-    chunk (``progress``: a bar per recording on stderr, in hours of recording)."""
+    chunk (``progress``: a bar per recording on stderr, in hours of recording), with days in
+    ``timezone``. A participant's recordings give one row per date: a minute counts once when
+    recordings overlap, worn when any of them was worn; ``source``, ``source_sha256``,
+    ``recorded_visit`` and ``flags`` then list every recording of that date (``;``)."""
     days, bouts, strides = [], [], []
+    by_participant: dict[str, list[tuple[HomeRecording, HomeResult]]] = {}
     for recording in recordings:
         result = analyze_home_recording(
             _with_progress(recording, recording.chunks(), progress),
@@ -65,20 +75,80 @@ def analyze_recordings(
             sensor_height_m=recording.sensor_height_m,
             height_m=recording.height_m,
             min_worn_hours=min_worn_hours,
+            timezone=timezone,
         )
-        source = {"source": recording.path.name, "recorded_visit": recording.visit}
-        flags = ";".join(sorted({*recording.flags, *result.flags}))
-        days.append(
-            result.daily.assign(**source, source_sha256=recording.source_sha256, flags=flags)
+        by_participant.setdefault(recording.participant_id, []).append((recording, result))
+    for participant, pairs in by_participant.items():
+        source = [{"source": r.path.name, "recorded_visit": r.visit} for r, _ in pairs]
+        own_bouts = _concat(
+            [
+                result.bouts.assign(**labels)
+                for (_, result), labels in zip(pairs, source, strict=True)
+            ],
+            ["measurement_date", "start_s"],
         )
-        bouts.append(result.bouts.assign(**source))
-        in_bouts = result.strides[result.strides["home_bout"] >= 0]
-        strides.append(in_bouts.assign(participant_id=recording.participant_id, **source))
+        own_strides = _concat(
+            [
+                result.strides[result.strides["home_bout"] >= 0].assign(
+                    participant_id=participant, **labels
+                )
+                for (_, result), labels in zip(pairs, source, strict=True)
+            ],
+            ["measurement_date", "ic_time_s"],
+        )
+        daily = daily_table(
+            _merged_wear([result for _, result in pairs], min_worn_hours),
+            own_bouts,
+            own_strides,
+            participant,
+        )
+        days.append(daily.merge(_day_sources(pairs), on="measurement_date", how="left"))
+        bouts.append(own_bouts)
+        strides.append(own_strides)
     return HomeTables(
         daily=_concat(days, ["participant_id", "measurement_date"]),
         bouts=_concat(bouts, ["participant_id", "measurement_date", "start_s"]),
         strides=_concat(strides, ["participant_id", "measurement_date", "ic_time_s"]),
         min_worn_hours=min_worn_hours,
+    )
+
+
+def _merged_wear(results: list[HomeResult], min_worn_hours: float) -> pd.DataFrame:
+    """:func:`wear_by_day` over the union of the recordings' minutes (UTC minute starts)."""
+    worn = pd.concat(
+        [
+            pd.Series(~result.non_wear_minutes, index=result.minute_times.floor("min"))
+            for result in results
+        ]
+    )
+    worn = worn.groupby(level=0).max()
+    minutes = pd.DatetimeIndex(worn.index).tz_convert(results[0].start.tz)
+    return wear_by_day(~worn.to_numpy(bool), minutes=minutes, min_worn_hours=min_worn_hours)
+
+
+def _day_sources(pairs: list[tuple[HomeRecording, HomeResult]]) -> pd.DataFrame:
+    """Per date, the recordings that cover it: names, SHA-256, visit labels and flags."""
+    rows = []
+    for recording, result in pairs:
+        flags = sorted({*recording.flags, *result.flags})
+        for date in result.daily["measurement_date"]:
+            rows.append(
+                {
+                    "measurement_date": date,
+                    "source": recording.path.name,
+                    "recorded_visit": recording.visit,
+                    "source_sha256": recording.source_sha256,
+                    "flags": ";".join(flags),
+                }
+            )
+    frame = pd.DataFrame(rows)
+
+    def joined(values: pd.Series) -> str:
+        parts = sorted({part for value in values for part in str(value).split(";") if part})
+        return ";".join(parts)
+
+    return frame.groupby("measurement_date", as_index=False).agg(
+        {column: joined for column in ("source", "recorded_visit", "source_sha256", "flags")}
     )
 
 

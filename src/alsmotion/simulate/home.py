@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.spatial.transform import Rotation
 
 from alsmotion.errors import InvalidInputError
 from alsmotion.recording import DeviceInfo
@@ -36,11 +35,21 @@ WORN_KINDS = {
     "charge": False,
 }
 
-#: Sensor noise SD (m/s^2) of a still sensor, and of a worn sensor at rest (breathing, sway and
-#: small movements, about 15 mg: a modelling choice, so a person lying perfectly still for an
-#: hour, which the published non-wear rule would miss, is not simulated).
-TABLE_NOISE_MPS2 = 0.004
-BODY_NOISE_MPS2 = 0.15
+#: Sensor noise SD (m/s^2), worn or not (a MEMS accelerometer's noise at 100 Hz is of this order).
+DEVICE_NOISE_MPS2 = 0.004
+
+#: A worn sensor at rest is never as still as one on a table. Modelled (choices of this simulator:
+#: plausible magnitudes, neither fitted to data nor set from any detector's thresholds): breathing tilts the lower back in the
+#: sagittal plane by :data:`BREATH_TILT_DEG` (peak) at 12-20 breaths/min, and the person moves now
+#: and then (a Poisson process of mean interval :data:`MOVE_INTERVAL_S`): over 1-3 s the trunk
+#: settles into a slightly different posture (pitch and roll change by N(0, 2 deg), drawn back
+#: towards the segment's posture) with a burst of 0.2-1.0 m/s^2 at 1-3 Hz. Lying, the interval is
+#: 10 min on average on top of the posture changes between sleep segments (every 10-50 min): a
+#: sleeper may lie without moving for half an hour now and then, which acceleration alone cannot
+#: tell from a sensor put down.
+BREATH_TILT_DEG = 0.3
+MOVE_INTERVAL_S = {"sleep": 600.0, "sit": 90.0, "stand": 30.0}
+MOVE_TILT_SD_DEG = 2.0
 
 HOME_DEVICE = DeviceInfo(
     manufacturer="alsmotion", model="simulated lumbar IMU", serial="SIM-HOME-01", firmware="sim"
@@ -204,26 +213,118 @@ class SimulatedHomeWeek:
         n = b - a
         if segment.kind == "charge":
             return np.full((n, 3), np.nan)
+        noise = self._rng(segment, a).normal(0.0, DEVICE_NOISE_MPS2, (n, 3))
+        if segment.kind == "off":
+            return _gravity(np.array([segment.pitch_deg]), np.array([segment.roll_deg])) + noise
+        offset = round(segment.start_s * rate)
         if segment.kind == "walk":
             walk = self._walk(segment)
-            offset = round(segment.start_s * rate)
             local = walk.accel_mps2[a - offset : b - offset]
-            if len(local) < n:  # the walk's own rest after it: stand still
-                still = _still(n - len(local), 0.0, 0.0, BODY_NOISE_MPS2, self._rng(segment, a))
-                local = np.vstack([local, still])
-            return local
-        noise = TABLE_NOISE_MPS2 if segment.kind == "off" else BODY_NOISE_MPS2
-        return _still(n, segment.pitch_deg, segment.roll_deg, noise, self._rng(segment, a))
+            if len(local) == n:
+                return local
+            # the walk's own rest after it: standing
+            first_rest = offset + len(walk.accel_mps2)
+            rest = _at_rest(
+                self._moves(segment, "stand"),
+                (np.arange(max(a, first_rest), b) - first_rest) / rate,
+                0.0,
+                0.0,
+            )
+            return np.vstack([local, rest + noise[len(local) :]])
+        t_s = (np.arange(a, b) - offset) / rate
+        moves = self._moves(segment, segment.kind)
+        return _at_rest(moves, t_s, segment.pitch_deg, segment.roll_deg) + noise
+
+    def _moves(self, segment: Segment, kind: str) -> _Moves:
+        """The breathing and movements of one resting segment (the same for every chunk)."""
+        rng = np.random.default_rng([self.seed, segment.seed, 1])
+        length_s = segment.end_s - segment.start_s
+        n = int(rng.poisson(length_s / MOVE_INTERVAL_S[kind])) + 1
+        tilt = np.zeros((n + 1, 2))
+        for k in range(n):
+            tilt[k + 1] = 0.5 * tilt[k] + rng.normal(0.0, MOVE_TILT_SD_DEG, 2)
+        direction = rng.normal(size=(n, 3))
+        return _Moves(
+            start_s=np.sort(rng.uniform(0.0, length_s, n)),
+            duration_s=rng.uniform(1.0, 3.0, n),
+            tilt_deg=tilt,
+            burst_mps2=direction
+            / np.linalg.norm(direction, axis=1)[:, None]
+            * rng.uniform(0.2, 1.0, n)[:, None],
+            burst_hz=rng.uniform(1.0, 3.0, n),
+            breath_hz=rng.uniform(12.0, 20.0) / 60.0,
+            breath_phase=rng.uniform(0.0, 2 * np.pi),
+        )
 
     def _rng(self, segment: Segment, first_sample: int) -> np.random.Generator:
         return np.random.default_rng([self.seed, segment.seed, first_sample])
 
 
-def _still(n: int, pitch_deg: float, roll_deg: float, noise: float, rng) -> np.ndarray:
-    gravity = Rotation.from_euler("yx", [pitch_deg, roll_deg], degrees=True).apply(
-        [0.0, 0.0, STANDARD_GRAVITY_MPS2]
+@dataclass(frozen=True)
+class _Moves:
+    """Movements at rest: start and duration (s from the segment's start), posture offset (pitch,
+    roll in deg) before the first and after each, burst vector (m/s^2) and frequency; breathing."""
+
+    start_s: np.ndarray
+    duration_s: np.ndarray
+    tilt_deg: np.ndarray
+    burst_mps2: np.ndarray
+    burst_hz: np.ndarray
+    breath_hz: float
+    breath_phase: float
+
+
+def _gravity(pitch_deg: np.ndarray, roll_deg: np.ndarray) -> np.ndarray:
+    """Gravity (m/s^2) on the sensor's axes in a posture: rotation about y by pitch, then x by roll."""
+    pitch, roll = np.radians(pitch_deg), np.radians(roll_deg)
+    return STANDARD_GRAVITY_MPS2 * np.column_stack(
+        (np.sin(pitch), -np.cos(pitch) * np.sin(roll), np.cos(pitch) * np.cos(roll))
     )
-    return gravity + rng.normal(0.0, noise, (n, 3))
+
+
+#: Posture and breathing change slowly: they are computed every this many seconds and
+#: interpolated (the movement bursts are computed at every sample).
+POSTURE_STEP_S = 0.05
+
+
+def _posture(moves: _Moves, t_s: np.ndarray, pitch_deg: float, roll_deg: float) -> np.ndarray:
+    """Gravity (m/s^2) in the posture of the moment at times ``t_s``, breathing included."""
+    k = np.searchsorted(moves.start_s, t_s, side="right") - 1  # the last movement begun (-1: none)
+    begun = np.maximum(k, 0)
+    phase = np.clip((t_s - moves.start_s[begun]) / moves.duration_s[begun], 0.0, 1.0)
+    settle = np.where(k < 0, 0.0, 0.5 * (1.0 - np.cos(np.pi * phase)))
+    tilt = (
+        moves.tilt_deg[begun] * (1.0 - settle)[:, None]
+        + moves.tilt_deg[begun + 1] * settle[:, None]
+    )
+    tilt[k < 0] = moves.tilt_deg[0]
+    breath = BREATH_TILT_DEG * np.sin(2 * np.pi * moves.breath_hz * t_s + moves.breath_phase)
+    return _gravity(pitch_deg + tilt[:, 0] + breath, roll_deg + tilt[:, 1])
+
+
+def _at_rest(moves: _Moves, t_s: np.ndarray, pitch_deg: float, roll_deg: float) -> np.ndarray:
+    """Acceleration (m/s^2) of a worn sensor at rest at (evenly spaced) times ``t_s``: posture,
+    breathing and movements (:data:`MOVE_INTERVAL_S`), without sensor noise."""
+    if len(t_s) == 0:
+        return np.zeros((0, 3))
+    coarse_s = np.append(np.arange(t_s[0], t_s[-1], POSTURE_STEP_S), t_s[-1])
+    gravity = _posture(moves, coarse_s, pitch_deg, roll_deg)
+    accel = np.empty((len(t_s), 3))
+    for axis in range(3):
+        accel[:, axis] = np.interp(t_s, coarse_s, gravity[:, axis])
+    first = np.searchsorted(moves.start_s + moves.duration_s, t_s[0])
+    last = np.searchsorted(moves.start_s, t_s[-1], side="right")
+    for j in range(first, last):  # the bursts of the movements under way in ``t_s``
+        inside = slice(
+            np.searchsorted(t_s, moves.start_s[j]),
+            np.searchsorted(t_s, moves.start_s[j] + moves.duration_s[j]),
+        )
+        local_s = t_s[inside] - moves.start_s[j]
+        envelope = np.sin(np.pi * local_s / moves.duration_s[j]) * np.sin(
+            2 * np.pi * moves.burst_hz[j] * local_s
+        )
+        accel[inside] += moves.burst_mps2[j] * envelope[:, None]
+    return accel
 
 
 def _add_by_day(totals: np.ndarray, start_s: float, end_s: float) -> None:
