@@ -138,7 +138,7 @@ def flag_sentence(flag: str) -> str:
         return f"fewer than {n} strides: stride-time variability is not reliable"
     if code.startswith("fewer_than_") and code.endswith("_valid_days"):
         n = code.removeprefix("fewer_than_").removesuffix("_valid_days")
-        return f"fewer than {n} valid days in the home window: the week is thinly covered"
+        return f"fewer than {n} valid days in the home window"
     if code == "valid_days":
         return f"{detail} valid day{'' if detail == '1' else 's'} (worn long enough)"
     if code == "worn_h":

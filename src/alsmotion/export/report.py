@@ -464,11 +464,15 @@ def _home_section(
     pages = [
         _image_page(png),
         _text_page(f"{participant}: home windows after the visits", windows),
-        _text_page(
-            f"{participant}: home measures per visit window (change from baseline)",
-            measures.drop(columns="notes"),
-        ),
     ]
+    per_visit = list(measures.columns[2:-1])
+    for first in range(0, max(len(per_visit), 1), 3):  # three windows fit a page's width
+        pages.append(
+            _text_page(
+                f"{participant}: home measures per visit window (change from baseline)",
+                measures[["measure", "unit", *per_visit[first : first + 3]]],
+            )
+        )
     html_text = f"""<h2>Home monitoring between visits</h2>{_HOME_LEGEND}
 <img src="home_days.png" alt="home days across the study">
 <h3>Home windows after the visits</h3>{

@@ -11,12 +11,13 @@ grey, the visits as dotted lines named at the top. The tables come from the ``ho
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from alsmotion.export.names import HOME_TEST, MEASURE_NAMES, flag_sentences, readable_measure
+from alsmotion.export.names import HOME_TEST, MEASURE_NAMES, flag_sentences, measure_text
 from alsmotion.export.report import PLOT_DPI
 
 #: The Mobilise-D speed drawn per day beside the SV95C-like centile: the 90th centile of the
@@ -51,8 +52,8 @@ def home_days_figure(
     """Figure of one participant's home days (``daily`` rows of
     :class:`alsmotion.home.study.HomeTables`: ``measurement_date``, ``valid_day``,
     ``walking_min``, ``worn_h``, ``stride_velocity_p95_mps`` and, where there were bouts over
-    30 s, ``ws_30_p90``) on a study-day axis whose day 0 is ``origin`` (None: the first of
-    ``visits``' dates, else the first home day). ``visits`` (``visit``, ``visit_date``) are drawn
+    30 s, ``ws_30_p90``) on a study-day axis whose day 0 is ``origin``, the baseline date (None:
+    the first of ``visits``' dates, else the first home day). ``visits`` (``visit``, ``visit_date``) are drawn
     as dotted lines; ``min_worn_hours`` as the valid-day minimum on the worn-time panel."""
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -65,8 +66,12 @@ def home_days_figure(
         else visits[["visit", "visit_date"]].drop_duplicates("visit")
     )
     visit_dates = pd.to_datetime(marks["visit_date"])
-    if origin is None:
-        origin = visit_dates.min() if len(marks) else dates.min()
+    if origin is not None:
+        axis_name = "study day (day 0 = baseline, {:%Y-%m-%d})"
+    elif len(marks):
+        origin, axis_name = visit_dates.min(), "study day (day 0 = first visit, {:%Y-%m-%d})"
+    else:
+        origin, axis_name = dates.min(), "day (day 0 = first home day, {:%Y-%m-%d})"
     start = pd.Timestamp(origin).normalize()
     day = (dates - start).dt.days.to_numpy(float)
     visit_days = (visit_dates - start).dt.days.to_numpy(float)
@@ -120,7 +125,18 @@ def home_days_figure(
     fastest = max((float(np.nanmax(s)) for s in speeds if np.isfinite(s).any()), default=1.0)
     speed.set_ylim(0.0, 1.15 * fastest)  # from zero, as the other panels: a decline at its size
     speed.set_ylabel("walking speed (m/s)", fontsize=8)
-    speed.set_xlabel(f"study day (day 0 = {start:%Y-%m-%d})", fontsize=8)
+    speed.set_xlabel(axis_name.format(start), fontsize=8)
+    if not any(np.isfinite(s).any() for s in speeds):
+        speed.text(
+            0.5,
+            0.5,
+            "no stride speeds in these days",
+            transform=speed.transAxes,
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="0.4",
+        )
     all_days = np.concatenate([day, visit_days])
     low, high = (float(all_days.min()), float(all_days.max())) if len(all_days) else (0.0, 1.0)
     pad = max(2.0, 0.03 * (high - low))
@@ -203,7 +219,8 @@ def _cell(value: float, change: float, baseline: bool) -> str:
 
 
 def home_measure_table(rows: pd.DataFrame, baseline_visit: str) -> pd.DataFrame:
-    """One row per home measure (readable name, unit), a column per visit with a home window:
+    """One row per home measure (readable name without ``home:``, unit), a column per visit with a
+    home window:
     the value and, after baseline, its change from baseline in brackets; ``notes`` names the
     strides and walking hours behind the SV95C-like centile."""
     recorded = rows[rows["value"].notna()]
@@ -216,7 +233,12 @@ def home_measure_table(rows: pd.DataFrame, baseline_visit: str) -> pd.DataFrame:
     table = []
     for measure in names:
         own = recorded[recorded["measure"] == measure].set_index("visit")
-        line = {"measure": readable_measure(measure), "unit": str(own["unit"].iloc[0])}
+        line = {
+            "measure": measure_text(measure.removeprefix(f"{HOME_TEST}_")),
+            # the measure's name says what is counted: "count (walking bouts) per valid day"
+            # reads "count per valid day" (the full unit is in visit_measures)
+            "unit": re.sub(r"count \([^)]*\)", "count", str(own["unit"].iloc[0])),
+        }
         notes = []
         for visit, visit_day in zip(visits["visit"], visits["visit_day"], strict=True):
             column = f"{visit} (day {visit_day:.0f})"
