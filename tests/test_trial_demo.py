@@ -98,6 +98,14 @@ def test_demo_exports_carry_home_gait_rows(demo):
     for _participant, _visit, value, true in measured:
         assert float(value) == pytest.approx(float(true), rel=0.10)
     assert (out / "home" / "plots" / "ALS-001.png").read_bytes()[:4] == b"\x89PNG"
+    # each report has the home days and both home windows, in words
+    for participant in ("ALS-001", "ALS-002", "ALS-003"):
+        folder = out / "exports" / "reports" / participant
+        page = (folder / "report.html").read_text()
+        section = page.split("<h2>Home monitoring between visits</h2>")[1]
+        assert '<img src="home_days.png"' in section and (folder / "home_days.png").is_file()
+        assert "baseline (day 0)" in section and "<td>no home days</td>" in section
+        assert "<td>stride velocity 95th centile (SV95C-like)</td>" in section
 
 
 def test_reports_show_missing_and_cannot_perform(demo):

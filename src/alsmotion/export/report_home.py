@@ -24,7 +24,6 @@ from alsmotion.export.report import PLOT_DPI
 #: walking speed of bouts over 30 s (one of Mobilise-D's headline walking outcomes).
 DAILY_SPEED_CODE = "ws_30_p90"
 _SV95C = "stride_velocity_p95_mps"
-_INVALID = {"color": "0.55", "markerfacecolor": "white", "linestyle": "none"}
 #: Flags of a window's rows that the window table shows in its own columns.
 _WINDOW_FLAGS = ("valid_days", "worn_h", "home_window", "not_recorded", "n_strides", "walking_h")
 
@@ -37,7 +36,12 @@ def _stems(axes: Any, day: np.ndarray, values: np.ndarray, valid: np.ndarray) ->
     if (~valid).any():
         axes.vlines(day[~valid], 0.0, values[~valid], color="0.55", linewidth=1, linestyle="--")
         axes.plot(
-            day[~valid], values[~valid], "s", **_INVALID, label="too little wear (not counted)"
+            day[~valid],
+            values[~valid],
+            "s",
+            color="0.55",
+            markerfacecolor="white",
+            label="too little wear (not counted)",
         )
     axes.set_ylim(bottom=0.0)
 
@@ -52,9 +56,10 @@ def home_days_figure(
     """Figure of one participant's home days (``daily`` rows of
     :class:`alsmotion.home.study.HomeTables`: ``measurement_date``, ``valid_day``,
     ``walking_min``, ``worn_h``, ``stride_velocity_p95_mps`` and, where there were bouts over
-    30 s, ``ws_30_p90``) on a study-day axis whose day 0 is ``origin``, the baseline date (None:
-    the first of ``visits``' dates, else the first home day). ``visits`` (``visit``, ``visit_date``) are drawn
-    as dotted lines; ``min_worn_hours`` as the valid-day minimum on the worn-time panel."""
+    30 s, ``ws_30_p90``) on a study-day axis whose day 0 is ``origin``, the baseline date
+    (None: the first of ``visits``' dates, else the first home day). ``visits`` (``visit``,
+    ``visit_date``) are drawn as dotted lines, ``min_worn_hours`` as the valid-day minimum on
+    the worn-time panel."""
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
@@ -219,10 +224,9 @@ def _cell(value: float, change: float, baseline: bool) -> str:
 
 
 def home_measure_table(rows: pd.DataFrame, baseline_visit: str) -> pd.DataFrame:
-    """One row per home measure (readable name without ``home:``, unit), a column per visit with a
-    home window:
-    the value and, after baseline, its change from baseline in brackets; ``notes`` names the
-    strides and walking hours behind the SV95C-like centile."""
+    """One row per home measure (readable name without ``home:``, unit) and a column per visit
+    with a home window: the value and, after ``baseline_visit``, its change from baseline in
+    brackets; ``notes`` names the strides and walking hours behind the SV95C-like centile."""
     recorded = rows[rows["value"].notna()]
     order = {name: index for index, name in enumerate(MEASURE_NAMES)}
     visits = recorded.drop_duplicates("visit").sort_values("visit_day")
@@ -230,6 +234,10 @@ def home_measure_table(rows: pd.DataFrame, baseline_visit: str) -> pd.DataFrame:
         recorded["measure"].unique(),
         key=lambda m: (order.get(m.removeprefix(f"{HOME_TEST}_"), len(order)), m),
     )
+    columns = {
+        visit: f"{visit} (day {visit_day:.0f})"
+        for visit, visit_day in zip(visits["visit"], visits["visit_day"], strict=True)
+    }
     table = []
     for measure in names:
         own = recorded[recorded["measure"] == measure].set_index("visit")
@@ -240,8 +248,7 @@ def home_measure_table(rows: pd.DataFrame, baseline_visit: str) -> pd.DataFrame:
             "unit": re.sub(r"count \([^)]*\)", "count", str(own["unit"].iloc[0])),
         }
         notes = []
-        for visit, visit_day in zip(visits["visit"], visits["visit_day"], strict=True):
-            column = f"{visit} (day {visit_day:.0f})"
+        for visit, column in columns.items():
             if visit not in own.index:
                 line[column] = ""
                 continue
@@ -258,10 +265,4 @@ def home_measure_table(rows: pd.DataFrame, baseline_visit: str) -> pd.DataFrame:
                 notes.append(f"{visit}: {', '.join(extra)}")
         line["notes"] = "; ".join(notes)
         table.append(line)
-    columns = [
-        "measure",
-        "unit",
-        *(f"{v} (day {d:.0f})" for v, d in zip(visits["visit"], visits["visit_day"], strict=True)),
-        "notes",
-    ]
-    return pd.DataFrame(table, columns=columns)
+    return pd.DataFrame(table, columns=["measure", "unit", *columns.values(), "notes"])
