@@ -62,6 +62,7 @@ def home_days_figure(
     the worn-time panel."""
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
+    from matplotlib.ticker import MaxNLocator
 
     days = daily.sort_values("measurement_date")
     dates = pd.to_datetime(days["measurement_date"])
@@ -147,6 +148,7 @@ def home_days_figure(
     pad = max(2.0, 0.03 * (high - low))
     for axes in (walking, worn, speed):
         axes.set_xlim(low - pad, high + pad)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole days
         for visit_day in visit_days:
             axes.axvline(visit_day, color="tab:red", linestyle=":", linewidth=1, zorder=0)
         axes.grid(alpha=0.3)
