@@ -123,6 +123,8 @@ def test_reports_show_missing_and_cannot_perform(demo):
     cohort = (reports / "cohort" / "report.html").read_text()
     assert "cannot perform" in cohort and "not recorded" in cohort
     assert "ICC(2,1)" in cohort and "Cohort mean slopes" in cohort
+    # day30 and day90 of each participant had no home window: one line each, not 29
+    assert cohort.count("<td>home: all measures</td>") == 6
     for folder in ("ALS-001", "cohort"):
         pdf = (reports / folder / "report.pdf").read_bytes()
         assert pdf[:5] == b"%PDF-"

@@ -29,7 +29,13 @@ import pandas as pd
 
 from alsmotion._version import __version__
 from alsmotion.atomicio import atomic_write_bytes, atomic_write_text
-from alsmotion.export.names import HOME_DOMAIN, flag_sentences, missing_text, readable_measure
+from alsmotion.export.names import (
+    HOME_DOMAIN,
+    HOME_TEST,
+    flag_sentences,
+    missing_text,
+    readable_measure,
+)
 from alsmotion.visits import StudySchedule
 
 #: Measures plotted, by suffix of the export measure name: (suffix, title, unit).
@@ -724,8 +730,14 @@ def write_cohort_report(
             f'<h3>{html.escape(title)}</h3><img src="{name}" alt="{html.escape(title)}">'
         )
     tables = cohort_tables(reliability_rows, trajectories)
-    absent = _missing_table(rows, [])
-    absent.insert(0, "participant", rows.loc[rows["value"].isna(), "participant_id"].to_numpy())
+    # a visit without a home window is one line, not one per home measure
+    at_home = rows["domain"] == HOME_DOMAIN
+    no_window = rows[at_home & rows["value"].isna()].drop_duplicates(["participant_id", "visit"])
+    listed = pd.concat(
+        [rows[~at_home], no_window.assign(measure=f"{HOME_TEST}_all_measures")], ignore_index=True
+    )
+    absent = _missing_table(listed, [])
+    absent.insert(0, "participant", listed.loc[listed["value"].isna(), "participant_id"].to_numpy())
     for title, frame in (
         ("Missing and not performed", absent),
         *((key.replace("_", " "), frame) for key, frame in tables.items()),
