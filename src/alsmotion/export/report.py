@@ -538,6 +538,8 @@ def write_participant_report(
         )
         sections.append(section)
         figures.extend(pages)
+    else:  # home days gone since the last export: no plot left behind
+        (folder / "home_days.png").unlink(missing_ok=True)
     absent = _missing_table(rows, missing)
     readable = _in_words(rows)
     flagged = readable[rows["flags"] != ""]

@@ -108,7 +108,7 @@ def home_days_figure(
         values = days[column].to_numpy(float)
         # the two speeds of a day are close: a small filled circle inside a larger hollow diamond
         hollow = marker == "D"
-        style = {"markersize": 9 if hollow else 5, "linestyle": "none"}
+        style = {"markersize": 8 if hollow else 4.5, "linestyle": "none"}
         speed.plot(
             day[valid],
             values[valid],
