@@ -149,3 +149,48 @@ def test_a_window_without_a_valid_day_is_not_done(tmp_path):
     table = _read(paths["visit_measures_csv"])
     rows = table[(table["domain"] == HOME_DOMAIN) & (table["visit"] == "day180")]
     assert rows["n"].eq(0).all() and rows["flags"].str.contains("valid_days:0").all()
+
+
+def test_the_report_shows_the_home_days_and_windows(tmp_path):
+    home = _home()
+    results = [
+        make_result(P, "baseline", 0),
+        make_result(P, "day30", 30),
+        make_result(P, "day180", 180),
+        make_result("ALS-002", "baseline", 0),  # no home days: no home section
+    ]
+    paths = write_exports(results, tmp_path, home=home)
+    folder = tmp_path / "reports" / P
+    page = paths[f"report_{P}"].read_text()
+    section = page.split("<h2>Home monitoring between visits</h2>")[1]
+    windows = section.split("<h3>Home windows after the visits</h3>")[1].split("<h3>")[0]
+    baseline, day30, day180 = windows.split("<tr>")[1:4]  # the header row has a style
+    assert "2026-01-06 to 2026-01-12" in baseline and "<td>3</td>" in baseline
+    assert "no home days" in day30
+    assert "<td>2</td>" in day180 and "fewer than 3 valid days" in day180
+    measures = section.split("<h3>Home measures per visit window")[1]
+    walking = measures.split("<td>walking time per valid day</td>")[1].split("</tr>")[0]
+    assert "<td>20</td>" in walking and "<td>10 (-10)</td>" in walking
+    # the home rows are in the home section only, not 29 'not recorded' lines per visit
+    missing = page.split("<h2>Missing and not performed")[1].split("<h2>")[0]
+    assert "home" not in missing.lower()
+    assert "HOME_" not in page.split("<h2>All measures")[1]
+    png = (folder / "home_days.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    pdf = (folder / "report.pdf").read_bytes()
+    assert pdf.count(b"/Subtype /Image") == len(list(folder.glob("*.png")))
+    other = tmp_path / "reports" / "ALS-002"
+    assert "Home monitoring" not in (other / "report.html").read_text()
+    assert not (other / "home_days.png").exists()
+    # the daily rows reach the plot as given: another day redraws it (the report is not reused)
+    changed = home.daily.assign(
+        walking_min=home.daily["walking_min"].where(
+            home.daily["measurement_date"] != "2026-04-20", 5.0
+        )
+    )
+    write_exports(
+        results,
+        tmp_path,
+        home=HomeTables(changed, home.bouts, home.strides, min_worn_hours=12.0),
+    )
+    assert (folder / "home_days.png").read_bytes() != png

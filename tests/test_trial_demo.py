@@ -98,6 +98,14 @@ def test_demo_exports_carry_home_gait_rows(demo):
     for _participant, _visit, value, true in measured:
         assert float(value) == pytest.approx(float(true), rel=0.10)
     assert (out / "home" / "plots" / "ALS-001.png").read_bytes()[:4] == b"\x89PNG"
+    # each report has the home days and both home windows, in words
+    for participant in ("ALS-001", "ALS-002", "ALS-003"):
+        folder = out / "exports" / "reports" / participant
+        page = (folder / "report.html").read_text()
+        section = page.split("<h2>Home monitoring between visits</h2>")[1]
+        assert '<img src="home_days.png"' in section and (folder / "home_days.png").is_file()
+        assert "baseline (day 0)" in section and "<td>no home days</td>" in section
+        assert "<td>stride velocity 95th centile (SV95C-like)</td>" in section
 
 
 def test_reports_show_missing_and_cannot_perform(demo):
@@ -115,6 +123,8 @@ def test_reports_show_missing_and_cannot_perform(demo):
     cohort = (reports / "cohort" / "report.html").read_text()
     assert "cannot perform" in cohort and "not recorded" in cohort
     assert "ICC(2,1)" in cohort and "Cohort mean slopes" in cohort
+    # day30 and day90 of each participant had no home window: one line each, not 29
+    assert cohort.count("<td>home: all measures</td>") == 6
     for folder in ("ALS-001", "cohort"):
         pdf = (reports / folder / "report.pdf").read_bytes()
         assert pdf[:5] == b"%PDF-"

@@ -136,5 +136,6 @@ def write_home_outputs(
     )
     for participant, days in tables.daily.groupby("participant_id", sort=True):
         own = visits[visits["participant_id"] == participant]
-        written.append(plot_home_days(days, out / "plots" / f"{participant}.png", visits=own))
+        path = out / "plots" / f"{participant}.png"
+        written.append(plot_home_days(days, path, visits=own, min_worn_hours=tables.min_worn_hours))
     return written

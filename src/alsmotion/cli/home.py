@@ -227,7 +227,12 @@ def run(args: argparse.Namespace) -> int:
     for participant, days in daily.groupby("participant_id", sort=True):
         own_visits = None if visits is None else visits[visits["participant_id"] == participant]
         written.append(
-            plot_home_days(days, out / "plots" / f"{participant}.png", visits=own_visits)
+            plot_home_days(
+                days,
+                out / "plots" / f"{participant}.png",
+                visits=own_visits,
+                min_worn_hours=args.min_worn_hours,
+            )
         )
     valid = daily["valid_day"].astype(bool)
     n_windows = len(windows.drop_duplicates(["participant_id", "visit"]))

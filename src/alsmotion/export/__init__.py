@@ -92,7 +92,8 @@ def write_exports(
     :func:`alsmotion.home.study.analyze_recordings`) adds the home window after each visit
     (``home_window_days`` days) as ``home_gait`` rows of visit_measures and FT rows
     (:mod:`alsmotion.export.home`); windows with fewer than ``home_min_valid_days`` valid days
-    are flagged.
+    are flagged. Each participant with home days gets a home section in the report: the daily
+    rows of ``home`` across the study and the windows' rows (:mod:`alsmotion.export.report_home`).
 
     Returns
     -------
@@ -160,9 +161,12 @@ def write_exports(
                 if trajectories is None
                 else trajectories[trajectories["participant_id"] == participant]
             )
+            own_days = (
+                None if home is None else home.daily[home.daily["participant_id"] == participant]
+            )
             paths[f"report_{participant}"] = reuse_or_write_report(
-                (rows, reliability_rows, own_trajectories),
-                repr(schedule),
+                (rows, reliability_rows, own_trajectories, own_days),
+                f"{schedule!r}; min_worn_hours={None if home is None else home.min_worn_hours}",
                 out / "reports" / participant,
                 partial(
                     write_participant_report,
@@ -172,6 +176,8 @@ def write_exports(
                     schedule=schedule,
                     reliability_rows=reliability_rows,
                     trajectories=trajectories,
+                    home_daily=own_days,
+                    min_worn_hours=None if home is None else home.min_worn_hours,
                 ),
             )
         if trajectories is not None:

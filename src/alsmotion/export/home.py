@@ -15,6 +15,7 @@ import json
 
 import pandas as pd
 
+from alsmotion.export.names import HOME_DOMAIN, HOME_TEST
 from alsmotion.home.study import HomeTables
 from alsmotion.home.windows import (
     DEFAULT_MIN_VALID_DAYS,
@@ -24,9 +25,6 @@ from alsmotion.home.windows import (
 )
 from alsmotion.processing.result import ALGORITHM_VERSION
 from alsmotion.visits import UNSCHEDULED
-
-HOME_DOMAIN = "home_gait"
-HOME_TEST = "HOME"
 
 HOME_ROW_COLUMNS = [
     "participant_id",

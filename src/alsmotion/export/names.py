@@ -24,7 +24,42 @@ MEASURE_NAMES = {
     "time_to_peak_s": "time to peak",
     "rfd_0_100ms_n_per_s": "RFD 0-100 ms",
     "impulse_ns": "impulse",
+    # home monitoring, per visit window (alsmotion.home.windows); the Mobilise-D codes
+    "walking_min_per_day": "walking time per valid day",
+    "worn_h_per_day": "worn time per valid day",
+    "stride_velocity_p95_mps": "stride velocity 95th centile (SV95C-like)",
+    "wb_all_sum": "walking bouts per day",
+    "walkdur_all_sum": "walking time in bouts per day",
+    "wbsteps_all_sum": "steps in walking bouts per day",
+    "turns_all_sum": "turns in walking bouts per day",
+    "wbdur_all_avg": "walking bout duration, median",
+    "wbdur_all_p90": "walking bout duration, 90th centile",
+    "wbdur_all_var": "walking bout duration, CV",
+    "cadence_all_avg": "cadence, all bouts",
+    "strdur_all_avg": "stride duration, all bouts",
+    "cadence_all_var": "cadence CV, all bouts",
+    "strdur_all_var": "stride duration CV, all bouts",
+    "ws_1030_avg": "walking speed, bouts of 10-30 s",
+    "strlen_1030_avg": "stride length, bouts of 10-30 s",
+    "wb_10_sum": "bouts over 10 s per day",
+    "ws_10_p90": "walking speed 90th centile, bouts over 10 s",
+    "wb_30_sum": "bouts over 30 s per day",
+    "ws_30_avg": "walking speed, bouts over 30 s",
+    "strlen_30_avg": "stride length, bouts over 30 s",
+    "cadence_30_avg": "cadence, bouts over 30 s",
+    "strdur_30_avg": "stride duration, bouts over 30 s",
+    "ws_30_p90": "walking speed 90th centile, bouts over 30 s",
+    "cadence_30_p90": "cadence 90th centile, bouts over 30 s",
+    "ws_30_var": "walking speed CV, bouts over 30 s",
+    "strlen_30_var": "stride length CV, bouts over 30 s",
+    "wb_60_sum": "bouts over 60 s per day",
+    "wb_1030_sum": "bouts of 10-30 s per day",
 }
+
+#: Domain and test part of the home-window measures in the exports (``HOME_<name>``, named
+#: ``home: <name>`` in reports).
+HOME_DOMAIN = "home_gait"
+HOME_TEST = "HOME"
 
 
 def measure_text(name: str) -> str:
@@ -42,6 +77,8 @@ def readable_measure(measure: str, muscle: str = "", side: str = "") -> str:
             rest = rest.partition("_")[2]
         where = f"{muscle} {side}" if side and side != "both" else muscle
         return f"{where.replace('_', ' ')}: {measure_text(rest)}"
+    if test == HOME_TEST:
+        return f"home: {measure_text(rest)}"
     return f"{test} {measure_text(rest)}"
 
 
@@ -103,6 +140,19 @@ def flag_sentence(flag: str) -> str:
     if code.startswith("fewer_than_") and code.endswith("_strides"):
         n = code.removeprefix("fewer_than_").removesuffix("_strides")
         return f"fewer than {n} strides: stride-time variability is not reliable"
+    if code.startswith("fewer_than_") and code.endswith("_valid_days"):
+        n = code.removeprefix("fewer_than_").removesuffix("_valid_days")
+        return f"fewer than {n} valid days in the home window"
+    if code == "valid_days":
+        return f"{detail} valid day{'' if detail == '1' else 's'} (worn long enough)"
+    if code == "worn_h":
+        return f"{detail} h worn in the home window"
+    if code == "home_window":
+        return f"home window {detail.replace('/', ' to ')}"
+    if code == "n_strides":
+        return f"from {detail} strides"
+    if code == "walking_h":
+        return f"{detail} h of walking"
     if code.startswith("rfd_0_") and code.endswith("ms_unsupported"):
         window = code.removeprefix("rfd_0_").removesuffix("ms_unsupported")
         return f"too few samples for the 0-{window} ms rate of force development"

@@ -29,7 +29,13 @@ import pandas as pd
 
 from alsmotion._version import __version__
 from alsmotion.atomicio import atomic_write_bytes, atomic_write_text
-from alsmotion.export.names import flag_sentences, missing_text, readable_measure
+from alsmotion.export.names import (
+    HOME_DOMAIN,
+    HOME_TEST,
+    flag_sentences,
+    missing_text,
+    readable_measure,
+)
 from alsmotion.visits import StudySchedule
 
 #: Measures plotted, by suffix of the export measure name: (suffix, title, unit).
@@ -228,7 +234,8 @@ def series_figure(
     return figure
 
 
-def _png(figure: Any) -> bytes:
+def figure_png(figure: Any) -> bytes:
+    """A figure as PNG bytes without software metadata (same figure, same bytes)."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
@@ -418,6 +425,71 @@ ring. The lower panel is the change from baseline; the shaded band is +/- MDC95 
 (reliability.csv): a change inside it is within measurement error.</p>"""
 
 
+_HOME_LEGEND = """<p>Each home day is a stem up to its value: filled for a valid day, hollow and
+grey for a day worn too little to count (left out of the visit windows). Visits are the red dotted
+lines. Stride velocity p95 (SV95C-like) is the 95th centile of the day's stride speeds from the
+lower-back sensor, named after, but not, the ankle-worn SV95C the EMA qualified; ws_30_p90 is
+Mobilise-D's 90th centile of walking speed over bouts longer than 30 s. The tables give each
+visit's home window (the days after the visit) from visit_measures (domain home_gait): counts and
+sums are per valid day; the change from baseline is in brackets.</p>"""
+
+
+def _home_section(
+    daily: pd.DataFrame,
+    home_rows: pd.DataFrame,
+    rows: pd.DataFrame,
+    min_worn_hours: float | None,
+    folder: Path,
+    baseline: str,
+) -> tuple[str, list[Any]]:
+    """HTML and PDF pages of the home section: the days across the study, the windows and the
+    measures per window."""
+    from alsmotion.export.report_home import (
+        home_days_figure,
+        home_measure_table,
+        home_window_table,
+    )
+
+    visits = (
+        rows[["visit", "visit_date", "visit_day"]].drop_duplicates("visit").sort_values("visit_day")
+    )
+    # day 0 of the study is baseline: every visit's date less its study day
+    origin = (
+        pd.Timestamp(str(visits["visit_date"].iloc[0]))
+        - pd.Timedelta(days=int(visits["visit_day"].iloc[0]))
+        if len(visits)
+        else None
+    )
+    png = figure_png(
+        home_days_figure(daily, visits=visits, origin=origin, min_worn_hours=min_worn_hours)
+    )
+    atomic_write_bytes(folder / "home_days.png", png)
+    windows = home_window_table(home_rows)
+    measures = home_measure_table(home_rows, baseline)
+    participant = str(daily["participant_id"].iloc[0])
+    pages = [
+        _image_page(png),
+        _text_page(f"{participant}: home windows after the visits", windows),
+    ]
+    per_visit = list(measures.columns[2:-1])
+    for first in range(0, max(len(per_visit), 1), 3):  # three windows fit a page's width
+        pages.append(
+            _text_page(
+                f"{participant}: home measures per visit window (change from baseline)",
+                measures[["measure", "unit", *per_visit[first : first + 3]]],
+            )
+        )
+    html_text = f"""<h2>Home monitoring between visits</h2>{_HOME_LEGEND}
+<img src="home_days.png" alt="home days across the study">
+<h3>Home windows after the visits</h3>{
+        _table_html(windows, list(windows.columns)) if len(windows) else "<p>none</p>"
+    }
+<h3>Home measures per visit window (change from baseline in brackets)</h3>{
+        _table_html(measures, list(measures.columns)) if len(measures) else "<p>none</p>"
+    }"""
+    return html_text, pages
+
+
 def write_participant_report(
     visit_measures: pd.DataFrame,
     participant_id: str,
@@ -426,24 +498,48 @@ def write_participant_report(
     schedule: StudySchedule | None = None,
     reliability_rows: pd.DataFrame | None = None,
     trajectories: pd.DataFrame | None = None,
+    home_daily: pd.DataFrame | None = None,
+    min_worn_hours: float | None = None,
 ) -> Path:
     """Write ``<out_dir>/<participant>/report.html``, ``report.pdf`` and their PNGs; return the
     HTML path. ``schedule`` names missing visits; ``reliability_rows`` give the MDC bands;
-    ``trajectories`` the participant's slopes."""
-    rows = visit_measures[visit_measures["participant_id"] == participant_id].copy()
-    rows[["muscle", "side", "flags"]] = rows[["muscle", "side", "flags"]].fillna("")
+    ``trajectories`` the participant's slopes. ``home_daily`` (the ``daily`` table of
+    :class:`alsmotion.home.study.HomeTables`, any participants) adds a home section when the
+    participant has home days: the days across the study (``min_worn_hours``: the valid-day
+    minimum drawn) and the ``home_gait`` rows as tables; those rows are left out of the other
+    tables."""
+    every_row = visit_measures[visit_measures["participant_id"] == participant_id].copy()
+    every_row[["muscle", "side", "flags"]] = every_row[["muscle", "side", "flags"]].fillna("")
+    at_home = every_row["domain"] == HOME_DOMAIN
+    rows = every_row[~at_home]
     folder = out_dir / participant_id
     missing = missing_visits(rows, schedule)
     mdc = _mdc_lookup(reliability_rows)
     sections, figures = [], []
     for stem, title, unit, series in _plot_groups(rows, mdc):
-        png = _png(series_figure(series, title, unit, missing))
+        png = figure_png(series_figure(series, title, unit, missing))
         figures.append(_image_page(png))
         name = f"{stem}.png"
         atomic_write_bytes(folder / name, png)
         sections.append(
             f'<h2>{html.escape(title)}</h2><img src="{name}" alt="{html.escape(title)}">'
         )
+    own_days = (
+        None if home_daily is None else home_daily[home_daily["participant_id"] == participant_id]
+    )
+    if own_days is not None and len(own_days):
+        section, pages = _home_section(
+            own_days,
+            every_row[at_home],
+            rows,
+            min_worn_hours,
+            folder,
+            (schedule or StudySchedule.default()).baseline.name,
+        )
+        sections.append(section)
+        figures.extend(pages)
+    else:  # home days gone since the last export: no plot left behind
+        (folder / "home_days.png").unlink(missing_ok=True)
     absent = _missing_table(rows, missing)
     readable = _in_words(rows)
     flagged = readable[rows["flags"] != ""]
@@ -475,7 +571,7 @@ def write_participant_report(
         0,
         _text_page(
             f"alsmotion report: participant {participant_id}\n"
-            f"{_provenance_text(rows, hash_chars=16)}\n\nMissing and not performed",
+            f"{_provenance_text(every_row, hash_chars=16)}\n\nMissing and not performed",
             absent,
         ),
     )
@@ -485,7 +581,7 @@ def write_participant_report(
 <title>alsmotion report {html.escape(participant_id)}</title>
 {_STYLE}</head>
 <body><h1>Participant {html.escape(participant_id)}</h1>
-{_provenance(rows)}
+{_provenance(every_row)}
 <p>Measures per visit with change from baseline. Flags: out_of_window, duplicate, unscheduled,
 not_recorded, cannot_perform and the analysis quality flags. Flagged visits are named in red on the
 plots. The same figures are in <a href="report.pdf">report.pdf</a>.</p>
@@ -628,7 +724,7 @@ def write_cohort_report(
         ]
         title = readable_measure(measure, muscle, side)
         unit = str(chosen["unit"].iloc[0])
-        png = _png(series_figure(series, title, unit, []))
+        png = figure_png(series_figure(series, title, unit, []))
         figures.append(_image_page(png))
         name = "_".join(part for part in (measure, muscle, side) if part) + ".png"
         atomic_write_bytes(folder / name, png)
@@ -636,8 +732,14 @@ def write_cohort_report(
             f'<h3>{html.escape(title)}</h3><img src="{name}" alt="{html.escape(title)}">'
         )
     tables = cohort_tables(reliability_rows, trajectories)
-    absent = _missing_table(rows, [])
-    absent.insert(0, "participant", rows.loc[rows["value"].isna(), "participant_id"].to_numpy())
+    # a visit without a home window is one line, not one per home measure
+    at_home = rows["domain"] == HOME_DOMAIN
+    no_window = rows[at_home & rows["value"].isna()].drop_duplicates(["participant_id", "visit"])
+    listed = pd.concat(
+        [rows[~at_home], no_window.assign(measure=f"{HOME_TEST}_all_measures")], ignore_index=True
+    )
+    absent = _missing_table(listed, [])
+    absent.insert(0, "participant", listed.loc[listed["value"].isna(), "participant_id"].to_numpy())
     for title, frame in (
         ("Missing and not performed", absent),
         *((key.replace("_", " "), frame) for key, frame in tables.items()),

@@ -3,7 +3,7 @@
 Drawing the PNGs is the slowest export (about 0.6 s of CPU per participant), and a rerun of a
 trial with cached results would otherwise redraw every report. Beside each report folder's files,
 ``.report-inputs.json`` records the SHA-256 of what the report was made from (the participant's
-rows of ``visit_measures``, the reliability and trajectory tables, the schedule, the report code, the
+rows of ``visit_measures``, the reliability and trajectory tables, its home days, the schedule, the report code, the
 alsmotion and matplotlib versions) and of every file written. A report is reused only when that digest matches and every file is still there unchanged.
 """
 
@@ -32,14 +32,14 @@ def report_inputs_sha256(tables: Sequence[pd.DataFrame | None], context: str) ->
     a text of any other input (e.g. the schedule) and the code."""
     import matplotlib
 
-    from alsmotion.export import names, report
+    from alsmotion.export import names, report, report_home
 
     digest = hashlib.sha256()
     for table in tables:
         text = "\0absent\0" if table is None else table.to_csv(index=False, lineterminator="\n")
         digest.update(text.encode("utf-8") + b"\0")
     digest.update(context.encode("utf-8") + b"\0")
-    for module in (report, names):
+    for module in (report, report_home, names):
         digest.update(Path(str(module.__file__)).read_bytes())
     digest.update(f"{__version__}\0{matplotlib.__version__}".encode())
     return digest.hexdigest()
