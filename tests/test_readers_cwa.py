@@ -271,7 +271,9 @@ def test_a_sample_clock_off_its_nominal_rate_is_followed():
         recording = read_home_device_file(path, participant_id="P01")
         read = np.vstack([part for _, part in recording.chunks()])
     assert recording.n_samples == pytest.approx(600 * RATE_HZ, abs=2)
-    grid_s = (recording.start_utc - START.tz_localize(None)).total_seconds() + np.arange(len(read)) / RATE_HZ
+    grid_s = (recording.start_utc - START.tz_localize(None)).total_seconds() + np.arange(
+        len(read)
+    ) / RATE_HZ
     error = np.abs(read - signal(grid_s))[:, :2]
     assert error.max() < 0.025  # half a 1/256 g step of the file (0.019 m/s^2) dominates
     by_count = np.abs(read - signal(time_s[: len(read)]))[:, :2]
