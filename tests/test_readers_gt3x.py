@@ -10,6 +10,7 @@ import zipfile
 import numpy as np
 import pandas as pd
 import pytest
+from device_file_helpers import chunks, noisy_accel
 
 from alsmotion.cli import main
 from alsmotion.errors import InvalidRecordingError
@@ -26,16 +27,11 @@ GAP = slice(30_000, 32_000)
 
 
 def _accel(n: int, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    accel = rng.normal(0.0, 6.0, (n, 3))
-    accel[:, 2] += STANDARD_GRAVITY_MPS2
-    accel[GAP] = np.nan
-    return accel
+    return noisy_accel(n, gap=GAP, seed=seed)
 
 
 def _chunks(accel: np.ndarray, size: int = 36_000):
-    for first in range(0, len(accel), size):
-        yield first, accel[first : first + size]
+    return chunks(accel, size)
 
 
 @pytest.fixture(scope="module")

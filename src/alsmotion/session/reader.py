@@ -387,15 +387,15 @@ def _read_stream(path: Path, *, stamps_required: bool) -> tuple[StreamData, _Bat
 
 def iter_stream_batches(path: Path) -> tuple[StreamDescriptor, Iterator[Any]]:
     """The descriptor of the ``.arrows`` stream file ``path`` and an iterator over its record
-    batches (pyarrow), read one at a time from a memory map, so a week-long stream is never in
-    memory at once. A torn last batch ends the iteration (as :func:`read_stream_file` skips it).
+    batches (pyarrow), read one at a time from the file (not a memory map, whose pages would
+    count in the process's resident memory), so a week-long stream is never in memory at once. A torn last batch ends the iteration (as :func:`read_stream_file` skips it).
 
     Raises :class:`SessionError` naming the file when it is not an alsmotion stream.
     """
     import pyarrow as pa
 
     try:
-        source = pa.memory_map(str(path), "r")
+        source = pa.OSFile(str(path), "rb")
     except (pa.ArrowException, OSError) as exc:
         raise SessionError(f"cannot open the stream file ({exc})", path=path) from None
     reader = _open_ipc_stream(source, path)
