@@ -22,6 +22,8 @@ FORMAT_NAME = "alsmotion-session"
 FORMAT_VERSION = 2
 #: Session formats this alsmotion reads; version 1 sessions lack the version 2 cross-checks.
 READABLE_FORMAT_VERSIONS = (1, 2)
+#: First session format whose files cross-check one another (:mod:`alsmotion.session.continuity`).
+CROSS_CHECKED_FORMAT = 2
 #: Version of the manifest format (unchanged since version 1 of the session format).
 MANIFEST_FORMAT_VERSION = 1
 STREAM_FORMAT_NAME = "alsmotion-stream"
