@@ -532,6 +532,8 @@ def _change_audit_entries(file: Path, rng: random.Random) -> str:
     first and recompute the chain (a log whose hash chain verifies)."""
     entries = [json.loads(line) for line in file.read_bytes().split(b"\n")[:-1]]
     action = rng.choice(["remove_last", "edit", "swap"])
+    if action == "swap" and len(entries) < 3:  # one entry after the first: nothing to swap
+        action = "edit"
     if action == "remove_last":
         n_removed = rng.randint(1, min(3, len(entries) - 1))
         del entries[-n_removed:]

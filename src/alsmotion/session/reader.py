@@ -525,7 +525,8 @@ class Session:
         batches, the event sequence and the audit chain are checked, and the files against one
         another (:mod:`alsmotion.session.continuity`: the logs' first entries against
         session.json, the checkpoints against the streams and the event log, the batches'
-        event counts against the log). Whatever is found is listed
+        event counts against the log, the ``audit_appended`` events against the audit log).
+        Whatever is found is listed
         in :attr:`issues` (and the data-changing part in :attr:`integrity_problems`).
 
         Raises
