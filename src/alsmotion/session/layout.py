@@ -6,7 +6,9 @@
         session.json           metadata (written once, atomically, when the session is created)
         streams/<name>.arrows  one Arrow IPC stream file per stream, record batches appended
         events.jsonl           event log, one JSON line per event, fsync'd (starts with
-                               session_started; checkpoint events while recording)
+                               session_started; checkpoint events while recording;
+                               audit_appended events after audit entries appended
+                               while there is no manifest)
         manifest.json          SHA-256 of every file above, written by close()
         audit.jsonl            changes after recording, hash-chained (never in the manifest),
                                starting with a create_session entry
