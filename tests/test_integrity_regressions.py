@@ -929,7 +929,7 @@ def test_a_crash_at_any_byte_of_an_audit_append_gives_no_false_alarm(reviewed, t
         assert problems == (), (audit_cut, event_cut, problems)
         n_entries = len(opened.audit_records)
         assert n_entries == (6 if audit_cut == len(audit_bytes) else 5)
-    assert len(states) > 300
+    assert len(states) > 300, len(states)
 
 
 def test_a_cut_of_an_audit_entry_whose_event_was_written_is_detected(reviewed):
