@@ -38,6 +38,8 @@ from alsmotion.errors import AlsmotionError
 from alsmotion.recording import DeviceInfo
 from alsmotion.session import Session, SessionMetadata, SessionWriter, append_audit, verify_session
 from alsmotion.session import decisions as dec
+from alsmotion.session.audit import GENESIS_SHA256, entry_sha256
+from alsmotion.session.jsonlines import dumps_canonical
 from alsmotion.session.layout import AUDIT_FILE, EVENTS_FILE, MANIFEST_FILE, METADATA_FILE
 
 START_NS = 1_767_605_400_000_000_000  # 2026-01-05T09:30:00Z
@@ -81,7 +83,7 @@ class CaseOutcome:
     refused: bool = False
     flagged: bool = False
     #: The data read differ from what was recorded and nothing was flagged: what a crash could
-    #: have done, or a change marked undetectable without a manifest (not a failure).
+    #: have done (not a failure).
     unflagged_change: bool = False
 
 
@@ -241,6 +243,26 @@ def unclose(path: Path) -> None:
     """Turn a closed session into one whose recording was interrupted (no manifest)."""
     make_writable(path)
     (path / MANIFEST_FILE).unlink()
+
+
+#: Reviews :func:`review_unclosed` appends (10MWT trial 1: rejected, then accepted again).
+UNCLOSED_REVIEWS = (
+    ("reject_trial", "accepted", "rejected"),
+    ("accept_trial", "rejected", "accepted"),
+)
+
+
+def review_unclosed(path: Path) -> None:
+    """Append :data:`UNCLOSED_REVIEWS` to an unclosed session's audit log (session format 2
+    mirrors each in the event log)."""
+    for what, before, after in UNCLOSED_REVIEWS:
+        append_audit(
+            path,
+            who="OP2",
+            what=what,
+            why="video review",
+            change={"test": "10MWT", "trial": 1, "before": before, "after": after},
+        )
 
 
 def make_writable(path: Path) -> None:
@@ -447,8 +469,16 @@ def _lines_mutation(file: Path, rng: random.Random) -> str:
 
 #: What session format 2 lets an unclosed session detect besides its batch stamps: an emptied or
 #: deleted log, an edited session.json field, a stream rewritten without stamps, record batches
-#: cut from the end of a stream before the last checkpoint (in these sessions, close's).
-CROSS_CHECK_MUTATIONS = ("empty_log", "edit_session_json", "strip_stamps", "cut_tail")
+#: cut from the end of a stream before the last checkpoint (in these sessions, close's), audit
+#: entries removed from the end, or edited or swapped with the chain recomputed (each entry
+#: appended without a manifest is named by an event).
+CROSS_CHECK_MUTATIONS = (
+    "empty_log",
+    "edit_session_json",
+    "strip_stamps",
+    "cut_tail",
+    "audit_entries",
+)
 
 
 def cross_check_mutation(path: Path, rng: random.Random) -> str:
@@ -486,6 +516,8 @@ def _apply_cross_check(path: Path, rng: random.Random, streams: list[Path], choi
             document["metadata"][field] = value
         (path / METADATA_FILE).write_text(json.dumps(document, indent=rng.choice([None, 2])))
         return f"{choice}:{field}"
+    if choice == "audit_entries":
+        return f"{choice}:{_change_audit_entries(path / AUDIT_FILE, rng)}"
     file = rng.choice(streams)
     if choice == "strip_stamps":
         _rewrite_stream(file, lambda batches, schema: (batches, schema), keep_stamps=False)
@@ -493,6 +525,30 @@ def _apply_cross_check(path: Path, rng: random.Random, streams: list[Path], choi
     n_cut = rng.randint(1, 3)
     _rewrite_stream(file, lambda batches, schema: (batches[: len(batches) - n_cut], schema))
     return f"{choice}:{file.name}:{n_cut}"
+
+
+def _change_audit_entries(file: Path, rng: random.Random) -> str:
+    """Remove 1-3 audit entries from the end (the first stays), or edit one or swap two after the
+    first and recompute the chain (a log whose hash chain verifies)."""
+    entries = [json.loads(line) for line in file.read_bytes().split(b"\n")[:-1]]
+    action = rng.choice(["remove_last", "edit", "swap"])
+    if action == "swap" and len(entries) < 3:  # one entry after the first: nothing to swap
+        action = "edit"
+    if action == "remove_last":
+        n_removed = rng.randint(1, min(3, len(entries) - 1))
+        del entries[-n_removed:]
+        action += f":{n_removed}"
+    elif action == "edit":
+        entries[rng.randrange(1, len(entries))]["why"] = "changed afterwards"
+    else:
+        i = rng.randrange(1, len(entries) - 1)
+        entries[i], entries[i + 1] = entries[i + 1], entries[i]
+    previous = GENESIS_SHA256
+    for index, entry in enumerate(entries):
+        entry.update(seq=index, prev_sha256=previous)
+        entry["sha256"] = previous = entry_sha256(entry)
+    file.write_text("".join(dumps_canonical(entry) + "\n" for entry in entries))
+    return action
 
 
 def mutate_session(path: Path, rng: random.Random, *, other: Path) -> str:
@@ -680,6 +736,7 @@ def run_session_case(
     shutil.copytree(clean, path, symlinks=True)
     if not closed:
         unclose(path)
+        review_unclosed(path)
     before = _files_digest(path)
     original = snapshot(Session.open(path))
     mutation = mutate_session(path, rng, other=other) if mutate is None else mutate(path, rng)
@@ -705,19 +762,10 @@ def run_session_case(
         outcome.flagged = flagged
         now = snapshot(session)
         torn = any("torn" in issue for issue in session.issues)
-        # What a crash could have done (a cut-off end) is no misread in an unclosed session;
-        # without a manifest to anchor it, a hash chain cannot tell its last entries were
-        # removed (a known limit, counted apart).
+        # What a crash could have done (a cut-off end) is no misread in an unclosed session.
         cut_off = _is_prefix(now, original) and (torn or not closed)
-        audit_cut = (
-            not closed
-            and {**now, "audit": []} == {**original, "audit": []}
-            and now["audit"] == original["audit"][: len(now["audit"])]
-        )
-        if audit_cut and now != original and not flagged:
-            outcome.mutation += " (audit tail removed: undetectable by a hash chain)"
         outcome.unflagged_change = now != original and not flagged
-        explained = flagged or cut_off or audit_cut
+        explained = flagged or cut_off
         detectable = closed or _detectable_when_unclosed(mutation)
         if now != original and not explained and not outcome.failure and detectable:
             outcome.failure = "data differ from what was recorded, without an issue"
@@ -782,8 +830,9 @@ def _detectable_when_unclosed(mutation: str) -> bool:
     framing ends the read as a torn tail, what a crash leaves), event lines repeated or
     reordered, a stream renamed or taken from another recording; and with session format 2's
     cross-checks (logs started with the SHA-256 of session.json, checkpoints, batches stamped
-    with the event count) logs emptied or deleted, session.json edited, streams deleted or cut
-    short (close logged a last checkpoint) and the :data:`CROSS_CHECK_MUTATIONS`."""
+    with the event count, audit entries named by events) logs emptied or deleted, session.json
+    edited, streams deleted or cut short (close logged a last checkpoint), audit entries removed,
+    repeated, reordered or edited and the :data:`CROSS_CHECK_MUTATIONS`."""
     return mutation.startswith("cross:") or mutation in (
         "delete:events.jsonl",
         "delete:audit.jsonl",
@@ -796,6 +845,11 @@ def _detectable_when_unclosed(mutation: str) -> bool:
         "flip:session.json",
         "events:lines:empty_file",
         "audit:lines:empty_file",
+        "audit:lines:delete",
+        "audit:lines:duplicate",
+        "audit:lines:swap",
+        "audit:lines:edit",
+        "truncate:audit.jsonl",
         "flip:imu.arrows",
         "flip:force.arrows",
         "stream:duplicate_batch",

@@ -34,8 +34,11 @@ from alsmotion.session import (
     verify_session,
 )
 from alsmotion.session import decisions as dec
+from alsmotion.session.audit import chain_problems as audit_chain_problems
+from alsmotion.session.audit import entry_sha256
 from alsmotion.session.layout import AUDIT_FILE, EVENTS_FILE, MANIFEST_FILE, METADATA_FILE
 from alsmotion.session.pseudonym import validate_operator
+from alsmotion.session.seal import seal_interrupted_session
 
 
 @pytest.fixture
@@ -821,8 +824,172 @@ def test_streams_written_without_batch_stamps_are_read_with_one_note(format_1):
 
 def test_writer_events_are_not_for_callers(tmp_path):
     with SessionWriter.create(tmp_path, SessionMetadata("ALS-001", "baseline", "p", "OP1")) as w:
-        for kind in ("session_started", "checkpoint"):
+        for kind in ("session_started", "checkpoint", "audit_appended"):
             with pytest.raises(InvalidInputError, match="logged by the session writer"):
                 w.log_event(kind, session_json_sha256="0" * 64, streams={})
     with pytest.raises(InvalidInputError, match="unknown audit action"):
         append_audit(w.path, who="OP1", what="create_session", why="x", change={})
+
+
+# --- unclosed sessions: audit entries mirrored in the event log (session format 2) -------------
+
+#: Reviews appended to the interrupted session: the last one wins, so removing entries from the
+#: end changes trial 1's status.
+REVIEWS = ("rejected", "accepted", "rejected", "accepted", "rejected")
+
+
+@pytest.fixture
+def reviewed(interrupted):
+    """The interrupted session with :data:`REVIEWS` of its 10MWT trial 1 in the audit log."""
+    before = "accepted"
+    for after in REVIEWS:
+        append_audit(
+            interrupted,
+            who="OP2",
+            what="reject_trial" if after == "rejected" else "accept_trial",
+            why="video review",
+            change={"test": "10MWT", "trial": 1, "before": before, "after": after},
+        )
+        before = after
+    return interrupted
+
+
+def _audit_lines(path):
+    return (path / AUDIT_FILE).read_bytes().split(b"\n")[:-1]
+
+
+def _write_rechained(path, entries):
+    """Write audit entries with their seq and hash chain recomputed (a careful editor's log,
+    whose chain verifies)."""
+    previous = "0" * 64
+    lines = []
+    for index, entry in enumerate(entries):
+        entry = {**entry, "seq": index, "prev_sha256": previous}
+        entry["sha256"] = previous = entry_sha256(entry)
+        lines.append(json.dumps(entry, sort_keys=True, separators=(",", ":")) + "\n")
+    (path / AUDIT_FILE).write_text("".join(lines))
+
+
+def _status(path):
+    return dec.trials(Session.open(path)).set_index("test").loc["10MWT", "status"]
+
+
+def test_reviews_of_an_unclosed_session_are_mirrored_and_read_clean(reviewed):
+    opened = Session.open(reviewed)
+    assert opened.integrity_problems == () and opened.audit_problems == ()
+    mirrors = [r for r in opened.event_records if r["type"] == "audit_appended"]
+    assert [m["audit_seq"] for m in mirrors] == [1, 2, 3, 4, 5]
+    assert [m["audit_sha256"] for m in mirrors] == [e["sha256"] for e in opened.audit_records[1:]]
+    assert _status(reviewed) == "rejected"
+
+
+@pytest.mark.parametrize("n_removed", [1, 3])
+def test_audit_entries_removed_from_the_end_are_detected_and_refused(reviewed, n_removed):
+    lines = _audit_lines(reviewed)
+    (reviewed / AUDIT_FILE).write_bytes(b"".join(line + b"\n" for line in lines[:-n_removed]))
+    opened = Session.open(reviewed)  # the chain of what is left verifies
+    assert any("entries removed from the end" in p for p in opened.audit_problems)
+    with pytest.raises(SessionError, match="audit log is broken"):
+        dec.trials(opened)
+
+
+@pytest.mark.parametrize("change", ["edit", "swap", "remove_middle"])
+def test_audit_entries_edited_swapped_or_removed_are_detected_even_rechained(reviewed, change):
+    entries = [json.loads(line) for line in _audit_lines(reviewed)]
+    if change == "edit":
+        entries[5]["change"]["after"] = "accepted"
+    elif change == "swap":
+        entries[2], entries[3] = entries[3], entries[2]
+    else:
+        del entries[4]
+    _write_rechained(reviewed, entries)
+    opened = Session.open(reviewed)
+    assert not audit_chain_problems(list(opened.audit_records))
+    assert any("is not the one event" in p for p in opened.audit_problems), opened.audit_problems
+    with pytest.raises(SessionError, match="audit log is broken"):
+        dec.notes(opened)
+    with pytest.raises(SessionError, match="audit log is broken"):
+        process_session(reviewed)
+
+
+def test_a_crash_at_any_byte_of_an_audit_append_gives_no_false_alarm(reviewed, tmp_path):
+    """The entry is written before its event: every cut of the last entry's line (its event
+    not yet written) and of its event's line (the entry complete) reads clean."""
+    audit_bytes = (reviewed / AUDIT_FILE).read_bytes()
+    event_bytes = (reviewed / EVENTS_FILE).read_bytes()
+    audit_start = audit_bytes.rstrip(b"\n").rfind(b"\n") + 1
+    event_start = event_bytes.rstrip(b"\n").rfind(b"\n") + 1
+    states = [(cut, event_start) for cut in range(audit_start, len(audit_bytes) + 1)]
+    states += [(len(audit_bytes), cut) for cut in range(event_start + 1, len(event_bytes) + 1)]
+    for audit_cut, event_cut in states:
+        (reviewed / AUDIT_FILE).write_bytes(audit_bytes[:audit_cut])
+        (reviewed / EVENTS_FILE).write_bytes(event_bytes[:event_cut])
+        opened = Session.open(reviewed)
+        problems = opened.integrity_problems + opened.audit_problems
+        assert problems == (), (audit_cut, event_cut, problems)
+        n_entries = len(opened.audit_records)
+        assert n_entries == (6 if audit_cut == len(audit_bytes) else 5)
+    assert len(states) > 300, len(states)
+
+
+def test_a_cut_of_an_audit_entry_whose_event_was_written_is_detected(reviewed):
+    """Not a crash state: the event naming the entry is written only after the entry."""
+    audit_bytes = (reviewed / AUDIT_FILE).read_bytes()
+    start = audit_bytes.rstrip(b"\n").rfind(b"\n") + 1
+    for cut in range(start, len(audit_bytes), 37):
+        (reviewed / AUDIT_FILE).write_bytes(audit_bytes[:cut])
+        assert any("removed from the end" in p for p in Session.open(reviewed).audit_problems)
+
+
+def test_a_consistent_cut_of_the_audit_log_and_its_events_looks_like_a_crash(reviewed):
+    """The honest limit: removing the last entries together with the events that name them is
+    what a crash before those appends leaves."""
+    lines = _audit_lines(reviewed)
+    (reviewed / AUDIT_FILE).write_bytes(b"".join(line + b"\n" for line in lines[:-2]))
+    events = (reviewed / EVENTS_FILE).read_bytes().split(b"\n")[:-1]
+    (reviewed / EVENTS_FILE).write_bytes(b"".join(line + b"\n" for line in events[:-2]))
+    opened = Session.open(reviewed)
+    assert opened.integrity_problems == () and opened.audit_problems == ()
+    assert _status(reviewed) == "rejected"  # REVIEWS[2]: the third review is the last one left
+
+
+def test_the_last_checkpoint_edited_before_an_audit_appended_event_is_detected(reviewed):
+    """Without a later event the last checkpoint's own line is unprotected (a crash-like
+    state); a review's event holds the SHA-256 of the lines before it."""
+    lines = (reviewed / EVENTS_FILE).read_text().splitlines()
+    index = max(i for i, line in enumerate(lines) if '"type":"checkpoint"' in line)
+    record = json.loads(lines[index])
+    record["note"] = "inserted"
+    lines[index] = json.dumps(record, sort_keys=True, separators=(",", ":"))
+    (reviewed / EVENTS_FILE).write_text("".join(line + "\n" for line in lines))
+    problems = Session.open(reviewed).integrity_problems
+    assert any("audit_appended event" in p and "differ" in p for p in problems), problems
+
+
+def test_an_unclosed_session_with_a_torn_event_log_takes_audit_entries_only_once_sealed(
+    interrupted,
+):
+    with (interrupted / EVENTS_FILE).open("ab") as handle:
+        handle.write(b'{"seq": 99, "ty')  # the crash cut an event line
+    change = {"test": "10MWT", "trial": 1, "before": "accepted", "after": "rejected"}
+    review = {"who": "OP2", "what": "reject_trial", "why": "video review", "change": change}
+    with pytest.raises(SessionError, match="seal the session first"):
+        append_audit(interrupted, **review)
+    assert len(_audit_lines(interrupted)) == 1
+    seal_interrupted_session(interrupted, who="OP2", why="crash")
+    append_audit(interrupted, **review)
+    assert verify_session(interrupted).ok
+    assert Session.open(interrupted).audit_problems == ()
+
+
+def test_closed_and_format_1_sessions_take_audit_entries_without_events(session, tmp_path):
+    format_1 = tmp_path / "f1"
+    shutil.copytree(FORMAT_1_SESSION, format_1)
+    format_1 = next(format_1.iterdir())
+    unclose(format_1)
+    change = {"test": "10MWT", "trial": 1, "before": "accepted", "after": "rejected"}
+    for path in (session, format_1):
+        events = (path / EVENTS_FILE).read_bytes()
+        append_audit(path, who="OP2", what="reject_trial", why="video", change=change)
+        assert (path / EVENTS_FILE).read_bytes() == events
+        assert Session.open(path).audit_problems == ()

@@ -27,6 +27,7 @@ class EventType(StrEnum):
     REFERENCE_VALUE = "reference_value"
     SESSION_STARTED = "session_started"
     CHECKPOINT = "checkpoint"
+    AUDIT_APPENDED = "audit_appended"
 
 
 class TrialStatus(StrEnum):

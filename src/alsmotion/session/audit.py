@@ -23,19 +23,33 @@ Actions and the keys their ``change`` needs besides ``before`` and ``after``:
   writer (:func:`start_audit_log`): who created the session and ``session_json_sha256``, the
   SHA-256 of its ``session.json`` (``before`` None, ``after`` ``"created"``). An empty audit log
   in such a session was emptied.
+
+On a session of format 2 without a manifest (a recording cut off by a crash) every entry
+appended is mirrored by an ``audit_appended`` event in the event log, written after the entry:
+the entry's ``seq`` and ``sha256`` (the head of the chain) and the SHA-256 of the event lines
+before it. An entry removed, edited or reordered later then no longer matches the event that
+names it; a closed session's manifest anchors the log instead.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 from typing import Any
 
 from alsmotion.errors import InvalidInputError, SessionError
-from alsmotion.session.jsonlines import append_line, dumps_canonical, read_lines
-from alsmotion.session.layout import AUDIT_FILE, METADATA_FILE
-from alsmotion.session.manifest import anchor_audit
-from alsmotion.session.metadata import format_utc, utc_now
+from alsmotion.session import events as ev
+from alsmotion.session.jsonlines import (
+    append_line,
+    dumps_canonical,
+    parse_json_document,
+    read_file_bytes,
+    read_lines,
+)
+from alsmotion.session.layout import AUDIT_FILE, CROSS_CHECKED_FORMAT, EVENTS_FILE, METADATA_FILE
+from alsmotion.session.manifest import anchor_audit, read_manifest
+from alsmotion.session.metadata import format_utc, format_utc_ns, utc_now
 from alsmotion.session.pseudonym import validate_operator
 from alsmotion.vocabulary import EventType
 
@@ -75,6 +89,10 @@ def append_audit(
 ) -> dict[str, Any]:
     """Append one change to a session's audit log and return the stored entry.
 
+    On a closed session the manifest's anchor is updated; on an unclosed one of format 2 an
+    ``audit_appended`` event mirrors the entry (refused when the event log ends in a torn line:
+    seal the session first). Not for a session still being recorded: append after ``close()``.
+
     Parameters
     ----------
     session_path : the session folder.
@@ -84,7 +102,24 @@ def append_audit(
     why : the reason, in words.
     change : what the action applies to, with ``before`` and ``after`` values.
     """
-    path = Path(session_path)
+    return _append(Path(session_path), who=who, what=what, why=why, change=change, sealing=False)
+
+
+def append_seal_entry(
+    session_path: Path, *, who: str, why: str, change: dict[str, Any]
+) -> dict[str, Any]:
+    """Append the ``seal_interrupted`` entry of
+    :func:`alsmotion.session.seal.seal_interrupted_session`: as :func:`append_audit`, but an
+    event log ending in a torn line (what a crash often leaves) takes no mirror event; the
+    manifest written next anchors the entry."""
+    return _append(
+        session_path, who=who, what=SEAL_INTERRUPTED, why=why, change=change, sealing=True
+    )
+
+
+def _append(
+    path: Path, *, who: str, what: str, why: str, change: dict[str, Any], sealing: bool
+) -> dict[str, Any]:
     if not (path / METADATA_FILE).is_file():
         raise SessionError("not an alsmotion session folder", path=path)
     if what not in AUDIT_ACTIONS or what == CREATE_SESSION:
@@ -108,10 +143,53 @@ def append_audit(
     problems = chain_problems(records)
     if problems:
         raise SessionError(f"the audit log is broken ({problems[0]}); not appending", path=path)
+    mirror = _event_log_to_mirror_in(path, sealing=sealing)
     entry = _chained_entry(records, who=who, what=what, why=why, change=change)
     append_line(path / AUDIT_FILE, entry)
+    if mirror is not None:  # after the entry: a crash in between leaves an entry no event names
+        n_events, events_sha256 = mirror
+        now_ns = time.time_ns()
+        append_line(
+            path / EVENTS_FILE,
+            {
+                "seq": n_events,
+                "host_time_ns": now_ns,
+                "utc": format_utc_ns(now_ns),
+                "type": ev.AUDIT_APPENDED,
+                "audit_seq": entry["seq"],
+                "audit_sha256": entry["sha256"],
+                "events_sha256": events_sha256,
+            },
+        )
     anchor_audit(path, [*records, entry])
     return entry
+
+
+def _event_log_to_mirror_in(path: Path, *, sealing: bool) -> tuple[int, str] | None:
+    """The number of events and the SHA-256 of the event log of an unclosed session of format 2
+    (None: closed, of format 1, or being sealed with a torn event log)."""
+    if read_manifest(path) is not None:
+        return None
+    document = parse_json_document(
+        read_file_bytes(path / METADATA_FILE, what=METADATA_FILE),
+        path=path / METADATA_FILE,
+        what=METADATA_FILE,
+    )
+    version = document.get("format_version") if isinstance(document, dict) else None
+    if type(version) is not int or version < CROSS_CHECKED_FORMAT:
+        return None
+    events, torn = read_lines(path / EVENTS_FILE)
+    if torn and sealing:
+        return None
+    if torn:
+        raise SessionError(
+            "the session was not closed and its event log ends in a torn line (the recording "
+            "was interrupted while logging), so the audit entry cannot be recorded in it: seal "
+            "the session first (`alsmotion seal`), then append",
+            path=path,
+        )
+    raw = read_file_bytes(path / EVENTS_FILE, what=EVENTS_FILE) if events else b""
+    return len(events), hashlib.sha256(raw).hexdigest()
 
 
 def _chained_entry(

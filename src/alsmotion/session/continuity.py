@@ -10,10 +10,16 @@ writer leaves evidence in each file about the others:
   and the SHA-256 of the event log's lines before them: batches missing before the last
   checkpoint, and events edited, removed or inserted before it, show;
 * every record batch carries the number of events logged when it was written: events removed
-  from the end of the log show against any batch written after them.
+  from the end of the log show against any batch written after them;
+* an audit entry appended while there is no manifest is followed by an ``audit_appended``
+  event naming its ``seq`` and ``sha256`` (the chain's head then) and holding the SHA-256 of
+  the event lines before it, as a checkpoint does: audit entries removed, edited or reordered,
+  and events changed before it, show. An entry that no event names yet is what a crash
+  between the two writes leaves, and is accepted.
 
 What stays undetectable without a manifest: a cut of the logs and the streams back to one
-moment (a checkpoint or later) is what a crash leaves, and a forger who recomputes every hash.
+moment (a checkpoint, an ``audit_appended`` event, or later) is what a crash leaves, and a forger
+who recomputes every hash.
 """
 
 from __future__ import annotations
@@ -24,10 +30,12 @@ from typing import Any
 
 from alsmotion.session import events as ev
 from alsmotion.session.audit import CREATE_SESSION
-from alsmotion.session.layout import EVENTS_FILE, METADATA_FILE, STREAM_SUFFIX
-
-#: First session format whose writer leaves the evidence checked here.
-CROSS_CHECKED_FORMAT = 2
+from alsmotion.session.layout import (
+    CROSS_CHECKED_FORMAT,
+    EVENTS_FILE,
+    METADATA_FILE,
+    STREAM_SUFFIX,
+)
 
 
 def _first(records: Sequence[Mapping[str, Any]], key: str, value: str) -> Mapping[str, Any] | None:
@@ -123,14 +131,15 @@ def checkpoint_problems(
 
 
 def events_digest_problems(raw: bytes, events: Sequence[Mapping[str, Any]]) -> list[str]:
-    """Checkpoints whose ``events_sha256`` differs from the SHA-256 of the lines before them
-    (``raw``: the event log's bytes; ``events``: its records, one per complete line). Only the
-    first such checkpoint is reported."""
+    """Checkpoints and ``audit_appended`` events whose ``events_sha256`` differs from the
+    SHA-256 of the lines before them (``raw``: the event log's bytes; ``events``: its records,
+    one per complete line). Only the first such event is reported."""
     digest = hashlib.sha256()
     for line, record in zip(raw.split(b"\n"), events, strict=False):
-        if record["type"] == ev.CHECKPOINT and record["events_sha256"] != digest.hexdigest():
+        kind = record["type"]
+        if kind in ev.DIGEST_EVENT_TYPES and record["events_sha256"] != digest.hexdigest():
             return [
-                f"{EVENTS_FILE}: the lines before the checkpoint at event {record['seq']} differ "
+                f"{EVENTS_FILE}: the lines before the {kind} event {record['seq']} differ "
                 "from the SHA-256 it recorded (events edited, removed or inserted)"
             ]
         digest.update(line + b"\n")
@@ -153,3 +162,27 @@ def event_count_problems(
                 "from the end of the log)"
             )
     return problems
+
+
+def audit_mirror_problems(
+    events: Sequence[Mapping[str, Any]], audit: Sequence[Mapping[str, Any]]
+) -> list[str]:
+    """Audit entries an ``audit_appended`` event names that the audit log lacks or holds with
+    another hash (entries removed, edited, replaced or reordered; the event is written after
+    its entry, so a crash never leaves one naming an entry not on disk). Only the first is
+    reported."""
+    for record in events:
+        if record["type"] != ev.AUDIT_APPENDED:
+            continue
+        index, where = record["audit_seq"], f"event {record['seq']}"
+        if index >= len(audit):
+            return [
+                f"audit log: {len(audit)} entries, but {where} recorded entry {index} appended "
+                "(entries removed from the end)"
+            ]
+        if audit[index].get("sha256") != record["audit_sha256"]:
+            return [
+                f"audit log: entry {index} is not the one {where} recorded (entries edited, "
+                "removed, replaced or reordered)"
+            ]
+    return []

@@ -17,7 +17,7 @@ e.g. ``stopwatch``), used by ``alsmotion validate --sessions``. A trial repeated
 number is a new attempt (optionally numbered with an ``attempt`` field); later events about that
 trial apply to its latest attempt unless they name one. ``cannot_perform`` records that a test
 (or one muscle and side) could not be done, with the reason: a result, not a blank.
-``session_started`` and ``checkpoint`` are written by the session writer itself
+``session_started``, ``checkpoint`` and ``audit_appended`` are written by alsmotion itself
 (:data:`WRITER_EVENT_TYPES`).
 """
 
@@ -46,6 +46,7 @@ NOTE = EventType.NOTE
 REFERENCE_VALUE = EventType.REFERENCE_VALUE
 SESSION_STARTED = EventType.SESSION_STARTED
 CHECKPOINT = EventType.CHECKPOINT
+AUDIT_APPENDED = EventType.AUDIT_APPENDED
 
 #: Fields each event type must carry (besides seq, host_time_ns, utc, type).
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
@@ -64,14 +65,20 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     REFERENCE_VALUE: ("test", "trial", "quantity", "value", "reference_method"),
     SESSION_STARTED: ("session_json_sha256",),
     CHECKPOINT: ("streams", "events_sha256"),
+    AUDIT_APPENDED: ("audit_seq", "audit_sha256", "events_sha256"),
 }
 
 #: Events only the session writer logs (format 2): ``session_started`` first, holding the
 #: SHA-256 of session.json as written; ``checkpoint`` when a stream is added, every few seconds
 #: while batches are written and on close, holding per stream ``n_batches`` (record batches
 #: fsync'd so far) and ``last_sha256`` (the last one's SHA-256), and ``events_sha256``, the
-#: SHA-256 of the log's lines before it.
-WRITER_EVENT_TYPES = (SESSION_STARTED, CHECKPOINT)
+#: SHA-256 of the log's lines before it; ``audit_appended`` after each audit entry appended to a
+#: session without a manifest (:func:`alsmotion.session.append_audit`), holding the entry's
+#: ``audit_seq`` and ``audit_sha256`` (its ``sha256``, the head of the audit chain) and
+#: ``events_sha256`` as a checkpoint does.
+WRITER_EVENT_TYPES = (SESSION_STARTED, CHECKPOINT, AUDIT_APPENDED)
+#: Writer events holding ``events_sha256``, the SHA-256 of the event log's lines before them.
+DIGEST_EVENT_TYPES = (CHECKPOINT, AUDIT_APPENDED)
 
 EVENT_TYPES = tuple(REQUIRED_FIELDS)
 
@@ -185,6 +192,17 @@ def event_log_problems(records: Sequence[Mapping[str, Any]], *, path: Path) -> l
             raise SessionError(
                 "checkpoint without 'streams' {stream: {n_batches, last_sha256}} and "
                 "'events_sha256'",
+                path=path,
+                line=line,
+            )
+        if kind == AUDIT_APPENDED and not (
+            _is_int(record["audit_seq"])
+            and record["audit_seq"] >= 1
+            and _is_sha256(record["audit_sha256"])
+            and _is_sha256(record["events_sha256"])
+        ):
+            raise SessionError(
+                "audit_appended without an 'audit_seq' (>= 1), 'audit_sha256' and 'events_sha256'",
                 path=path,
                 line=line,
             )

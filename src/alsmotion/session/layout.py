@@ -6,7 +6,9 @@
         session.json           metadata (written once, atomically, when the session is created)
         streams/<name>.arrows  one Arrow IPC stream file per stream, record batches appended
         events.jsonl           event log, one JSON line per event, fsync'd (starts with
-                               session_started; checkpoint events while recording)
+                               session_started; checkpoint events while recording;
+                               audit_appended events after audit entries appended
+                               while there is no manifest)
         manifest.json          SHA-256 of every file above, written by close()
         audit.jsonl            changes after recording, hash-chained (never in the manifest),
                                starting with a create_session entry
@@ -22,6 +24,8 @@ FORMAT_NAME = "alsmotion-session"
 FORMAT_VERSION = 2
 #: Session formats this alsmotion reads; version 1 sessions lack the version 2 cross-checks.
 READABLE_FORMAT_VERSIONS = (1, 2)
+#: First session format whose files cross-check one another (:mod:`alsmotion.session.continuity`).
+CROSS_CHECKED_FORMAT = 2
 #: Version of the manifest format (unchanged since version 1 of the session format).
 MANIFEST_FORMAT_VERSION = 1
 STREAM_FORMAT_NAME = "alsmotion-stream"

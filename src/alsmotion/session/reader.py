@@ -28,6 +28,7 @@ from alsmotion.session.layout import (
     BATCH_SEQUENCE_KEY,
     BATCH_SHA256_KEY,
     COUNTER_COLUMN,
+    CROSS_CHECKED_FORMAT,
     DEVICE_TIME_COLUMN,
     EVENTS_FILE,
     FORMAT_NAME,
@@ -524,7 +525,8 @@ class Session:
         batches, the event sequence and the audit chain are checked, and the files against one
         another (:mod:`alsmotion.session.continuity`: the logs' first entries against
         session.json, the checkpoints against the streams and the event log, the batches'
-        event counts against the log). Whatever is found is listed
+        event counts against the log, the ``audit_appended`` events against the audit log).
+        Whatever is found is listed
         in :attr:`issues` (and the data-changing part in :attr:`integrity_problems`).
 
         Raises
@@ -536,7 +538,7 @@ class Session:
         if not path.is_dir():
             raise SessionError("not a folder: give the path of a session folder", path=path)
         metadata, format_version, metadata_sha256 = _read_session_document(path)
-        cross_checked = format_version >= continuity.CROSS_CHECKED_FORMAT
+        cross_checked = format_version >= CROSS_CHECKED_FORMAT
         issues: list[str] = []
         integrity: list[str] = []
         manifest = read_manifest(path)
@@ -609,6 +611,7 @@ class Session:
         )
         integrity += start_integrity
         audit_problems += audit.chain_problems(audit_records)
+        audit_problems += continuity.audit_mirror_problems(event_records, audit_records)
         audit_problems += audit.entry_problems(audit_records)
         if manifest is not None:
             audit_problems += audit_anchor_problems(manifest, audit_records)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from alsmotion.errors import SessionError
-from alsmotion.session.audit import SEAL_INTERRUPTED, append_audit
+from alsmotion.session.audit import append_seal_entry
 from alsmotion.session.manifest import raw_files, write_manifest
 from alsmotion.session.reader import Session
 
@@ -26,10 +26,9 @@ def seal_interrupted_session(path: str | Path, *, who: str, why: str) -> dict[st
     if session.closed:
         raise SessionError("the session was closed normally; there is nothing to seal", path=path)
     issues = [issue for issue in session.issues if "not closed" not in issue]
-    entry = append_audit(
+    entry = append_seal_entry(
         path,
         who=who,
-        what=SEAL_INTERRUPTED,
         why=why,
         change={"before": "not closed", "after": "sealed", "reader_issues": issues},
     )
