@@ -169,6 +169,8 @@ def test_process_gives_the_days_and_home_rows_of_alsmotion_home(study, local_run
         measures = pd.read_csv(out / "visit_measures.csv", keep_default_na=False, dtype=str)
         rows[out] = measures[measures["domain"] == "home_gait"].reset_index(drop=True)
     pd.testing.assert_frame_equal(rows[local_run], rows[expected])
+    clinic = pd.read_csv(local_run / "visit_measures.csv", keep_default_na=False, dtype=str)
+    assert "continuous" not in set(clinic["test"])  # no home session taken for a clinic one
     baseline = rows[local_run][rows[local_run]["visit"] == "baseline"]
     assert set(baseline["n"]) == {"1", "2"}  # valid days in each participant's window
     walking = baseline[baseline["measure"] == "HOME_walking_min_per_day"]
@@ -224,3 +226,46 @@ def test_a_dask_cluster_gives_byte_identical_exports(study, local_run, tmp_path,
     out = tmp_path / "dask"
     assert _run(root, out, "--scheduler", dask_scheduler) == 1
     assert _outputs(out) == _outputs(local_run)
+
+
+def test_home_device_files_are_labelled_by_folders_or_sidecar(tmp_path, capsys):
+    from alsmotion.simulate.cwa import write_cwa
+
+    start = pd.Timestamp("2026-02-03T09:00:00")
+    devices = tmp_path / "devices"
+
+    def cwa(path: Path, seed: int) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        accel = _home_accel(seed, n_strides=40)
+        return write_cwa(path, [(0, accel)], sampling_rate_hz=RATE_HZ, start_utc=start)
+
+    by_folders = cwa(devices / "P21" / "day30" / "AX3.cwa", 1)
+    cwa(devices / "second.cwa", 2).with_suffix(".json").write_text(
+        '{"participant_id": "P22", "visit": "day90", "sensor_height_m": 0.95}'
+    )
+    unlabelled = cwa(devices / "other" / "third.cwa", 3)
+    (tmp_path / "raw").mkdir()
+    run = BatchProcessor(
+        ProcessingSettings(),
+        workers=1,
+        reports=False,
+        progress=False,
+        home=HomeSettings(min_worn_hours=float(MIN_WORN_H), timezone="Europe/Amsterdam"),
+        home_paths=[devices],
+    ).run(tmp_path / "raw", tmp_path / "out")
+    assert (run.summary_.n_home, run.summary_.n_failed) == (3, 1)
+    assert run.summary_.failures[0].file == unlabelled.as_posix()
+    assert "participant unknown" in run.summary_.failures[0].reason
+    daily = pd.read_csv(tmp_path / "out" / "home" / "daily.csv", keep_default_na=False)
+    assert list(zip(daily["participant_id"], daily["recorded_visit"], strict=True)) == [
+        ("P21", "day30"),
+        ("P22", "day90"),
+    ]
+    # the same day as alsmotion home gives for the file (which has no visit label)
+    command = ["home", str(by_folders), "--participant", "P21", "--timezone", "Europe/Amsterdam"]
+    out = tmp_path / "home"
+    assert main([*command, "--min-worn-hours", MIN_WORN_H, "--out", str(out), "--no-progress"]) == 0
+    capsys.readouterr()
+    expected = pd.read_csv(out / "daily.csv", keep_default_na=False)
+    columns = [name for name in daily.columns if name != "recorded_visit"]
+    pd.testing.assert_frame_equal(daily[columns].iloc[:1], expected[columns])

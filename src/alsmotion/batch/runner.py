@@ -107,7 +107,7 @@ def _home_bar(enabled: bool):
         disable=not enabled,
         dynamic_ncols=True,
         position=1,
-        bar_format="{desc}: {n:.1f} h of recording [{elapsed}, {rate_fmt}]{postfix}",
+        bar_format="{desc}: {n:.1f} h of recording [{elapsed}, {rate_noinv_fmt}]{postfix}",
     )
 
 
