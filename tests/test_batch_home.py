@@ -269,3 +269,21 @@ def test_home_device_files_are_labelled_by_folders_or_sidecar(tmp_path, capsys):
     expected = pd.read_csv(out / "daily.csv", keep_default_na=False)
     columns = [name for name in daily.columns if name != "recorded_visit"]
     pd.testing.assert_frame_equal(daily[columns].iloc[:1], expected[columns])
+
+
+@pytest.mark.parametrize(
+    ("option", "phrase"),
+    [
+        (["--timezone", "Mars/Olympus"], "unknown time zone"),
+        (["--home", "no-such-folder"], "no such file or folder"),
+        (["--min-worn-hours", "25"], "(0, 24]"),
+    ],
+)
+def test_bad_home_options_exit_with_2(tmp_path, capsys, option, phrase):
+    (tmp_path / "raw").mkdir()
+    try:
+        code = main(["process", str(tmp_path / "raw"), "--out", str(tmp_path / "out"), *option])
+    except SystemExit as exit_:  # refused by argparse itself
+        code = exit_.code
+    assert code == 2 and phrase in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
