@@ -170,7 +170,8 @@ def test_process_gives_the_days_and_home_rows_of_alsmotion_home(study, local_run
         rows[out] = measures[measures["domain"] == "home_gait"].reset_index(drop=True)
     pd.testing.assert_frame_equal(rows[local_run], rows[expected])
     clinic = pd.read_csv(local_run / "visit_measures.csv", keep_default_na=False, dtype=str)
-    assert "continuous" not in set(clinic["test"])  # no home session taken for a clinic one
+    # no home session taken for a clinic one (a continuous recording, before)
+    assert not clinic["flags"].str.contains("continuous_recording").any()
     baseline = rows[local_run][rows[local_run]["visit"] == "baseline"]
     assert set(baseline["n"]) == {"1", "2"}  # valid days in each participant's window
     walking = baseline[baseline["measure"] == "HOME_walking_min_per_day"]
