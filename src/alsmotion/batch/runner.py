@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -42,6 +42,9 @@ from alsmotion.export.tables import write_csv
 from alsmotion.home.study import AnalysedRecording, HomeTables, combine_recordings
 from alsmotion.processing import ALGORITHM_VERSION, ProcessingSettings, SessionResult
 from alsmotion.visits import StudySchedule
+
+#: Folder of the home recordings' days and bouts inside the output folder.
+HOME_DIR = "home"
 
 #: Threads that hash raw files before dispatch (hashlib releases the GIL on large reads).
 _HASH_THREADS = 4
@@ -111,7 +114,7 @@ def _home_bar(enabled: bool):
     )
 
 
-def _hours(results) -> float:
+def _hours(results: Iterable[object]) -> float:
     """Hours of home recording among ``results``."""
     return sum(item.duration_h for item in results if isinstance(item, AnalysedRecording))
 
@@ -216,7 +219,7 @@ class BatchProcessor:
         if not sources:
             raise InvalidInputError(
                 f"{raw_root}: no session found (native session folders with session.json, "
-                "or GENEActiv CSV files)"
+                "GENEActiv CSV files, or home device files given with --home)"
             )
         started_utc = datetime.now(UTC)
         settings_hash = str(self.settings.settings_hash)
@@ -341,9 +344,12 @@ class BatchProcessor:
         leaves no ``run.json`` beside a mix of old and new files."""
         (out_dir / RUN_FILE).unlink(missing_ok=True)
         written: dict[str, Path] = {}
-        if home is not None:
-            written["home_daily"] = write_csv(home.daily, out_dir / "home" / "daily.csv")
-            written["home_bouts"] = write_csv(home.bouts, out_dir / "home" / "bouts.csv")
+        for name in ("daily", "bouts"):
+            path = out_dir / HOME_DIR / f"{name}.csv"
+            if home is None:
+                path.unlink(missing_ok=True)  # an earlier run's, when this one has none
+            else:
+                written[f"home_{name}"] = write_csv(getattr(home, name), path)
         if not results:
             return written
         if self.progress:
