@@ -11,7 +11,8 @@ SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 
 #: The longest test files, longest first (seconds on a busy 2-core machine, December 2026: the
 #: wheel 94, GUI integrity 120 in two files, BlueZ 64, GUI visit 53, home week 48, trial demo 40,
-#: batch 28). pytest-xdist hands out whole files in collection order (`make test` passes
+#: batch 28; batch home 34 s of CPU, its wall time not measured on a quiet machine).
+#: pytest-xdist hands out whole files in collection order (`make test` passes
 #: --no-loadscope-reorder), so starting these first keeps one of them from being the tail of
 #: the run; the rest follow in pytest's order.
 LONGEST_FILES_FIRST = (
@@ -23,6 +24,7 @@ LONGEST_FILES_FIRST = (
     "test_home_week.py",
     "test_trial_demo.py",
     "test_batch_process.py",
+    "test_batch_home.py",
 )
 
 

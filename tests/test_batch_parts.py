@@ -174,12 +174,13 @@ def test_an_unreachable_scheduler_is_reported(tmp_path: Path):
 def test_a_foreign_recording_without_participant_and_visit_fails_with_what_to_do(
     tmp_path: Path, shared_data: Path
 ):
+    from alsmotion.batch.home import HomeSettings
     from alsmotion.batch.tasks import run_task
     from alsmotion.processing import ProcessingSettings
 
     (tmp_path / "lumbar.csv").symlink_to(shared_data / "gaitpy-demo" / "demo_data.csv")
     (source,) = discover_sessions(tmp_path)
-    outcome = run_task(source, ProcessingSettings())
+    outcome = run_task(source, ProcessingSettings(), HomeSettings())
     assert outcome.result is None
     assert "participant and visit unknown" in outcome.reason
     assert "lumbar.json" in outcome.reason

@@ -13,9 +13,9 @@ from alsmotion.session.manifest import sha256_file
 def source_sha256(source: SessionSource) -> str:
     """Hex SHA-256 of a session's raw content.
 
-    For a native session it is :func:`alsmotion.processing.session_sha256` (every file's
+    For a native session (clinic or home) it is :func:`alsmotion.processing.session_sha256` (every file's
     relative path and bytes, audit log included), the ``source_sha256`` its result carries. For a
-    foreign recording it covers the file and its sidecar, by name and bytes.
+    foreign recording or home device file it covers the file and its sidecar, by name and bytes.
 
     Raises
     ------
@@ -26,7 +26,7 @@ def source_sha256(source: SessionSource) -> str:
     """
     if source.problem:
         raise InvalidRecordingError(source.problem, path=source.path)
-    if source.kind == "native":
+    if source.kind in ("native", "home"):
         return session_sha256(source.path)
     digest = hashlib.sha256()
     for file in (source.path, source.sidecar):

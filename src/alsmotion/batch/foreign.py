@@ -42,7 +42,7 @@ _SUMMARY_MEASURES = (
 )
 
 
-def _sidecar(source: SessionSource) -> dict[str, Any]:
+def read_sidecar(source: SessionSource) -> dict[str, Any]:
     if source.sidecar is None:
         return {}
     try:
@@ -56,7 +56,7 @@ def _sidecar(source: SessionSource) -> dict[str, Any]:
     return values
 
 
-def _optional_m(values: dict[str, Any], name: str, source: SessionSource) -> float | None:
+def optional_metres(values: dict[str, Any], name: str, source: SessionSource) -> float | None:
     value = values.get(name)
     if value is None:
         return None
@@ -91,7 +91,7 @@ def process_foreign_recording(source: SessionSource, settings: ProcessingSetting
             f"sidecar {source.path.with_suffix('.json').name} with participant_id and visit",
             path=source.path,
         )
-    labels = _sidecar(source)
+    labels = read_sidecar(source)
     recording = read_geneactiv_csv(source.path)
     if recording.start_utc is None or recording.accel_mps2 is None:
         raise InvalidRecordingError(
@@ -102,8 +102,8 @@ def process_foreign_recording(source: SessionSource, settings: ProcessingSetting
     gait = analyze_gait(
         recording.accel_mps2,
         sampling_rate_hz=recording.sampling_rate_hz,
-        sensor_height_m=_optional_m(labels, "sensor_height_m", source),
-        height_m=_optional_m(labels, "height_m", source),
+        sensor_height_m=optional_metres(labels, "sensor_height_m", source),
+        height_m=optional_metres(labels, "height_m", source),
         settings=gait_settings,
     )
     summary = gait.summary

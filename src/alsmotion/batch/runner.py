@@ -3,6 +3,9 @@
 :class:`BatchProcessor` finds the sessions, takes unchanged ones from the cache, sends the others
 to an executor (local processes or a Dask cluster: the same code path), caches each result as it
 arrives, and writes the exports, ``errors.csv`` and ``run.json`` once every session is done.
+Home recordings (:mod:`alsmotion.batch.home`) are tasks of the same executor, one per
+recording; their results are combined per participant and join the exports as ``home_gait``
+rows, with ``OUT/home/daily.csv`` and ``OUT/home/bouts.csv`` beside them.
 
 Ctrl-C stops a run cleanly: pending sessions are cancelled, results that already arrived are
 cached, and no export is written, so the previous exports stay whole and a rerun resumes from the
@@ -13,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,13 +27,24 @@ from alsmotion._version import __version__
 from alsmotion.batch.cache import CACHE_DIR_NAME, CacheKey, ResultCache
 from alsmotion.batch.executors import ExecutorHandle, open_executor
 from alsmotion.batch.fingerprint import source_sha256
+from alsmotion.batch.home import HomeSettings
 from alsmotion.batch.report import RUN_FILE, SessionFailure, write_errors_csv, write_run_json
-from alsmotion.batch.sources import SessionSource, discover_sessions
+from alsmotion.batch.sources import (
+    HOME_KINDS,
+    SessionSource,
+    discover_home_files,
+    discover_sessions,
+)
 from alsmotion.batch.tasks import TaskOutcome, failure_reason, run_task
 from alsmotion.errors import AlsmotionError, InvalidInputError
 from alsmotion.export import write_exports
+from alsmotion.export.tables import write_csv
+from alsmotion.home.study import AnalysedRecording, HomeTables, combine_recordings
 from alsmotion.processing import ALGORITHM_VERSION, ProcessingSettings, SessionResult
 from alsmotion.visits import StudySchedule
+
+#: Folder of the home recordings' days and bouts inside the output folder.
+HOME_DIR = "home"
 
 #: Threads that hash raw files before dispatch (hashlib releases the GIL on large reads).
 _HASH_THREADS = 4
@@ -42,7 +56,8 @@ class BatchSummary:
 
     Attributes
     ----------
-    n_sessions : sessions found under the raw-data root.
+    n_sessions : sessions found under the raw-data root, home recordings included.
+    n_home : of them, home recordings (home sessions and device files).
     n_computed : sessions processed in this run.
     n_cached : sessions whose cached result was reused.
     n_failed : sessions that could not be processed (listed in ``failures`` and ``errors.csv``).
@@ -51,6 +66,7 @@ class BatchSummary:
     """
 
     n_sessions: int
+    n_home: int
     n_computed: int
     n_cached: int
     n_failed: int
@@ -60,6 +76,7 @@ class BatchSummary:
     def to_dict(self) -> dict[str, Any]:
         return {
             "n_sessions": self.n_sessions,
+            "n_home": self.n_home,
             "n_computed": self.n_computed,
             "n_cached": self.n_cached,
             "n_failed": self.n_failed,
@@ -82,6 +99,26 @@ def _progress_bar(total: int, initial: int, enabled: bool):
     )
 
 
+def _home_bar(enabled: bool):
+    """Hours of home recording analysed (a recording counts when its task finishes)."""
+    from tqdm import tqdm
+
+    return tqdm(
+        desc="home",
+        unit="h",
+        file=sys.stderr,
+        disable=not enabled,
+        dynamic_ncols=True,
+        position=1,
+        bar_format="{desc}: {n:.1f} h of recording [{elapsed}, {rate_noinv_fmt}]{postfix}",
+    )
+
+
+def _hours(results: Iterable[object]) -> float:
+    """Hours of home recording among ``results``."""
+    return sum(item.duration_h for item in results if isinstance(item, AnalysedRecording))
+
+
 def _outcome(future: Future[TaskOutcome], source: SessionSource) -> TaskOutcome:
     try:
         return future.result()
@@ -91,18 +128,19 @@ def _outcome(future: Future[TaskOutcome], source: SessionSource) -> TaskOutcome:
 
 def _cache_keys(
     sources: list[SessionSource],
-    settings_hash: str,
+    settings_hash: Callable[[SessionSource], str],
     raw_root: Path,
     failures: list[SessionFailure],
 ) -> dict[SessionSource, CacheKey]:
-    """Cache key of every readable source; unreadable ones go to ``failures``."""
+    """Cache key of every readable source (``settings_hash``: of the settings it is processed
+    with); unreadable ones go to ``failures``."""
     keys: dict[SessionSource, CacheKey] = {}
     with ThreadPoolExecutor(max_workers=_HASH_THREADS) as pool:
         digests = {source: pool.submit(source_sha256, source) for source in sources}
         for source, digest in digests.items():
             try:
                 keys[source] = CacheKey(
-                    digest.result(), settings_hash, ALGORITHM_VERSION, __version__
+                    digest.result(), settings_hash(source), ALGORITHM_VERSION, __version__
                 )
             except (OSError, AlsmotionError) as exc:
                 reason = failure_reason(exc)
@@ -125,11 +163,17 @@ class BatchProcessor:
     progress : show a progress bar on stderr.
     schedule : visit schedule of the exports; None for the default (baseline, day 30, 90, 180).
     reports : also write the per-participant HTML/PNG reports (the slowest export).
+    home : settings of the home recordings' analysis; None for :class:`HomeSettings` defaults.
+    home_paths : files or folders of home device files to add (home sessions under the raw-data
+        root are found without them).
+    home_window_days : days after each visit that form its home window in the exports.
+    home_min_valid_days : valid days below which a home window's rows are flagged.
 
     Attributes
     ----------
     summary_ : :class:`BatchSummary` of the last run.
     results_ : session results of the last run, sorted by source path.
+    home_ : home tables of the last run (None without home recordings).
     """
 
     def __init__(
@@ -142,8 +186,16 @@ class BatchProcessor:
         progress: bool = True,
         schedule: StudySchedule | None = None,
         reports: bool = True,
+        home: HomeSettings | None = None,
+        home_paths: Sequence[str | Path] = (),
+        home_window_days: int = 7,
+        home_min_valid_days: int = 3,
     ):
         self.settings = settings
+        self.home = HomeSettings() if home is None else home
+        self.home_paths = tuple(Path(path) for path in home_paths)
+        self.home_window_days = home_window_days
+        self.home_min_valid_days = home_min_valid_days
         self.workers = workers
         self.scheduler = scheduler
         self.force = force
@@ -163,19 +215,25 @@ class BatchProcessor:
         """
         raw_root = Path(raw_root).resolve()
         out_dir = Path(out_dir).resolve()
-        sources = discover_sessions(raw_root)
+        sources = discover_sessions(raw_root) + discover_home_files(self.home_paths)
         if not sources:
             raise InvalidInputError(
                 f"{raw_root}: no session found (native session folders with session.json, "
-                "or GENEActiv CSV files)"
+                "GENEActiv CSV files, or home device files given with --home)"
             )
         started_utc = datetime.now(UTC)
         settings_hash = str(self.settings.settings_hash)
+        home_hash = str(self.home.settings_hash)
+
+        def hash_of(source: SessionSource) -> str:
+            return home_hash if source.kind in HOME_KINDS else settings_hash
+
         cache = ResultCache(out_dir / CACHE_DIR_NAME)
-        results: dict[SessionSource, SessionResult] = {}
+        results: dict[SessionSource, SessionResult | AnalysedRecording] = {}
         failures: list[SessionFailure] = []
+        n_home = sum(source.kind in HOME_KINDS for source in sources)
         with open_executor(workers=self.workers, scheduler=self.scheduler) as handle:
-            keys = _cache_keys(sources, settings_hash, raw_root, failures)
+            keys = _cache_keys(sources, hash_of, raw_root, failures)
             pending: list[SessionSource] = []
             for source, key in keys.items():
                 cached = None if self.force else cache.get(key)
@@ -184,23 +242,36 @@ class BatchProcessor:
                 else:
                     results[source] = cached
             n_cached = len(results)
-            with _progress_bar(len(sources), len(sources) - len(pending), self.progress) as bar:
+            bar = _progress_bar(len(sources), len(sources) - len(pending), self.progress)
+            home_bar = _home_bar(self.progress and n_home > 0)
+            with bar, home_bar:
                 bar.set_postfix(failed=len(failures), cached=n_cached)
+                home_bar.update(_hours(results.values()))
                 for outcome in self._dispatch(handle, pending):
                     if outcome.result is not None:
                         cache.put(keys[outcome.source], outcome.result)
                         results[outcome.source] = outcome.result
+                        home_bar.update(_hours([outcome.result]))
                     else:
                         failures.append(SessionFailure.of(outcome.source, raw_root, outcome.reason))
                     bar.update(1)
                     bar.set_postfix(failed=len(failures), cached=n_cached)
 
         ordered = [results[source] for source in sources if source in results]
-        exports = self._write_exports(ordered, out_dir)
+        sessions = [result for result in ordered if isinstance(result, SessionResult)]
+        analysed = [result for result in ordered if isinstance(result, AnalysedRecording)]
+        home = (
+            combine_recordings(analysed, min_worn_hours=self.home.min_worn_hours)
+            if analysed
+            else None
+        )
+        exports = self._write_exports(sessions, home, out_dir)
         failures.sort(key=lambda item: (item.file, item.reason))
-        self.results_ = ordered
+        self.results_ = sessions
+        self.home_ = home
         self.summary_ = BatchSummary(
             n_sessions=len(sources),
+            n_home=n_home,
             n_computed=len(results) - n_cached,
             n_cached=n_cached,
             n_failed=len(failures),
@@ -216,6 +287,11 @@ class BatchProcessor:
                 "algorithm_version": ALGORITHM_VERSION,
                 "settings": self.settings.to_dict(),
                 "settings_hash": settings_hash,
+                "home_settings": self.home.to_dict(),
+                "home_settings_hash": home_hash,
+                "home_paths": [path.as_posix() for path in self.home_paths],
+                "home_window_days": self.home_window_days,
+                "home_min_valid_days": self.home_min_valid_days,
                 "schedule": dataclasses.asdict(self.schedule),
                 "raw_root": raw_root.as_posix(),
                 "executor": {
@@ -242,7 +318,8 @@ class BatchProcessor:
         they get cached), and the interrupt is re-raised.
         """
         futures: dict[Future[TaskOutcome], SessionSource] = {
-            handle.executor.submit(run_task, source, self.settings): source for source in pending
+            handle.executor.submit(run_task, source, self.settings, self.home): source
+            for source in pending
         }
         remaining = set(futures)
         try:
@@ -259,16 +336,33 @@ class BatchProcessor:
                         yield outcome
             raise
 
-    def _write_exports(self, results: list[SessionResult], out_dir: Path) -> dict[str, Path]:
-        """Write the exports; ``run.json`` is removed first and written last, so an export stage
-        cut short leaves no ``run.json`` beside a mix of old and new files."""
+    def _write_exports(
+        self, results: list[SessionResult], home: HomeTables | None, out_dir: Path
+    ) -> dict[str, Path]:
+        """Write the exports (with ``home``: its days in ``home/`` and its windows in the
+        exports); ``run.json`` is removed first and written last, so an export stage cut short
+        leaves no ``run.json`` beside a mix of old and new files."""
         (out_dir / RUN_FILE).unlink(missing_ok=True)
+        written: dict[str, Path] = {}
+        for name in ("daily", "bouts"):
+            path = out_dir / HOME_DIR / f"{name}.csv"
+            if home is None:
+                path.unlink(missing_ok=True)  # an earlier run's, when this one has none
+            else:
+                written[f"home_{name}"] = write_csv(getattr(home, name), path)
         if not results:
-            return {}
+            return written
         if self.progress:
             reports = " and reports (unchanged ones reused)" if self.reports else ""
             print(f"writing the exports{reports} into {out_dir}", file=sys.stderr, flush=True)
         exports = write_exports(
-            results, out_dir, schedule=self.schedule, reports=self.reports, progress=self.progress
+            results,
+            out_dir,
+            schedule=self.schedule,
+            reports=self.reports,
+            progress=self.progress,
+            home=home,
+            home_window_days=self.home_window_days,
+            home_min_valid_days=self.home_min_valid_days,
         )
-        return dict(exports)
+        return {**written, **exports}

@@ -8,6 +8,10 @@ Two kinds of source are found:
   name ``<participant>_<visit>_<YYYYmmddTHHMMSSZ>``. A folder holding a manifest or an event log
   but no ``session.json`` (deleted, or a folder in its place) is a damaged session: it fails
   with one errors.csv row instead of being skipped;
+* **home** recordings: a native session whose protocol starts with ``home`` (e.g. ``home-v1``,
+  :data:`HOME_PROTOCOL_PREFIX`), analysed by the home pipeline instead (wear, walking bouts,
+  daily measures), and the device files (:data:`alsmotion.home.sources.DEVICE_FILE_SUFFIXES`)
+  under the paths :func:`discover_home_files` is given, labelled as foreign recordings are;
 * **foreign** recordings the readers support on their own, today GENEActiv CSV exports, processed
   as gait-only sessions. Their participant and visit come from a sidecar JSON file beside the
   recording (``<name>.json`` with ``participant_id`` and ``visit``), or else from the two folders
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +37,12 @@ from alsmotion.session.layout import EVENTS_FILE, MANIFEST_FILE, METADATA_FILE
 #: is a damaged session (one errors.csv row), not a folder to skip.
 _SESSION_FILES = (METADATA_FILE, MANIFEST_FILE, EVENTS_FILE)
 
+#: A native session whose protocol starts with this (case-insensitive) is a home recording.
+HOME_PROTOCOL_PREFIX = "home"
+
+#: Source kinds that the home pipeline analyses.
+HOME_KINDS = ("home", "home-device")
+
 _NATIVE_FOLDER = re.compile(r"^(?P<participant>[^_]+)_(?P<visit>.+)_\d{8}T\d{6}Z$")
 
 
@@ -41,7 +52,8 @@ class SessionSource:
 
     Attributes
     ----------
-    kind : ``"native"`` (session directory) or ``"geneactiv-csv"`` (foreign recording file).
+    kind : ``"native"`` (session directory), ``"home"`` (home session directory),
+        ``"home-device"`` (home device file) or ``"geneactiv-csv"`` (foreign recording file).
     path : the session directory or the recording file.
     participant_id : participant pseudonym, ``""`` when it cannot be told.
     visit : visit label, ``""`` when it cannot be told.
@@ -91,22 +103,24 @@ def _native_source(folder: Path) -> SessionSource:
     if match is not None:
         participant = participant or match["participant"]
         visit = visit or match["visit"]
-    return SessionSource("native", folder, participant, visit)
+    protocol = _label(metadata.get("protocol")).lower()
+    kind = "home" if protocol.startswith(HOME_PROTOCOL_PREFIX) else "native"
+    return SessionSource(kind, folder, participant, visit)
 
 
-def _foreign_source(file: Path, root: Path) -> SessionSource:
+def _foreign_source(file: Path, root: Path, kind: str = "geneactiv-csv") -> SessionSource:
     sidecar = file.with_suffix(".json")
     if sidecar.is_file():
         labels = _read_json_object(sidecar)
         return SessionSource(
-            "geneactiv-csv",
+            kind,
             file,
             _label(labels.get("participant_id")),
             _label(labels.get("visit")),
             sidecar=sidecar,
         )
     participant, visit = _labels_from_path(file.parent, root)
-    return SessionSource("geneactiv-csv", file, participant, visit)
+    return SessionSource(kind, file, participant, visit)
 
 
 def discover_sessions(raw_root: str | Path) -> list[SessionSource]:
@@ -147,3 +161,37 @@ def discover_sessions(raw_root: str | Path) -> list[SessionSource]:
             if name.lower().endswith(".csv") and file.is_file() and is_geneactiv_csv(file):
                 sources.append(_foreign_source(file, root))
     return sorted(sources, key=lambda source: source.path.as_posix())
+
+
+def discover_home_files(paths: Sequence[str | Path]) -> list[SessionSource]:
+    """Home device files (``.cwa``, ``.gt3x``, ``.bin``): each of ``paths`` is such a file or a
+    folder searched recursively (hidden folders skipped). Participant and visit come from a
+    sidecar ``<name>.json`` or the two folders above the file, as for foreign recordings (below
+    a given folder; a file given by name needs its sidecar).
+
+    Raises
+    ------
+    InvalidInputError
+        When a path does not exist or a file given by name is not a device file.
+    """
+    from alsmotion.home.sources import DEVICE_FILE_SUFFIXES
+
+    sources: list[SessionSource] = []
+    for given in map(Path, paths):
+        if given.is_file():
+            if given.suffix.lower() not in DEVICE_FILE_SUFFIXES:
+                raise InvalidInputError(
+                    f"{given}: not a home device file ({', '.join(DEVICE_FILE_SUFFIXES)})"
+                )
+            sources.append(_foreign_source(given, given.parent, "home-device"))
+            continue
+        if not given.is_dir():
+            raise InvalidInputError(f"{given}: no such file or folder of home device files")
+        for folder_name, dir_names, file_names in os.walk(given):
+            dir_names[:] = sorted(name for name in dir_names if not name.startswith("."))
+            for name in sorted(file_names):
+                file = Path(folder_name) / name
+                if file.suffix.lower() in DEVICE_FILE_SUFFIXES and file.is_file():
+                    sources.append(_foreign_source(file, given, "home-device"))
+    unique = {source.path.resolve(): source for source in sources}
+    return sorted(unique.values(), key=lambda source: source.path.as_posix())

@@ -9,17 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from alsmotion.batch.foreign import process_foreign_recording
-from alsmotion.batch.sources import SessionSource
+from alsmotion.batch.home import HomeSettings, analyze_home_source
+from alsmotion.batch.sources import HOME_KINDS, SessionSource
 from alsmotion.errors import AlsmotionError, InvalidRecordingError
+from alsmotion.home.study import AnalysedRecording
 from alsmotion.processing import ProcessingSettings, SessionResult, process_session
 
 
 @dataclass(frozen=True)
 class TaskOutcome:
-    """Result of one task: ``result`` when the session was processed, else the ``reason`` why not."""
+    """Result of one task: ``result`` when the session (a ``SessionResult``) or home recording
+    (an ``AnalysedRecording``) was processed, else the ``reason`` why not."""
 
     source: SessionSource
-    result: SessionResult | None
+    result: SessionResult | AnalysedRecording | None
     reason: str = ""
 
     @property
@@ -27,14 +30,19 @@ class TaskOutcome:
         return self.result is not None
 
 
-def process_one(source: SessionSource, settings: ProcessingSettings) -> SessionResult:
-    """Process one session with ``settings`` and return its ``SessionResult``.
+def process_one(
+    source: SessionSource, settings: ProcessingSettings, home: HomeSettings
+) -> SessionResult | AnalysedRecording:
+    """Process one source and return its result.
 
-    Native sessions go through :func:`alsmotion.processing.process_session`; foreign recordings
-    through :func:`alsmotion.batch.foreign.process_foreign_recording`.
+    Native sessions go through :func:`alsmotion.processing.process_session` (``settings``);
+    foreign recordings through :func:`alsmotion.batch.foreign.process_foreign_recording`; home
+    recordings through :func:`alsmotion.batch.home.analyze_home_source` (``home``).
     """
     if source.problem:
         raise InvalidRecordingError(source.problem, path=source.path)
+    if source.kind in HOME_KINDS:
+        return analyze_home_source(source, home)
     if source.kind == "native":
         return process_session(source.path, settings)
     return process_foreign_recording(source, settings)
@@ -48,9 +56,11 @@ def failure_reason(exc: BaseException) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")  # file names not in UTF-8
 
 
-def run_task(source: SessionSource, settings: ProcessingSettings) -> TaskOutcome:
-    """Process one session; never raises for a bad session, so one corrupt file cannot stop a run."""
+def run_task(
+    source: SessionSource, settings: ProcessingSettings, home: HomeSettings
+) -> TaskOutcome:
+    """Process one source; never raises for a bad one, so one corrupt file cannot stop a run."""
     try:
-        return TaskOutcome(source, process_one(source, settings))
+        return TaskOutcome(source, process_one(source, settings, home))
     except Exception as exc:  # any failure of one session is reported in errors.csv, not raised
         return TaskOutcome(source, None, failure_reason(exc))

@@ -1,4 +1,4 @@
-"""Argument types for counts, checked when the command line is read."""
+"""Argument types for counts and hours, checked when the command line is read."""
 
 from __future__ import annotations
 
@@ -19,3 +19,14 @@ def whole_number_at_least(minimum: int) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def hours_of_a_day(text: str) -> float:
+    """An argparse type: hours in (0, 24]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected hours, got {text!r}") from None
+    if not 0 < value <= 24:
+        raise argparse.ArgumentTypeError(f"expected hours in (0, 24], got {value:g}")
+    return value

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from alsmotion.cli._imu_args import add_imu_format_arguments, read_imu_file
-from alsmotion.cli._numbers import whole_number_at_least
+from alsmotion.cli._numbers import hours_of_a_day, whole_number_at_least
 from alsmotion.cli._paths import output_folder
 from alsmotion.errors import InvalidInputError
 
@@ -19,16 +19,6 @@ if TYPE_CHECKING:
 
 
 _positive_int = whole_number_at_least(1)
-
-
-def _hours(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected hours, got {text!r}") from None
-    if not 0 < value <= 24:
-        raise argparse.ArgumentTypeError(f"expected hours in (0, 24], got {value:g}")
-    return value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -70,7 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--min-worn-hours",
-        type=_hours,
+        type=hours_of_a_day,
         default=12.0,
         metavar="H",
         help="worn hours that make a day valid (default 12, as Mobilise-D)",

@@ -51,6 +51,52 @@ def _with_progress(
             bar.update(len(accel) / recording.sampling_rate_hz / 3600.0)
 
 
+@dataclass(frozen=True)
+class AnalysedRecording:
+    """One recording's :class:`~alsmotion.home.pipeline.HomeResult` with the labels the study
+    tables carry (``source`` is the recording's file or folder name). It pickles, so a batch
+    worker can return it and a cache can keep it."""
+
+    participant_id: str
+    source: str
+    visit: str
+    source_sha256: str
+    flags: tuple[str, ...]
+    duration_h: float
+    result: HomeResult
+
+
+def analyze_recording(
+    recording: HomeRecording,
+    *,
+    min_worn_hours: float = DEFAULT_MIN_WORN_HOURS,
+    timezone: str = DEFAULT_TIMEZONE,
+    progress: bool = False,
+) -> AnalysedRecording:
+    """Run :func:`alsmotion.home.pipeline.analyze_home_recording` on ``recording`` chunk by chunk
+    (``progress``: a bar on stderr in hours of recording), with days in ``timezone``."""
+    result = analyze_home_recording(
+        _with_progress(recording, recording.chunks(), progress),
+        sampling_rate_hz=recording.sampling_rate_hz,
+        n_samples=recording.n_samples,
+        start=recording.start_utc,
+        participant_id=recording.participant_id,
+        sensor_height_m=recording.sensor_height_m,
+        height_m=recording.height_m,
+        min_worn_hours=min_worn_hours,
+        timezone=timezone,
+    )
+    return AnalysedRecording(
+        participant_id=recording.participant_id,
+        source=recording.path.name,
+        visit=recording.visit,
+        source_sha256=recording.source_sha256,
+        flags=recording.flags,
+        duration_h=recording.duration_h,
+        result=result,
+    )
+
+
 def analyze_recordings(
     recordings: Sequence[HomeRecording],
     *,
@@ -58,51 +104,52 @@ def analyze_recordings(
     timezone: str = DEFAULT_TIMEZONE,
     progress: bool = False,
 ) -> HomeTables:
-    """Run :func:`alsmotion.home.pipeline.analyze_home_recording` on every recording, chunk by
-    chunk (``progress``: a bar per recording on stderr, in hours of recording), with days in
-    ``timezone``. A participant's recordings give one row per date: a minute counts once when
-    recordings overlap, worn when any of them was worn; ``source``, ``source_sha256``,
-    ``recorded_visit`` and ``flags`` then list every recording of that date (``;``)."""
-    days, bouts, strides = [], [], []
-    by_participant: dict[str, list[tuple[HomeRecording, HomeResult]]] = {}
-    for recording in recordings:
-        result = analyze_home_recording(
-            _with_progress(recording, recording.chunks(), progress),
-            sampling_rate_hz=recording.sampling_rate_hz,
-            n_samples=recording.n_samples,
-            start=recording.start_utc,
-            participant_id=recording.participant_id,
-            sensor_height_m=recording.sensor_height_m,
-            height_m=recording.height_m,
-            min_worn_hours=min_worn_hours,
-            timezone=timezone,
+    """:func:`analyze_recording` of every recording, then :func:`combine_recordings`."""
+    analysed = [
+        analyze_recording(
+            recording, min_worn_hours=min_worn_hours, timezone=timezone, progress=progress
         )
-        by_participant.setdefault(recording.participant_id, []).append((recording, result))
-    for participant, pairs in by_participant.items():
-        source = [{"source": r.path.name, "recorded_visit": r.visit} for r, _ in pairs]
+        for recording in recordings
+    ]
+    return combine_recordings(analysed, min_worn_hours=min_worn_hours)
+
+
+def combine_recordings(
+    analysed: Sequence[AnalysedRecording], *, min_worn_hours: float = DEFAULT_MIN_WORN_HOURS
+) -> HomeTables:
+    """The study tables of analysed recordings, in the order given. A participant's recordings
+    give one row per date: a minute counts once when recordings overlap, worn when any of them
+    was worn; ``source``, ``source_sha256``, ``recorded_visit`` and ``flags`` then list every
+    recording of that date (``;``)."""
+    days, bouts, strides = [], [], []
+    by_participant: dict[str, list[AnalysedRecording]] = {}
+    for item in analysed:
+        by_participant.setdefault(item.participant_id, []).append(item)
+    for participant, items in by_participant.items():
+        source = [{"source": item.source, "recorded_visit": item.visit} for item in items]
         own_bouts = _concat(
             [
-                result.bouts.assign(**labels)
-                for (_, result), labels in zip(pairs, source, strict=True)
+                item.result.bouts.assign(**labels)
+                for item, labels in zip(items, source, strict=True)
             ],
             ["measurement_date", "start_s"],
         )
         own_strides = _concat(
             [
-                result.strides[result.strides["home_bout"] >= 0].assign(
+                item.result.strides[item.result.strides["home_bout"] >= 0].assign(
                     participant_id=participant, **labels
                 )
-                for (_, result), labels in zip(pairs, source, strict=True)
+                for item, labels in zip(items, source, strict=True)
             ],
             ["measurement_date", "ic_time_s"],
         )
         daily = daily_table(
-            _merged_wear([result for _, result in pairs], min_worn_hours),
+            _merged_wear([item.result for item in items], min_worn_hours),
             own_bouts,
             own_strides,
             participant,
         )
-        days.append(daily.merge(_day_sources(pairs), on="measurement_date", how="left"))
+        days.append(daily.merge(_day_sources(items), on="measurement_date", how="left"))
         bouts.append(own_bouts)
         strides.append(own_strides)
     return HomeTables(
@@ -126,18 +173,18 @@ def _merged_wear(results: list[HomeResult], min_worn_hours: float) -> pd.DataFra
     return wear_by_day(~worn.to_numpy(bool), minutes=minutes, min_worn_hours=min_worn_hours)
 
 
-def _day_sources(pairs: list[tuple[HomeRecording, HomeResult]]) -> pd.DataFrame:
+def _day_sources(items: list[AnalysedRecording]) -> pd.DataFrame:
     """Per date, the recordings that cover it: names, SHA-256, visit labels and flags."""
     rows = []
-    for recording, result in pairs:
-        flags = sorted({*recording.flags, *result.flags})
-        for date in result.daily["measurement_date"]:
+    for item in items:
+        flags = sorted({*item.flags, *item.result.flags})
+        for date in item.result.daily["measurement_date"]:
             rows.append(
                 {
                     "measurement_date": date,
-                    "source": recording.path.name,
-                    "recorded_visit": recording.visit,
-                    "source_sha256": recording.source_sha256,
+                    "source": item.source,
+                    "recorded_visit": item.visit,
+                    "source_sha256": item.source_sha256,
                     "flags": ";".join(flags),
                 }
             )
