@@ -261,7 +261,11 @@ class BatchProcessor:
         sessions = [result for result in ordered if isinstance(result, SessionResult)]
         analysed = [result for result in ordered if isinstance(result, AnalysedRecording)]
         home = (
-            combine_recordings(analysed, min_worn_hours=self.home.min_worn_hours)
+            combine_recordings(
+                analysed,
+                min_worn_hours=self.home.min_worn_hours,
+                timezone=self.home.timezone,
+            )
             if analysed
             else None
         )

@@ -45,8 +45,11 @@ HOME_ROW_COLUMNS = [
 ]
 
 
-def home_settings_hash(min_worn_hours: float, window_days: int, min_valid_days: int) -> str:
-    """SHA-256 of the settings behind the home rows (the gait settings' hash among them)."""
+def home_settings_hash(
+    min_worn_hours: float, window_days: int, min_valid_days: int, timezone: str
+) -> str:
+    """SHA-256 of the settings behind the home rows (the gait settings' hash among them, and
+    the time zone of the calendar days)."""
     from alsmotion.gait.settings import GaitSettings
 
     settings = {
@@ -54,6 +57,7 @@ def home_settings_hash(min_worn_hours: float, window_days: int, min_valid_days: 
         "min_worn_hours": min_worn_hours,
         "window_days": window_days,
         "min_valid_days": min_valid_days,
+        "timezone": timezone,
     }
     text = json.dumps(settings, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
@@ -97,6 +101,8 @@ def home_visit_rows(
             for flags, window in zip(rows["flags"], window_flags, strict=True)
         ],
         algorithm_version=ALGORITHM_VERSION,
-        settings_hash=home_settings_hash(home.min_worn_hours, window_days, min_valid_days),
+        settings_hash=home_settings_hash(
+            home.min_worn_hours, window_days, min_valid_days, home.timezone
+        ),
     )
     return rows[HOME_ROW_COLUMNS].reset_index(drop=True)

@@ -24,12 +24,13 @@ class HomeTables:
     """``daily`` (one row per participant and day, with ``source``, ``source_sha256``,
     ``recorded_visit`` and ``flags``), ``bouts`` (one row per walking bout) and ``strides``
     (strides in bouts), each with ``participant_id`` and ``measurement_date``; the worn hours
-    that made a day valid."""
+    that made a day valid and the time zone whose calendar days they are."""
 
     daily: pd.DataFrame
     bouts: pd.DataFrame
     strides: pd.DataFrame
     min_worn_hours: float
+    timezone: str = DEFAULT_TIMEZONE
 
 
 def _with_progress(
@@ -111,11 +112,14 @@ def analyze_recordings(
         )
         for recording in recordings
     ]
-    return combine_recordings(analysed, min_worn_hours=min_worn_hours)
+    return combine_recordings(analysed, min_worn_hours=min_worn_hours, timezone=timezone)
 
 
 def combine_recordings(
-    analysed: Sequence[AnalysedRecording], *, min_worn_hours: float = DEFAULT_MIN_WORN_HOURS
+    analysed: Sequence[AnalysedRecording],
+    *,
+    min_worn_hours: float = DEFAULT_MIN_WORN_HOURS,
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> HomeTables:
     """The study tables of analysed recordings, in the order given. A participant's recordings
     give one row per date: a minute counts once when recordings overlap, worn when any of them
@@ -157,6 +161,7 @@ def combine_recordings(
         bouts=_concat(bouts, ["participant_id", "measurement_date", "start_s"]),
         strides=_concat(strides, ["participant_id", "measurement_date", "ic_time_s"]),
         min_worn_hours=min_worn_hours,
+        timezone=timezone,
     )
 
 
