@@ -5,6 +5,7 @@ naming the same line as when the file is read in one chunk."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from alsmotion.errors import AlsmotionError, InvalidRecordingError
@@ -224,3 +225,26 @@ def test_geneactiv_trailing_blank_lines_across_chunks_are_ignored(shared_data, t
         open_geneactiv_csv(
             _geneactiv_file(shared_data, tmp_path, lambda lines: lines.extend(["", "", lines[-1]]))
         )
+
+
+def test_geneactiv_times_parsed_by_second_are_the_format_parse():
+    from alsmotion.readers.geneactiv import _TIMESTAMP_FORMAT, _local_times
+
+    stamps = [
+        "2024-01-01 00:00:00:010",
+        "2024-02-29 23:59:59:999",
+        "2023-02-29 00:00:00:000",  # no such day
+        "2024-01-01 00:00:00:5",  # a shorter fraction: the format reads it as 500 ms
+        "2024-01-01 0:00:00:010",
+        "2024-13-01 00:00:00:010",
+        "2024-01-01 00:00:60:010",
+        "2024-01-01 00:00:00:01x",
+        "2024-01-01 00:00:00:0100",
+        "2024-01-01 00:00:00:\u00b210",  # a superscript two is a digit to str.isdigit
+        " 2024-01-01 00:00:00:010",
+        "2024-01-01 24:00:00:000",
+        "",
+    ]
+    column = pd.Series(stamps * 3, index=np.arange(5, 5 + 3 * len(stamps)), dtype=str)
+    expected = pd.to_datetime(column, format=_TIMESTAMP_FORMAT, errors="coerce")
+    pd.testing.assert_series_equal(_local_times(column), expected)
