@@ -248,3 +248,18 @@ def test_geneactiv_times_parsed_by_second_are_the_format_parse():
     column = pd.Series(stamps * 3, index=np.arange(5, 5 + 3 * len(stamps)), dtype=str)
     expected = pd.to_datetime(column, format=_TIMESTAMP_FORMAT, errors="coerce")
     pd.testing.assert_series_equal(_local_times(column), expected)
+
+
+def test_geneactiv_csv_writer_twin_reads_back_with_its_gap(tmp_path):
+    from alsmotion.simulate.geneactiv_csv import write_geneactiv_csv
+
+    rng = np.random.default_rng(4)
+    accel_g = np.round(rng.normal(0.0, 0.5, (3000, 3)), 4)
+    accel_g[1180:1260] = np.nan  # the device not recording: rows not written
+    chunks = [(first, accel_g[first : first + 700] * STANDARD_GRAVITY_MPS2) for first in (0, 700)]
+    chunks.append((1400, accel_g[1400:] * STANDARD_GRAVITY_MPS2))
+    start = pd.Timestamp("2026-01-05T23:59:50Z")
+    path = write_geneactiv_csv(tmp_path / "w.csv", chunks, sampling_rate_hz=50, start_utc=start)
+    source = open_geneactiv_csv(path, chunk_rows=256)
+    assert source.start_utc == start.to_pydatetime() and source.n_samples == 3000
+    np.testing.assert_allclose(_joined(source, 512), accel_g * STANDARD_GRAVITY_MPS2, atol=1e-12)
