@@ -1,11 +1,12 @@
-"""Peak memory and speed of reading a week of 100 Hz home recording from a device file.
+"""Peak memory and speed of reading a week of 100 Hz home recording from a device or CSV file.
 
 Writes the simulated week (``alsmotion.simulate.home.SimulatedHomeWeek``: sleep, sitting, walks,
 sensor off, two charging gaps) as a device file with its writer twin (by the path's suffix:
-Axivity ``.cwa``, ActiGraph ``.gt3x``, GENEActiv ``.bin``), then reads it
-back as ``alsmotion home`` does (``read_home_device_file``: the file checked block by block, then
-1 h chunks of m/s^2 on the nominal grid) in a separate step, so its peak memory is the reader's
-alone. Run:
+Axivity ``.cwa``, ActiGraph ``.gt3x``, GENEActiv ``.bin``, GENEActiv CSV export ``.csv``), then
+reads it back as ``alsmotion home`` does (``read_home_device_file``, or ``open_geneactiv_csv``
+and ``home_recording_from`` for ``.csv``: the file checked block by block or a chunk of rows at
+a time, then 1 h chunks of m/s^2 on the nominal grid) in a separate step, so its peak memory is
+the reader's alone. ``--days`` (default 7) shortens the week. Run:
 
     python benchmarks/home_readers.py write week.cwa          # about a minute (or .gt3x, .bin)
     /usr/bin/time -v python benchmarks/home_readers.py read week.cwa
@@ -25,28 +26,37 @@ from pathlib import Path
 
 import numpy as np
 
-from alsmotion.home.sources import read_home_device_file
+from alsmotion.home.sources import HomeRecording, home_recording_from, read_home_device_file
+from alsmotion.readers.geneactiv import open_geneactiv_csv
 from alsmotion.simulate.cwa import write_cwa
 from alsmotion.simulate.geneactiv_bin import write_geneactiv_bin
+from alsmotion.simulate.geneactiv_csv import write_geneactiv_csv
 from alsmotion.simulate.gt3x import write_gt3x
 from alsmotion.simulate.home import SimulatedHomeWeek
 
 RATE_HZ = 100.0
-N_DAYS = 7
+WRITERS = {".gt3x": write_gt3x, ".bin": write_geneactiv_bin, ".csv": write_geneactiv_csv}
 
 
-def _week() -> SimulatedHomeWeek:
-    return SimulatedHomeWeek(sampling_rate_hz=RATE_HZ, n_days=N_DAYS, seed=1)
+def _week(n_days: int) -> SimulatedHomeWeek:
+    return SimulatedHomeWeek(sampling_rate_hz=RATE_HZ, n_days=n_days, seed=1)
 
 
-def write(path: Path) -> None:
-    week = _week()
+def _open(path: Path, sensor_height_m: float | None = None) -> HomeRecording:
+    if path.suffix.lower() == ".csv":
+        source = open_geneactiv_csv(path)
+        return home_recording_from(source, participant_id="P01", sensor_height_m=sensor_height_m)
+    return read_home_device_file(path, participant_id="P01", sensor_height_m=sensor_height_m)
+
+
+def write(path: Path, n_days: int) -> None:
+    week = _week(n_days)
     started = time.perf_counter()
-    writer = {".gt3x": write_gt3x, ".bin": write_geneactiv_bin}.get(path.suffix.lower(), write_cwa)
+    writer = WRITERS.get(path.suffix.lower(), write_cwa)
     writer(path, week.chunks(), sampling_rate_hz=RATE_HZ, start_utc=week.start)
     print(
         f"wrote {path} ({path.stat().st_size / 1e6:.0f} MB, {week.n_samples_ / 1e6:.1f} M grid "
-        f"samples, {N_DAYS} days at {RATE_HZ:g} Hz) in {time.perf_counter() - started:.1f} s"
+        f"samples, {n_days} days at {RATE_HZ:g} Hz) in {time.perf_counter() - started:.1f} s"
     )
 
 
@@ -54,9 +64,9 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def read(path: Path) -> None:
+def read(path: Path, n_days: int) -> None:
     started = time.perf_counter()
-    recording = read_home_device_file(path, participant_id="P01")
+    recording = _open(path)
     checked_s = time.perf_counter() - started
     n_missing = 0
     for _, accel in recording.chunks():
@@ -70,14 +80,14 @@ def read(path: Path) -> None:
     )
 
 
-def analyze(path: Path) -> None:
+def analyze(path: Path, n_days: int) -> None:
     from alsmotion.home.study import analyze_recordings
 
     started = time.perf_counter()
-    recording = read_home_device_file(path, participant_id="P01", sensor_height_m=0.95)
+    recording = _open(path, sensor_height_m=0.95)
     tables = analyze_recordings([recording])
     elapsed_s = time.perf_counter() - started
-    truth = _week().truth_.daily
+    truth = _week(n_days).truth_.daily
     days = tables.daily
     print(
         days[["measurement_date", "worn_h", "valid_day", "walking_min"]]
@@ -95,8 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("step", choices=("write", "read", "analyze"))
     parser.add_argument("path", type=Path)
+    parser.add_argument("--days", type=int, default=7, help="days of recording (default 7)")
     args = parser.parse_args(argv)
-    {"write": write, "read": read, "analyze": analyze}[args.step](args.path)
+    {"write": write, "read": read, "analyze": analyze}[args.step](args.path, args.days)
     return 0
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from alsmotion.errors import InvalidInputError
 
 if TYPE_CHECKING:
+    from alsmotion.readers._chunked import GridSource
     from alsmotion.recording import Recording
 
 
@@ -83,16 +84,22 @@ def read_imu(args: argparse.Namespace) -> Recording:
 
 
 def read_imu_file(path: Path, args: argparse.Namespace) -> Recording:
-    """Read the recording file ``path`` as the format options of ``args`` describe."""
-    from alsmotion.readers import read_csv_recording, read_geneactiv_csv
-    from alsmotion.readers.geneactiv import is_geneactiv_csv
+    """Read the recording file ``path`` whole, as the format options of ``args`` describe."""
+    return open_imu_file(path, args).to_recording()
+
+
+def open_imu_file(path: Path, args: argparse.Namespace) -> GridSource:
+    """Check the recording file ``path`` (read chunk by chunk), as the format options of
+    ``args`` describe, ready to be read again chunk by chunk."""
+    from alsmotion.readers.csv_table import open_csv_recording
+    from alsmotion.readers.geneactiv import is_geneactiv_csv, open_geneactiv_csv
 
     if not path.is_file():
         raise InvalidInputError(f"{path}: no such file or session folder")
     geneactiv = args.format == "geneactiv-csv" or (args.format == "auto" and is_geneactiv_csv(path))
     if geneactiv:
-        return read_geneactiv_csv(path)
-    return read_csv_recording(
+        return open_geneactiv_csv(path)
+    return open_csv_recording(
         path,
         accel_columns=args.accel_columns,
         accel_unit=args.accel_unit,

@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from alsmotion.cli._imu_args import add_imu_format_arguments, read_imu_file
+from alsmotion.cli._imu_args import add_imu_format_arguments, open_imu_file
 from alsmotion.cli._numbers import hours_of_a_day, whole_number_at_least
 from alsmotion.cli._paths import output_folder
 from alsmotion.errors import InvalidInputError
@@ -149,7 +149,7 @@ def _open(path: Path, args: argparse.Namespace) -> HomeRecording:
                 "2026-01-05T00:00:00Z)"
             ) from None
     return home_recording_from(
-        read_imu_file(path, args),
+        open_imu_file(path, args),
         participant_id=args.participant,
         start_utc=start,
         sensor_height_m=args.sensor_height_m,

@@ -4,7 +4,8 @@ A native alsmotion session is read record batch by record batch from a memory ma
 memory whatever its length): its samples are placed on the nominal-rate grid by the device's
 sample counter (by the host arrival time when the stream has no counter), and samples that never
 arrived are NaN, which the wear detection counts as no data. The CSV formats the other readers
-take (:mod:`alsmotion.readers`) are read whole, as those readers do, then cut into chunks.
+take (:mod:`alsmotion.readers`) are checked whole a chunk of rows at a time, then read again
+chunk by chunk, their rows placed on the grid by their own times as device files are.
 Device files (:data:`DEVICE_FILE_SUFFIXES`: Axivity ``.cwa``, ActiGraph ``.gt3x``, GENEActiv
 ``.bin``) are checked once and then read a
 few megabytes at a time, their samples interpolated onto the nominal-rate grid by their own
@@ -17,15 +18,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from alsmotion.errors import InvalidInputError, SessionError
 from alsmotion.readers._timegrid import MAX_GRID_SAMPLES
-from alsmotion.recording import Recording
 from alsmotion.units import STANDARD_GRAVITY_MPS2, validate_sampling_rate_hz
+
+if TYPE_CHECKING:
+    from alsmotion.readers._chunked import GridSource
 
 #: Chunk length of the home pipeline (s): an hour at 100 Hz is 360 000 samples, about 9 MB.
 CHUNK_S = 3600.0
@@ -198,45 +201,45 @@ def read_home_session(path: str | Path) -> HomeRecording:
 
 
 def home_recording_from(
-    recording: Recording,
+    source: GridSource,
     *,
     participant_id: str,
     start_utc: pd.Timestamp | None = None,
     sensor_height_m: float | None = None,
     height_m: float | None = None,
 ) -> HomeRecording:
-    """A recording read whole (the CSV readers) as a :class:`HomeRecording`; ``start_utc`` is
-    needed when the file does not carry its own (GENEActiv headers do)."""
+    """A checked CSV file (:func:`alsmotion.readers.geneactiv.open_geneactiv_csv`,
+    :func:`alsmotion.readers.csv_table.open_csv_recording`) as a :class:`HomeRecording` whose
+    chunks are read from the file as they are needed; ``start_utc`` is needed when the file does
+    not carry its own (GENEActiv headers do)."""
     from alsmotion.session.manifest import sha256_file
     from alsmotion.session.pseudonym import validate_pseudonym
 
-    start = recording.start_utc if start_utc is None else start_utc
+    start = source.start_utc if start_utc is None else start_utc
     if start is None:
         raise InvalidInputError(
-            f"{recording.source}: the file does not say when it started: give --start-utc "
+            f"{source.path}: the file does not say when it started: give --start-utc "
             "(ISO 8601, e.g. 2026-01-05T00:00:00Z) so days can be told apart"
         )
-    accel = recording.accel_mps2
-    if accel is None:
-        raise InvalidInputError(f"{recording.source}: no acceleration columns")
+    if source.streams[0][0] != "accel":
+        raise InvalidInputError(f"{source.path}: no acceleration columns")
     stamp = pd.Timestamp(start)
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
     def read(chunk_samples: int) -> Iterator[tuple[int, np.ndarray]]:
-        for first in range(0, len(accel), chunk_samples):
-            yield first, accel[first : first + chunk_samples]
+        for first, values in source.chunks(chunk_samples):
+            yield first, values[:, :3]
 
-    path = Path(recording.source) if recording.source is not None else Path("")
     return HomeRecording(
-        path=path,
+        path=source.path,
         participant_id=validate_pseudonym(participant_id),
         start_utc=stamp,
-        sampling_rate_hz=recording.sampling_rate_hz,
-        n_samples=len(accel),
+        sampling_rate_hz=source.sampling_rate_hz,
+        n_samples=source.n_samples,
         sensor_height_m=sensor_height_m,
         height_m=height_m,
         visit="",
-        source_sha256=sha256_file(path) if path.is_file() else "",
+        source_sha256=sha256_file(source.path),
         flags=(),
         read_chunks=read,
     )

@@ -14,53 +14,102 @@ GAP_PERIODS = 2.0
 ON_SAMPLE_PERIODS = 0.01
 
 
-def nominal_rate_hz(time_s: np.ndarray, *, path, first_line: int) -> float:
-    """Sampling rate from the median step of strictly increasing timestamps."""
-    steps = np.diff(time_s)
-    if len(steps) == 0:
-        raise InvalidRecordingError("fewer than two samples", path=path)
-    bad = np.flatnonzero(~(steps > 0))
-    if len(bad):
-        raise InvalidRecordingError(
-            "timestamps must increase strictly; this one does not follow the previous",
-            path=path,
-            line=first_line + int(bad[0]) + 1,
-        )
-    return float(1.0 / np.median(steps))
-
-
 #: Longest analysis grid a reader builds, in samples (a week at 100 Hz is 60 million).
 MAX_GRID_SAMPLES = 200_000_000
 
 
-def check_time_span(time_s: np.ndarray, sampling_rate_hz: float, *, path, first_line: int) -> None:
-    """Refuse timestamps whose span would need an absurd grid (a wrong date in one row)."""
-    span_s = float(time_s[-1] - time_s[0])
-    if not np.isfinite(span_s) or span_s * sampling_rate_hz > MAX_GRID_SAMPLES:
-        jump = int(np.argmax(np.diff(time_s)))
-        raise InvalidRecordingError(
-            f"timestamps span {span_s:.4g} s, more than {MAX_GRID_SAMPLES} samples at "
-            f"{sampling_rate_hz:g} Hz; the time jumps most after this row",
-            path=path,
-            line=first_line + jump,
+class TimeSteps:
+    """Sample times (s) checked chunk by chunk, keeping only what the grid needs.
+
+    Feed every chunk's times and file lines in order with :meth:`add`; then
+    :meth:`median_rate_hz`, :meth:`check_increasing` and :meth:`check_span` refuse what a
+    whole-column check would, naming the same line, and :meth:`grid_samples` says how long the
+    uniform grid is. The median step is taken to the nanosecond (from counts of the distinct
+    steps), so its memory does not grow with the recording's length.
+    """
+
+    def __init__(self, path) -> None:
+        self.path = path
+        self.n = 0
+        self.first_s = self.last_s = float("nan")
+        self._last_line = 0
+        self._min_step_s = float("inf")
+        self._max_step_s = -float("inf")
+        self._max_step_line = 0
+        self._bad_line: int | None = None
+        self._step_ns = np.empty(0, np.int64)
+        self._step_counts = np.empty(0, np.int64)
+
+    def add(self, time_s: np.ndarray, lines: np.ndarray) -> None:
+        """The next chunk's finite times (s) and the file line of each."""
+        if not len(time_s):
+            return
+        if self.n:
+            time_s = np.concatenate([[self.last_s], time_s])
+            lines = np.concatenate([[self._last_line], lines])
+        else:
+            self.first_s = float(time_s[0])
+        self.n += len(time_s) - (self.n > 0)
+        self.last_s, self._last_line = float(time_s[-1]), int(lines[-1])
+        steps = np.diff(time_s)
+        if not len(steps):
+            return
+        bad = np.flatnonzero(~(steps > 0))
+        if len(bad) and self._bad_line is None:
+            self._bad_line = int(lines[bad[0] + 1])  # the sample that does not follow
+        jump = int(np.argmax(steps))
+        if steps[jump] > self._max_step_s:
+            self._max_step_s, self._max_step_line = float(steps[jump]), int(lines[jump])
+        self._min_step_s = min(self._min_step_s, float(steps.min()))
+        positive = steps[steps > 0]
+        step_ns = np.round(np.minimum(positive, 1e9) * 1e9).astype(np.int64)
+        values, inverse = np.unique(np.concatenate([self._step_ns, step_ns]), return_inverse=True)
+        weights = np.concatenate([self._step_counts, np.ones(len(step_ns), np.int64)])
+        self._step_ns, self._step_counts = values, np.bincount(inverse, weights).astype(np.int64)
+
+    def check_increasing(self) -> None:
+        if self.n < 2:
+            raise InvalidRecordingError("fewer than two samples", path=self.path)
+        if self._bad_line is not None:
+            raise InvalidRecordingError(
+                "timestamps must increase strictly; this one does not follow the previous",
+                path=self.path,
+                line=self._bad_line,
+            )
+
+    def median_rate_hz(self) -> float:
+        """Sampling rate from the median step of the strictly increasing times."""
+        self.check_increasing()
+        below = np.cumsum(self._step_counts)
+        n_steps = int(below[-1])
+        low, high = np.searchsorted(below, [(n_steps - 1) // 2, n_steps // 2], side="right")
+        return float(2e9 / (self._step_ns[low] + self._step_ns[high]))
+
+    def check_span(self, sampling_rate_hz: float) -> None:
+        """Refuse times whose span would need an absurd grid (a wrong date in one row)."""
+        span_s = self.last_s - self.first_s
+        if not np.isfinite(span_s) or span_s * sampling_rate_hz > MAX_GRID_SAMPLES:
+            raise InvalidRecordingError(
+                f"timestamps span {span_s:.4g} s, more than {MAX_GRID_SAMPLES} samples at "
+                f"{sampling_rate_hz:g} Hz; the time jumps most after this row",
+                path=self.path,
+                line=self._max_step_line,
+            )
+
+    def on_grid(self, sampling_rate_hz: float) -> bool:
+        """True when every step is one period (to 1 ppm): the samples are the grid."""
+        period_s = 1.0 / sampling_rate_hz
+        tolerance_s = 1e-6 * period_s + 1e-9
+        return self.n < 2 or (
+            abs(self._min_step_s - period_s) < tolerance_s
+            and abs(self._max_step_s - period_s) < tolerance_s
         )
 
-
-def to_uniform_grid(
-    time_s: np.ndarray, values: np.ndarray, sampling_rate_hz: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Interpolate ``values`` (n, k) sampled at ``time_s`` onto a uniform grid from time_s[0].
-
-    Jitter is absorbed by linear interpolation; grid points inside a gap longer than
-    :data:`GAP_PERIODS` sample periods are NaN, so a gap is never bridged by invented data.
-    """
-    period_s = 1.0 / sampling_rate_hz
-    steps = np.diff(time_s)
-    if np.all(np.abs(steps - period_s) < 1e-6 * period_s + 1e-9):
-        return np.arange(len(time_s)) * period_s, values
-    n_grid = int(np.floor((time_s[-1] - time_s[0]) * sampling_rate_hz + 1e-6)) + 1
-    grid_s = np.arange(n_grid) * period_s
-    return grid_s, interpolate_on_grid(time_s - time_s[0], values, grid_s, sampling_rate_hz)
+    def grid_samples(self, sampling_rate_hz: float) -> int:
+        """Samples of the uniform grid from the first time to the last."""
+        if self.on_grid(sampling_rate_hz):
+            return self.n
+        return int(np.floor((self.last_s - self.first_s) * sampling_rate_hz + 1e-6)) + 1
 
 
 def interpolate_on_grid(
