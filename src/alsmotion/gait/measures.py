@@ -175,33 +175,53 @@ def stride_feet(
     return feet
 
 
+def segment_means(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Mean of each segment of ``values`` beginning at ``starts`` (sorted, each segment running
+    to the next start), NaN values left out (NaN for a segment without any)."""
+    if len(starts) == 0:
+        return np.zeros(0)
+    sizes = np.diff(starts, append=len(values))
+    if not np.isnan(values).any():
+        return np.add.reduceat(values, starts) / sizes
+    # pandas skips NaN with a compensated sum; used here, NaN-holding segments keep its figures.
+    segment = np.repeat(np.arange(len(starts)), sizes)
+    return pd.Series(values).groupby(segment).mean().reindex(range(len(starts))).to_numpy()
+
+
 def bout_table(ic_s: np.ndarray, step_bout: np.ndarray, strides: pd.DataFrame) -> pd.DataFrame:
-    """One row per bout, columns :data:`BOUT_COLUMNS` (means over the bout's strides)."""
+    """One row per bout, columns :data:`BOUT_COLUMNS` (means over the bout's strides).
+
+    Bout numbers increase along the steps (:func:`~alsmotion.gait.cycles.group_bouts`) and along
+    ``strides`` (:func:`stride_table`), so each bout is one segment of both.
+    """
     in_bout = step_bout >= 0
-    steps = pd.DataFrame(
-        {
-            "bout_id": step_bout[in_bout],
-            "start_s": ic_s[:-1][in_bout],
-            "end_s": ic_s[1:][in_bout],
-        }
+    bout_id, first_step, n_steps = np.unique(
+        step_bout[in_bout], return_index=True, return_counts=True
     )
-    grouped = steps.groupby("bout_id")
-    table = pd.DataFrame(
-        {
-            "start_s": grouped["start_s"].min(),
-            "end_s": grouped["end_s"].max(),
-            "n_steps": grouped.size(),
-        }
+    stride_bout = strides["bout_id"].to_numpy()
+    with_strides, first_stride, n_strides = np.unique(
+        stride_bout, return_index=True, return_counts=True
     )
-    per_stride = strides.groupby("bout_id")
-    table["n_strides"] = per_stride.size()
-    table["n_turn_strides"] = per_stride["is_turn"].sum()
+    row = np.searchsorted(bout_id, with_strides)
+    n_rows = len(bout_id)
+    columns: dict[str, np.ndarray] = {"bout_id": bout_id}
+    if n_rows:
+        columns["start_s"] = np.minimum.reduceat(ic_s[:-1][in_bout], first_step)
+        columns["end_s"] = np.maximum.reduceat(ic_s[1:][in_bout], first_step)
+    else:
+        columns["start_s"] = columns["end_s"] = np.zeros(0)
+    columns["duration_s"] = columns["end_s"] - columns["start_s"]
+    columns["n_steps"] = n_steps
+    columns["n_strides"] = np.zeros(n_rows, dtype=int)
+    columns["n_strides"][row] = n_strides
+    columns["n_turn_strides"] = np.zeros(n_rows, dtype=int)
+    if len(first_stride):
+        turns = strides["is_turn"].to_numpy().astype(int)
+        columns["n_turn_strides"][row] = np.add.reduceat(turns, first_stride)
     for name in ("gait_speed_mps", "cadence_spm", "stride_time_s", "step_length_m"):
-        table[name] = per_stride[name].mean()
-    table["duration_s"] = table["end_s"] - table["start_s"]
-    table = table.reset_index()
-    table[["n_strides", "n_turn_strides"]] = table[["n_strides", "n_turn_strides"]].fillna(0)
-    return table.astype({"n_strides": int, "n_turn_strides": int})[list(BOUT_COLUMNS)]
+        columns[name] = np.full(n_rows, np.nan)
+        columns[name][row] = segment_means(strides[name].to_numpy(float), first_stride)
+    return pd.DataFrame(columns, columns=list(BOUT_COLUMNS))
 
 
 def pooled_stride_time_sd_s(stride_time_s: np.ndarray, bout_id: np.ndarray) -> float:
