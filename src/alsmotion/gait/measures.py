@@ -122,13 +122,25 @@ def regular_strides(
 
     A stride much longer or shorter than the walk's own pace is no steady walking: a hesitation,
     a stop that did not end the bout, an unflagged turn, or a missed or extra contact. The median
-    makes the pace insensitive to those few strides.
+    makes the pace insensitive to those few strides. Any order of ``bout`` numbers is fine.
     """
     regular = np.zeros(len(stride_time_s), dtype=bool)
-    for number in np.unique(bout[candidate]):
-        members = bout == number
-        pace_s = np.median(stride_time_s[members & candidate])
-        regular[members] = np.abs(stride_time_s[members] / pace_s - 1.0) <= max_deviation
+    if not candidate.any():
+        return regular
+    # Per bout, the candidates' times in ascending order; the median is the middle one (the mean
+    # of the two middle ones for an even count), as np.median takes it.
+    chosen = np.flatnonzero(candidate)
+    order = chosen[np.lexsort((stride_time_s[chosen], bout[chosen]))]
+    sorted_s = stride_time_s[order]
+    numbers, first, count = np.unique(bout[order], return_index=True, return_counts=True)
+    lower = sorted_s[first + (count - 1) // 2]
+    upper = sorted_s[first + count // 2]
+    pace_s = np.where(count % 2 == 1, lower, (lower + upper) / 2.0)
+    group = np.searchsorted(numbers, bout)
+    has_pace = (group < len(numbers)) & (numbers[np.minimum(group, len(numbers) - 1)] == bout)
+    pace = pace_s[np.minimum(group, len(numbers) - 1)]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        regular[has_pace] = (np.abs(stride_time_s / pace - 1.0) <= max_deviation)[has_pace]
     return regular
 
 
@@ -152,7 +164,7 @@ def stride_feet(
     ``left_cue_mps`` is positive where the stride's IC looks like a left one (the trunk's leftward
     velocity at it, :func:`~alsmotion.gait.feet.left_foot_cues_mps`), NaN where unknown. One IC
     can mislead, but feet alternate, so each stride gets the alternating labelling that most of
-    the ``window_strides`` strides around it agree with.
+    the ``window_strides`` strides around it agree with. Each bout's strides are consecutive.
     """
     feet = np.full(len(bout), "", dtype=object)
     known = np.isfinite(left_cue_mps)
@@ -162,15 +174,14 @@ def stride_feet(
     vote = np.where(known, np.where(says_left == parity, 1.0, -1.0), 0.0)
     # Feet alternate, except where a contact was missed or one foot pivots twice in a turn, so
     # each stride takes the alternating labelling most of its neighbours in the bout agree with.
-    even_is_left = np.zeros(len(bout), dtype=bool)
     half = window_strides // 2
-    for number in np.unique(bout):
-        members = np.flatnonzero(bout == number)
-        padded = np.concatenate(([0.0], np.cumsum(vote[members])))
-        position = np.arange(len(members))
-        low = np.clip(position - half, 0, len(members))
-        high = np.clip(position + half + 1, 0, len(members))
-        even_is_left[members] = (padded[high] - padded[low]) >= 0
+    from_start, from_end = edge_positions(bout, np.arange(len(bout)))
+    position = np.arange(len(bout))
+    low = position - np.minimum(from_start, half)
+    high = position + np.minimum(from_end, half) + 1
+    # Votes are +-1 or 0, so the window sums from one running total are exact.
+    padded = np.concatenate(([0.0], np.cumsum(vote)))
+    even_is_left = (padded[high] - padded[low]) >= 0
     is_left = np.where(even_is_left, parity, ~parity)
     feet[:] = np.where(is_left, "left", "right")
     return feet
