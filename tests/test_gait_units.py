@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from alsmotion.errors import InsufficientDataError, InvalidInputError
 from alsmotion.gait import GaitPipeline, GaitSettings, analyze_gait, timed_walk_speed
 from alsmotion.gait.cycles import edge_positions, group_bouts, pair_final_contacts, stride_starts
 from alsmotion.gait.events import gaussian_derivative_cwt
-from alsmotion.gait.measures import pooled_stride_time_sd_s, regular_strides
+from alsmotion.gait.measures import bout_table, pooled_stride_time_sd_s, regular_strides
 from alsmotion.gait.preprocess import finite_runs, resample, runs_mask
+from alsmotion.gait.results import BOUT_COLUMNS
 from alsmotion.gait.spatial import pendulum_step_length_m, step_excursions_and_tops
 from alsmotion.gait.turns import heading_change_from_ml_rad, turn_length_factor
 from alsmotion.simulate.gait import simulate_walk
@@ -87,6 +89,42 @@ def test_bouts_strides_and_edges():
     from_start, from_end = edge_positions(bout, starts)
     assert from_start.tolist() == [0, 1, 0, 1, 2]
     assert from_end.tolist() == [1, 0, 2, 1, 0]
+
+
+def test_bout_table_sums_each_bouts_steps_and_strides():
+    ic_s = np.array([0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 3.5, 4.0, 4.5, 5.0, 6.0])
+    bout = group_bouts(np.array([1, 1, 1, 0, 1, 1, 1, 1, 0, 1], dtype=bool), min_steps=3)
+    starts = stride_starts(bout)
+    speed = np.array([1.0, 2.0, 0.5, np.nan, 1.5])
+    strides = pd.DataFrame(
+        {
+            "bout_id": bout[starts],
+            "is_turn": [False, True, True, True, False],
+            "gait_speed_mps": speed,
+            "cadence_spm": [100.0, 110.0, 90.0, 95.0, 100.0],
+            "stride_time_s": 1.0,
+            "step_length_m": np.nan,
+        }
+    )
+    table = bout_table(ic_s, bout, strides)
+    assert list(table.columns) == list(BOUT_COLUMNS)
+    assert table["bout_id"].tolist() == [0, 1]
+    assert table["start_s"].tolist() == [0.0, 2.0]
+    assert table["end_s"].tolist() == [1.5, 4.5]
+    assert table["duration_s"].tolist() == [1.5, 2.5]
+    assert table["n_steps"].tolist() == [3, 4]
+    assert table["n_strides"].tolist() == [2, 3]
+    assert table["n_turn_strides"].tolist() == [1, 2]
+    # NaN speeds are left out of the mean; a bout without any known length gets NaN.
+    assert table["gait_speed_mps"].tolist() == [1.5, 1.0]
+    assert table["cadence_spm"].tolist() == [105.0, 95.0]
+    assert table["step_length_m"].isna().all()
+    # A bout whose strides were all dropped keeps its row, with no strides and NaN means.
+    without = bout_table(ic_s, bout, strides[strides["bout_id"] == 1])
+    assert without["n_strides"].tolist() == [0, 3]
+    assert np.isnan(without["gait_speed_mps"].iloc[0])
+    empty = bout_table(ic_s[:1], np.zeros(0, dtype=int), strides.iloc[:0])
+    assert len(empty) == 0 and list(empty.columns) == list(BOUT_COLUMNS)
 
 
 def test_pooled_sd_ignores_differences_between_bouts():

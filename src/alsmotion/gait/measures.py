@@ -110,7 +110,8 @@ def stride_table(
         "is_steady": is_steady,
         "gap_bridged": gap_bridged,
     }
-    return pd.DataFrame(columns, columns=list(STRIDE_COLUMNS))
+    # Built in column order: DataFrame(columns=...) would reindex the dict (3 times slower).
+    return pd.DataFrame({name: columns[name] for name in STRIDE_COLUMNS})
 
 
 def regular_strides(
@@ -121,13 +122,25 @@ def regular_strides(
 
     A stride much longer or shorter than the walk's own pace is no steady walking: a hesitation,
     a stop that did not end the bout, an unflagged turn, or a missed or extra contact. The median
-    makes the pace insensitive to those few strides.
+    makes the pace insensitive to those few strides. Any order of ``bout`` numbers is fine.
     """
     regular = np.zeros(len(stride_time_s), dtype=bool)
-    for number in np.unique(bout[candidate]):
-        members = bout == number
-        pace_s = np.median(stride_time_s[members & candidate])
-        regular[members] = np.abs(stride_time_s[members] / pace_s - 1.0) <= max_deviation
+    if not candidate.any():
+        return regular
+    # Per bout, the candidates' times in ascending order; the median is the middle one (the mean
+    # of the two middle ones for an even count), as np.median takes it.
+    chosen = np.flatnonzero(candidate)
+    order = chosen[np.lexsort((stride_time_s[chosen], bout[chosen]))]
+    sorted_s = stride_time_s[order]
+    numbers, first, count = np.unique(bout[order], return_index=True, return_counts=True)
+    lower = sorted_s[first + (count - 1) // 2]
+    upper = sorted_s[first + count // 2]
+    pace_s = np.where(count % 2 == 1, lower, (lower + upper) / 2.0)
+    group = np.searchsorted(numbers, bout)
+    has_pace = (group < len(numbers)) & (numbers[np.minimum(group, len(numbers) - 1)] == bout)
+    pace = pace_s[np.minimum(group, len(numbers) - 1)]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        regular[has_pace] = (np.abs(stride_time_s / pace - 1.0) <= max_deviation)[has_pace]
     return regular
 
 
@@ -151,7 +164,7 @@ def stride_feet(
     ``left_cue_mps`` is positive where the stride's IC looks like a left one (the trunk's leftward
     velocity at it, :func:`~alsmotion.gait.feet.left_foot_cues_mps`), NaN where unknown. One IC
     can mislead, but feet alternate, so each stride gets the alternating labelling that most of
-    the ``window_strides`` strides around it agree with.
+    the ``window_strides`` strides around it agree with. Each bout's strides are consecutive.
     """
     feet = np.full(len(bout), "", dtype=object)
     known = np.isfinite(left_cue_mps)
@@ -161,47 +174,66 @@ def stride_feet(
     vote = np.where(known, np.where(says_left == parity, 1.0, -1.0), 0.0)
     # Feet alternate, except where a contact was missed or one foot pivots twice in a turn, so
     # each stride takes the alternating labelling most of its neighbours in the bout agree with.
-    even_is_left = np.zeros(len(bout), dtype=bool)
     half = window_strides // 2
-    for number in np.unique(bout):
-        members = np.flatnonzero(bout == number)
-        padded = np.concatenate(([0.0], np.cumsum(vote[members])))
-        position = np.arange(len(members))
-        low = np.clip(position - half, 0, len(members))
-        high = np.clip(position + half + 1, 0, len(members))
-        even_is_left[members] = (padded[high] - padded[low]) >= 0
+    from_start, from_end = edge_positions(bout, np.arange(len(bout)))
+    position = np.arange(len(bout))
+    low = position - np.minimum(from_start, half)
+    high = position + np.minimum(from_end, half) + 1
+    # Votes are +-1 or 0, so the window sums from one running total are exact.
+    padded = np.concatenate(([0.0], np.cumsum(vote)))
+    even_is_left = (padded[high] - padded[low]) >= 0
     is_left = np.where(even_is_left, parity, ~parity)
     feet[:] = np.where(is_left, "left", "right")
     return feet
 
 
+def segment_means(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Mean of each segment of ``values`` beginning at ``starts`` (sorted, each segment running
+    to the next start), NaN values left out (NaN for a segment without any)."""
+    if len(starts) == 0:
+        return np.zeros(0)
+    sizes = np.diff(starts, append=len(values))
+    if not np.isnan(values).any():
+        return np.add.reduceat(values, starts) / sizes
+    # pandas skips NaN with a compensated sum; used here, NaN-holding segments keep its figures.
+    segment = np.repeat(np.arange(len(starts)), sizes)
+    return pd.Series(values).groupby(segment).mean().reindex(range(len(starts))).to_numpy()
+
+
 def bout_table(ic_s: np.ndarray, step_bout: np.ndarray, strides: pd.DataFrame) -> pd.DataFrame:
-    """One row per bout, columns :data:`BOUT_COLUMNS` (means over the bout's strides)."""
+    """One row per bout, columns :data:`BOUT_COLUMNS` (means over the bout's strides).
+
+    Bout numbers increase along the steps (:func:`~alsmotion.gait.cycles.group_bouts`) and along
+    ``strides`` (:func:`stride_table`), so each bout is one segment of both.
+    """
     in_bout = step_bout >= 0
-    steps = pd.DataFrame(
-        {
-            "bout_id": step_bout[in_bout],
-            "start_s": ic_s[:-1][in_bout],
-            "end_s": ic_s[1:][in_bout],
-        }
+    bout_id, first_step, n_steps = np.unique(
+        step_bout[in_bout], return_index=True, return_counts=True
     )
-    grouped = steps.groupby("bout_id")
-    table = pd.DataFrame(
-        {
-            "start_s": grouped["start_s"].min(),
-            "end_s": grouped["end_s"].max(),
-            "n_steps": grouped.size(),
-        }
+    stride_bout = strides["bout_id"].to_numpy()
+    with_strides, first_stride, n_strides = np.unique(
+        stride_bout, return_index=True, return_counts=True
     )
-    per_stride = strides.groupby("bout_id")
-    table["n_strides"] = per_stride.size()
-    table["n_turn_strides"] = per_stride["is_turn"].sum()
+    row = np.searchsorted(bout_id, with_strides)
+    n_rows = len(bout_id)
+    columns: dict[str, np.ndarray] = {"bout_id": bout_id}
+    if n_rows:
+        columns["start_s"] = np.minimum.reduceat(ic_s[:-1][in_bout], first_step)
+        columns["end_s"] = np.maximum.reduceat(ic_s[1:][in_bout], first_step)
+    else:
+        columns["start_s"] = columns["end_s"] = np.zeros(0)
+    columns["duration_s"] = columns["end_s"] - columns["start_s"]
+    columns["n_steps"] = n_steps
+    columns["n_strides"] = np.zeros(n_rows, dtype=int)
+    columns["n_strides"][row] = n_strides
+    columns["n_turn_strides"] = np.zeros(n_rows, dtype=int)
+    if len(first_stride):
+        turns = strides["is_turn"].to_numpy().astype(int)
+        columns["n_turn_strides"][row] = np.add.reduceat(turns, first_stride)
     for name in ("gait_speed_mps", "cadence_spm", "stride_time_s", "step_length_m"):
-        table[name] = per_stride[name].mean()
-    table["duration_s"] = table["end_s"] - table["start_s"]
-    table = table.reset_index()
-    table[["n_strides", "n_turn_strides"]] = table[["n_strides", "n_turn_strides"]].fillna(0)
-    return table.astype({"n_strides": int, "n_turn_strides": int})[list(BOUT_COLUMNS)]
+        columns[name] = np.full(n_rows, np.nan)
+        columns[name][row] = segment_means(strides[name].to_numpy(float), first_stride)
+    return pd.DataFrame({name: columns[name] for name in BOUT_COLUMNS})
 
 
 def pooled_stride_time_sd_s(stride_time_s: np.ndarray, bout_id: np.ndarray) -> float:
@@ -222,27 +254,36 @@ def summarize(
     strides: pd.DataFrame, bouts: pd.DataFrame, *, min_variability_strides: int, flags: list[str]
 ) -> GaitSummary:
     """Recording-level means, steady-walking stride-time variability, counts and flags."""
-    steady = strides[strides["is_steady"]]
-    sd_s = pooled_stride_time_sd_s(steady["stride_time_s"].to_numpy(), steady["bout_id"].to_numpy())
-    steady_mean_s = float(steady["stride_time_s"].mean()) if len(steady) else float("nan")
+    steady = strides["is_steady"].to_numpy(bool)
+    n_steady = int(steady.sum())
+    stride_time_s = strides["stride_time_s"].to_numpy(float)
+    sd_s = pooled_stride_time_sd_s(stride_time_s[steady], strides["bout_id"].to_numpy()[steady])
     all_flags = list(flags)
     if len(strides) == 0:
         all_flags.append("no_walking")
-    if len(steady) < min_variability_strides:
+    if n_steady < min_variability_strides:
         all_flags.append("fewer_than_20_strides")
 
-    def mean(name: str) -> float:
-        return float(strides[name].mean()) if len(strides) else float("nan")
+    def mean(values: np.ndarray) -> float:
+        """Mean of the values that are not NaN (NaN without any), summed as pandas sums them."""
+        known = ~np.isnan(values)
+        n_known = int(known.sum())
+        return float(np.sum(np.where(known, values, 0.0)) / n_known) if n_known else float("nan")
+
+    def column_mean(name: str) -> float:
+        return mean(strides[name].to_numpy(float))
+
+    steady_mean_s = mean(stride_time_s[steady])
 
     return GaitSummary(
-        gait_speed_mps=mean("gait_speed_mps"),
-        cadence_spm=mean("cadence_spm"),
-        stride_time_s=mean("stride_time_s"),
+        gait_speed_mps=column_mean("gait_speed_mps"),
+        cadence_spm=column_mean("cadence_spm"),
+        stride_time_s=mean(stride_time_s),
         stride_time_sd_s=sd_s,
-        stride_time_cv_pct=100.0 * sd_s / steady_mean_s if len(steady) else float("nan"),
-        step_length_m=mean("step_length_m"),
+        stride_time_cv_pct=100.0 * sd_s / steady_mean_s if n_steady else float("nan"),
+        step_length_m=column_mean("step_length_m"),
         n_strides=len(strides),
-        n_steady_strides=len(steady),
+        n_steady_strides=n_steady,
         n_bouts=len(bouts),
         walking_time_s=float(bouts["duration_s"].sum()) if len(bouts) else 0.0,
         flags=tuple(dict.fromkeys(all_flags)),
