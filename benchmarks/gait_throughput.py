@@ -20,6 +20,7 @@ import multiprocessing as mp
 import time
 import tracemalloc
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -101,25 +102,31 @@ def _skdh_worker(source: str, hours: float, mode: str, repeats: int, queue: mp.Q
     queue.put((best_s, n_strides))
 
 
-def run_skdh(
-    source: str, hours: float, *, mode: str, repeats: int, timeout_s: float
-) -> tuple[float, int] | str:
-    """skdh's processing time (s) and stride count in a child process, or why there is none."""
+def skdh_in_child(worker: Any, args: tuple, timeout_s: float) -> Any:
+    """``worker(*args, queue)`` run in a child process (skdh's threads and memory stay there):
+    what it put on the queue, or why there is nothing (a sentence)."""
     try:
         import skdh  # noqa: F401
     except ImportError:
         return "skdh not installed (pip install -e '.[bench]')"
     queue: mp.Queue = mp.Queue()
-    worker = mp.Process(target=_skdh_worker, args=(source, hours, mode, repeats, queue))
-    worker.start()
-    worker.join(timeout_s)
-    if worker.is_alive():
-        worker.terminate()
-        worker.join()
+    child = mp.Process(target=worker, args=(*args, queue))
+    child.start()
+    child.join(timeout_s)
+    if child.is_alive():
+        child.terminate()
+        child.join()
         return f"did not finish within {timeout_s:.0f} s"
-    if worker.exitcode != 0 or queue.empty():
-        return f"failed (exit code {worker.exitcode})"
+    if child.exitcode != 0 or queue.empty():
+        return f"failed (exit code {child.exitcode})"
     return queue.get()
+
+
+def run_skdh(
+    source: str, hours: float, *, mode: str, repeats: int, timeout_s: float
+) -> tuple[float, int] | str:
+    """skdh's processing time (s) and stride count in a child process, or why there is none."""
+    return skdh_in_child(_skdh_worker, (source, hours, mode, repeats), timeout_s)
 
 
 SKDH_MODES = (

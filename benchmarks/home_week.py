@@ -27,6 +27,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
+from gait_throughput import skdh_in_child
 
 from alsmotion.home.pipeline import _strides_in_spans, analyze_home_recording
 from alsmotion.home.screen import candidate_spans
@@ -124,21 +125,8 @@ def _skdh_worker(source: str, hours: float, queue: mp.Queue) -> None:
 
 
 def skdh_cpu_s(source: str, hours: float, timeout_s: float) -> tuple[float, int] | str:
-    try:
-        import skdh  # noqa: F401
-    except ImportError:
-        return "skdh not installed (pip install -e '.[bench]')"
-    queue: mp.Queue = mp.Queue()
-    worker = mp.Process(target=_skdh_worker, args=(source, hours, queue))
-    worker.start()
-    worker.join(timeout_s)
-    if worker.is_alive():
-        worker.terminate()
-        worker.join()
-        return f"did not finish within {timeout_s:.0f} s"
-    if worker.exitcode != 0 or queue.empty():
-        return f"failed (exit code {worker.exitcode})"
-    return queue.get()
+    """skdh's CPU time (s) and stride count in a child process, or why there is none."""
+    return skdh_in_child(_skdh_worker, (source, hours), timeout_s)
 
 
 def side_by_side(label: str, accel: np.ndarray, source: str, hours: float, args) -> None:

@@ -8,14 +8,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from device_file_helpers import chunks, noisy_accel
+from device_file_helpers import chunks, noisy_accel, walk_between_rests
 
 from alsmotion.cli import main
 from alsmotion.errors import InvalidRecordingError
 from alsmotion.home.sources import read_home_device_file
 from alsmotion.readers.cwa import BLOCK_BYTES, HEADER_BYTES, open_cwa, unpack_datetime
 from alsmotion.simulate.cwa import pack_datetime, quantized_g, write_cwa
-from alsmotion.simulate.gait import simulate_walk
 from alsmotion.units import STANDARD_GRAVITY_MPS2
 
 RATE_HZ = 100.0
@@ -163,19 +162,8 @@ def test_cwa_reader_rs_reads_the_twin_the_same(cwa_file):
     assert np.abs(elapsed_s - expected_s).max() < 1.5 / RATE_HZ
 
 
-def _walking_recording() -> np.ndarray:
-    rng = np.random.default_rng(5)
-
-    def still(minutes: float) -> np.ndarray:
-        n = round(minutes * 60 * RATE_HZ)
-        return np.array([0.0, 0.0, STANDARD_GRAVITY_MPS2]) + rng.normal(0, 0.15, (n, 3))
-
-    walk = simulate_walk(sampling_rate_hz=RATE_HZ, n_strides=60, sensor_height_m=0.95, seed=1)
-    return np.vstack([still(4), walk.accel_mps2, still(8)])
-
-
 def test_alsmotion_home_reads_a_cwa_file(tmp_path, capsys):
-    accel = _walking_recording()
+    accel = walk_between_rests(RATE_HZ)
     path = write_cwa(
         tmp_path / "P09_week.CWA",
         _chunks(accel),

@@ -7,13 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from device_file_helpers import chunks, noisy_accel
+from device_file_helpers import chunks, noisy_accel, walk_between_rests
 
 from alsmotion.cli import main
 from alsmotion.errors import InvalidRecordingError
 from alsmotion.home.sources import read_home_device_file
 from alsmotion.readers.geneactiv_bin import _decode, open_geneactiv_bin
-from alsmotion.simulate.gait import simulate_walk
 from alsmotion.simulate.geneactiv_bin import quantized_g, write_geneactiv_bin
 from alsmotion.units import STANDARD_GRAVITY_MPS2
 
@@ -127,14 +126,7 @@ def test_actfast_reads_the_twin_the_same(bin_file):
 
 
 def test_alsmotion_home_reads_a_bin_file(tmp_path, capsys):
-    rng = np.random.default_rng(5)
-
-    def still(seconds: int) -> np.ndarray:
-        n = round(seconds * RATE_HZ)
-        return np.array([0.0, 0.0, STANDARD_GRAVITY_MPS2]) + rng.normal(0, 0.15, (n, 3))
-
-    walk = simulate_walk(sampling_rate_hz=RATE_HZ, n_strides=60, sensor_height_m=0.95, seed=1)
-    accel = np.vstack([still(240), walk.accel_mps2, still(480)])
+    accel = walk_between_rests(RATE_HZ)
     accel = accel[: len(accel) // 6_000 * 6_000]  # whole pages in whole chunks
     path = tmp_path / "P09_left.bin"
     write_geneactiv_bin(path, _chunks(accel, 6_000), sampling_rate_hz=RATE_HZ, start_utc=START)

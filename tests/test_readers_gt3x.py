@@ -10,13 +10,12 @@ import zipfile
 import numpy as np
 import pandas as pd
 import pytest
-from device_file_helpers import chunks, noisy_accel
+from device_file_helpers import chunks, noisy_accel, walk_between_rests
 
 from alsmotion.cli import main
 from alsmotion.errors import InvalidRecordingError
 from alsmotion.home.sources import read_home_device_file
 from alsmotion.readers.gt3x import _decode, open_gt3x
-from alsmotion.simulate.gait import simulate_walk
 from alsmotion.simulate.gt3x import encode_float, quantized_g, write_gt3x
 from alsmotion.units import STANDARD_GRAVITY_MPS2
 
@@ -161,14 +160,7 @@ def test_actfast_reads_the_twin_the_same(gt3x_file):
 
 
 def test_alsmotion_home_reads_a_gt3x_file(tmp_path, capsys):
-    rng = np.random.default_rng(5)
-
-    def still(seconds: int) -> np.ndarray:
-        n = round(seconds * RATE_HZ)
-        return np.array([0.0, 0.0, STANDARD_GRAVITY_MPS2]) + rng.normal(0, 0.15, (n, 3))
-
-    walk = simulate_walk(sampling_rate_hz=RATE_HZ, n_strides=60, sensor_height_m=0.95, seed=1)
-    accel = np.vstack([still(240), walk.accel_mps2, still(480)])
+    accel = walk_between_rests(RATE_HZ)
     accel = accel[: len(accel) // 6_000 * 6_000]  # whole seconds in whole chunks
     path = write_gt3x(
         tmp_path / "P09.gt3x", _chunks(accel, 6_000), sampling_rate_hz=RATE_HZ, start_utc=START
