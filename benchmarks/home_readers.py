@@ -8,6 +8,7 @@ and ``home_recording_from`` for ``.csv``: the file checked block by block or a c
 a time, then 1 h chunks of m/s^2 on the nominal grid) in a separate step, so its peak memory is
 the reader's alone. ``--days`` (default 7) shortens the week. Run:
 
+    python benchmarks/home_readers.py                       # all three on a week of .cwa (make bench)
     python benchmarks/home_readers.py write week.cwa          # about a minute (or .gt3x, .bin)
     /usr/bin/time -v python benchmarks/home_readers.py read week.cwa
     /usr/bin/time -v python benchmarks/home_readers.py analyze week.cwa   # + the home pipeline
@@ -20,7 +21,9 @@ from __future__ import annotations
 
 import argparse
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -101,13 +104,35 @@ def analyze(path: Path, n_days: int) -> None:
     )
 
 
+def all_steps(path: Path, n_days: int) -> None:
+    """Write ``path``, then read and analyse it, each in its own process (its own peak RSS)."""
+    write(path, n_days)
+    for step in ("read", "analyze"):
+        subprocess.run(
+            [sys.executable, __file__, step, str(path), "--days", str(n_days)], check=True
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=("write", "read", "analyze"))
-    parser.add_argument("path", type=Path)
+    parser.add_argument(
+        "step",
+        nargs="?",
+        choices=("write", "read", "analyze", "all"),
+        default="all",
+        help="one step, or all three in turn (default: all, on a .cwa file in a temporary folder)",
+    )
+    parser.add_argument("path", type=Path, nargs="?", help="the device file (.cwa/.gt3x/.bin/.csv)")
     parser.add_argument("--days", type=int, default=7, help="days of recording (default 7)")
     args = parser.parse_args(argv)
-    {"write": write, "read": read, "analyze": analyze}[args.step](args.path, args.days)
+    if args.path is None:
+        if args.step != "all":
+            parser.error("give the device file's path")
+        with tempfile.TemporaryDirectory() as folder:
+            all_steps(Path(folder) / "week.cwa", args.days)
+        return 0
+    steps = {"write": write, "read": read, "analyze": analyze, "all": all_steps}
+    steps[args.step](args.path, args.days)
     return 0
 
 
