@@ -399,8 +399,12 @@ def iter_stream_batches(path: Path) -> tuple[StreamDescriptor, Iterator[Any]]:
         source = pa.OSFile(str(path), "rb")
     except (pa.ArrowException, OSError) as exc:
         raise SessionError(f"cannot open the stream file ({exc})", path=path) from None
-    reader = _open_ipc_stream(source, path)
-    descriptor = _descriptor(reader, path)
+    try:
+        reader = _open_ipc_stream(source, path)
+        descriptor = _descriptor(reader, path)
+    except BaseException:
+        source.close()  # the caller never gets the iterator that would close it
+        raise
 
     def batches() -> Iterator[Any]:
         with source:
