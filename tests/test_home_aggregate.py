@@ -65,6 +65,13 @@ def test_days_and_duration_filters():
     assert np.isnan(second["ws_1030_avg"])  # no bout of 10-30 s that day
 
 
+def test_duration_filter_edges_are_the_consortiums():
+    # 10-30 s means > 10 s and <= 30 s; > 30 s and > 60 s are strict.
+    daily = aggregate_walking_bouts(_bouts([10.0, 30.0, 60.0], ["2024-01-01"] * 3)).iloc[0]
+    assert daily["wb_1030_sum"] == 1 and daily["ws_1030_avg"] == pytest.approx(1.0)
+    assert daily["wb_10_sum"] == 2 and daily["wb_30_sum"] == 1 and daily["wb_60_sum"] == 0
+
+
 def test_period_option_groups_over_days():
     bouts = _bouts([5.0, 12.0, 31.0], ["2024-01-01", "2024-01-02", "2024-01-03"], period="V1")
     per_period = aggregate_walking_bouts(bouts, period="visit_window")

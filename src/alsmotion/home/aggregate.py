@@ -1,9 +1,11 @@
 """Daily and per-period walking measures from walking bouts, with the Mobilise-D codes.
 
 Definitions follow the Mobilise-D daily aggregation of digital mobility outcomes (DMOs): bout
-duration filters "all", 10-30 s, > 10 s, > 30 s and > 60 s; "avg" is the mean over bouts except
-for bout duration (median); "var" is the coefficient of variation (SD / mean, a ratio, sample SD);
-"p90" the 90th percentile of the per-bout values; counts ("wb_*_sum") are numbers of bouts.
+duration filters "all", 10-30 s (> 10 s and <= 30 s, as the consortium's code has it), > 10 s,
+> 30 s and > 60 s; "avg" is the mean over bouts except for bout duration (median); "var" is the
+coefficient of variation (SD / mean, a ratio, sample SD); "p90" the 90th percentile of the
+per-bout values; counts ("wb_*_sum") are numbers of bouts, 0 on a day without such a bout
+(mobgap 1.2 leaves ``wb_1030_sum`` empty there and fills its other counts with 0).
 Units are those of the data dictionary (:data:`AGGREGATE_UNITS`): walking time in hours, stride
 length in cm, as in the consortium's reference output.
 """
@@ -111,7 +113,7 @@ def _over_60(duration_s: pd.Series) -> pd.Series:
 
 
 def _10_to_30(duration_s: pd.Series) -> pd.Series:
-    return (duration_s >= 10) & (duration_s <= 30)
+    return (duration_s > 10) & (duration_s <= 30)
 
 
 # code -> (bout filter, input column, statistic, scale to the code's unit)
