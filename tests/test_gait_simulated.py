@@ -243,6 +243,25 @@ def test_slow_shuffling_gait_is_found(speed_mps, cadence_spm):
     assert summary.gait_speed_mps == pytest.approx(sim.truth.gait_speed_mps, rel=0.09)
 
 
+def test_very_slow_walk_keeps_its_small_steps():
+    # 0.2 m/s at 60 steps/min: the pendulum excursion is 4 mm, measured 0.9-2 times that. The
+    # excursion floor (2 mm) keeps those steps; at 4 mm it dropped 12 of the 79 strides, the ones
+    # measured smallest, which pulled the mean speed up. (Other strides here are lost to the CWT,
+    # whose loading peaks at this speed are near its prominence threshold.)
+    sim = simulate_walk(
+        sampling_rate_hz=100,
+        n_strides=40,
+        speed_mps=0.2,
+        cadence_spm=60.0,
+        stride_time_cv_pct=5.0,
+        seed=3,
+    )
+    summary = _analyze(sim).summary
+    assert summary.n_strides >= 74
+    # Measured +14.6 % (+15.2 % with the 4 mm floor): the per-step integration's small-step bias.
+    assert summary.gait_speed_mps == pytest.approx(sim.truth.gait_speed_mps, rel=0.17)
+
+
 def _walker_walk():
     # A rollator user: slow, a regular arm-driven rhythm, and a trunk that shows 60 % of a free
     # walker's vertical excursion and sway at the same step length.
