@@ -29,6 +29,7 @@ PER_RECORDING = (
     ("turn_flags", "straight_flagged", "straight flagged"),
     ("foot_labels", "accuracy", "L/R"),
     ("gait_speed", "bout_mae_mps", "speed MAE m/s"),
+    ("gait_speed", "kept_reference_speed_pct", "kept ref speed %"),
 )
 
 

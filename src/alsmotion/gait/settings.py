@@ -35,6 +35,11 @@ class GaitSettings(JsonSettings):
         chosen leave-one-participant-out on IPOL, see the validation).
     max_loading_s : the opposite foot's final contact must follow an IC within this time (s).
     min_excursion_m, max_excursion_m : plausible vertical excursion (m) of the sensor over a step.
+        The floor is a design value, not fitted to data: half the inverted-pendulum excursion
+        (K = 4.587/4, l = 0.95 m) of a 0.2 m step, i.e. of a walker at 0.2 m/s and 60 steps/min,
+        so that the measured excursions of walkers down to about 0.2 m/s (0.9-2 times the true one
+        in the simulator) pass; 4 mm, used before, dropped the slowest of such strides, which
+        biased a slow bout's mean speed upward.
     activity_window_s, activity_threshold_mps2 : moving SD window (s) and threshold (m/s^2) of
         vertical acceleration below which no step is accepted (standing, sitting, lying).
     max_step_ratio : a step longer or shorter than this factor times its neighbours' median ends
@@ -84,7 +89,7 @@ class GaitSettings(JsonSettings):
     impact_window_s: float = 0.2
     impact_smoothing_s: float = 0.01
     closing_impact_ratio: float = 0.2
-    min_excursion_m: float = 0.004
+    min_excursion_m: float = 0.002
     max_excursion_m: float = 0.12
     activity_window_s: float = 1.0
     activity_threshold_mps2: float = 0.2

@@ -169,6 +169,7 @@ def simulate_walk(
     rest_trunk_pitch_deg: float = 0.0,
     pelvic_drop_deg: float = 0.0,
     trunk_motion_fraction: float = 1.0,
+    start_stop_steps: int = 0,
     noise_mps2: float = 0.03,
     seed: int = 0,
 ) -> SimulatedWalk:
@@ -198,6 +199,13 @@ def simulate_walk(
         pelvic rotation that the trunk shows at the same step length: below 1 for a walker or
         rollator, whose handles carry part of the body weight and steady the trunk (a scenario
         parameter, not a published figure). The truth's step length does not change.
+    start_stop_steps : with n > 0, every bout starts from and stops to standing: the trunk falls
+        from its highest point into the first contact's loading response over the half step before
+        it and rises back over the half step after the last contact (the half cosine of the
+        walking steps, so velocity is continuous), and the first and last ``n`` steps lengthen from
+        and shorten to rest (the i-th step from either end has ``(i + 1) / (n + 1)`` of the step
+        length, at the same cadence; a scenario, not a published ramp), which the truth's stride
+        speeds include. With 0 the trunk's motion starts and ends at a contact at full step length.
     noise_mps2 : white accelerometer noise SD (m/s^2); the gyroscope gets noise_mps2 rad/s.
     seed : random seed; the same arguments and seed give the same signal.
     """
@@ -206,6 +214,8 @@ def simulate_walk(
         raise InvalidInputError("pass exactly one of n_strides and duration_s")
     if speed_mps <= 0 or cadence_spm <= 0 or stride_time_cv_pct < 0:
         raise InvalidInputError("speed_mps and cadence_spm must be positive, the CV non-negative")
+    if start_stop_steps < 0:
+        raise InvalidInputError(f"start_stop_steps must be >= 0, got {start_stop_steps!r}")
     if not 0 < trunk_motion_fraction <= 1:
         raise InvalidInputError(
             f"trunk_motion_fraction must be in (0, 1], got {trunk_motion_fraction!r}"
@@ -245,6 +255,25 @@ def simulate_walk(
                 start = ic_s[2 * first]
                 turn_spans.append((start, start + turn_duration_s))
         clock_s = ic_s[-1] + rest_s
+    # Step lengths: full, except the ramps of walks that start and stop.
+    length_parts = []
+    for size in bout_sizes:
+        lengths = np.full(2 * size, step_length_m)
+        ramp = min(start_stop_steps, size)
+        factors = np.arange(1, ramp + 1) / (start_stop_steps + 1)
+        lengths[:ramp] *= factors
+        lengths[len(lengths) - ramp :] *= factors[::-1]
+        length_parts.append(lengths)
+    step_lengths_m = np.concatenate(length_parts)
+    step_excursions_m = np.full(len(step_lengths_m), excursion_m)
+    ramped = step_lengths_m != step_length_m
+    step_excursions_m[ramped] = [
+        trunk_motion_fraction
+        * pendulum_excursion_m(
+            length, sensor_height_m=sensor_height_m, correction=TRUNK_STEP_FACTOR
+        )
+        for length in step_lengths_m[ramped]
+    ]
     total_s = duration_s if duration_s is not None else clock_s
     n_samples = round(total_s * rate_hz)
     time_s = np.arange(n_samples) / rate_hz
@@ -260,7 +289,26 @@ def simulate_walk(
     omega = 2.0 * np.pi / step_s
     stride_phase = np.where(k % 2 == 0, phase, phase + 1.0) / 2.0
     loading_phase = phase - LOADING_DELAY_S / step_s
-    up = np.where(walking, excursion_m / 2.0 * omega**2 * np.cos(2.0 * np.pi * loading_phase), 0.0)
+    up = np.where(
+        walking,
+        step_excursions_m[k] / 2.0 * omega**2 * np.cos(2.0 * np.pi * loading_phase),
+        0.0,
+    )
+    if start_stop_steps:
+        # The half steps from standing into the first contact and back up after the last.
+        first_steps = np.cumsum([0] + [2 * size for size in bout_sizes[:-1]])
+        last_steps = np.cumsum([2 * size for size in bout_sizes]) - 1
+        edges = [(step_starts[i], i, True) for i in first_steps]
+        edges += [(step_ends[i], i, False) for i in last_steps]
+        for contact_s, step, before in edges:
+            step_duration_s = step_ends[step] - step_starts[step]
+            u = (time_s - contact_s - LOADING_DELAY_S) / step_duration_s
+            if before:
+                inside = (u >= -0.5) & (time_s < contact_s)
+            else:
+                inside = (time_s >= contact_s) & (u <= 0.5)
+            amplitude_mps2 = step_excursions_m[step] / 2.0 * (2.0 * np.pi / step_duration_s) ** 2
+            up += np.where(inside, amplitude_mps2 * np.cos(2.0 * np.pi * u), 0.0)
     up += impact_transients_mps2(time_s, np.concatenate(ic_parts))
     ap = np.where(walking, AP_AMPLITUDE_MPS2 * np.sin(2.0 * np.pi * phase), 0.0)
     ml = np.where(
@@ -324,7 +372,8 @@ def simulate_walk(
     # Path along the turn's arc: the stride's chord of a straight stride bent by ``heading``.
     bend = np.minimum(np.abs(heading), np.pi)
     chord = np.where(bend > 1e-9, 2.0 * np.sin(bend / 2.0) / np.maximum(bend, 1e-9), 1.0)
-    speeds = 2.0 * step_length_m * chord / strides_s
+    stride_lengths_m = np.concatenate([lengths[:-1] + lengths[1:] for lengths in length_parts])
+    speeds = stride_lengths_m * chord / strides_s
     truth = WalkTruth(
         ic_times_s=ic_all,
         ic_feet=np.concatenate(

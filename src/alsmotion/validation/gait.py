@@ -21,7 +21,10 @@ Figures per recording, and pooled per dataset and activity (``recording`` =
   ``touching_turn_steady`` (see :class:`~alsmotion.validation.gait_metrics.TurnFlagRates`).
 - ``foot_labels``: ``accuracy`` over matched strides, ``accuracy_touching_turn``.
 - ``gait_speed`` (recordings with reference bouts): ``bout_mae_mps``, ``bout_bias_pct`` (mean of
-  error / reference speed), ``bouts_with_strides`` (``n`` = reference bouts).
+  error / reference speed), ``bouts_with_strides`` (``n`` = reference bouts); with reference stride
+  speeds also ``kept_reference_speed_pct``: the reference speed of the reference strides a detected
+  stride matches against that of all reference strides (%, 0 when the strides kept are not the
+  fast or the slow ones; ``n`` = matched strides with a reference speed).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from alsmotion.gait import GaitResult, GaitSettings, analyze_gait
 from alsmotion.validation.gait_metrics import (
     bout_speed_errors,
     foot_label_accuracy,
+    kept_speed_bias_pct,
     match_events,
     match_strides,
     reference_steady_cv_pct,
@@ -242,6 +246,7 @@ class _Scores:
     cv_reference_pct: float
     cv_detected_pct: float
     bouts: pd.DataFrame
+    reference_speeds_mps: np.ndarray
 
 
 def _score(run: GaitRun, *, tolerance_s: float) -> _Scores:
@@ -261,6 +266,7 @@ def _score(run: GaitRun, *, tolerance_s: float) -> _Scores:
         cv_reference_pct=cv_reference,
         cv_detected_pct=run.result.summary.stride_time_cv_pct,
         bouts=bout_speed_errors(recording.bouts, strides),
+        reference_speeds_mps=recording.strides["speed_mps"].to_numpy(dtype=float),
     )
 
 
@@ -374,6 +380,11 @@ def _figures(scores: Sequence[_Scores], *, has_turns: bool, per_recording: bool)
             ),
             ("gait_speed", "bouts_with_strides", float(len(found)), "count", len(bouts)),
         ]
+    reference_speeds = np.concatenate([s.reference_speeds_mps for s in scores])
+    if len(bouts) and np.isfinite(reference_speeds).any():
+        kept = pairs["ref_speed_mps"].to_numpy(dtype=float) if len(pairs) else np.zeros(0)
+        bias, n_kept = kept_speed_bias_pct(kept, reference_speeds)
+        out.append(("gait_speed", "kept_reference_speed_pct", bias, "%", n_kept))
     return out
 
 

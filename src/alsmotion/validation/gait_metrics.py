@@ -216,3 +216,21 @@ def bout_speed_errors(reference_bouts: pd.DataFrame, detected: pd.DataFrame) -> 
         )
     columns = ["start_s", "end_s", "reference_speed_mps", "speed_mps", "n_strides", "error_mps"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def kept_speed_bias_pct(
+    kept_reference_mps: np.ndarray, all_reference_mps: np.ndarray
+) -> tuple[float, int]:
+    """How much faster (%) the reference strides a detected stride matches are than all of them.
+
+    A pipeline that drops the slow start, stop and turning strides of a bout reads its speed
+    high even when every stride it keeps is measured right; this isolates that selection. Both
+    arguments are reference stride speeds (m/s); NaN are ignored. Returns the percentage (NaN
+    without speeds) and the number of kept strides with a speed.
+    """
+    kept = np.asarray(kept_reference_mps, dtype=float)
+    every = np.asarray(all_reference_mps, dtype=float)
+    kept, every = kept[np.isfinite(kept)], every[np.isfinite(every)]
+    if len(kept) == 0 or len(every) == 0:
+        return float("nan"), len(kept)
+    return float(100.0 * (kept.mean() / every.mean() - 1.0)), len(kept)
