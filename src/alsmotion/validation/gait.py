@@ -22,6 +22,11 @@ Figures per recording, and pooled per dataset and activity (``recording`` =
 - ``foot_labels``: ``accuracy`` over matched strides, ``accuracy_touching_turn``.
 - ``gait_speed`` (recordings with reference bouts): ``bout_mae_mps``, ``bout_bias_pct`` (mean of
   error / reference speed), ``bouts_with_strides`` (``n`` = reference bouts).
+- ``walkway_distance`` (recordings with a protocol distance and a known body height):
+  ``detected_over_protocol``, the distance walked between the first and the last reference
+  contact (:func:`~alsmotion.validation.gait_metrics.walked_distance_m`) over the protocol's; pooled
+  the mean over recordings, ``trial_sd`` and ``participant_sd`` (SD of the participants' means).
+  A loose check of the length level, not a length truth (see ``ReferenceRecording.walkway_m``).
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from alsmotion.validation.gait_metrics import (
     reference_steady_cv_pct,
     stride_time_errors_s,
     turn_flag_rates,
+    walked_distance_m,
     within_spans,
 )
 from alsmotion.validation.reference_data import (
@@ -242,6 +248,8 @@ class _Scores:
     cv_reference_pct: float
     cv_detected_pct: float
     bouts: pd.DataFrame
+    participant: str
+    walkway_ratio: float
 
 
 def _score(run: GaitRun, *, tolerance_s: float) -> _Scores:
@@ -253,6 +261,12 @@ def _score(run: GaitRun, *, tolerance_s: float) -> _Scores:
     match = match_events(reference, detected, tolerance_s=tolerance_s)
     pairs = match_strides(recording.strides, strides, tolerance_s=tolerance_s)
     cv_reference, _ = reference_steady_cv_pct(recording.strides)
+    walkway_ratio = float("nan")
+    if recording.walkway_m is not None and not recording.height_is_fallback:
+        walked_m, _ = walked_distance_m(
+            recording.initial_contacts_s, strides, tolerance_s=tolerance_s
+        )
+        walkway_ratio = walked_m / recording.walkway_m
     return _Scores(
         ic_errors_s=match.errors_s,
         n_reference_ic=match.n_reference,
@@ -261,6 +275,8 @@ def _score(run: GaitRun, *, tolerance_s: float) -> _Scores:
         cv_reference_pct=cv_reference,
         cv_detected_pct=run.result.summary.stride_time_cv_pct,
         bouts=bout_speed_errors(recording.bouts, strides),
+        participant=recording.participant,
+        walkway_ratio=walkway_ratio,
     )
 
 
@@ -374,6 +390,18 @@ def _figures(scores: Sequence[_Scores], *, has_turns: bool, per_recording: bool)
             ),
             ("gait_speed", "bouts_with_strides", float(len(found)), "count", len(bouts)),
         ]
+    walkway = pd.DataFrame(
+        {"participant": [s.participant for s in scores], "ratio": [s.walkway_ratio for s in scores]}
+    ).dropna()
+    if len(walkway):
+        ratio = walkway["ratio"]
+        out.append(("walkway_distance", "detected_over_protocol", ratio.mean(), "1", len(ratio)))
+        if not per_recording:
+            means = walkway.groupby("participant")["ratio"].mean()
+            out += [
+                ("walkway_distance", "trial_sd", ratio.std(), "1", len(ratio)),
+                ("walkway_distance", "participant_sd", means.std(), "1", len(means)),
+            ]
     return out
 
 
