@@ -213,6 +213,27 @@ def test_a_fitted_constant_is_refitted_without_the_participant(shared_data):
     assert (values["in-sample"] != values["left-out"]).all()
 
 
+def test_pendulum_correction_fit_takes_each_participants_walkway_ratio(shared_data):
+    settings = GaitSettings()
+    runs = {
+        trial: run_recording(load_ipol_trial(shared_data, trial), settings, sensors="accel+gyro")
+        for trial in ("1-1", "1-2", "2-1", "10-1")
+    }
+    ratio = {
+        trial: 20.0
+        / walked_distance_m(run.recording.initial_contacts_s, run.result.strides, tolerance_s=0.15)[
+            0
+        ]
+        for trial, run in runs.items()
+    }
+    # The median of the participants' medians: (1-1, 1-2) for participant 1, 2-1 for participant 2.
+    expected = np.median([np.median([ratio["1-1"], ratio["1-2"]]), ratio["2-1"]])
+    fitted = PENDULUM_CORRECTION.fit(list(runs.values()), settings)
+    assert fitted == pytest.approx(settings.pendulum_correction * expected)
+    # Subject 10 has no body height, so no length: alone it leaves K as it was.
+    assert PENDULUM_CORRECTION.fit([runs["10-1"]], settings) == settings.pendulum_correction
+
+
 IPOL = "ipol-healthy-L5/walk_turn_walk"
 
 

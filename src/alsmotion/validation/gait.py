@@ -134,22 +134,47 @@ class FittedSetting:
     fit: Callable[[Sequence[GaitRun], GaitSettings], float]
 
 
+def _length_ratios(run: GaitRun) -> list[float]:
+    """Reference over detected length on one run: per true reference bout, its speed over the
+    pipeline's; for a walkway protocol (known body height), the protocol distance over the walked."""
+    recording = run.recording
+    errors = bout_speed_errors(recording.bouts, run.result.strides)
+    found = errors[errors["n_strides"] > 0]
+    ratios = list(found["reference_speed_mps"] / found["speed_mps"])
+    if recording.walkway_m is not None and not recording.height_is_fallback:
+        walked_m, _ = walked_distance_m(
+            recording.initial_contacts_s, run.result.strides, tolerance_s=IC_TOLERANCE_S
+        )
+        if np.isfinite(walked_m) and walked_m > 0:
+            ratios.append(recording.walkway_m / walked_m)
+    return ratios
+
+
 def fit_pendulum_correction(runs: Sequence[GaitRun], settings: GaitSettings) -> float:
-    """Pendulum correction K that makes the median bout speed ratio (reference / detected) 1 on the
-    training runs with reference bout speeds; GaitPy's bouts are used only without true ones.
-    Returns the current K when no training run has a speed reference."""
-    with_bouts = [r for r in runs if len(r.recording.bouts) and r.sensors == WITH_GYRO]
-    with_bouts += [r for r in runs if len(r.recording.bouts) and r.recording.gyro_rads is None]
-    truth = [r for r in with_bouts if r.recording.reference_is_truth]
-    chosen = truth or with_bouts
-    ratios: list[float] = []
+    """Pendulum correction K that makes the median over training participants of their median
+    length ratio (reference / detected: true bout speeds, and walkway distances, see
+    :func:`_length_ratios`) 1. Runs with a gyroscope, or without one when the recording has none.
+    GaitPy's bout speeds (another algorithm) are used only when no training run has a true
+    reference. Returns the current K when no training run has any.
+
+    Not in :data:`DATA_FITTED_SETTINGS`: IPOL's walkway is too loose a length reference (its level
+    depends on the unrecorded start, stop and U-turn geometry; see the README), and HA001 is the
+    only participant with true speeds, so the fold that leaves HA001 out fits IPOL alone.
+    """
+    chosen = [r for r in runs if r.sensors == WITH_GYRO or r.recording.gyro_rads is None]
+    per_participant: dict[str, list[float]] = {}
     for run in chosen:
-        errors = bout_speed_errors(run.recording.bouts, run.result.strides)
-        found = errors[errors["n_strides"] > 0]
-        ratios.extend(found["reference_speed_mps"] / found["speed_mps"])
-    if not ratios:
+        if run.recording.reference_is_truth:
+            per_participant.setdefault(run.recording.participant, []).extend(_length_ratios(run))
+    per_participant = {name: values for name, values in per_participant.items() if values}
+    if not per_participant:
+        for run in chosen:
+            per_participant.setdefault(run.recording.participant, []).extend(_length_ratios(run))
+        per_participant = {name: values for name, values in per_participant.items() if values}
+    if not per_participant:
         return settings.pendulum_correction
-    return float(settings.pendulum_correction * np.median(ratios))
+    medians = [float(np.median(values)) for values in per_participant.values()]
+    return float(settings.pendulum_correction * np.median(medians))
 
 
 PENDULUM_CORRECTION = FittedSetting("pendulum_correction", fit_pendulum_correction)
@@ -552,8 +577,9 @@ def validate_gait(
 #: The default settings' constants that were fitted to the shared recordings (re-fitted per fold):
 #: the share of centripetal acceleration felt without a gyroscope (against the gyroscopes) and
 #: the stride-time deviation that ends steady walking (against the reference CVs). The pendulum
-#: correction is the published Mobilise-D value; pass ``fitted=(PENDULUM_CORRECTION,)`` to see what
-#: a correction fitted to these recordings would give, left out.
+#: correction is the published Mobilise-D value; pass ``fitted=(*DATA_FITTED_SETTINGS,
+#: PENDULUM_CORRECTION)`` to see what a correction fitted to these recordings (HA001's bouts and
+#: IPOL's walkway) would give, left out.
 DATA_FITTED_SETTINGS: tuple[FittedSetting | GridFittedSetting, ...] = (
     TURN_FELT_FRACTION,
     MAX_STRIDE_TIME_DEVIATION,
