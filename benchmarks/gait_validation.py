@@ -4,6 +4,9 @@ Runs :func:`alsmotion.validation.validate_gait`: the pipeline on the GaitPy demo
 (Test5 straight walks, Test11 daily activities) and IPOL subjects 1-10 (58 walk-turn-walk trials),
 each with and without its gyroscope, scored against the independent references. Every figure is
 printed in-sample and left-out (constants fitted to data re-fitted leave-one-participant-out).
+IPOL has no step lengths; its ``walkway_distance`` compares the distance walked from the first to
+the last heel strike with the protocol's 20 m, a loose check of the length level (where the lower
+back is at the start, the stop and through the U-turn is not part of the protocol).
 First the pooled table per dataset, then one line per recording.
 
     python benchmarks/gait_validation.py [--data DIR] [--csv FILE]
@@ -30,6 +33,7 @@ PER_RECORDING = (
     ("foot_labels", "accuracy", "L/R"),
     ("gait_speed", "bout_mae_mps", "speed MAE m/s"),
     ("gait_speed", "kept_reference_speed_pct", "kept ref speed %"),
+    ("walkway_distance", "detected_over_protocol", "walked/protocol"),
 )
 
 

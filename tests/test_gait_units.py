@@ -15,7 +15,12 @@ from alsmotion.gait.events import gaussian_derivative_cwt
 from alsmotion.gait.measures import bout_table, pooled_stride_time_sd_s, regular_strides
 from alsmotion.gait.preprocess import finite_runs, resample, runs_mask
 from alsmotion.gait.results import BOUT_COLUMNS
-from alsmotion.gait.spatial import pendulum_step_length_m, step_excursions_and_tops
+from alsmotion.gait.spatial import (
+    lateral_shifts_m,
+    lateral_vaulting_m2,
+    pendulum_step_length_m,
+    step_excursions_and_tops,
+)
 from alsmotion.gait.turns import heading_change_from_ml_rad, turn_length_factor
 from alsmotion.simulate.gait import simulate_walk
 
@@ -41,6 +46,53 @@ def test_pendulum_step_length():
     assert length[0] == pytest.approx(1.5 * 2 * np.sqrt(2 * 0.02 - 0.02**2))
     assert length[1] == 0.0
     assert np.isnan(length[2])
+
+
+def test_lateral_vaulting_of_a_linear_inverted_pendulum():
+    # A linear inverted pendulum over a foot placed sideways: y = y_mid cosh(w t) from mid-stance.
+    height_m, step_s, y_mid_m = 0.95, 0.8, 0.04
+    rate = np.sqrt(9.80665 / height_m)
+    y_ic_m = y_mid_m * np.cosh(rate * step_s / 2)
+    term = lateral_vaulting_m2(
+        np.array([y_ic_m - y_mid_m]), np.array([step_s]), sensor_height_m=height_m
+    )
+    assert term[0] == pytest.approx(y_ic_m**2 - y_mid_m**2, rel=1e-12)
+    # The 3D pendulum's excursion, read with the lateral share, gives back the step length.
+    step_m = 0.45
+    h = np.sqrt(height_m**2 - y_mid_m**2) - np.sqrt(height_m**2 - step_m**2 / 4 - y_ic_m**2)
+    sagittal = pendulum_step_length_m(np.array([h]), sensor_height_m=height_m, correction=1.0)
+    vaulting = pendulum_step_length_m(
+        np.array([h]), sensor_height_m=height_m, correction=1.0, lateral_m2=term
+    )
+    assert vaulting[0] == pytest.approx(step_m, rel=0.005)
+    assert sagittal[0] > 1.04 * step_m  # without it, the sideways vault reads as a longer step
+    # More than half the radicand is not a vault over a straight step: capped there; NaN is 0.
+    capped = pendulum_step_length_m(
+        np.array([0.01, 0.01]),
+        sensor_height_m=1.0,
+        correction=1.0,
+        lateral_m2=np.array([1.0, np.nan]),
+    )
+    radicand = 2 * 0.01 - 0.01**2
+    np.testing.assert_allclose(capped, [2 * np.sqrt(radicand / 2), 2 * np.sqrt(radicand)])
+
+
+def test_lateral_shift_from_contact_to_mid_stance():
+    # Sideways sway of amplitude 3 cm at the stride frequency, building up from rest over 4 s and
+    # dying out over the last 4 s; contacts at the sway's centre, the mid-stances a quarter stride
+    # later at its extremes.
+    rate_hz, stride_s, amplitude_m = 50.0, 1.2, 0.03
+    t = np.arange(int(30 * stride_s * rate_hz)) / rate_hz
+    envelope = np.clip(np.minimum(t, t[-1] - t) / 4.0, 0, 1)
+    sway_m = amplitude_m * envelope**2 * (3 - 2 * envelope) * np.sin(2 * np.pi * t / stride_s)
+    ml = np.gradient(np.gradient(sway_m, t), t)
+    ic = np.round(np.arange(0, 59) * stride_s / 2 * rate_hz).astype(int)
+    tops = ic[:-1] + stride_s / 4 * rate_hz
+    tops[30] = np.nan  # a step whose excursion was not measured
+    shift = lateral_shifts_m(ml, ic, tops, sampling_rate_hz=rate_hz, highpass_hz=0.2)
+    assert np.isnan(shift[30])
+    steady = np.isfinite(shift) & (ic[:-1] > 4 * rate_hz) & (ic[1:] < len(t) - 4 * rate_hz)
+    np.testing.assert_allclose(shift[steady], amplitude_m, rtol=0.02)
 
 
 def test_step_excursion_of_a_pendulum_step_is_exact():
@@ -186,6 +238,29 @@ def test_pipeline_object_and_function_agree():
     assert pipeline.summary_.n_strides == len(pipeline.strides_)
     assert pipeline.result_.sensor_height_m == pytest.approx(0.53 * 1.8)
     assert result.settings == GaitSettings().to_dict()
+
+
+def test_lateral_vaulting_shortens_slow_swaying_steps_most():
+    # The simulator sways sideways with the same acceleration at every pace, so its slow, long
+    # steps sway widest; its vertical excursion holds no sideways vault, so the term reads it low.
+    ratios = []
+    for speed_mps, cadence_spm in ((0.4, 75.0), (1.2, 110.0)):
+        sim = simulate_walk(
+            sampling_rate_hz=50, n_strides=25, speed_mps=speed_mps, cadence_spm=cadence_spm, seed=3
+        )
+        speeds = [
+            analyze_gait(
+                sim.accel_mps2,
+                sampling_rate_hz=50,
+                sensor_height_m=sim.truth.sensor_height_m,
+                gyro_rads=sim.gyro_rads,
+                settings=GaitSettings(lateral_vaulting=weight),
+            ).summary.gait_speed_mps
+            for weight in (0.0, 1.0)
+        ]
+        ratios.append(speeds[1] / speeds[0])
+    assert ratios[0] < ratios[1] - 0.03
+    assert 0.97 < ratios[1] < 1.0
 
 
 def test_without_height_spatial_measures_are_nan():

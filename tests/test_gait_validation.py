@@ -28,6 +28,7 @@ from alsmotion.validation import (
     validate_gait,
     validation_table,
 )
+from alsmotion.validation.gait_metrics import detected_steps, walked_distance_m
 
 
 def test_match_events_is_one_to_one_and_nearest_first():
@@ -99,6 +100,29 @@ def test_kept_speed_bias_is_the_selection_of_strides_alone():
     assert np.isnan(kept_speed_bias_pct(np.zeros(0), np.array([1.0]))[0])
 
 
+def test_walked_distance_counts_missed_steps_as_the_median_step():
+    # Two bouts: steps 0-1, 1-2 (one stride) and 3-4, 4-5, 5-6 (two strides).
+    strides = pd.DataFrame(
+        {
+            "bout_id": [0, 1, 1],
+            "ic_time_s": [0.0, 3.0, 4.0],
+            "step_time_s": [1.0, 1.0, 1.0],
+            "stride_time_s": [2.0, 2.0, 2.0],
+            "step_length_m": [0.5, 0.6, 0.7],
+            "stride_length_m": [1.1, 1.3, 1.5],
+        }
+    )
+    steps = detected_steps(strides)
+    assert steps["start_s"].tolist() == [0.0, 1.0, 3.0, 4.0, 5.0]
+    assert steps["length_m"].to_numpy() == pytest.approx([0.5, 0.6, 0.6, 0.7, 0.8])
+    # Reference contacts 0..6 s: the step 2-3 s was not detected (median 0.6 m stands in for it);
+    # a contact 0.2 s off does not match.
+    walked, missing = walked_distance_m(np.arange(7.0), strides, tolerance_s=0.15)
+    assert (walked, missing) == (pytest.approx(3.8), 1)
+    walked, missing = walked_distance_m(np.array([0.0, 1.2, 2.0]), strides, tolerance_s=0.15)
+    assert np.isnan(walked) and missing == 2
+
+
 def test_ipol_loader_uses_the_packet_clock(shared_data):
     # Trial 7-3 loses 64 packets in one gap: the rows are fewer than the samples of the clock.
     trial = load_ipol_trial(shared_data, "7-3")
@@ -163,6 +187,19 @@ def test_ha001_daily_activities_left_out(records):
     assert 0 <= _figure(records, daily, "gait_speed", "kept_reference_speed_pct") <= 8
 
 
+def test_ipol_walkway_distance_is_a_loose_length_check(records):
+    ipol = "ipol-healthy-L5/walk_turn_walk"
+    # The distance walked between the first and last heel strike is 0.92 of the protocol's 20 m
+    # (the first half-step from standing and the U-turn's path are unknowns of the protocol),
+    # with 4.9 % SD over trials and 3.7 % over participants: too loose to fit K at a 3 % level.
+    assert 0.88 <= _figure(records, ipol, "walkway_distance", "detected_over_protocol") <= 0.96
+    assert _figure(records, ipol, "walkway_distance", "participant_sd") > 0.02
+    # Not for subject 10 (no body height, so no sensor height) nor recordings without a protocol.
+    walkway = records[records["measure"] == "walkway_distance"]
+    assert not walkway["recording"].str.match(r"ipol-healthy-L5/10-|mobilised|gaitpy").any()
+    assert walkway["recording"].str.startswith("ipol-healthy-L5/").sum() == 2 * 2 * (52 + 3)
+
+
 @pytest.mark.parametrize("sensors", ["accel+gyro", "accel"])
 def test_ha001_left_right(records, sensors):
     straight = "mobilised-lab-HA001/straight_walk"
@@ -188,6 +225,27 @@ def test_a_fitted_constant_is_refitted_without_the_participant(shared_data):
     values = speed.set_index(["recording", "sensors", "evaluation"])["value"].unstack()
     # K fitted on HA001 itself differs from K fitted on the GaitPy demo only.
     assert (values["in-sample"] != values["left-out"]).all()
+
+
+def test_pendulum_correction_fit_takes_each_participants_walkway_ratio(shared_data):
+    settings = GaitSettings()
+    runs = {
+        trial: run_recording(load_ipol_trial(shared_data, trial), settings, sensors="accel+gyro")
+        for trial in ("1-1", "1-2", "2-1", "10-1")
+    }
+    ratio = {
+        trial: 20.0
+        / walked_distance_m(run.recording.initial_contacts_s, run.result.strides, tolerance_s=0.15)[
+            0
+        ]
+        for trial, run in runs.items()
+    }
+    # The median of the participants' medians: (1-1, 1-2) for participant 1, 2-1 for participant 2.
+    expected = np.median([np.median([ratio["1-1"], ratio["1-2"]]), ratio["2-1"]])
+    fitted = PENDULUM_CORRECTION.fit(list(runs.values()), settings)
+    assert fitted == pytest.approx(settings.pendulum_correction * expected)
+    # Subject 10 has no body height, so no length: alone it leaves K as it was.
+    assert PENDULUM_CORRECTION.fit([runs["10-1"]], settings) == settings.pendulum_correction
 
 
 IPOL = "ipol-healthy-L5/walk_turn_walk"

@@ -21,7 +21,7 @@ from alsmotion.gait.preprocess import (
 )
 from alsmotion.gait.results import GaitResult
 from alsmotion.gait.settings import SENSOR_HEIGHT_PER_BODY_HEIGHT, GaitSettings
-from alsmotion.gait.spatial import pendulum_step_length_m
+from alsmotion.gait.spatial import lateral_vaulting_m2, pendulum_step_length_m
 from alsmotion.gait.steps import BlockSteps, block_steps, moving_sd
 from alsmotion.units import validate_sampling_rate_hz
 
@@ -83,6 +83,7 @@ def _join(blocks: list[BlockSteps], offsets_s: list[float]) -> dict[str, np.ndar
     per_step: dict[str, list[np.ndarray]] = {
         "valid": [],
         "excursion_m": [],
+        "lateral_shift_m": [],
         "heading_change_rad": [],
         "ml_velocity_change_mps": [],
     }
@@ -91,7 +92,12 @@ def _join(blocks: list[BlockSteps], offsets_s: list[float]) -> dict[str, np.ndar
             continue
         if per_ic["ic_s"]:
             per_step["valid"].append(np.array([False]))
-            for name in ("excursion_m", "heading_change_rad", "ml_velocity_change_mps"):
+            for name in (
+                "excursion_m",
+                "lateral_shift_m",
+                "heading_change_rad",
+                "ml_velocity_change_mps",
+            ):
                 per_step[name].append(np.array([np.nan]))
         per_ic["ic_s"].append(block.ic_s + offset_s)
         per_ic["fc_opposite_s"].append(block.fc_opposite_s + offset_s)
@@ -202,10 +208,19 @@ class GaitPipeline:
         ]
         joined = _join(blocks, [start / rate_hz for start, _ in pieces])
         step_bout = group_bouts(joined["valid"], min_steps=settings.min_bout_steps)
+        pendulum_height_m = sensor_height if math.isfinite(sensor_height) else 0.0
+        lateral_m2 = None
+        if settings.lateral_vaulting > 0 and pendulum_height_m > 0:
+            lateral_m2 = settings.lateral_vaulting * lateral_vaulting_m2(
+                joined["lateral_shift_m"],
+                np.diff(joined["ic_s"]),
+                sensor_height_m=pendulum_height_m,
+            )
         step_length = pendulum_step_length_m(
             joined["excursion_m"],
-            sensor_height_m=sensor_height if math.isfinite(sensor_height) else 0.0,
+            sensor_height_m=pendulum_height_m,
             correction=settings.pendulum_correction,
+            lateral_m2=lateral_m2,
         )
         if not math.isfinite(sensor_height):
             step_length = np.full(len(step_length), np.nan)

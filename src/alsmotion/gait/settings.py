@@ -48,6 +48,14 @@ class GaitSettings(JsonSettings):
     pendulum_correction : factor K multiplying the inverted-pendulum step length
         ``K * 2 * sqrt(2 l h - h^2)``: the published Mobilise-D value 4.587/4 (mobgap 1.2), not
         fitted to any recording here (Zijlstra & Hof 2003 use 1 with a drifting excursion).
+    lateral_vaulting : weight of the sideways vault in the pendulum (1: the step length is
+        ``K * 2 * sqrt(2 l h - h^2 - (y_ic^2 - y_mid^2))``, see
+        :func:`~alsmotion.gait.spatial.lateral_vaulting_m2`; 0: the sagittal pendulum alone).
+        0 by default: the term shortens every step (most the slow, wide-swaying ones), so it
+        needs ``pendulum_correction`` re-fitted, and the shared recordings hold one participant
+        with a true length reference (HA001; IPOL's walkway distance is too loose for it).
+    lateral_highpass_hz : high-pass (Hz) of the double integration of the sideways acceleration
+        that measures the vault.
     turn_length_exponent : a stride with heading change ``d`` (measured by a gyroscope) has its length scaled by
         ``cos(d / 2) ** turn_length_exponent`` (pivoting on a turn moves the trunk up and down
         without carrying it forward; 0 disables; 2 halves the length of a 90-degree stride).
@@ -96,6 +104,8 @@ class GaitSettings(JsonSettings):
     max_step_ratio: float = 2.5
     min_bout_steps: int = 5
     pendulum_correction: float = 4.587 / 4.0
+    lateral_vaulting: float = 0.0
+    lateral_highpass_hz: float = 0.2
     turn_length_exponent: float = 2.0
     steady_edge_strides: int = 2
     turn_margin_strides: int = 1

@@ -15,6 +15,10 @@ same reason).
 from __future__ import annotations
 
 import numpy as np
+from scipy.signal import sosfiltfilt
+
+from alsmotion.gait.preprocess import butter_sos
+from alsmotion.units import STANDARD_GRAVITY_MPS2
 
 
 def _cumtrapz_rows(values: np.ndarray, pair_valid: np.ndarray, period_s: float) -> np.ndarray:
@@ -99,15 +103,75 @@ def step_excursions_and_tops(
     return excursions, tops
 
 
-def pendulum_step_length_m(
-    excursion_m: np.ndarray, *, sensor_height_m: float, correction: float
+def lateral_shifts_m(
+    ml_mps2: np.ndarray,
+    ic_samples: np.ndarray,
+    tops: np.ndarray,
+    *,
+    sampling_rate_hz: float,
+    highpass_hz: float,
 ) -> np.ndarray:
-    """Step length (m) ``correction * 2 * sqrt(2 l h - h^2)`` for excursions ``h`` (m), ``l`` (m).
+    """Sideways displacement (m) of the sensor from each step's initial contact to its mid-stance.
+
+    ``ml_mps2`` is the medio-lateral acceleration; it is integrated twice with a zero-phase
+    4th-order high-pass at ``highpass_hz`` after each stage (the sway of walking is at half the step
+    frequency, drift and posture changes below it). ``tops`` (per step, samples, NaN where not
+    measured) are the mid-stances of :func:`step_excursions_and_tops`. NaN where a top is NaN.
+    """
+    sos = butter_sos(4, highpass_hz, "highpass", sampling_rate_hz)
+    period_s = 1.0 / sampling_rate_hz
+    every = np.ones((1, len(ml_mps2) - 1), dtype=bool)
+
+    def integral(values: np.ndarray) -> np.ndarray:
+        # The trapezoid rule has no phase lag (a running sum would lead by half a sample).
+        return _cumtrapz_rows(sosfiltfilt(sos, values)[None, :], every, period_s)[0]
+
+    position = sosfiltfilt(sos, integral(integral(ml_mps2 - ml_mps2.mean())))
+    starts = np.asarray(ic_samples[:-1], dtype=int)
+    measured = np.isfinite(tops)
+    shifts = np.full(len(starts), np.nan)
+    top = np.nan_to_num(tops).astype(int)
+    shifts[measured] = np.abs(position[top[measured]] - position[starts[measured]])
+    return shifts
+
+
+def lateral_vaulting_m2(
+    shift_m: np.ndarray, step_time_s: np.ndarray, *, sensor_height_m: float
+) -> np.ndarray:
+    """The lateral share of the pendulum radicand, ``y_ic^2 - y_mid^2`` (m^2), per step.
+
+    The stance foot is placed to the side of the trunk, ``y_ic`` at the contact and ``y_mid`` at
+    mid-stance, so the trunk's vertical excursion over a step of length ``s`` is
+    ``sqrt(l^2 - y_mid^2) - sqrt(l^2 - s^2 / 4 - y_ic^2)``: part of the excursion comes from the
+    sideways vault, not from the step. A linear inverted pendulum over the stance foot
+    (``w = sqrt(g / l)``) moves sideways as ``y_mid cosh(w t)`` from mid-stance, so the measured shift
+    ``a = y_ic - y_mid`` over a step of duration ``T`` gives ``y_ic^2 - y_mid^2 = a^2 coth^2(w T / 4)``.
+    Large for slow, wide-swaying steps, small for brisk ones (Rispens et al. 2021 corrected the
+    pendulum speed for the sideways step movement).
+    """
+    rate_rad_s = np.sqrt(STANDARD_GRAVITY_MPS2 / sensor_height_m)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (np.asarray(shift_m) / np.tanh(rate_rad_s * np.asarray(step_time_s) / 4.0)) ** 2
+
+
+def pendulum_step_length_m(
+    excursion_m: np.ndarray,
+    *,
+    sensor_height_m: float,
+    correction: float,
+    lateral_m2: np.ndarray | None = None,
+) -> np.ndarray:
+    """Step length (m) ``correction * 2 * sqrt(2 l h - h^2 - lateral)`` for excursions ``h`` (m),
+    ``l`` (m), and the lateral share of the radicand ``lateral`` (m^2, see
+    :func:`lateral_vaulting_m2`; NaN or None counts as 0). The lateral share is capped at half the
+    radicand: more than that is a turn or stepping sideways, not a vault over a straight step.
 
     Excursions above ``l`` (impossible for a pendulum) give NaN.
     """
     h = np.asarray(excursion_m, dtype=float)
     radicand = 2.0 * sensor_height_m * h - h * h
+    if lateral_m2 is not None:
+        radicand = radicand - np.minimum(np.nan_to_num(lateral_m2), 0.5 * np.maximum(radicand, 0))
     with np.errstate(invalid="ignore"):
         length = correction * 2.0 * np.sqrt(radicand)
     return np.where((h >= 0) & (h <= sensor_height_m), length, np.nan)

@@ -12,7 +12,7 @@ from alsmotion.gait.events import closing_contacts, detect_contacts, impact_onse
 from alsmotion.gait.feet import left_foot_cues_mps, tilt_corrected_horizontal
 from alsmotion.gait.preprocess import gravity_direction, horizontal_axes, project, resample
 from alsmotion.gait.settings import GaitSettings
-from alsmotion.gait.spatial import step_excursions_and_tops
+from alsmotion.gait.spatial import lateral_shifts_m, step_excursions_and_tops
 from alsmotion.gait.turns import interval_integrals
 
 
@@ -24,7 +24,8 @@ class BlockSteps:
     ``left_cue_mps`` (leftward trunk velocity at the IC, positive for a left foot, NaN when unknown;
     see :func:`~alsmotion.gait.feet.left_foot_cues_mps`).
     Per step (length n - 1): ``valid`` (plausible walking step), ``excursion_m``,
-    ``heading_change_rad`` (from the gyroscope, NaN without one), ``ml_velocity_change_mps``
+    ``lateral_shift_m`` (sideways move from the contact to mid-stance; NaN when not measured or
+    when ``settings.lateral_vaulting`` is 0), ``heading_change_rad`` (from the gyroscope, NaN without one), ``ml_velocity_change_mps``
     (without a gyroscope only, else NaN).
     """
 
@@ -34,6 +35,7 @@ class BlockSteps:
     left_cue_mps: np.ndarray
     valid: np.ndarray
     excursion_m: np.ndarray
+    lateral_shift_m: np.ndarray
     heading_change_rad: np.ndarray
     ml_velocity_change_mps: np.ndarray
 
@@ -202,6 +204,18 @@ def block_steps(
             ap_highpass_hz=settings.ap_highpass_hz,
         )
     left_cue = left_foot_cues_mps(horizontal, up, impact, valid, sampling_rate_hz=rate_hz)
+    lateral_shift = np.full(len(step_s), np.nan)
+    if settings.lateral_vaulting > 0 and len(peak) > 1:
+        _, ml_axis = horizontal_axes(
+            accel, up, sampling_rate_hz=rate_hz, highpass_hz=settings.ap_highpass_hz
+        )
+        lateral_shift = lateral_shifts_m(
+            horizontal @ ml_axis,
+            peak,
+            tops,
+            sampling_rate_hz=rate_hz,
+            highpass_hz=settings.lateral_highpass_hz,
+        )
     return BlockSteps(
         ic_s=ic_s,
         fc_opposite_s=fc_opposite_s,
@@ -209,6 +223,7 @@ def block_steps(
         left_cue_mps=left_cue,
         valid=valid,
         excursion_m=excursion_m,
+        lateral_shift_m=lateral_shift,
         heading_change_rad=heading,
         ml_velocity_change_mps=ml_change,
     )

@@ -25,6 +25,11 @@ Figures per recording, and pooled per dataset and activity (``recording`` =
   speeds also ``kept_reference_speed_pct``: the reference speed of the reference strides a detected
   stride matches against that of all reference strides (%, 0 when the strides kept are not the
   fast or the slow ones; ``n`` = matched strides with a reference speed).
+- ``walkway_distance`` (recordings with a protocol distance and a known body height):
+  ``detected_over_protocol``, the distance walked between the first and the last reference
+  contact (:func:`~alsmotion.validation.gait_metrics.walked_distance_m`) over the protocol's; pooled
+  the mean over recordings, ``trial_sd`` and ``participant_sd`` (SD of the participants' means).
+  A loose check of the length level, not a length truth (see ``ReferenceRecording.walkway_m``).
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from alsmotion.validation.gait_metrics import (
     reference_steady_cv_pct,
     stride_time_errors_s,
     turn_flag_rates,
+    walked_distance_m,
     within_spans,
 )
 from alsmotion.validation.reference_data import (
@@ -132,22 +138,47 @@ class FittedSetting:
     fit: Callable[[Sequence[GaitRun], GaitSettings], float]
 
 
+def _length_ratios(run: GaitRun) -> list[float]:
+    """Reference over detected length on one run: per true reference bout, its speed over the
+    pipeline's; for a walkway protocol (known body height), the protocol distance over the walked."""
+    recording = run.recording
+    errors = bout_speed_errors(recording.bouts, run.result.strides)
+    found = errors[errors["n_strides"] > 0]
+    ratios = list(found["reference_speed_mps"] / found["speed_mps"])
+    if recording.walkway_m is not None and not recording.height_is_fallback:
+        walked_m, _ = walked_distance_m(
+            recording.initial_contacts_s, run.result.strides, tolerance_s=IC_TOLERANCE_S
+        )
+        if np.isfinite(walked_m) and walked_m > 0:
+            ratios.append(recording.walkway_m / walked_m)
+    return ratios
+
+
 def fit_pendulum_correction(runs: Sequence[GaitRun], settings: GaitSettings) -> float:
-    """Pendulum correction K that makes the median bout speed ratio (reference / detected) 1 on the
-    training runs with reference bout speeds; GaitPy's bouts are used only without true ones.
-    Returns the current K when no training run has a speed reference."""
-    with_bouts = [r for r in runs if len(r.recording.bouts) and r.sensors == WITH_GYRO]
-    with_bouts += [r for r in runs if len(r.recording.bouts) and r.recording.gyro_rads is None]
-    truth = [r for r in with_bouts if r.recording.reference_is_truth]
-    chosen = truth or with_bouts
-    ratios: list[float] = []
+    """Pendulum correction K that makes the median over training participants of their median
+    length ratio (reference / detected: true bout speeds, and walkway distances, see
+    :func:`_length_ratios`) 1. Runs with a gyroscope, or without one when the recording has none.
+    GaitPy's bout speeds (another algorithm) are used only when no training run has a true
+    reference. Returns the current K when no training run has any.
+
+    Not in :data:`DATA_FITTED_SETTINGS`: IPOL's walkway is too loose a length reference (its level
+    depends on the unrecorded start, stop and U-turn geometry; see the README), and HA001 is the
+    only participant with true speeds, so the fold that leaves HA001 out fits IPOL alone.
+    """
+    chosen = [r for r in runs if r.sensors == WITH_GYRO or r.recording.gyro_rads is None]
+    per_participant: dict[str, list[float]] = {}
     for run in chosen:
-        errors = bout_speed_errors(run.recording.bouts, run.result.strides)
-        found = errors[errors["n_strides"] > 0]
-        ratios.extend(found["reference_speed_mps"] / found["speed_mps"])
-    if not ratios:
+        if run.recording.reference_is_truth:
+            per_participant.setdefault(run.recording.participant, []).extend(_length_ratios(run))
+    per_participant = {name: values for name, values in per_participant.items() if values}
+    if not per_participant:
+        for run in chosen:
+            per_participant.setdefault(run.recording.participant, []).extend(_length_ratios(run))
+        per_participant = {name: values for name, values in per_participant.items() if values}
+    if not per_participant:
         return settings.pendulum_correction
-    return float(settings.pendulum_correction * np.median(ratios))
+    medians = [float(np.median(values)) for values in per_participant.values()]
+    return float(settings.pendulum_correction * np.median(medians))
 
 
 PENDULUM_CORRECTION = FittedSetting("pendulum_correction", fit_pendulum_correction)
@@ -247,6 +278,8 @@ class _Scores:
     cv_detected_pct: float
     bouts: pd.DataFrame
     reference_speeds_mps: np.ndarray
+    participant: str
+    walkway_ratio: float
 
 
 def _score(run: GaitRun, *, tolerance_s: float) -> _Scores:
@@ -258,6 +291,12 @@ def _score(run: GaitRun, *, tolerance_s: float) -> _Scores:
     match = match_events(reference, detected, tolerance_s=tolerance_s)
     pairs = match_strides(recording.strides, strides, tolerance_s=tolerance_s)
     cv_reference, _ = reference_steady_cv_pct(recording.strides)
+    walkway_ratio = float("nan")
+    if recording.walkway_m is not None and not recording.height_is_fallback:
+        walked_m, _ = walked_distance_m(
+            recording.initial_contacts_s, strides, tolerance_s=tolerance_s
+        )
+        walkway_ratio = walked_m / recording.walkway_m
     return _Scores(
         ic_errors_s=match.errors_s,
         n_reference_ic=match.n_reference,
@@ -267,6 +306,8 @@ def _score(run: GaitRun, *, tolerance_s: float) -> _Scores:
         cv_detected_pct=run.result.summary.stride_time_cv_pct,
         bouts=bout_speed_errors(recording.bouts, strides),
         reference_speeds_mps=recording.strides["speed_mps"].to_numpy(dtype=float),
+        participant=recording.participant,
+        walkway_ratio=walkway_ratio,
     )
 
 
@@ -385,6 +426,18 @@ def _figures(scores: Sequence[_Scores], *, has_turns: bool, per_recording: bool)
         kept = pairs["ref_speed_mps"].to_numpy(dtype=float) if len(pairs) else np.zeros(0)
         bias, n_kept = kept_speed_bias_pct(kept, reference_speeds)
         out.append(("gait_speed", "kept_reference_speed_pct", bias, "%", n_kept))
+    walkway = pd.DataFrame(
+        {"participant": [s.participant for s in scores], "ratio": [s.walkway_ratio for s in scores]}
+    ).dropna()
+    if len(walkway):
+        ratio = walkway["ratio"]
+        out.append(("walkway_distance", "detected_over_protocol", ratio.mean(), "1", len(ratio)))
+        if not per_recording:
+            means = walkway.groupby("participant")["ratio"].mean()
+            out += [
+                ("walkway_distance", "trial_sd", ratio.std(), "1", len(ratio)),
+                ("walkway_distance", "participant_sd", means.std(), "1", len(means)),
+            ]
     return out
 
 
@@ -535,8 +588,9 @@ def validate_gait(
 #: The default settings' constants that were fitted to the shared recordings (re-fitted per fold):
 #: the share of centripetal acceleration felt without a gyroscope (against the gyroscopes) and
 #: the stride-time deviation that ends steady walking (against the reference CVs). The pendulum
-#: correction is the published Mobilise-D value; pass ``fitted=(PENDULUM_CORRECTION,)`` to see what
-#: a correction fitted to these recordings would give, left out.
+#: correction is the published Mobilise-D value; pass ``fitted=(*DATA_FITTED_SETTINGS,
+#: PENDULUM_CORRECTION)`` to see what a correction fitted to these recordings (HA001's bouts and
+#: IPOL's walkway) would give, left out.
 DATA_FITTED_SETTINGS: tuple[FittedSetting | GridFittedSetting, ...] = (
     TURN_FELT_FRACTION,
     MAX_STRIDE_TIME_DEVIATION,

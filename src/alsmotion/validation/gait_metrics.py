@@ -234,3 +234,57 @@ def kept_speed_bias_pct(
     if len(kept) == 0 or len(every) == 0:
         return float("nan"), len(kept)
     return float(100.0 * (kept.mean() / every.mean() - 1.0)), len(kept)
+
+
+def detected_steps(strides: pd.DataFrame) -> pd.DataFrame:
+    """The steps inside a stride table: ``start_s``, ``end_s``, ``length_m`` (turn-corrected).
+
+    Stride k holds step k (``ic_time_s`` for ``step_time_s``, ``step_length_m``); the second step of
+    each bout's last stride is the remainder of that stride.
+    """
+    first = pd.DataFrame(
+        {
+            "start_s": strides["ic_time_s"],
+            "end_s": strides["ic_time_s"] + strides["step_time_s"],
+            "length_m": strides["step_length_m"],
+        }
+    )
+    last = strides[strides["bout_id"].shift(-1) != strides["bout_id"]]
+    second = pd.DataFrame(
+        {
+            "start_s": last["ic_time_s"] + last["step_time_s"],
+            "end_s": last["ic_time_s"] + last["stride_time_s"],
+            "length_m": last["stride_length_m"] - last["step_length_m"],
+        }
+    )
+    steps = pd.concat([first, second], ignore_index=True)
+    return steps.sort_values("start_s", kind="stable").reset_index(drop=True)
+
+
+def walked_distance_m(
+    reference_ic_s: np.ndarray, strides: pd.DataFrame, *, tolerance_s: float
+) -> tuple[float, int]:
+    """Distance (m) the pipeline walked from the first to the last reference contact, and the
+    number of reference steps it did not measure.
+
+    Each reference step (consecutive reference contacts of either foot) takes the length of the
+    detected step whose both ends lie within ``tolerance_s`` of its own; a reference step without
+    one counts as the median of the matched ones (a missed step is a step, not nothing). NaN
+    when no step matches.
+    """
+    reference = np.sort(np.asarray(reference_ic_s, dtype=float))
+    n_steps = max(len(reference) - 1, 0)
+    steps = detected_steps(strides).dropna(subset=["length_m"])
+    lengths = np.full(n_steps, np.nan)
+    if len(steps) and n_steps:
+        starts = steps["start_s"].to_numpy()
+        nearest = np.abs(starts[None, :] - reference[:-1, None]).argmin(axis=1)
+        ends = steps["end_s"].to_numpy()[nearest]
+        matched = (np.abs(starts[nearest] - reference[:-1]) <= tolerance_s) & (
+            np.abs(ends - reference[1:]) <= tolerance_s
+        )
+        lengths[matched] = steps["length_m"].to_numpy()[nearest[matched]]
+    missing = int(np.isnan(lengths).sum())
+    if missing == n_steps:
+        return float("nan"), missing
+    return float(np.nansum(lengths) + missing * np.nanmedian(lengths)), missing

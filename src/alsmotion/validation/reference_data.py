@@ -53,6 +53,8 @@ REFERENCE_BOUT_COLUMNS = ("start_s", "end_s", "speed_mps", "n_strides")
 #: Body height (m) used for IPOL subject 10, whose height is unknown (speeds there are not trusted).
 IPOL_FALLBACK_HEIGHT_M = 1.70
 IPOL_RATE_HZ = 100.0
+#: IPOL's protocol: walk 10 m, U-turn, walk 10 m back (m).
+IPOL_WALKWAY_M = 20.0
 HA001_RATE_HZ = 100.0
 #: GaitPy's demo output was computed with this body height (m).
 GAITPY_DEMO_HEIGHT_M = 1.77
@@ -89,6 +91,10 @@ class ReferenceRecording:
     turn_spans_s : (k, 2) start and end (s) of reference turns.
     evaluation_spans_s : (m, 2) spans (s) in which every event was annotated; detected events
         outside them are not counted for precision.
+    walkway_m : the distance (m) the protocol walks between the first and the last reference
+        contact (IPOL: 10 m, U-turn, 10 m back), None without one. A loose check of the length
+        level, not a length truth: where the lower back is at the start, at the stop and through
+        the turn is not part of the protocol.
     """
 
     name: str
@@ -109,6 +115,7 @@ class ReferenceRecording:
     bouts: pd.DataFrame
     turn_spans_s: np.ndarray
     evaluation_spans_s: np.ndarray
+    walkway_m: float | None = None
 
 
 def find_shared_data(data_dir: str | Path | None = None) -> Path:
@@ -389,6 +396,7 @@ def load_ipol_trial(data_dir: str | Path, trial: str) -> ReferenceRecording:
         bouts=pd.DataFrame(columns=list(REFERENCE_BOUT_COLUMNS)),
         turn_spans_s=turn,
         evaluation_spans_s=np.array([[start, end]], dtype=float) / IPOL_RATE_HZ - first_s,
+        walkway_m=IPOL_WALKWAY_M,
     )
 
 
