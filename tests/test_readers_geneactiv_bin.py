@@ -50,7 +50,7 @@ def test_chunks_hold_the_written_samples_on_the_grid(bin_file):
     path, accel = bin_file
     recording = read_home_device_file(path, participant_id="P01")
     assert recording.sampling_rate_hz == RATE_HZ and recording.n_samples == len(accel)
-    assert recording.start_utc == START.tz_localize(None)  # the device's local clock
+    assert recording.start_utc == START  # the header declares Time Zone:GMT +00:00
     read = np.vstack([part for _, part in recording.chunks(chunk_s=110.0)])
     gap = np.isnan(read).any(axis=1)
     np.testing.assert_array_equal(gap, np.isnan(accel).any(axis=1))

@@ -59,7 +59,7 @@ def test_chunks_hold_the_written_samples_on_the_grid(gt3x_file):
     path, accel = gt3x_file
     recording = read_home_device_file(path, participant_id="P01")
     assert recording.sampling_rate_hz == RATE_HZ and recording.n_samples == len(accel)
-    assert recording.start_utc == START.tz_localize(None)  # the device's local clock
+    assert recording.start_utc == START  # the clock declares TimeZone 00:00:00
     chunks = list(recording.chunks(chunk_s=130.0))
     assert [first for first, _ in chunks] == list(range(0, len(accel), 13_000))
     read = np.vstack([part for _, part in chunks])
@@ -93,9 +93,9 @@ def _rewrite(path, tmp_path, edit_log=None, keep=("info.txt", "log.bin")):
     return out
 
 
-#: The PARAMETERS record (8 + 16 + 1 bytes) comes first, then a BATTERY record (8 + 2 + 1), then
+#: The PARAMETERS record (8 + 32 + 1 bytes) comes first, then a BATTERY record (8 + 2 + 1), then
 #: ACTIVITY records of 8 + 450 + 1 bytes.
-FIRST_ACTIVITY = 25 + 11
+FIRST_ACTIVITY = 41 + 11
 
 
 def _flip(offset):
