@@ -139,3 +139,16 @@ def test_alsmotion_home_reads_a_bin_file(tmp_path, capsys):
     assert code == 0, capsys.readouterr().err
     bouts = pd.read_csv(tmp_path / "out" / "bouts.csv")
     assert len(bouts) == 1 and bouts["n_steps"].iloc[0] == pytest.approx(120, abs=3)
+
+
+def test_the_header_time_zone_puts_the_file_on_utc(tmp_path):
+    accel = np.array([0.0, 0.0, STANDARD_GRAVITY_MPS2]) + np.zeros((3000, 3))
+    path = write_geneactiv_bin(
+        tmp_path / "west.bin", [(0, accel)], sampling_rate_hz=RATE_HZ, start_utc=START,
+        utc_offset_s=-5 * 3600,
+    )  # fmt: skip
+    assert b"Time Zone:GMT -05:00" in path.read_bytes()[:2000]
+    device = open_geneactiv_bin(path)
+    assert device.utc_offset_s == -5 * 3600
+    assert device.origin_s == START.value // 10**9 - 5 * 3600  # pages carry the local clock
+    assert read_home_device_file(path, participant_id="P01").start_utc == START
