@@ -80,7 +80,10 @@ def device_offset_flags(
     moments += [
         local_start(pd.Timestamp(start.year, month, 15, tz="UTC"), timezone) for month in (1, 7)
     ]
-    zone_offsets = {moment.utcoffset().total_seconds() for moment in moments}  # type: ignore[union-attr]
+    zone_offsets = {
+        (moment.tz_localize(None) - moment.tz_convert("UTC").tz_localize(None)).total_seconds()
+        for moment in moments
+    }
     if offset_s in zone_offsets:
         return ()
     hours, rest = divmod(abs(offset_s), 3600)

@@ -138,7 +138,8 @@ class Gt3xFile:
         previous record) filled by the last sample before them, :data:`FILL_PIECE_S` at most
         per piece."""
         second = activity["second"] - self.origin_s
-        previous = np.concatenate([[second[0] - 1 if before is None else before[0]], second[:-1]])
+        last_s, last_sample = (second[0] - 1, accel[0]) if before is None else before
+        previous = np.concatenate([[last_s], second[:-1]])
         first_sample = np.concatenate([[0], np.cumsum(activity["n"])[:-1]])
         per_second = round(self.sampling_rate_hz)
         done = 0
@@ -147,7 +148,7 @@ class Gt3xFile:
             if start > done:
                 yield time_s[done:start], accel[done:start]
             done = start
-            held = accel[start - 1] if start else before[1]  # type: ignore[index]
+            held = accel[start - 1] if start else last_sample
             for piece in range(int(previous[index]) + 1, int(second[index]), FILL_PIECE_S):
                 seconds = np.arange(piece, min(piece + FILL_PIECE_S, int(second[index])))
                 fill_s = (seconds[:, None] + np.arange(per_second) / self.sampling_rate_hz).ravel()
