@@ -108,6 +108,9 @@ def test_home_rows_carry_valid_days_wear_and_change_from_baseline(exported):
     # day 30 had no home days: its rows are there, empty, flagged not_recorded
     missed = home.loc["day30"]
     assert missed["value"].isna().all() and missed["flags"].str.contains("not_recorded").all()
+    # no home recording behind them: the home rows' settings, no source (not the clinic's)
+    assert missed["settings_hash"].eq(base["settings_hash"].iloc[0]).all()
+    assert missed["source_sha256"].isna().all()
     assert home.reset_index()["unit"].ne("").all()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from alsmotion.home.wear import MinuteStats, non_wear_minutes, sleep_periods
 from alsmotion.simulate.home import SimulatedHomeWeek
@@ -86,3 +87,24 @@ def test_a_morning_recording_finds_an_afternoon_spell_off():
     first, last = off_spells[0]
     assert abs(off.sum() - (last - first)) <= 2
     assert off[int(np.ceil(first)) : int(last)].all()
+
+
+def test_a_recording_stopped_early_has_the_truth_of_its_hours():
+    """``recorded_h`` ends the simulated recording (the timeline stays that of the whole day):
+    the samples stop there and the truth counts the worn and walking time before it."""
+    day = {"sampling_rate_hz": 10, "n_days": 1, "long_off_day": None, "charge_days": (), "seed": 3}
+    whole, morning = SimulatedHomeWeek(**day), SimulatedHomeWeek(**day, recorded_h=9.5)
+    assert morning.segments_ == whole.segments_ and morning.n_samples_ == 9.5 * 3600 * 10
+    assert sum(len(accel) for _, accel in morning.chunks()) == morning.n_samples_
+    stop_s = 9.5 * 3600
+    worn_s = sum(
+        min(s.end_s, stop_s) - s.start_s
+        for s in whole.segments_
+        if s.kind not in ("off", "charge") and s.start_s < stop_s
+    )
+    assert morning.truth_.daily["worn_h"].iloc[0] == pytest.approx(worn_s / 3600)
+    walks = whole.truth_.walks
+    before = walks[walks["start_s"] < stop_s]
+    assert len(morning.truth_.walks) == len(before) < len(walks)
+    walked_s = (before["end_s"].clip(upper=stop_s) - before["start_s"]).sum()
+    assert morning.truth_.daily["walking_min"].iloc[0] == pytest.approx(walked_s / 60)

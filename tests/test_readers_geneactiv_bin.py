@@ -50,7 +50,7 @@ def test_chunks_hold_the_written_samples_on_the_grid(bin_file):
     path, accel = bin_file
     recording = read_home_device_file(path, participant_id="P01")
     assert recording.sampling_rate_hz == RATE_HZ and recording.n_samples == len(accel)
-    assert recording.start_utc == START.tz_localize(None)  # the device's local clock
+    assert recording.start_utc == START  # the header declares Time Zone:GMT +00:00
     read = np.vstack([part for _, part in recording.chunks(chunk_s=110.0)])
     gap = np.isnan(read).any(axis=1)
     np.testing.assert_array_equal(gap, np.isnan(accel).any(axis=1))
@@ -139,3 +139,16 @@ def test_alsmotion_home_reads_a_bin_file(tmp_path, capsys):
     assert code == 0, capsys.readouterr().err
     bouts = pd.read_csv(tmp_path / "out" / "bouts.csv")
     assert len(bouts) == 1 and bouts["n_steps"].iloc[0] == pytest.approx(120, abs=3)
+
+
+def test_the_header_time_zone_puts_the_file_on_utc(tmp_path):
+    accel = np.array([0.0, 0.0, STANDARD_GRAVITY_MPS2]) + np.zeros((3000, 3))
+    path = write_geneactiv_bin(
+        tmp_path / "west.bin", [(0, accel)], sampling_rate_hz=RATE_HZ, start_utc=START,
+        utc_offset_s=-5 * 3600,
+    )  # fmt: skip
+    assert b"Time Zone:GMT -05:00" in path.read_bytes()[:2000]
+    device = open_geneactiv_bin(path)
+    assert device.utc_offset_s == -5 * 3600
+    assert device.origin_s == START.value // 10**9 - 5 * 3600  # pages carry the local clock
+    assert read_home_device_file(path, participant_id="P01").start_utc == START

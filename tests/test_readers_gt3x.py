@@ -59,7 +59,7 @@ def test_chunks_hold_the_written_samples_on_the_grid(gt3x_file):
     path, accel = gt3x_file
     recording = read_home_device_file(path, participant_id="P01")
     assert recording.sampling_rate_hz == RATE_HZ and recording.n_samples == len(accel)
-    assert recording.start_utc == START.tz_localize(None)  # the device's local clock
+    assert recording.start_utc == START  # the clock declares TimeZone 00:00:00
     chunks = list(recording.chunks(chunk_s=130.0))
     assert [first for first, _ in chunks] == list(range(0, len(accel), 13_000))
     read = np.vstack([part for _, part in chunks])
@@ -93,9 +93,9 @@ def _rewrite(path, tmp_path, edit_log=None, keep=("info.txt", "log.bin")):
     return out
 
 
-#: The PARAMETERS record (8 + 16 + 1 bytes) comes first, then a BATTERY record (8 + 2 + 1), then
+#: The PARAMETERS record (8 + 32 + 1 bytes) comes first, then a BATTERY record (8 + 2 + 1), then
 #: ACTIVITY records of 8 + 450 + 1 bytes.
-FIRST_ACTIVITY = 25 + 11
+FIRST_ACTIVITY = 41 + 11
 
 
 def _flip(offset):
@@ -185,9 +185,9 @@ def test_alsmotion_home_reads_a_gt3x_file(tmp_path, capsys):
     assert len(bouts) == 1 and bouts["n_steps"].iloc[0] == pytest.approx(120, abs=3)
 
 
-def test_an_idle_sleep_second_reads_as_no_data(gt3x_file, tmp_path):
-    """A one-byte ACTIVITY record (the device's idle sleep mode) holds no samples: its second
-    is no data, and the seconds around it are read as written."""
+def test_a_usb_connection_record_holds_no_sample(gt3x_file, tmp_path):
+    """A one-byte ACTIVITY record (a USB connection event, the format says) holds no samples:
+    with sleep mode off its second is no data, and the seconds around it are read as written."""
     from alsmotion.simulate.gt3x import _record
 
     path, _ = gt3x_file
@@ -202,3 +202,84 @@ def test_an_idle_sleep_second_reads_as_no_data(gt3x_file, tmp_path):
     read = np.vstack([part for _, part in recording.chunks()])
     missing = np.isnan(read).any(axis=1)
     assert missing[400:500].all() and not missing[399] and not missing[500]
+
+
+def _moving_still_moving(rate_hz: float) -> np.ndarray:
+    """20 s moving, 40 s lying still (noise SD 1 mg), 20 s moving (m/s^2)."""
+    moving = noisy_accel(round(20 * rate_hz), gap=slice(0, 0), seed=3)
+    rng = np.random.default_rng(4)
+    still = np.array([0.0, 0.0, STANDARD_GRAVITY_MPS2]) + rng.normal(
+        0.0, 0.01, (round(40 * rate_hz), 3)
+    )
+    return np.vstack([moving, still, moving[::-1]])
+
+
+def test_idle_sleep_seconds_read_as_the_last_sample_repeated(tmp_path):
+    # ActiGraph: in idle sleep the last sampled value stands for every sample; log.bin holds
+    # no record for those seconds
+    accel = _moving_still_moving(RATE_HZ)
+    path = write_gt3x(
+        tmp_path / "idle.gt3x", _chunks(accel, 2_000), sampling_rate_hz=RATE_HZ, start_utc=START,
+        idle_sleep=True,
+    )  # fmt: skip
+    device = open_gt3x(path)
+    # the first still second moves away from the last moving sample; ten still seconds later
+    # the device sleeps, and the first moving second wakes it
+    assert device.idle_sleep and device.idle_sleep_s == 29 and len(device.record_s) == 80 - 29
+    recording = read_home_device_file(path, participant_id="P01")
+    assert recording.flags == ("idle_sleep_s:29",) and recording.n_samples == len(accel)
+    read = np.vstack([part for _, part in recording.chunks()])
+    assert not np.isnan(read).any()
+    asleep = slice(31 * 100, 60 * 100)
+    held = quantized_g(accel[asleep.start - 1]) * STANDARD_GRAVITY_MPS2
+    np.testing.assert_allclose(read[asleep], np.broadcast_to(held, (29 * 100, 3)), atol=1e-9)
+    assert np.abs(read[asleep] - accel[asleep]).max() < 0.04 * STANDARD_GRAVITY_MPS2
+    awake = np.r_[0 : asleep.start, asleep.stop : len(accel)]
+    np.testing.assert_allclose(
+        read[awake], quantized_g(accel[awake]) * STANDARD_GRAVITY_MPS2, atol=1e-3
+    )
+
+
+def test_missing_seconds_are_idle_sleep_unless_sleep_mode_is_off(gt3x_file, tmp_path):
+    path, accel = gt3x_file
+    assert not open_gt3x(path).idle_sleep  # FEATURE_ENABLE without the sleep-mode bit
+    # without a PARAMETERS record the device slept by default: the 20 s not logged are held
+    undeclared = _rewrite(path, tmp_path, lambda log: log[41:])
+    device = open_gt3x(undeclared)
+    assert device.idle_sleep and device.idle_sleep_s == 20
+    read = np.vstack(
+        [part for _, part in read_home_device_file(undeclared, participant_id="P01").chunks()]
+    )
+    held = quantized_g(accel[GAP.start - 1]) * STANDARD_GRAVITY_MPS2
+    np.testing.assert_allclose(read[GAP], np.broadcast_to(held, (2_000, 3)), atol=1e-9)
+
+
+def _offset_day_rows(path, timezone: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    from alsmotion.home.study import analyze_recording
+
+    recording = read_home_device_file(path, participant_id="P01")
+    analysed = analyze_recording(recording, min_worn_hours=0.1, timezone=timezone)
+    return analysed.result.daily, analysed.flags
+
+
+def test_a_declared_clock_offset_puts_the_file_on_utc(tmp_path):
+    # set up in winter at UTC+01:00 (devices keep their offset), worn in June from 21:30 UTC,
+    # which is 23:30 in Amsterdam (UTC+02:00)
+    start = pd.Timestamp("2026-06-01T21:30:00Z")
+    rng = np.random.default_rng(7)
+    accel = np.array([0.0, 0.0, STANDARD_GRAVITY_MPS2]) + rng.normal(0, 0.05, (2 * 3600 * 30, 3))
+    path = write_gt3x(
+        tmp_path / "P01.gt3x", _chunks(accel, 30 * 600), sampling_rate_hz=30, start_utc=start,
+        utc_offset_s=3600,
+    )  # fmt: skip
+    assert open_gt3x(path).utc_offset_s == 3600
+    assert read_home_device_file(path, participant_id="P01").start_utc == start
+    daily, flags = _offset_day_rows(path, "Europe/Amsterdam")
+    # the clock read as Amsterdam time (22:30 CEST) would have put 1.5 h on June 1
+    assert daily["measurement_date"].tolist() == ["2026-06-01", "2026-06-02"]
+    np.testing.assert_allclose(daily["recorded_h"], [0.5, 1.5], atol=0.02)
+    assert not [flag for flag in flags if flag.startswith("device_utc_offset")]
+    # New York never is UTC+01:00: the offset is still used, and flagged
+    daily, flags = _offset_day_rows(path, "America/New_York")
+    np.testing.assert_allclose(daily["recorded_h"], [2.0], atol=0.02)  # 17:30-19:30 EDT
+    assert "device_utc_offset_differs:+01:00" in flags

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from session_helpers import write_small_session
 
+from alsmotion.batch import discover_sessions
 from alsmotion.cli import main
 from alsmotion.cli._trial_demo import clear_simulated_sessions, run_trial_demo
 from alsmotion.errors import InvalidInputError
@@ -106,6 +107,31 @@ def test_demo_exports_carry_home_gait_rows(demo):
         assert '<img src="home_days.png"' in section and (folder / "home_days.png").is_file()
         assert "baseline (day 0)" in section and "<td>no home days</td>" in section
         assert "<td>stride velocity 95th centile (SV95C-like)</td>" in section
+
+
+def _home_rows(path: Path) -> pd.DataFrame:
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return table[table["domain"] == "home_gait"].reset_index(drop=True)
+
+
+def test_process_on_the_demo_raw_rebuilds_its_home_rows(demo, tmp_path):
+    out, _trial, _ = demo
+    home = [s for s in discover_sessions(out / "raw") if s.kind == "home"]
+    assert sorted((s.participant_id, s.visit) for s in home) == [
+        (p, v) for p in ("ALS-001", "ALS-002", "ALS-003") for v in ("baseline", "day180")
+    ]
+    for source in home:  # closed, audited and hashed like the clinic sessions
+        session = Session.open(source.path)
+        assert session.metadata.extra["simulated"] and verify_session(source.path).ok
+        assert (source.path / "manifest.json").is_file() and (source.path / "audit.jsonl").is_file()
+    again = tmp_path / "again"
+    command = ["process", str(out / "raw"), "--out", str(again), "--workers", "1"]
+    assert main([*command, "--no-reports"]) == 0
+    for name in ("daily.csv", "bouts.csv"):
+        assert (again / "home" / name).read_bytes() == (out / "home" / name).read_bytes()
+    rows = _home_rows(out / "exports" / "visit_measures.csv")
+    assert len(rows) == 3 * 4 * 29 and (rows["value"] != "").sum() > 3 * 2 * 20
+    pd.testing.assert_frame_equal(_home_rows(again / "visit_measures.csv"), rows)
 
 
 def test_reports_show_missing_and_cannot_perform(demo):

@@ -10,7 +10,9 @@ days (a participant's recordings of one date merged) that the exports attach to 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import ClassVar
 
 import pandas as pd
@@ -20,9 +22,17 @@ from alsmotion.batch.sources import SessionSource
 from alsmotion.errors import InvalidInputError, InvalidRecordingError
 from alsmotion.home.pipeline import DEFAULT_TIMEZONE, local_start
 from alsmotion.home.sources import HomeRecording, read_home_device_file, read_home_session
-from alsmotion.home.study import AnalysedRecording, analyze_recording
+from alsmotion.home.study import (
+    AnalysedRecording,
+    HomeTables,
+    analyze_recording,
+    combine_recordings,
+)
 from alsmotion.home.wear import DEFAULT_MIN_WORN_HOURS
 from alsmotion.settings_io import JsonSettings
+
+#: Folder of the home recordings' days and bouts inside the output folder.
+HOME_DIR = "home"
 
 
 @dataclass(frozen=True)
@@ -78,10 +88,39 @@ def open_home_source(source: SessionSource, settings: HomeSettings) -> HomeRecor
     return replace(recording, visit=source.visit)
 
 
-def analyze_home_source(source: SessionSource, settings: HomeSettings) -> AnalysedRecording:
-    """Open and analyse one home recording (in a worker: no progress bar)."""
+def analyze_home_source(
+    source: SessionSource, settings: HomeSettings, *, progress: bool = False
+) -> AnalysedRecording:
+    """Open and analyse one home recording (``progress``: a bar on stderr in hours of
+    recording; a batch worker shows none)."""
     return analyze_recording(
         open_home_source(source, settings),
         min_worn_hours=settings.min_worn_hours,
         timezone=settings.timezone,
+        progress=progress,
     )
+
+
+def home_tables(analysed: Sequence[AnalysedRecording], settings: HomeSettings) -> HomeTables | None:
+    """The study's days, bouts and strides of the analysed recordings, in the order given
+    (:func:`alsmotion.home.study.combine_recordings`); None without any."""
+    if not analysed:
+        return None
+    return combine_recordings(
+        analysed, min_worn_hours=settings.min_worn_hours, timezone=settings.timezone
+    )
+
+
+def write_home_tables(home: HomeTables | None, out_dir: Path) -> dict[str, Path]:
+    """``out_dir/home/daily.csv`` and ``bouts.csv`` (:data:`HOME_DIR`); without ``home`` an
+    earlier run's are removed. Returns ``home_daily``/``home_bouts`` -> file written."""
+    from alsmotion.export.tables import write_csv
+
+    written: dict[str, Path] = {}
+    for name in ("daily", "bouts"):
+        path = out_dir / HOME_DIR / f"{name}.csv"
+        if home is None:
+            path.unlink(missing_ok=True)
+        else:
+            written[f"home_{name}"] = write_csv(getattr(home, name), path)
+    return written

@@ -27,7 +27,7 @@ from alsmotion._version import __version__
 from alsmotion.batch.cache import CACHE_DIR_NAME, CacheKey, ResultCache
 from alsmotion.batch.executors import ExecutorHandle, open_executor
 from alsmotion.batch.fingerprint import source_sha256
-from alsmotion.batch.home import HomeSettings
+from alsmotion.batch.home import HomeSettings, home_tables, write_home_tables
 from alsmotion.batch.report import RUN_FILE, SessionFailure, write_errors_csv, write_run_json
 from alsmotion.batch.sources import (
     HOME_KINDS,
@@ -38,13 +38,9 @@ from alsmotion.batch.sources import (
 from alsmotion.batch.tasks import TaskOutcome, failure_reason, run_task
 from alsmotion.errors import AlsmotionError, InvalidInputError
 from alsmotion.export import write_exports
-from alsmotion.export.tables import write_csv
-from alsmotion.home.study import AnalysedRecording, HomeTables, combine_recordings
+from alsmotion.home.study import AnalysedRecording, HomeTables
 from alsmotion.processing import ALGORITHM_VERSION, ProcessingSettings, SessionResult
 from alsmotion.visits import StudySchedule
-
-#: Folder of the home recordings' days and bouts inside the output folder.
-HOME_DIR = "home"
 
 #: Threads that hash raw files before dispatch (hashlib releases the GIL on large reads).
 _HASH_THREADS = 4
@@ -260,15 +256,7 @@ class BatchProcessor:
         ordered = [results[source] for source in sources if source in results]
         sessions = [result for result in ordered if isinstance(result, SessionResult)]
         analysed = [result for result in ordered if isinstance(result, AnalysedRecording)]
-        home = (
-            combine_recordings(
-                analysed,
-                min_worn_hours=self.home.min_worn_hours,
-                timezone=self.home.timezone,
-            )
-            if analysed
-            else None
-        )
+        home = home_tables(analysed, self.home)
         exports = self._write_exports(sessions, home, out_dir)
         failures.sort(key=lambda item: (item.file, item.reason))
         self.results_ = sessions
@@ -347,13 +335,7 @@ class BatchProcessor:
         exports); ``run.json`` is removed first and written last, so an export stage cut short
         leaves no ``run.json`` beside a mix of old and new files."""
         (out_dir / RUN_FILE).unlink(missing_ok=True)
-        written: dict[str, Path] = {}
-        for name in ("daily", "bouts"):
-            path = out_dir / HOME_DIR / f"{name}.csv"
-            if home is None:
-                path.unlink(missing_ok=True)  # an earlier run's, when this one has none
-            else:
-                written[f"home_{name}"] = write_csv(getattr(home, name), path)
+        written = write_home_tables(home, out_dir)
         if not results:
             return written
         if self.progress:

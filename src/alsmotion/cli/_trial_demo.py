@@ -78,8 +78,9 @@ def run_trial_demo(out: Path, *, n_participants: int) -> SimulatedTrial:
         HOME_HOURS,
         HOME_RATE_HZ,
         HOME_VISITS,
-        simulate_home_periods,
+        analyze_home_sessions,
         write_home_outputs,
+        write_home_sessions,
     )
     from alsmotion.export import write_exports
     from alsmotion.export.bids import export_bids
@@ -102,11 +103,13 @@ def run_trial_demo(out: Path, *, n_participants: int) -> SimulatedTrial:
     results = [process_session(path, settings) for path in sessions]
     print(
         f"Simulating a home morning ({HOME_HOURS:g} h at {HOME_RATE_HZ:g} Hz) after the "
-        f"{' and '.join(HOME_VISITS)} visits of each participant, and analysing it ...",
+        f"{' and '.join(HOME_VISITS)} visits of each participant into {raw}/, and analysing "
+        "these home sessions as alsmotion process does ...",
         flush=True,
     )
-    home, home_truth = simulate_home_periods(results, trial.truth)
-    home_files = write_home_outputs(home, out / "home", results)
+    home_truth = write_home_sessions(raw, results, trial.truth)
+    home = analyze_home_sessions(raw)
+    home_files = write_home_outputs(home, out, results)
     print(f"Writing the exports and reports into {out / 'exports'}/ ...", flush=True)
     exports = write_exports(results, out / "exports", progress=True, statistics=True, home=home)
     print(f"Writing the BIDS copy of the raw streams into {out / 'bids'}/ ...", flush=True)
@@ -141,6 +144,8 @@ def run_trial_demo(out: Path, *, n_participants: int) -> SimulatedTrial:
     print("                    validation report with a Bland-Altman plot)")
     print(f"BIDS motion:        {out / 'bids'}/ ({len(bids)} files)")
     print(f"home days:          {home_files[0]}, bouts.csv, plots/ (home_gait rows in the exports)")
+    print(f"reprocess it all:   alsmotion process {raw} --out DIR (the same home_gait rows,")
+    print("                    home/daily.csv and bouts.csv, from the raw sessions)")
     print(f"verify a session:   alsmotion verify {trial.session_paths[0]}")
     return trial
 

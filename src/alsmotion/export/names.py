@@ -156,6 +156,14 @@ def flag_sentence(flag: str) -> str:
     if code.startswith("rfd_0_") and code.endswith("ms_unsupported"):
         window = code.removeprefix("rfd_0_").removesuffix("ms_unsupported")
         return f"too few samples for the 0-{window} ms rate of force development"
+    if code == "idle_sleep_s":
+        return f"{detail} s of the device's idle sleep, read as its last sample repeated"
+    if code == "device_utc_offset_differs":
+        return (
+            f"the device clock ran at UTC{detail}, an offset the study's time zone does not have "
+            "then: its times were put on UTC by that offset; if the device was set up in the "
+            "participant's zone, check the set-up computer's time zone"
+        )
     if code == "gait_failed":
         return f"gait analysis failed ({detail})"
     if code == "stopped_early":

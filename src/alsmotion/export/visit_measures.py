@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from alsmotion.errors import InvalidInputError
+from alsmotion.export.names import HOME_DOMAIN
 from alsmotion.processing.result import SessionResult
 from alsmotion.visits import StudySchedule, assign_visits
 
@@ -145,6 +146,20 @@ def _placed_home_rows(home_rows: pd.DataFrame, assignments: pd.DataFrame) -> pd.
     return placed.drop(columns=["flags_visit", "window_start", "window_end"])
 
 
+_PROVENANCE = ("algorithm_version", "settings_hash", "source_sha256")
+
+
+def _provenance(table: pd.DataFrame, participant_id: str, session_id: str, domain: str) -> dict:
+    """Provenance of a ``not_recorded`` row: that of the session's rows (the session was
+    recorded, the test was not). A home window without days has no recording: the home rows'
+    algorithm and settings, and no source."""
+    if domain == HOME_DOMAIN:
+        own = table[(table["participant_id"] == participant_id) & (table["domain"] == domain)]
+        return {**own[list(_PROVENANCE[:2])].iloc[0].to_dict(), "source_sha256": ""}
+    template = table[table["session_id"] == session_id].head(1)
+    return {name: template[name].iloc[0] if len(template) else "" for name in _PROVENANCE}
+
+
 def _add_not_recorded(table: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:
     """Rows flagged ``not_recorded`` for measures a participant lacks at an attended visit."""
     keys = table[["participant_id", *_KEY, "unit"]].drop_duplicates()
@@ -153,7 +168,6 @@ def _add_not_recorded(table: pd.DataFrame, assignments: pd.DataFrame) -> pd.Data
         present = table.loc[table["session_id"] == visit["session_id"], _KEY]
         present_keys = set(map(tuple, present.to_numpy()))
         expected = keys[keys["participant_id"] == visit["participant_id"]]
-        template = table[table["session_id"] == visit["session_id"]].head(1)
         for row in expected.to_dict("records"):
             if tuple(row[k] for k in _KEY) in present_keys:
                 continue
@@ -168,10 +182,9 @@ def _add_not_recorded(table: pd.DataFrame, assignments: pd.DataFrame) -> pd.Data
                     "value": np.nan,
                     "n": 0,
                     "flags": _join_flags("not_recorded", visit["flags"]),
-                    **{
-                        name: template[name].iloc[0] if len(template) else ""
-                        for name in ("algorithm_version", "settings_hash", "source_sha256")
-                    },
+                    **_provenance(
+                        table, visit["participant_id"], visit["session_id"], row["domain"]
+                    ),
                 }
             )
     return pd.concat([table, pd.DataFrame(extra)], ignore_index=True) if extra else table

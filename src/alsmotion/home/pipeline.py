@@ -65,6 +65,32 @@ def local_start(start: pd.Timestamp, timezone: str) -> pd.Timestamp:
     return stamp.tz_localize(zone) if stamp.tzinfo is None else stamp.tz_convert(zone)
 
 
+def device_offset_flags(
+    offset_s: int | None, start_utc: pd.Timestamp, duration_s: float, timezone: str
+) -> tuple[str, ...]:
+    """``device_utc_offset_differs:<+HH:MM>`` when a device file declares a clock offset from
+    UTC (``offset_s``) that ``timezone`` takes at no time of the recording's year (a device set
+    up in winter keeps its winter offset in summer: that is not flagged): the device was set up
+    in another zone, or on a computer whose zone was set wrong. The samples are put on UTC by
+    the declared offset either way; the flag says to check which."""
+    if offset_s is None:
+        return ()
+    start = local_start(start_utc, timezone)
+    moments = [start, start + pd.Timedelta(seconds=duration_s)]
+    moments += [
+        local_start(pd.Timestamp(start.year, month, 15, tz="UTC"), timezone) for month in (1, 7)
+    ]
+    zone_offsets = {
+        (moment.tz_localize(None) - moment.tz_convert("UTC").tz_localize(None)).total_seconds()
+        for moment in moments
+    }
+    if offset_s in zone_offsets:
+        return ()
+    hours, rest = divmod(abs(offset_s), 3600)
+    sign = "-" if offset_s < 0 else "+"
+    return (f"device_utc_offset_differs:{sign}{hours:02d}:{rest // 60:02d}",)
+
+
 def stride_velocity_p95(strides: pd.DataFrame) -> dict[str, float]:
     """SV95C-like: 95th centile (m/s) of the speed of every stride of the period, with the strides
     and hours of walking behind it (not the EMA-qualified ankle-worn SV95C itself)."""

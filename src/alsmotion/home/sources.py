@@ -44,8 +44,9 @@ class HomeRecording:
     ----------
     path : the session folder or file.
     participant_id : the participant's pseudonym.
-    start_utc : time of the first sample, in UTC; for device files (whose clock runs on the
-        set-up computer's local time) without a zone: the home pipeline reads it in ``timezone``.
+    start_utc : time of the first sample, in UTC; for a device file (whose clock runs on the
+        set-up computer's local time) that does not declare its clock's offset from UTC, without
+        a zone: the home pipeline reads it in ``timezone``.
     sampling_rate_hz : the grid's rate (Hz).
     n_samples : samples on the grid (first to last sample).
     sensor_height_m, height_m : sensor height above the ground / body height (m), when known.
@@ -53,6 +54,8 @@ class HomeRecording:
     source_sha256 : SHA-256 of the acceleration stream file (of the session's manifest when it
         has one) or of the CSV file.
     flags : what reading found (e.g. ``raw_data_integrity:<problem>``).
+    device_utc_offset_s : the offset from UTC (s) a device file declares for its clock; None
+        for sessions, CSV files and device files that declare none.
     """
 
     path: Path
@@ -66,6 +69,7 @@ class HomeRecording:
     source_sha256: str
     flags: tuple[str, ...]
     read_chunks: ChunkReader
+    device_utc_offset_s: int | None = None
 
     @property
     def duration_h(self) -> float:
@@ -256,7 +260,9 @@ DEVICE_FILE_SUFFIXES = {
 class DeviceFile(Protocol):
     """What the device readers (``open_cwa``, ``open_gt3x``, ``open_geneactiv_bin``) return: a checked file whose
     samples are read a few megabytes at a time, their times in s from ``origin_s`` (a whole
-    second since 1970; relative times keep float64 exact to well below a microsecond)."""
+    second since 1970, device clock; relative times keep float64 exact to well below a
+    microsecond); ``utc_offset_s`` is the device clock's offset from UTC when the file declares
+    one."""
 
     @property
     def origin_s(self) -> int: ...
@@ -266,6 +272,9 @@ class DeviceFile(Protocol):
 
     @property
     def sampling_rate_hz(self) -> float: ...
+
+    @property
+    def utc_offset_s(self) -> int | None: ...
 
     @property
     def first_sample_s(self) -> float: ...
@@ -303,7 +312,11 @@ def read_home_device_file(
     are read from the file as they are needed (the file is checked whole first: see
     :func:`alsmotion.readers.cwa.open_cwa` and :func:`alsmotion.readers.gt3x.open_gt3x`).
     ``skip_damaged`` (.cwa only): damaged blocks read as no data, and the recording is flagged
-    ``damaged_blocks_skipped:<n>``."""
+    ``damaged_blocks_skipped:<n>``. A file that declares its clock's offset from UTC (GT3X
+    ``TimeZone``, GENEActiv ``Time Zone``) starts at the UTC time that offset gives; one that
+    does not starts at its clock time, which the home pipeline reads in its time zone. A
+    ``.gt3x`` file's idle-sleep seconds (read as the last sample repeated) are flagged
+    ``idle_sleep_s:<n>``."""
     from alsmotion.readers._timegrid import stream_to_grid
     from alsmotion.session.pseudonym import validate_pseudonym
 
@@ -314,6 +327,7 @@ def read_home_device_file(
         )
     device = _open_device_file(path, skip_damaged)
     skipped = len(getattr(device, "damaged_offsets", ()))
+    idle_s = int(getattr(device, "idle_sleep_s", 0))
     rate = validate_sampling_rate_hz(device.sampling_rate_hz)
     start_s = device.first_sample_s
     n_samples = int(np.floor((device.last_sample_s - start_s) * rate + 1e-6)) + 1
@@ -335,17 +349,25 @@ def read_home_device_file(
         ):
             yield first, accel_g * STANDARD_GRAVITY_MPS2
 
+    clock = pd.Timestamp(device.origin_s * 10**9 + round(start_s * 1e9), unit="ns")
+    offset_s = device.utc_offset_s
+    flags = [f"damaged_blocks_skipped:{skipped}"] if skipped else []
+    if idle_s:
+        flags.append(f"idle_sleep_s:{idle_s}")
     return HomeRecording(
         path=path,
         participant_id=validate_pseudonym(participant_id),
-        # The device clock is local time: no zone here, the home pipeline localises it.
-        start_utc=pd.Timestamp(device.origin_s * 10**9 + round(start_s * 1e9), unit="ns"),
+        # Without a declared offset the clock stays zoneless: the home pipeline localises it.
+        start_utc=clock
+        if offset_s is None
+        else (clock - pd.Timedelta(seconds=offset_s)).tz_localize("UTC"),
         sampling_rate_hz=rate,
         n_samples=n_samples,
         sensor_height_m=sensor_height_m,
         height_m=height_m,
         visit="",
         source_sha256=device.sha256,
-        flags=(f"damaged_blocks_skipped:{skipped}",) if skipped else (),
+        flags=tuple(flags),
         read_chunks=read,
+        device_utc_offset_s=offset_s,
     )

@@ -14,6 +14,7 @@ from alsmotion.home.pipeline import (
     HomeResult,
     analyze_home_recording,
     daily_table,
+    device_offset_flags,
 )
 from alsmotion.home.sources import HomeRecording
 from alsmotion.home.wear import DEFAULT_MIN_WORN_HOURS, wear_by_day
@@ -75,7 +76,9 @@ def analyze_recording(
     progress: bool = False,
 ) -> AnalysedRecording:
     """Run :func:`alsmotion.home.pipeline.analyze_home_recording` on ``recording`` chunk by chunk
-    (``progress``: a bar on stderr in hours of recording), with days in ``timezone``."""
+    (``progress``: a bar on stderr in hours of recording), with days in ``timezone``; a device
+    clock offset that ``timezone`` does not have is flagged
+    (:func:`~alsmotion.home.pipeline.device_offset_flags`)."""
     result = analyze_home_recording(
         _with_progress(recording, recording.chunks(), progress),
         sampling_rate_hz=recording.sampling_rate_hz,
@@ -92,7 +95,13 @@ def analyze_recording(
         source=recording.path.name,
         visit=recording.visit,
         source_sha256=recording.source_sha256,
-        flags=recording.flags,
+        flags=recording.flags
+        + device_offset_flags(
+            recording.device_utc_offset_s,
+            recording.start_utc,
+            recording.duration_h * 3600.0,
+            timezone,
+        ),
         duration_h=recording.duration_h,
         result=result,
     )

@@ -129,6 +129,11 @@ class CwaFile:
         return rate_hz(self.rate_code)
 
     @property
+    def utc_offset_s(self) -> None:
+        """The format has no time-zone field: the device clock's offset is not declared."""
+        return None
+
+    @property
     def range_g(self) -> int:
         return range_g(self.rate_code)
 

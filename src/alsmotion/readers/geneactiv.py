@@ -170,8 +170,10 @@ def _rows(
             yield table.index.to_numpy(), *parsed
 
 
-def _utc_offset(header: dict[str, str]) -> timedelta | None:
-    match = _TIME_ZONE.search(header.get("Time Zone", ""))
+def time_zone_offset(text: str) -> timedelta | None:
+    """A GENEActiv header's ``Time Zone`` value (``GMT +01:00``) as the device clock's offset
+    from UTC; None when it gives none."""
+    match = _TIME_ZONE.search(text)
     if match is None:
         return None
     sign = 1 if match.group(1) == "+" else -1
@@ -219,7 +221,7 @@ def open_geneactiv_csv(path: str | Path, *, chunk_rows: int = CHUNK_ROWS) -> Gri
             elapsed_s = (stamps - start_local).dt.total_seconds().to_numpy()
             yield elapsed_s, accel_to_mps2(xyz_g, "g")
 
-    offset = _utc_offset(header)
+    offset = time_zone_offset(header.get("Time Zone", ""))
     start_utc = None
     if offset is not None:
         start_utc = (start_local.to_pydatetime() - offset).replace(tzinfo=UTC)

@@ -12,8 +12,8 @@ is cut short, a line that is not what the page layout says, or digits that are n
 :func:`open_geneactiv_bin` reads the file once, a page at a time, checking every page and
 keeping each page's first-sample time, rate and sample count; :meth:`GeneactivBinFile.
 timed_samples` reads it again and decodes :data:`PAGES_PER_READ` pages at a time. The device
-clock (the set-up computer's local time) is taken as UTC, as for the other device files; the
-header's ``Time Zone`` is not applied.
+clock runs on the set-up computer's local time; the header's ``Time Zone`` (``GMT +01:00``)
+gives its offset from UTC (:attr:`GeneactivBinFile.utc_offset_s`), as the CSV export's does.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from alsmotion.errors import InvalidRecordingError
+from alsmotion.readers.geneactiv import time_zone_offset
 
 PAGE_LINES = 10
 PAGES_PER_READ = 1000
@@ -39,7 +40,8 @@ _EPOCH = datetime(1970, 1, 1)
 class GeneactivBinFile:
     """A checked GENEActiv ``.bin`` file: calibration, where the pages start, and per page the
     time of its first sample (s from ``origin_s``, a whole second since 1970, device clock), its
-    rate and its samples; ``sha256`` of the file."""
+    rate and its samples; ``sha256`` of the file; ``utc_offset_s``, the device clock's offset
+    from UTC that the header declares (s, None when it declares none)."""
 
     path: Path
     serial: str
@@ -51,6 +53,7 @@ class GeneactivBinFile:
     page_rate_hz: np.ndarray
     page_samples: np.ndarray
     sha256: str
+    utc_offset_s: int | None = None
 
     @property
     def sampling_rate_hz(self) -> float:
@@ -208,6 +211,7 @@ def open_geneactiv_bin(path: str | Path) -> GeneactivBinFile:
             offset=page_offsets[bad],
         )
     origin = int(page_ms[0] // 1000)
+    zone = time_zone_offset(header.get(("Configuration Info", "Time Zone"), ""))
     gain = np.array(calibration[0::2])
     if np.any(gain == 0):
         raise InvalidRecordingError("a calibration gain is 0", path=path, offset=0)
@@ -222,6 +226,7 @@ def open_geneactiv_bin(path: str | Path) -> GeneactivBinFile:
         page_rate_hz=np.array(rates),
         page_samples=np.array(counts, dtype=np.int64),
         sha256=digest.hexdigest(),
+        utc_offset_s=None if zone is None else round(zone.total_seconds()),
     )
 
 

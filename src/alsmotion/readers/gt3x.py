@@ -15,14 +15,26 @@ bytes between records are allowed (the format says they occur).
 :func:`open_gt3x` decompresses ``log.bin`` once, a few megabytes at a time, checking every
 record (separator, checksum, increasing seconds) and keeping each activity record's second and
 sample count; :meth:`Gt3xFile.timed_samples` decompresses it again and decodes the samples, the
-samples of a record evenly spread over its second. A second without an activity record, or
-with an empty one (the device's idle sleep, which the format says repeats the last sample), is
-read as no data. The device clock is the set-up computer's local time; it is taken as UTC.
+samples of a record evenly spread over its second.
+
+Idle sleep: a device set up with idle sleep mode (the default) stops sampling after 10 s of
+stillness and checks once a second for movement; ActiGraph documents that while it sleeps the
+last sampled value stands for every sample of those seconds, and log.bin holds no activity
+record for them. When the ``PARAMETERS`` record's ``FEATURE_ENABLE`` has its sleep-mode bit set,
+or the file has no ``FEATURE_ENABLE`` (devices without one sleep by default), the seconds
+missing between two activity records are read as the last sample repeated at the sample rate
+(:attr:`Gt3xFile.idle_sleep_s` of them); with sleep mode off, they are no data. An empty
+activity record (a USB connection event) holds no sample.
+
+Clock: the device clock runs on the set-up computer's local time, whose offset from UTC the file
+declares: info.txt ``TimeZone`` (``[-]HH:MM:SS``), else the ``PARAMETERS`` record's
+``UTC_OFFSET`` (s). :attr:`Gt3xFile.utc_offset_s` is that offset (None when neither is there).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,7 +46,16 @@ from alsmotion.errors import InvalidRecordingError
 
 SEPARATOR = 0x1E
 ACTIVITY = 0x00
+PARAMETERS = 0x15
 ACTIVITY2 = 0x1A
+#: PARAMETERS keys (address space, identifier) and FEATURE_ENABLE's sleep-mode bit.
+FEATURE_ENABLE = (1, 2)
+UTC_OFFSET = (1, 40)
+SLEEP_MODE_BIT = 1 << 2
+#: Idle-sleep seconds filled in per piece of :meth:`Gt3xFile.timed_samples` (bounded memory
+#: over a device left still for days).
+FILL_PIECE_S = 3600
+_TIME_ZONE = re.compile(r"^([+-]?)(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 #: Decompressed bytes of log.bin parsed at a time.
 READ_BYTES = 1 << 20
 _HEADER = np.dtype([("separator", "u1"), ("type", "u1"), ("second", "<u4"), ("size", "<u2")])
@@ -44,7 +65,9 @@ _HEADER = np.dtype([("separator", "u1"), ("type", "u1"), ("second", "<u4"), ("si
 class Gt3xFile:
     """A checked ``.gt3x`` file: its settings and, per activity record, its second (s from
     ``origin_s``, the first record's second since 1970, device clock) and sample count;
-    ``sha256`` of the whole archive."""
+    ``sha256`` of the whole archive; ``utc_offset_s``, the device clock's declared offset from
+    UTC (s, None when undeclared); ``idle_sleep``, whether missing seconds are idle sleep, and
+    ``idle_sleep_s``, how many seconds between records are read as the last sample repeated."""
 
     path: Path
     serial: str
@@ -54,6 +77,12 @@ class Gt3xFile:
     record_s: np.ndarray
     record_samples: np.ndarray
     sha256: str
+    utc_offset_s: int | None = None
+    idle_sleep: bool = False
+
+    @property
+    def idle_sleep_s(self) -> int:
+        return int(np.sum(np.diff(self.record_s) - 1)) if self.idle_sleep else 0
 
     @property
     def first_sample_s(self) -> float:
@@ -64,29 +93,68 @@ class Gt3xFile:
         return float(self.record_s[-1] + (self.record_samples[-1] - 1) / self.sampling_rate_hz)
 
     def timed_samples(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """(time (s from ``origin_s``), (n, 3) acceleration in g) per few megabytes of log.bin."""
+        """(time (s from ``origin_s``), (n, 3) acceleration in g) per few megabytes of log.bin,
+        idle-sleep seconds filled in (see the module docstring)."""
+        before: tuple[int, np.ndarray] | None = None  # second and last sample of the last record
         with zipfile.ZipFile(self.path) as archive, archive.open("log.bin") as log:
             for data, records, _ in _scan(self.path, log):
                 activity = records[(records["type"] == ACTIVITY) | (records["type"] == ACTIVITY2)]
                 activity = activity[activity["n"] > 0]
                 if len(activity) == 0:
                     continue
-                times, values = [], []
-                layout = activity["type"] * 65536 + activity["n"]
-                for code in np.unique(layout):
-                    group = activity[layout == code]
-                    kind, n = divmod(int(code), 65536)
-                    counts = _decode(data, group["offset"], n, kind)
-                    second = group["second"] - self.origin_s
-                    times.append(second[:, None] + np.arange(n)[None, :] / self.sampling_rate_hz)
-                    values.append(counts)
-                time_s = np.concatenate([t.reshape(-1) for t in times])
-                accel = np.concatenate([v.reshape(-1, 3) for v in values]) / self.counts_per_g
-                if len(times) == 1:  # one record layout: already in time order
-                    yield time_s, accel
+                time_s, accel = self._decoded(data, activity)
+                if self.idle_sleep:
+                    yield from self._with_idle_sleep(before, activity, time_s, accel)
                 else:
-                    order = np.argsort(time_s, kind="stable")
-                    yield time_s[order], accel[order]
+                    yield time_s, accel
+                before = (int(activity["second"][-1]) - self.origin_s, accel[-1])
+
+    def _decoded(self, data: np.ndarray, activity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Times and acceleration (g) of ``activity`` records, in time order."""
+        times, values = [], []
+        layout = activity["type"] * 65536 + activity["n"]
+        for code in np.unique(layout):
+            group = activity[layout == code]
+            kind, n = divmod(int(code), 65536)
+            counts = _decode(data, group["offset"], n, kind)
+            second = group["second"] - self.origin_s
+            times.append(second[:, None] + np.arange(n)[None, :] / self.sampling_rate_hz)
+            values.append(counts)
+        time_s = np.concatenate([t.reshape(-1) for t in times])
+        accel = np.concatenate([v.reshape(-1, 3) for v in values]) / self.counts_per_g
+        if len(times) == 1:  # one record layout: already in time order
+            return time_s, accel
+        order = np.argsort(time_s, kind="stable")
+        return time_s[order], accel[order]
+
+    def _with_idle_sleep(
+        self,
+        before: tuple[int, np.ndarray] | None,
+        activity: np.ndarray,
+        time_s: np.ndarray,
+        accel: np.ndarray,
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The decoded records with the seconds missing before each (since ``before``, the
+        previous record) filled by the last sample before them, :data:`FILL_PIECE_S` at most
+        per piece."""
+        second = activity["second"] - self.origin_s
+        last_s, last_sample = (second[0] - 1, accel[0]) if before is None else before
+        previous = np.concatenate([[last_s], second[:-1]])
+        first_sample = np.concatenate([[0], np.cumsum(activity["n"])[:-1]])
+        per_second = round(self.sampling_rate_hz)
+        done = 0
+        for index in np.flatnonzero(second - previous > 1):
+            start = int(first_sample[index])
+            if start > done:
+                yield time_s[done:start], accel[done:start]
+            done = start
+            held = accel[start - 1] if start else last_sample
+            for piece in range(int(previous[index]) + 1, int(second[index]), FILL_PIECE_S):
+                seconds = np.arange(piece, min(piece + FILL_PIECE_S, int(second[index])))
+                fill_s = (seconds[:, None] + np.arange(per_second) / self.sampling_rate_hz).ravel()
+                yield fill_s, np.broadcast_to(held, (len(fill_s), 3))
+        if done < len(time_s):
+            yield time_s[done:], accel[done:]
 
 
 _RECORD = np.dtype(
@@ -212,6 +280,32 @@ def _info(path: Path, text: str) -> dict[str, str]:
     return info
 
 
+def _time_zone_s(path: Path, text: str) -> int:
+    """info.txt ``TimeZone`` (``[-]HH:MM[:SS]``) as seconds east of UTC."""
+    match = _TIME_ZONE.match(text)
+    if match is None:
+        raise InvalidRecordingError(
+            f"info.txt TimeZone {text!r} is not an offset [-]HH:MM:SS: the file's clock cannot "
+            "be put on UTC; correct the TimeZone line or re-export the file with ActiLife",
+            path=path,
+        )
+    sign = -1 if match.group(1) == "-" else 1
+    hours, minutes, seconds = (int(match.group(k) or 0) for k in (2, 3, 4))
+    return sign * (hours * 3600 + minutes * 60 + seconds)
+
+
+def _parameters(data: np.ndarray, records: np.ndarray) -> dict[tuple[int, int], int]:
+    """(address space, identifier) -> 32-bit value of the PARAMETERS records among ``records``."""
+    pairs = np.dtype([("space", "<u2"), ("id", "<u2"), ("value", "<u4")])
+    found: dict[tuple[int, int], int] = {}
+    for record in records[records["type"] == PARAMETERS]:
+        size = int(record["size"]) // 8 * 8
+        payload = data[int(record["offset"]) + 8 : int(record["offset"]) + 8 + size]
+        for space, ident, value in payload.view(pairs).tolist():
+            found.setdefault((space, ident), value)
+    return found
+
+
 def open_gt3x(path: str | Path) -> Gt3xFile:
     """Check a ``.gt3x`` file record by record and index its activity records (see the module
     docstring).
@@ -262,9 +356,11 @@ def open_gt3x(path: str | Path) -> Gt3xFile:
         except (KeyError, ValueError):
             counts_per_g = 256.0 if serial.startswith("MOS") else 341.0
         seconds, samples = [], []
+        parameters: dict[tuple[int, int], int] = {}
         last = -1
         with archive.open("log.bin") as log:
-            for _, records, base in _scan(path, log):
+            for data, records, base in _scan(path, log):
+                parameters = {**_parameters(data, records), **parameters}
                 activity = records[(records["type"] == ACTIVITY) | (records["type"] == ACTIVITY2)]
                 if len(activity) == 0:
                     continue
@@ -286,6 +382,12 @@ def open_gt3x(path: str | Path) -> Gt3xFile:
     if not seconds or not sum(len(s) for s in seconds):
         raise InvalidRecordingError("log.bin holds no activity samples", path=path)
     record_s = np.concatenate(seconds)
+    utc_offset_s: int | None = None
+    if "TimeZone" in info:
+        utc_offset_s = _time_zone_s(path, info["TimeZone"])
+    elif UTC_OFFSET in parameters:
+        utc_offset_s = int(np.array(parameters[UTC_OFFSET], np.uint32).view(np.int32))
+    features = parameters.get(FEATURE_ENABLE)
     return Gt3xFile(
         path=path,
         serial=serial,
@@ -295,4 +397,6 @@ def open_gt3x(path: str | Path) -> Gt3xFile:
         record_s=(record_s - record_s[0]).astype(float),
         record_samples=np.concatenate(samples),
         sha256=digest.hexdigest(),
+        utc_offset_s=utc_offset_s,
+        idle_sleep=features is None or bool(features & SLEEP_MODE_BIT),
     )

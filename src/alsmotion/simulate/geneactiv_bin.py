@@ -4,7 +4,7 @@ header of ``Key:Value`` sections with the calibration, then ten-line pages of 30
 hexadecimal), so the readers can be tested against a truth.
 
 A page holding a NaN sample is not written (the device was not recording), so it reads as no
-data. The device clock is written as UTC (``Time Zone:GMT +00:00``).
+data. The device clock runs at ``utc_offset_s`` from UTC (``Time Zone:GMT +01:00`` for 3600).
 """
 
 from __future__ import annotations
@@ -41,7 +41,15 @@ def _stamp(t: pd.Timestamp) -> str:
     return t.strftime("%Y-%m-%d %H:%M:%S:") + f"{t.microsecond // 1000:03d}"
 
 
-def _header(rate: float, start: pd.Timestamp, n_pages: int, serial: str) -> list[str]:
+def _time_zone(offset_s: int) -> str:
+    sign = "-" if offset_s < 0 else "+"
+    hours, rest = divmod(abs(offset_s), 3600)
+    return f"GMT {sign}{hours:02d}:{rest // 60:02d}"
+
+
+def _header(
+    rate: float, start: pd.Timestamp, n_pages: int, serial: str, utc_offset_s: int
+) -> list[str]:
     (xg, xo), (yg, yo), (zg, zo) = CALIBRATION.values()
     return [
         "Device Identity",
@@ -66,7 +74,7 @@ def _header(rate: float, start: pd.Timestamp, n_pages: int, serial: str) -> list
         f"Measurement Frequency:{rate:g} Hz",
         "Measurement Period:168 Hours",
         f"Start Time:{_stamp(start)}",
-        "Time Zone:GMT +00:00",
+        f"Time Zone:{_time_zone(utc_offset_s)}",
         "",
         "Trial Info",
         "Study Centre:",
@@ -123,18 +131,21 @@ def write_geneactiv_bin(
     sampling_rate_hz: float,
     start_utc: pd.Timestamp,
     serial: str = "070123",
+    utc_offset_s: int = 0,
 ) -> Path:
     """Write ``chunks`` of (first sample, (n, 3) m/s^2) on a uniform grid from ``start_utc``
-    (chunks of whole pages of 300 samples) as a GENEActiv ``.bin`` file. Returns the path."""
+    (chunks of whole pages of 300 samples) as a GENEActiv ``.bin`` file whose clock runs at
+    ``utc_offset_s`` from UTC. Returns the path."""
     rate = float(sampling_rate_hz)
     if not 10 <= rate <= 100:
         raise InvalidInputError(f"GENEActiv records at 10-100 Hz, not {rate:g}")
     start = pd.Timestamp(start_utc)
     start = start.tz_convert("UTC").tz_localize(None) if start.tzinfo is not None else start
+    start += pd.Timedelta(seconds=utc_offset_s)  # the device clock
     path = Path(path)
     sequence = 0
     with path.open("wb") as handle:
-        header = "\r\n".join(_header(rate, start, 0, serial)) + "\r\n"
+        header = "\r\n".join(_header(rate, start, 0, serial, utc_offset_s)) + "\r\n"
         count_at = header.index("Number of Pages:") + len("Number of Pages:")
         header = header.replace("Number of Pages:0", "Number of Pages:" + " " * 10)
         handle.write(header.encode("ascii"))

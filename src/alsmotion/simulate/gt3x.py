@@ -3,8 +3,11 @@
 ``info.txt`` and ``log.bin``; a ``PARAMETERS`` record with the rate and scale, one ``ACTIVITY`` record of 12-bit Y, X, Z samples per second, a
 ``BATTERY`` record every minute), so the readers can be tested against a truth.
 
-A second holding a NaN sample is not written (the device was not logging), so it reads as no
-data. The device clock is written as UTC.
+A second holding a NaN sample is not written (the device was not logging). With ``idle_sleep``
+the device's idle sleep mode is emulated as ActiGraph describes it: after 10 s in which no axis
+moves by 40 mg or more the device sleeps, writes no activity record, and wakes in the first
+second with a sample 40 mg or more away from the last one it wrote. The device clock runs at
+``utc_offset_s`` from UTC (info.txt ``TimeZone`` and the ``UTC_OFFSET`` parameter say so).
 """
 
 from __future__ import annotations
@@ -57,9 +60,20 @@ def encode_float(value: float) -> int:
     return ((exponent & 0xFF) << 24) | (int(mantissa * (1 << 23)) & 0xFFFFFF)
 
 
-def _parameters(rate: int, counts_per_g: float) -> bytes:
-    """PARAMETERS payload: ACCEL_SCALE (address space 0, id 55) and SAMPLE_RATE (1, 10)."""
-    pairs = [(0, 55, encode_float(counts_per_g)), (1, 10, rate)]
+#: The device sleeps after this many seconds without a move of :data:`IDLE_MOVE_G` or more.
+IDLE_AFTER_S = 10
+IDLE_MOVE_G = 0.040
+
+
+def _parameters(rate: int, counts_per_g: float, idle_sleep: bool, utc_offset_s: int) -> bytes:
+    """PARAMETERS payload: ACCEL_SCALE (address space 0, id 55), FEATURE_ENABLE (1, 2; bit 2
+    sleep mode), SAMPLE_RATE (1, 10) and UTC_OFFSET (1, 40, signed seconds)."""
+    pairs = [
+        (0, 55, encode_float(counts_per_g)),
+        (1, 2, 4 if idle_sleep else 0),
+        (1, 10, rate),
+        (1, 40, utc_offset_s & 0xFFFFFFFF),
+    ]
     return b"".join(
         space.to_bytes(2, "little") + ident.to_bytes(2, "little") + value.to_bytes(4, "little")
         for space, ident, value in pairs
@@ -70,6 +84,33 @@ def _ticks(seconds: float) -> int:
     return TICKS_AT_1970 + round(seconds * 10_000_000)
 
 
+def _time_zone(offset_s: int) -> str:
+    """info.txt ``TimeZone``: ``[-]HH:MM:SS``."""
+    sign = "-" if offset_s < 0 else ""
+    hours, rest = divmod(abs(offset_s), 3600)
+    return f"{sign}{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+class _IdleSleep:
+    """The device's idle sleep, second by second (its state carries across chunks)."""
+
+    def __init__(self, move_counts: float) -> None:
+        self.move_counts = move_counts
+        self.still_s = 0
+        self.held: np.ndarray | None = None  # the last sample written
+
+    def logged(self, second: np.ndarray) -> bool:
+        """Whether the device writes this second's record ((rate, 3) counts)."""
+        if self.held is None or np.abs(second - self.held).max() >= self.move_counts:
+            self.still_s = 0
+        else:
+            self.still_s += 1
+        if self.still_s > IDLE_AFTER_S:
+            return False
+        self.held = second[-1]
+        return True
+
+
 def write_gt3x(
     path: str | Path,
     chunks: Iterable[tuple[int, np.ndarray]],
@@ -78,9 +119,12 @@ def write_gt3x(
     start_utc: pd.Timestamp,
     counts_per_g: float = 256.0,
     serial: str = "MOS2E12345678",
+    idle_sleep: bool = False,
+    utc_offset_s: int = 0,
 ) -> Path:
     """Write ``chunks`` of (first sample, (n, 3) m/s^2) on a uniform grid from ``start_utc`` (a
-    whole second; chunks of whole seconds) as a wGT3X-BT ``.gt3x`` file. Returns the path."""
+    whole second; chunks of whole seconds) as a wGT3X-BT ``.gt3x`` file whose clock runs at
+    ``utc_offset_s`` from UTC, with idle sleep mode emulated or off. Returns the path."""
     rate = int(sampling_rate_hz)
     if rate != sampling_rate_hz or not 30 <= rate <= 100:
         raise InvalidInputError(
@@ -90,12 +134,14 @@ def write_gt3x(
     start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
     if start.value % 1_000_000_000:
         raise InvalidInputError(f"a GT3X recording starts on a whole second, not at {start}")
-    start_s = start.value // 1_000_000_000
+    start_s = start.value // 1_000_000_000 + utc_offset_s  # the device clock
     path = Path(path)
     last_s = start_s
+    sleep = _IdleSleep(IDLE_MOVE_G * counts_per_g) if idle_sleep else None
+    parameters = _parameters(rate, counts_per_g, idle_sleep, utc_offset_s)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         with archive.open("log.bin", "w", force_zip64=True) as log:
-            log.write(_record(0x15, start_s, _parameters(rate, counts_per_g)))
+            log.write(_record(0x15, start_s, parameters))
             for first, accel_mps2 in chunks:
                 if first % rate or len(accel_mps2) % rate:
                     raise InvalidInputError("chunks must hold whole seconds of samples")
@@ -121,6 +167,8 @@ def write_gt3x(
                         records.append(_record(0x02, second, (4100).to_bytes(2, "little")))
                     if np.isnan(seconds[k]).any():
                         continue
+                    if sleep is not None and not sleep.logged(counts[k]):
+                        continue
                     records.append(activity[k].tobytes())
                     last_s = second
                 log.write(b"".join(records))
@@ -139,7 +187,7 @@ def write_gt3x(
             "Acceleration Scale": f"{counts_per_g:.1f}",
             "Acceleration Min": f"{-2048 / counts_per_g:.1f}",
             "Acceleration Max": f"{2047 / counts_per_g:.1f}",
-            "TimeZone": "00:00:00",
+            "TimeZone": _time_zone(utc_offset_s),
             "Subject Name": "",
         }
         archive.writestr("info.txt", "".join(f"{k}: {v}\r\n" for k, v in info.items()))

@@ -87,7 +87,9 @@ class HomeTruth:
 class SimulatedHomeWeek:
     """A home recording of ``n_days`` from midnight of ``start``: settings in the constructor,
     the signal from :meth:`chunks`, the truth in ``truth_``. Walking speeds are drawn from
-    0.7-1.3 m/s times ``speed_scale`` (a slower participant, or one who declined)."""
+    0.7-1.3 m/s times ``speed_scale`` (a slower participant, or one who declined).
+    ``recorded_h`` stops the recording that many hours after the start (the timeline of the
+    ``n_days`` is the same; the truth counts what was recorded); None records every day whole."""
 
     def __init__(
         self,
@@ -99,11 +101,16 @@ class SimulatedHomeWeek:
         long_off_day: int | None = 4,
         charge_days: tuple[int, ...] = (2, 5),
         speed_scale: float = 1.0,
+        recorded_h: float | None = None,
         seed: int = 0,
     ) -> None:
         self.sampling_rate_hz = validate_sampling_rate_hz(sampling_rate_hz)
         if n_days < 1:
             raise InvalidInputError(f"n_days must be at least 1, got {n_days}")
+        if recorded_h is not None and not 0 < recorded_h <= 24 * n_days:
+            raise InvalidInputError(
+                f"recorded_h must be in (0, {24 * n_days}] h for {n_days} days, got {recorded_h}"
+            )
         self.n_days = n_days
         self.start = pd.Timestamp(start)
         self.sensor_height_m = sensor_height_m
@@ -112,7 +119,8 @@ class SimulatedHomeWeek:
         if not speed_scale > 0:
             raise InvalidInputError(f"speed_scale must be positive, got {speed_scale}")
         self.segments_ = _timeline(rng, n_days, long_off_day, charge_days, speed_scale)
-        self.n_samples_ = round(n_days * 86400 * self.sampling_rate_hz)
+        self.recorded_s = n_days * 86400.0 if recorded_h is None else recorded_h * 3600.0
+        self.n_samples_ = round(self.recorded_s * self.sampling_rate_hz)
         self.truth_ = self._truth()
 
     def _walk_truth_s(self, segment: Segment) -> tuple[float, float]:
@@ -133,15 +141,20 @@ class SimulatedHomeWeek:
 
     def _truth(self) -> HomeTruth:
         days = pd.date_range(self.start, periods=self.n_days, freq="D")
+        stop_s = self.recorded_s
+        recorded = [segment for segment in self.segments_ if segment.start_s < stop_s]
         worn = np.zeros(self.n_days)
-        for segment in self.segments_:
+        for segment in recorded:
             if WORN_KINDS[segment.kind]:
-                _add_by_day(worn, segment.start_s, segment.end_s)
+                _add_by_day(worn, segment.start_s, min(segment.end_s, stop_s))
         walks = []
         walking = np.zeros(self.n_days)
-        for segment in self.segments_:
+        for segment in recorded:
             if segment.kind == "walk":
                 start_s, end_s = self._walk_truth_s(segment)
+                if start_s >= stop_s:
+                    continue
+                end_s = min(end_s, stop_s)  # a walk the recording's end cuts short
                 _add_by_day(walking, start_s, end_s)
                 walks.append(
                     {
@@ -183,7 +196,7 @@ class SimulatedHomeWeek:
     def write_session(self, parent_dir: str | Path, metadata: SessionMetadata) -> Path:
         """Write the recording as a native session (stream ``imu``: three m/s^2 channels) that
         starts at ``metadata.start_utc``; while charging no sample arrives (the counter jumps).
-        Returns the session folder."""
+        A ``note`` event at the end says it was simulated. Returns the session folder."""
         from alsmotion.session import SessionWriter
 
         rate = self.sampling_rate_hz
@@ -206,6 +219,11 @@ class SimulatedHomeWeek:
                     counter=counter,
                 )
                 imu.flush()
+            writer.log_event(
+                "note",
+                host_time_ns=start_ns + round(self.n_samples_ * (1e9 / rate)),
+                text="simulated home recording",
+            )
         return writer.path
 
     def _samples(self, segment: Segment, a: int, b: int) -> np.ndarray:
