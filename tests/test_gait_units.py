@@ -272,17 +272,13 @@ def _impacts_signal(amplitudes: list[float], *, step_samples: int, n: int) -> np
 
 
 def test_closing_contact_found_after_the_last_detected_step():
-    from alsmotion.gait.events import closing_contacts
+    from alsmotion.gait.events import closing_contacts, impact_jerk
 
     signal = _impacts_signal([3.0, 3.0, 3.0, 3.0, 1.0], step_samples=25, n=300)
+    jerk = impact_jerk(signal, sampling_rate_hz=50.0, smoothing_s=0.01)
     detected = np.array([20, 45, 70, 95])
-    kwargs = {
-        "sampling_rate_hz": 50.0,
-        "max_step_samples": 75,
-        "window_s": 0.2,
-        "smoothing_s": 0.01,
-    }
-    found = closing_contacts(signal, detected, min_impact_ratio=0.2, **kwargs)
+    kwargs = {"sampling_rate_hz": 50.0, "max_step_samples": 75, "window_s": 0.2}
+    found = closing_contacts(jerk, detected, min_impact_ratio=0.2, **kwargs)
     assert len(found) == 1 and abs(found[0] - 120) <= 1
     # A closing impact weaker than the ratio asks for is not a contact.
-    assert len(closing_contacts(signal, detected, min_impact_ratio=0.5, **kwargs)) == 0
+    assert len(closing_contacts(jerk, detected, min_impact_ratio=0.5, **kwargs)) == 0

@@ -17,6 +17,8 @@ from alsmotion.gait.preprocess import (
     check_imu_array,
     finite_runs,
     rest_cut_points,
+    row_norms,
+    rows_with_nan,
     runs_mask,
 )
 from alsmotion.gait.results import GaitResult
@@ -59,7 +61,7 @@ def _blocks(
         # Cut long stretches at rest (lowest 10 s moving SD of the acceleration magnitude within
         # 60 s of each block boundary), computed on a subsample at about 10 Hz.
         decimation = max(int(sampling_rate_hz // 10), 1)
-        norm = np.linalg.norm(accel_mps2[start:stop:decimation], axis=1)
+        norm = row_norms(accel_mps2[start:stop:decimation])
         activity = moving_sd(norm, window_samples=int(10 * sampling_rate_hz / decimation))
         cuts = rest_cut_points(
             activity,
@@ -165,7 +167,7 @@ class GaitPipeline:
                 f"the recording lasts {len(accel) / rate_hz:.2f} s; gait analysis needs at least "
                 f"{MIN_BLOCK_S:g} s of data"
             )
-        finite = ~np.isnan(accel).any(axis=1)
+        finite = ~rows_with_nan(accel)
         check_accel_units(accel, finite)
         sensor_height, flags = resolve_sensor_height_m(sensor_height_m, height_m)
         if walking_aid:
@@ -181,7 +183,7 @@ class GaitPipeline:
         )
         if gyro is not None:
             check_gyro_units(gyro)
-            gyro, _ = bridge_short_gaps(gyro, ~np.isnan(gyro).any(axis=1), max_gap_samples=max_gap)
+            gyro, _ = bridge_short_gaps(gyro, ~rows_with_nan(gyro), max_gap_samples=max_gap)
             # Missing gyroscope samples only lose the turn information, not the steps.
             gyro = np.nan_to_num(gyro)
         else:
