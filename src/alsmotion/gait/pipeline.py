@@ -114,9 +114,13 @@ def steps_touching(mask: np.ndarray, ic_s: np.ndarray, *, sampling_rate_hz: floa
     """Per step (between consecutive ICs at ``ic_s``, s): does any sample of ``mask`` lie in it?"""
     if len(ic_s) < 2:
         return np.zeros(0, dtype=bool)
-    counts = np.concatenate(([0], np.cumsum(mask)))
+    marked = np.flatnonzero(mask)
     index = np.clip(np.round(ic_s * sampling_rate_hz).astype(int), 0, len(mask))
-    return (counts[np.minimum(index[1:] + 1, len(mask))] - counts[index[:-1]]) > 0
+    # A marked sample in [index[k], index[k + 1]]: fewer marked samples before its start than
+    # before its end.
+    return np.searchsorted(marked, np.minimum(index[1:] + 1, len(mask))) > np.searchsorted(
+        marked, index[:-1]
+    )
 
 
 class GaitPipeline:

@@ -60,7 +60,9 @@ def check_accel_units(accel_mps2: np.ndarray, finite: np.ndarray) -> None:
     if not finite.any():
         raise InsufficientDataError("the acceleration holds no finite samples")
     step = max(len(accel_mps2) // 20_000, 1)
-    sample = accel_mps2[::step][finite[::step]]
+    kept = finite[::step]
+    # Boolean indexing copies every row: only done when some rows hold NaN.
+    sample = accel_mps2[::step] if kept.all() else accel_mps2[::step][kept]
     if len(sample) == 0 or is_constant(sample):
         sample = accel_mps2[finite]
         if is_constant(sample):
@@ -108,7 +110,7 @@ def check_gyro_units(gyro_rads: np.ndarray) -> None:
 def finite_runs(finite: np.ndarray, *, min_samples: int) -> np.ndarray:
     """(start, stop) sample indices of runs of True at least ``min_samples`` long, shape (k, 2)."""
     padded = np.concatenate(([False], finite, [False]))
-    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
     runs = edges.reshape(-1, 2)
     return runs[(runs[:, 1] - runs[:, 0]) >= min_samples]
 
