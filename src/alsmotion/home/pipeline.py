@@ -136,7 +136,7 @@ def analyze_home_recording(
 #: The candidate spans of a chunk are analysed end to end in one gait-pipeline call (the
 #: pipeline's cost is mostly per stretch analysed, not per sample), joined by a straight line of
 #: this length (s) from the last sample of one to the first of the next: no step for the event
-#: detection to take for a contact. Each span starts and ends with 5 s at rest (the screen's
+#: detection to take for a contact. Each span starts and ends with 2 s at rest (the screen's
 #: margin), so no stride reaches a join.
 SPAN_SEPARATOR_S = 1.0
 
