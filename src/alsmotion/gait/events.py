@@ -128,12 +128,12 @@ def closing_contacts(
 
     When a walker stops, the trailing foot is set down beside the other while the trunk is already
     slowing; that step's loading peak merges with the deceleration, and the CWT
-    (:func:`detect_contacts`) shows none. Its impact (the steepest rise of upward acceleration) is
-    still there (the steepest rise of ``jerk``, :func:`impact_jerk`). After every contact with no next one within ``max_step_samples`` (a walk's end)
-    that follows at least two steps, the steepest rise between 0.5 and 1.5 of the walk's median
-    step later is a closing contact when it is at least ``min_impact_ratio`` times the median
-    impact of the recording's contacts (steepest rise within ``window_s`` before each, as in
-    :func:`impact_onsets`). Returns the sorted sample indices of the closing contacts found.
+    (:func:`detect_contacts`) shows none. Its impact (the steepest rise of upward acceleration,
+    the largest ``jerk`` of :func:`impact_jerk`) is still there. After every contact with no next
+    one within ``max_step_samples`` (a walk's end) that follows at least two steps, the steepest
+    rise between 0.5 and 1.5 of the walk's median step later is a closing contact when it is at
+    least ``min_impact_ratio`` times the median impact of the recording's contacts (steepest rise
+    within ``window_s`` before each, as in :func:`impact_onsets`). Returns the sorted sample indices of the closing contacts found.
     """
     impacts = np.asarray(impact_samples, dtype=int)
     if len(impacts) < 3:
