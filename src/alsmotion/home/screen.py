@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from alsmotion.gait.preprocess import row_norms
+
 SCREEN_RATE_HZ = 25.0
 WINDOW_S = 1.0
 ACTIVE_SD_MPS2 = 0.05
@@ -43,7 +45,7 @@ def window_activity(accel_mps2: np.ndarray, *, sampling_rate_hz: float) -> np.nd
     per_window = max(round(WINDOW_S * sampling_rate_hz / step), 2)
     sub = accel_mps2[::step]
     n_windows = len(sub) // per_window
-    magnitude = np.sqrt(np.einsum("ij,ij->i", sub, sub))[: n_windows * per_window]
+    magnitude = row_norms(sub)[: n_windows * per_window]
     windows = magnitude.reshape(n_windows, per_window)
     if not np.isnan(magnitude.sum()):
         return windows.std(axis=1, ddof=1)
