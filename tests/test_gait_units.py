@@ -7,13 +7,27 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.signal import resample_poly
 
 from alsmotion.errors import InsufficientDataError, InvalidInputError
 from alsmotion.gait import GaitPipeline, GaitSettings, analyze_gait, timed_walk_speed
 from alsmotion.gait.cycles import edge_positions, group_bouts, pair_final_contacts, stride_starts
 from alsmotion.gait.events import gaussian_derivative_cwt
-from alsmotion.gait.measures import bout_table, pooled_stride_time_sd_s, regular_strides
-from alsmotion.gait.preprocess import finite_runs, resample, runs_mask
+from alsmotion.gait.measures import (
+    bout_table,
+    pooled_stride_time_sd_s,
+    regular_strides,
+    summary_flags,
+)
+from alsmotion.gait.pipeline import detect_strides
+from alsmotion.gait.preprocess import (
+    anti_alias_fir,
+    finite_runs,
+    resample,
+    row_norms,
+    rows_with_nan,
+    runs_mask,
+)
 from alsmotion.gait.results import BOUT_COLUMNS
 from alsmotion.gait.spatial import (
     lateral_shifts_m,
@@ -230,6 +244,35 @@ def test_turn_length_factor():
     np.testing.assert_allclose(factor, [1.0, 0.5, 0.0, 0.0, 1.0], atol=1e-12)
 
 
+def test_row_norms_nan_rows_and_the_anti_alias_filter_equal_numpy_and_scipy():
+    values = np.random.default_rng(4).normal(0.0, 5.0, (500, 3))
+    values[[3, 70], [1, 2]] = np.nan
+    assert np.array_equal(row_norms(values), np.linalg.norm(values, axis=1), equal_nan=True)
+    assert np.array_equal(rows_with_nan(values), np.isnan(values).any(axis=1))
+    finite = values[~rows_with_nan(values)]
+    for up, down in ((1, 2), (2, 5), (5, 4), (5, 8)):
+        fir = anti_alias_fir(up, down)
+        assert np.array_equal(
+            resample_poly(finite, up, down, axis=0, window=fir),
+            resample_poly(finite, up, down, axis=0),
+        )
+
+
+def test_detect_strides_gives_analyze_gaits_strides_and_flags():
+    sim = simulate_walk(sampling_rate_hz=100, n_strides=30, seed=7)
+    settings = GaitSettings()
+    result = analyze_gait(sim.accel_mps2, sampling_rate_hz=100, sensor_height_m=0.95)
+    found = detect_strides(
+        sim.accel_mps2, sampling_rate_hz=100, settings=settings, sensor_height_m=0.95
+    )
+    pd.testing.assert_frame_equal(found.strides, result.strides, check_exact=True)
+    flags = summary_flags(
+        found.strides, min_variability_strides=settings.min_variability_strides, flags=found.flags
+    )
+    assert flags == result.summary.flags
+    assert found.sensor_height_m == result.sensor_height_m
+
+
 def test_pipeline_object_and_function_agree():
     sim = simulate_walk(sampling_rate_hz=80, n_strides=25, seed=7)
     pipeline = GaitPipeline().analyze(sim.accel_mps2, sampling_rate_hz=80, height_m=1.8)
@@ -347,17 +390,13 @@ def _impacts_signal(amplitudes: list[float], *, step_samples: int, n: int) -> np
 
 
 def test_closing_contact_found_after_the_last_detected_step():
-    from alsmotion.gait.events import closing_contacts
+    from alsmotion.gait.events import closing_contacts, impact_jerk
 
     signal = _impacts_signal([3.0, 3.0, 3.0, 3.0, 1.0], step_samples=25, n=300)
+    jerk = impact_jerk(signal, sampling_rate_hz=50.0, smoothing_s=0.01)
     detected = np.array([20, 45, 70, 95])
-    kwargs = {
-        "sampling_rate_hz": 50.0,
-        "max_step_samples": 75,
-        "window_s": 0.2,
-        "smoothing_s": 0.01,
-    }
-    found = closing_contacts(signal, detected, min_impact_ratio=0.2, **kwargs)
+    kwargs = {"sampling_rate_hz": 50.0, "max_step_samples": 75, "window_s": 0.2}
+    found = closing_contacts(jerk, detected, min_impact_ratio=0.2, **kwargs)
     assert len(found) == 1 and abs(found[0] - 120) <= 1
     # A closing impact weaker than the ratio asks for is not a contact.
-    assert len(closing_contacts(signal, detected, min_impact_ratio=0.5, **kwargs)) == 0
+    assert len(closing_contacts(jerk, detected, min_impact_ratio=0.5, **kwargs)) == 0

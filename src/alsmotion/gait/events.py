@@ -73,29 +73,36 @@ def detect_contacts(
     return ic_samples, fc_samples
 
 
+def impact_jerk(
+    vertical_mps2: np.ndarray, *, sampling_rate_hz: float, smoothing_s: float
+) -> np.ndarray:
+    """Jerk of the upward acceleration (m/s^2 per sample) smoothed by a Gaussian of SD
+    ``smoothing_s``: a foot's impact is its steepest rise (:func:`impact_onsets`,
+    :func:`closing_contacts`)."""
+    smoothed = gaussian_filter1d(vertical_mps2, smoothing_s * sampling_rate_hz, mode="nearest")
+    return np.gradient(smoothed)
+
+
 def impact_onsets(
-    vertical_mps2: np.ndarray,
+    jerk: np.ndarray,
     ic_samples: np.ndarray,
     *,
     sampling_rate_hz: float,
     window_s: float,
-    smoothing_s: float,
     own_lag: np.ndarray | None = None,
 ) -> np.ndarray:
     """Move each initial contact to the steepest rise of vertical acceleration before it.
 
     The CWT peak (:func:`detect_contacts`) is the centre of the loading response, smoothed over
     about 0.3 s, so it lags heel strike. The foot's impact is the onset of that upward push: the
-    largest jerk (time derivative of the lightly smoothed upward acceleration) within ``window_s``
-    before the CWT peak, taken as the median over the contacts given (one block of recording).
-    Contacts marked in ``own_lag`` (the last of a walk, whose weak loading peaks late) move to their
-    own impact instead. Returns the moved sample indices (same count and order as ``ic_samples``).
+    largest ``jerk`` (:func:`impact_jerk`) within ``window_s`` before the CWT peak, taken as the
+    median over the contacts given (one block of recording). Contacts marked in ``own_lag`` (the
+    last of a walk, whose weak loading peaks late) move to their own impact instead. Returns the
+    moved sample indices (same count and order as ``ic_samples``).
     """
     ic = np.asarray(ic_samples, dtype=int)
     if len(ic) == 0:
         return ic
-    smoothed = gaussian_filter1d(vertical_mps2, smoothing_s * sampling_rate_hz, mode="nearest")
-    jerk = np.gradient(smoothed)
     window = max(round(window_s * sampling_rate_hz), 1)
     offsets = np.arange(-window, 1)
     index = np.clip(ic[:, None] + offsets[None, :], 0, len(jerk) - 1)
@@ -109,31 +116,28 @@ def impact_onsets(
 
 
 def closing_contacts(
-    vertical_mps2: np.ndarray,
+    jerk: np.ndarray,
     impact_samples: np.ndarray,
     *,
     sampling_rate_hz: float,
     max_step_samples: int,
     window_s: float,
-    smoothing_s: float,
     min_impact_ratio: float,
 ) -> np.ndarray:
     """Impacts of the closing steps that end walks, which the CWT misses.
 
     When a walker stops, the trailing foot is set down beside the other while the trunk is already
     slowing; that step's loading peak merges with the deceleration, and the CWT
-    (:func:`detect_contacts`) shows none. Its impact (the steepest rise of upward acceleration) is
-    still there. After every contact with no next one within ``max_step_samples`` (a walk's end)
-    that follows at least two steps, the steepest rise between 0.5 and 1.5 of the walk's median
-    step later is a closing contact when it is at least ``min_impact_ratio`` times the median
-    impact of the recording's contacts (steepest rise within ``window_s`` before each, as in
-    :func:`impact_onsets`). Returns the sorted sample indices of the closing contacts found.
+    (:func:`detect_contacts`) shows none. Its impact (the steepest rise of upward acceleration,
+    the largest ``jerk`` of :func:`impact_jerk`) is still there. After every contact with no next
+    one within ``max_step_samples`` (a walk's end) that follows at least two steps, the steepest
+    rise between 0.5 and 1.5 of the walk's median step later is a closing contact when it is at
+    least ``min_impact_ratio`` times the median impact of the recording's contacts (steepest rise
+    within ``window_s`` before each, as in :func:`impact_onsets`). Returns the sorted sample indices of the closing contacts found.
     """
     impacts = np.asarray(impact_samples, dtype=int)
     if len(impacts) < 3:
         return np.zeros(0, dtype=int)
-    smoothed = gaussian_filter1d(vertical_mps2, smoothing_s * sampling_rate_hz, mode="nearest")
-    jerk = np.gradient(smoothed)
     window = max(round(window_s * sampling_rate_hz), 1)
     index = np.clip(impacts[:, None] + np.arange(-window, 1)[None, :], 0, len(jerk) - 1)
     typical = float(np.median(jerk[index].max(axis=1)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -250,19 +252,31 @@ def pooled_stride_time_sd_s(stride_time_s: np.ndarray, bout_id: np.ndarray) -> f
     return float(np.sqrt(np.sum((stride_time_s - means[inverse]) ** 2) / dof))
 
 
+def summary_flags(
+    strides: pd.DataFrame, *, min_variability_strides: int, flags: Sequence[str]
+) -> tuple[str, ...]:
+    """``flags`` followed by ``no_walking`` (no stride) and ``fewer_than_20_strides`` (fewer
+    steady strides than ``min_variability_strides``), each flag once."""
+    all_flags = list(flags)
+    if len(strides) == 0:
+        all_flags.append("no_walking")
+    if int(strides["is_steady"].to_numpy(bool).sum()) < min_variability_strides:
+        all_flags.append("fewer_than_20_strides")
+    return tuple(dict.fromkeys(all_flags))
+
+
 def summarize(
-    strides: pd.DataFrame, bouts: pd.DataFrame, *, min_variability_strides: int, flags: list[str]
+    strides: pd.DataFrame,
+    bouts: pd.DataFrame,
+    *,
+    min_variability_strides: int,
+    flags: Sequence[str],
 ) -> GaitSummary:
     """Recording-level means, steady-walking stride-time variability, counts and flags."""
     steady = strides["is_steady"].to_numpy(bool)
     n_steady = int(steady.sum())
     stride_time_s = strides["stride_time_s"].to_numpy(float)
     sd_s = pooled_stride_time_sd_s(stride_time_s[steady], strides["bout_id"].to_numpy()[steady])
-    all_flags = list(flags)
-    if len(strides) == 0:
-        all_flags.append("no_walking")
-    if n_steady < min_variability_strides:
-        all_flags.append("fewer_than_20_strides")
 
     def mean(values: np.ndarray) -> float:
         """Mean of the values that are not NaN (NaN without any), summed as pandas sums them."""
@@ -286,5 +300,5 @@ def summarize(
         n_steady_strides=n_steady,
         n_bouts=len(bouts),
         walking_time_s=float(bouts["duration_s"].sum()) if len(bouts) else 0.0,
-        flags=tuple(dict.fromkeys(all_flags)),
+        flags=summary_flags(strides, min_variability_strides=min_variability_strides, flags=flags),
     )

@@ -17,9 +17,11 @@ from alsmotion.gait.preprocess import (
     check_imu_array,
     finite_runs,
     rest_cut_points,
+    row_norms,
+    rows_with_nan,
     runs_mask,
 )
-from alsmotion.gait.results import GaitResult
+from alsmotion.gait.results import DetectedStrides, GaitResult
 from alsmotion.gait.settings import SENSOR_HEIGHT_PER_BODY_HEIGHT, GaitSettings
 from alsmotion.gait.spatial import lateral_vaulting_m2, pendulum_step_length_m
 from alsmotion.gait.steps import BlockSteps, block_steps, moving_sd
@@ -59,7 +61,7 @@ def _blocks(
         # Cut long stretches at rest (lowest 10 s moving SD of the acceleration magnitude within
         # 60 s of each block boundary), computed on a subsample at about 10 Hz.
         decimation = max(int(sampling_rate_hz // 10), 1)
-        norm = np.linalg.norm(accel_mps2[start:stop:decimation], axis=1)
+        norm = row_norms(accel_mps2[start:stop:decimation])
         activity = moving_sd(norm, window_samples=int(10 * sampling_rate_hz / decimation))
         cuts = rest_cut_points(
             activity,
@@ -118,9 +120,115 @@ def steps_touching(mask: np.ndarray, ic_s: np.ndarray, *, sampling_rate_hz: floa
     """Per step (between consecutive ICs at ``ic_s``, s): does any sample of ``mask`` lie in it?"""
     if len(ic_s) < 2:
         return np.zeros(0, dtype=bool)
-    counts = np.concatenate(([0], np.cumsum(mask)))
+    marked = np.flatnonzero(mask)
     index = np.clip(np.round(ic_s * sampling_rate_hz).astype(int), 0, len(mask))
-    return (counts[np.minimum(index[1:] + 1, len(mask))] - counts[index[:-1]]) > 0
+    # A marked sample in [index[k], index[k + 1]]: fewer marked samples before its start than
+    # before its end.
+    return np.searchsorted(marked, np.minimum(index[1:] + 1, len(mask))) > np.searchsorted(
+        marked, index[:-1]
+    )
+
+
+def detect_strides(
+    accel_mps2: np.ndarray,
+    *,
+    sampling_rate_hz: float,
+    settings: GaitSettings,
+    sensor_height_m: float | None = None,
+    height_m: float | None = None,
+    gyro_rads: np.ndarray | None = None,
+    walking_aid: bool = False,
+) -> DetectedStrides:
+    """The strides of a lower-back recording, before bouts and summary: the first part of
+    :meth:`GaitPipeline.analyze` (parameters there), for callers that need only the strides."""
+    rate_hz = validate_sampling_rate_hz(sampling_rate_hz, minimum_hz=settings.min_rate_hz)
+    accel = check_imu_array(accel_mps2, name="accel_mps2")
+    gyro = None
+    if gyro_rads is not None:
+        gyro = check_imu_array(gyro_rads, name="gyro_rads", n_samples=len(accel))
+    if len(accel) < MIN_BLOCK_S * rate_hz:
+        raise InsufficientDataError(
+            f"the recording lasts {len(accel) / rate_hz:.2f} s; gait analysis needs at least "
+            f"{MIN_BLOCK_S:g} s of data"
+        )
+    finite = ~rows_with_nan(accel)
+    check_accel_units(accel, finite)
+    sensor_height, flags = resolve_sensor_height_m(sensor_height_m, height_m)
+    if walking_aid:
+        flags.append("walking_aid")
+    max_gap = round(settings.max_bridged_gap_s * rate_hz)
+    accel, bridged = bridge_short_gaps(accel, finite, max_gap_samples=max_gap)
+    if bridged.any():
+        flags.append("gaps_bridged")
+        finite = finite | bridged
+    long_gaps = runs_mask(
+        finite_runs(bridged, min_samples=math.floor(settings.max_steady_gap_s * rate_hz) + 1),
+        len(bridged),
+    )
+    if gyro is not None:
+        check_gyro_units(gyro)
+        gyro, _ = bridge_short_gaps(gyro, ~rows_with_nan(gyro), max_gap_samples=max_gap)
+        # Missing gyroscope samples only lose the turn information, not the steps.
+        gyro = np.nan_to_num(gyro)
+    else:
+        flags.append("turns_from_acceleration")
+        # Without the gyroscope the trunk's tilt cannot be told from its sway, and a large
+        # pelvic drop swaps every left/right label (see alsmotion.gait.feet).
+        flags.append("feet_from_acceleration")
+    pieces, gap_flags = _blocks(accel, finite, sampling_rate_hz=rate_hz, settings=settings)
+    flags.extend(gap_flags)
+    blocks = [
+        block_steps(
+            accel[start:stop],
+            None if gyro is None else gyro[start:stop],
+            sampling_rate_hz=rate_hz,
+            settings=settings,
+        )
+        for start, stop in pieces
+    ]
+    joined = _join(blocks, [start / rate_hz for start, _ in pieces])
+    step_bout = group_bouts(joined["valid"], min_steps=settings.min_bout_steps)
+    pendulum_height_m = sensor_height if math.isfinite(sensor_height) else 0.0
+    lateral_m2 = None
+    if settings.lateral_vaulting > 0 and pendulum_height_m > 0:
+        lateral_m2 = settings.lateral_vaulting * lateral_vaulting_m2(
+            joined["lateral_shift_m"],
+            np.diff(joined["ic_s"]),
+            sensor_height_m=pendulum_height_m,
+        )
+    step_length = pendulum_step_length_m(
+        joined["excursion_m"],
+        sensor_height_m=pendulum_height_m,
+        correction=settings.pendulum_correction,
+        lateral_m2=lateral_m2,
+    )
+    if not math.isfinite(sensor_height):
+        step_length = np.full(len(step_length), np.nan)
+    strides = stride_table(
+        ic_s=joined["ic_s"],
+        fc_opposite_s=joined["fc_opposite_s"],
+        fc_same_s=joined["fc_same_s"],
+        left_cue_mps=joined["left_cue_mps"],
+        step_bout=step_bout,
+        step_length_m=step_length,
+        heading_change_rad=joined["heading_change_rad"],
+        ml_velocity_change_mps=joined["ml_velocity_change_mps"],
+        turn_threshold_deg=settings.turn_threshold_deg,
+        turn_length_exponent=settings.turn_length_exponent,
+        turn_felt_fraction=settings.turn_felt_fraction,
+        steady_edge_strides=settings.steady_edge_strides,
+        turn_margin_strides=settings.turn_margin_strides,
+        max_stride_time_deviation=settings.max_stride_time_deviation,
+        step_gap_bridged=steps_touching(bridged, joined["ic_s"], sampling_rate_hz=rate_hz),
+        step_long_gap=steps_touching(long_gaps, joined["ic_s"], sampling_rate_hz=rate_hz),
+    )
+    return DetectedStrides(
+        strides=strides,
+        ic_s=joined["ic_s"],
+        step_bout=step_bout,
+        flags=tuple(flags),
+        sensor_height_m=sensor_height,
+    )
 
 
 class GaitPipeline:
@@ -161,92 +269,23 @@ class GaitPipeline:
             short steps. Speed and lengths are still given, with the flag ``walking_aid``.
         """
         settings = self.settings
-        rate_hz = validate_sampling_rate_hz(sampling_rate_hz, minimum_hz=settings.min_rate_hz)
-        accel = check_imu_array(accel_mps2, name="accel_mps2")
-        gyro = None
-        if gyro_rads is not None:
-            gyro = check_imu_array(gyro_rads, name="gyro_rads", n_samples=len(accel))
-        if len(accel) < MIN_BLOCK_S * rate_hz:
-            raise InsufficientDataError(
-                f"the recording lasts {len(accel) / rate_hz:.2f} s; gait analysis needs at least "
-                f"{MIN_BLOCK_S:g} s of data"
-            )
-        finite = ~np.isnan(accel).any(axis=1)
-        check_accel_units(accel, finite)
-        sensor_height, flags = resolve_sensor_height_m(sensor_height_m, height_m)
-        if walking_aid:
-            flags.append("walking_aid")
-        max_gap = round(settings.max_bridged_gap_s * rate_hz)
-        accel, bridged = bridge_short_gaps(accel, finite, max_gap_samples=max_gap)
-        if bridged.any():
-            flags.append("gaps_bridged")
-            finite = finite | bridged
-        long_gaps = runs_mask(
-            finite_runs(bridged, min_samples=math.floor(settings.max_steady_gap_s * rate_hz) + 1),
-            len(bridged),
+        detected = detect_strides(
+            accel_mps2,
+            sampling_rate_hz=sampling_rate_hz,
+            settings=settings,
+            sensor_height_m=sensor_height_m,
+            height_m=height_m,
+            gyro_rads=gyro_rads,
+            walking_aid=walking_aid,
         )
-        if gyro is not None:
-            check_gyro_units(gyro)
-            gyro, _ = bridge_short_gaps(gyro, ~np.isnan(gyro).any(axis=1), max_gap_samples=max_gap)
-            # Missing gyroscope samples only lose the turn information, not the steps.
-            gyro = np.nan_to_num(gyro)
-        else:
-            flags.append("turns_from_acceleration")
-            # Without the gyroscope the trunk's tilt cannot be told from its sway, and a large
-            # pelvic drop swaps every left/right label (see alsmotion.gait.feet).
-            flags.append("feet_from_acceleration")
-        pieces, gap_flags = _blocks(accel, finite, sampling_rate_hz=rate_hz, settings=settings)
-        flags.extend(gap_flags)
-        blocks = [
-            block_steps(
-                accel[start:stop],
-                None if gyro is None else gyro[start:stop],
-                sampling_rate_hz=rate_hz,
-                settings=settings,
-            )
-            for start, stop in pieces
-        ]
-        joined = _join(blocks, [start / rate_hz for start, _ in pieces])
-        step_bout = group_bouts(joined["valid"], min_steps=settings.min_bout_steps)
-        pendulum_height_m = sensor_height if math.isfinite(sensor_height) else 0.0
-        lateral_m2 = None
-        if settings.lateral_vaulting > 0 and pendulum_height_m > 0:
-            lateral_m2 = settings.lateral_vaulting * lateral_vaulting_m2(
-                joined["lateral_shift_m"],
-                np.diff(joined["ic_s"]),
-                sensor_height_m=pendulum_height_m,
-            )
-        step_length = pendulum_step_length_m(
-            joined["excursion_m"],
-            sensor_height_m=pendulum_height_m,
-            correction=settings.pendulum_correction,
-            lateral_m2=lateral_m2,
-        )
-        if not math.isfinite(sensor_height):
-            step_length = np.full(len(step_length), np.nan)
-        strides = stride_table(
-            ic_s=joined["ic_s"],
-            fc_opposite_s=joined["fc_opposite_s"],
-            fc_same_s=joined["fc_same_s"],
-            left_cue_mps=joined["left_cue_mps"],
-            step_bout=step_bout,
-            step_length_m=step_length,
-            heading_change_rad=joined["heading_change_rad"],
-            ml_velocity_change_mps=joined["ml_velocity_change_mps"],
-            turn_threshold_deg=settings.turn_threshold_deg,
-            turn_length_exponent=settings.turn_length_exponent,
-            turn_felt_fraction=settings.turn_felt_fraction,
-            steady_edge_strides=settings.steady_edge_strides,
-            turn_margin_strides=settings.turn_margin_strides,
-            max_stride_time_deviation=settings.max_stride_time_deviation,
-            step_gap_bridged=steps_touching(bridged, joined["ic_s"], sampling_rate_hz=rate_hz),
-            step_long_gap=steps_touching(long_gaps, joined["ic_s"], sampling_rate_hz=rate_hz),
-        )
-        bouts = bout_table(joined["ic_s"], step_bout, strides)
+        strides, ic_s, step_bout = detected.strides, detected.ic_s, detected.step_bout
+        bouts = bout_table(ic_s, step_bout, strides)
         summary = summarize(
-            strides, bouts, min_variability_strides=settings.min_variability_strides, flags=flags
+            strides,
+            bouts,
+            min_variability_strides=settings.min_variability_strides,
+            flags=detected.flags,
         )
-        ic_s = joined["ic_s"]
         in_bout = np.zeros(len(ic_s), dtype=bool)
         if len(ic_s) > 1:
             in_bout[:-1] |= step_bout >= 0
@@ -258,7 +297,7 @@ class GaitPipeline:
             initial_contacts_s=ic_s[in_bout],
             settings=settings.to_dict(),
             settings_hash=settings.settings_hash,
-            sensor_height_m=sensor_height,
+            sensor_height_m=detected.sensor_height_m,
         )
         self.strides_ = strides
         self.bouts_ = bouts

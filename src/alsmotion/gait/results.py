@@ -101,6 +101,27 @@ class GaitSummary:
 
 
 @dataclass(frozen=True)
+class DetectedStrides:
+    """The strides of one recording before bouts and summary
+    (:func:`~alsmotion.gait.pipeline.detect_strides`).
+
+    Attributes
+    ----------
+    strides : one row per stride, columns :data:`STRIDE_COLUMNS`.
+    ic_s : every initial contact (s from the first sample), sorted.
+    step_bout : per step (between consecutive contacts), its bout number; -1 outside bouts.
+    flags : flags about the input and the method (gaps, no sensor height, no gyroscope, ...).
+    sensor_height_m : sensor height used by the pendulum model (NaN when unknown).
+    """
+
+    strides: pd.DataFrame
+    ic_s: np.ndarray
+    step_bout: np.ndarray
+    flags: tuple[str, ...]
+    sensor_height_m: float
+
+
+@dataclass(frozen=True)
 class GaitResult:
     """Everything the gait pipeline found in one recording.
 

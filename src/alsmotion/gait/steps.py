@@ -8,7 +8,7 @@ import numpy as np
 from scipy.ndimage import uniform_filter1d
 
 from alsmotion.gait.cycles import pair_final_contacts, regular_steps
-from alsmotion.gait.events import closing_contacts, detect_contacts, impact_onsets
+from alsmotion.gait.events import closing_contacts, detect_contacts, impact_jerk, impact_onsets
 from alsmotion.gait.feet import left_foot_cues_mps, tilt_corrected_horizontal
 from alsmotion.gait.preprocess import gravity_direction, horizontal_axes, project, resample
 from alsmotion.gait.settings import GaitSettings
@@ -50,7 +50,7 @@ def moving_sd(values: np.ndarray, *, window_samples: int) -> np.ndarray:
 
 def ml_velocity_changes_mps(
     accel_mps2: np.ndarray,
-    up: np.ndarray,
+    horizontal_mps2: np.ndarray,
     peak: np.ndarray,
     tops: np.ndarray,
     valid: np.ndarray,
@@ -67,7 +67,8 @@ def ml_velocity_changes_mps(
     first and last steps of a walk, so only a change of heading leaves a velocity change (between
     initial contacts the lateral sway speed, which builds up as a walk starts, adds its own).
     ``peak`` are the step boundaries (samples), ``tops`` NaN where a step was not measured (its
-    midpoint is used), ``up`` the moving vertical that defines the horizontal axes.
+    midpoint is used), ``horizontal_mps2`` the acceleration orthogonal to the moving vertical,
+    whose principal axes are AP and ML (:func:`~alsmotion.gait.preprocess.horizontal_axes`).
     """
     n_steps = len(peak) - 1
     if n_steps < 1:
@@ -77,7 +78,7 @@ def ml_velocity_changes_mps(
     walking_sum = sums[valid].sum(axis=0) if valid.any() else cumulative[-1]
     walking_up = walking_sum / np.linalg.norm(walking_sum)
     _, ml_axis = horizontal_axes(
-        accel_mps2, up, sampling_rate_hz=sampling_rate_hz, highpass_hz=ap_highpass_hz
+        horizontal_mps2, sampling_rate_hz=sampling_rate_hz, highpass_hz=ap_highpass_hz
     )
     ml_axis = ml_axis - (ml_axis @ walking_up) * walking_up
     ml_mps2 = np.einsum("ni,i->n", accel_mps2, ml_axis)
@@ -124,24 +125,23 @@ def block_steps(
     # The CWT peak (lowest point of the trunk, vertical velocity near zero) bounds the steps for
     # the excursion; the impact before it is the reported time of the initial contact.
     peak = ic[keep]
+    jerk = impact_jerk(vertical, sampling_rate_hz=rate_hz, smoothing_s=settings.impact_smoothing_s)
     impact = np.maximum(
         impact_onsets(
-            vertical,
+            jerk,
             peak,
             sampling_rate_hz=rate_hz,
             window_s=settings.impact_window_s,
-            smoothing_s=settings.impact_smoothing_s,
             own_lag=np.diff(peak, append=np.iinfo(int).max) > settings.max_step_s * rate_hz,
         ),
         0,
     )
     closing = closing_contacts(
-        vertical,
+        jerk,
         impact,
         sampling_rate_hz=rate_hz,
         max_step_samples=int(settings.max_step_s * rate_hz),
         window_s=settings.impact_window_s,
-        smoothing_s=settings.impact_smoothing_s,
         min_impact_ratio=settings.closing_impact_ratio,
     )
     fc_opposite_s, fc_same_s = fc_opposite_s[keep], fc_same_s[keep]
@@ -196,7 +196,7 @@ def block_steps(
         heading = np.full(len(step_s), np.nan)
         ml_change = ml_velocity_changes_mps(
             accel,
-            up,
+            horizontal,
             peak,
             tops,
             valid,
@@ -207,7 +207,9 @@ def block_steps(
     lateral_shift = np.full(len(step_s), np.nan)
     if settings.lateral_vaulting > 0 and len(peak) > 1:
         _, ml_axis = horizontal_axes(
-            accel, up, sampling_rate_hz=rate_hz, highpass_hz=settings.ap_highpass_hz
+            accel - vertical[:, None] * up,
+            sampling_rate_hz=rate_hz,
+            highpass_hz=settings.ap_highpass_hz,
         )
         lateral_shift = lateral_shifts_m(
             horizontal @ ml_axis,

@@ -1,11 +1,12 @@
 """A long home recording, chunk by chunk, to wear time, walking bouts and daily measures.
 
 Memory is bounded by the chunk: per chunk the minute statistics for wear are folded in and the
-gait pipeline (:func:`alsmotion.gait.pipeline.analyze_gait`) finds the strides in the stretches
-where the trunk moves (:mod:`alsmotion.home.screen`); only minute statistics and strides are
-kept. Bouts are then formed over the whole recording with the
-Mobilise-D rules (:mod:`alsmotion.home.bouts`), so a bout cut by a chunk edge is joined again when
-the break is short.
+gait pipeline (:func:`alsmotion.gait.pipeline.detect_strides`: the strides of
+:func:`~alsmotion.gait.pipeline.analyze_gait`, without its bouts and summary) finds the strides in
+the stretches where the trunk moves (:mod:`alsmotion.home.screen`); only minute statistics and
+strides are kept. Bouts are then formed over the whole recording with the Mobilise-D rules
+(:mod:`alsmotion.home.bouts`), so a bout cut by a chunk edge is joined again when the break is
+short.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import numpy as np
 import pandas as pd
 
 from alsmotion.errors import InsufficientDataError, InvalidInputError
-from alsmotion.gait.pipeline import analyze_gait
+from alsmotion.gait.measures import summary_flags
+from alsmotion.gait.pipeline import detect_strides
+from alsmotion.gait.settings import GaitSettings
 from alsmotion.home.aggregate import aggregate_walking_bouts
 from alsmotion.home.bouts import walking_bouts
 from alsmotion.home.screen import candidate_spans
@@ -162,7 +165,7 @@ def analyze_home_recording(
 #: The candidate spans of a chunk are analysed end to end in one gait-pipeline call (the
 #: pipeline's cost is mostly per stretch analysed, not per sample), joined by a straight line of
 #: this length (s) from the last sample of one to the first of the next: no step for the event
-#: detection to take for a contact. Each span starts and ends with 5 s at rest (the screen's
+#: detection to take for a contact. Each span starts and ends with 2 s at rest (the screen's
 #: margin), so no stride reaches a join.
 SPAN_SEPARATOR_S = 1.0
 
@@ -195,17 +198,23 @@ def _strides_in_spans(
     lengths = spans[:, 1] - spans[:, 0] + n_join
     packed_start = np.concatenate(([0], np.cumsum(lengths)[:-1]))
     packed = np.vstack(pieces)
+    settings = GaitSettings()
     try:
-        result = analyze_gait(
+        found = detect_strides(
             packed,
             sampling_rate_hz=sampling_rate_hz,
+            settings=settings,
             sensor_height_m=sensor_height_m,
             height_m=height_m,
         )
     except InsufficientDataError:
         return None
-    flags = list(result.summary.flags)
-    strides = result.strides.copy()
+    strides = found.strides
+    flags = list(
+        summary_flags(
+            strides, min_variability_strides=settings.min_variability_strides, flags=found.flags
+        )
+    )
     ic_sample = strides["ic_time_s"].to_numpy(float) * sampling_rate_hz
     span = np.searchsorted(packed_start, ic_sample, side="right") - 1
     strides["ic_time_s"] += (spans[span, 0] - packed_start[span]) / sampling_rate_hz
