@@ -52,15 +52,17 @@ def _glibc() -> ctypes.CDLL | None:
     return libc if hasattr(libc, "gnu_get_libc_version") else None  # not musl, not macOS
 
 
-def environment_trim_threshold_bytes() -> int | None:
+def _environment_trim_threshold_bytes() -> int | None:
     """The trim threshold the environment fixed (the case :func:`task_allocation` handles), or
-    None when there is none, the mmap threshold is set too, or the value is not a byte count."""
+    None when there is none, the mmap threshold is set too, or the value is not a byte count
+    that mallopt(3) takes (a C int)."""
     if _MMAP_VARIABLE in os.environ:
         return None
     try:
-        return int(os.environ[_TRIM_VARIABLE])
+        trim_bytes = int(os.environ[_TRIM_VARIABLE])
     except (KeyError, ValueError):
         return None
+    return trim_bytes if 0 <= trim_bytes < 2**31 else None
 
 
 @contextmanager
@@ -72,7 +74,7 @@ def task_allocation() -> Iterator[None]:
     raises the thresholds, the last to end restores them.
     """
     global _running_tasks
-    trim_bytes = environment_trim_threshold_bytes()
+    trim_bytes = _environment_trim_threshold_bytes()
     libc = None if trim_bytes is None else _glibc()
     if libc is None or trim_bytes is None:
         yield
