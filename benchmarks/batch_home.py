@@ -6,7 +6,10 @@ each, no charging gap or long sensor-off spell) as native home sessions (protoco
 into a temporary folder, then processes them from scratch (``force=True``, no progress bar, no
 reports) ``--repeats`` times per executor and prints the fastest run (the machine may be shared).
 The Dask cluster (2 single-thread worker processes on 127.0.0.1) is started before the clock.
-The parent's hashing of the sessions (SHA-256 of every raw file) is inside the timing.
+The parent's hashing of the sessions (SHA-256 of every raw file) is inside the timing. Beside the
+wall time it prints the CPU time of the process tree during that run (``ProcessTreeCpu`` of
+``batch_throughput.py``: the parent and every worker), which a busy machine changes much less
+than wall time: a worker that does the same work for more CPU shows up there.
 
 Run: ``.venv/bin/python benchmarks/batch_home.py [--days N] [--repeats N]``.
 """
@@ -18,6 +21,8 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from batch_throughput import ProcessTreeCpu
 
 from alsmotion.batch import BatchProcessor
 from alsmotion.processing import ProcessingSettings
@@ -48,13 +53,16 @@ def write_days(root: Path, n_days: int) -> float:
     return hours
 
 
-def fastest(run, repeats: int) -> float:
-    times = []
+def fastest(run, repeats: int) -> tuple[float, float]:
+    """Wall time (s) and process-tree CPU time (s) of the fastest of ``repeats`` runs."""
+    runs = []
     for _ in range(repeats):
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    return min(times)
+        with ProcessTreeCpu() as cpu:
+            started = time.perf_counter()
+            run()
+            wall_s = time.perf_counter() - started
+        runs.append((wall_s, cpu.cpu_s))
+    return min(runs)
 
 
 def main() -> None:
@@ -85,12 +93,12 @@ def main() -> None:
                 ("Dask LocalCluster", 2, fastest(lambda: process(scheduler=address), args.repeats))
             )
     print(f"{args.days} home days, {hours:.1f} h of recording at {RATE_HZ:g} Hz")
-    print("| executor | workers | wall s | h of recording/s | speed-up |")
-    print("| --- | --- | --- | --- | --- |")
-    for name, workers, wall_s in rows:
+    print("| executor | workers | wall s | h of recording/s | speed-up | CPU s | h/CPU s |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for name, workers, (wall_s, cpu_s) in rows:
         print(
             f"| {name} | {workers} | {wall_s:.2f} | {hours / wall_s:.1f} | "
-            f"{rows[0][2] / wall_s:.2f} |"
+            f"{rows[0][2][0] / wall_s:.2f} | {cpu_s:.1f} | {hours / cpu_s:.1f} |"
         )
 
 

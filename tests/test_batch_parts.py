@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +18,7 @@ from alsmotion.batch.executors import open_executor
 from alsmotion.batch.fingerprint import source_sha256
 from alsmotion.batch.report import SessionFailure, write_errors_csv
 from alsmotion.batch.sources import SessionSource, discover_sessions
+from alsmotion.batch.tasks import TaskOutcome
 from alsmotion.errors import InvalidInputError
 from alsmotion.session.layout import METADATA_FILE
 
@@ -159,6 +165,82 @@ def test_dask_cluster_runs_batch_functions_like_the_parent(raw_tree: Path, dask_
         assert (handle.kind, handle.address) == ("dask", dask_scheduler)
         digests = [handle.executor.submit(source_sha256, source) for source in sources]
         assert [future.result() for future in digests] == [source_sha256(s) for s in sources]
+
+
+#: How long a rendezvous task waits for its partner before reporting that it ran alone (s).
+_MEET_TIMEOUT_S = 60.0
+
+
+def _meet_partner(source: SessionSource, settings: object, home: object) -> TaskOutcome:
+    """A stand-in for ``run_task``: say this task started (a file named after ``source``), then
+    wait for the other task of its folder to say so. Reports its process and whether it met."""
+    folder = source.path.parent
+    (folder / f"{source.path.name}.started").touch()
+    deadline = time.monotonic() + _MEET_TIMEOUT_S
+    met = False
+    while not met and time.monotonic() < deadline:
+        met = len(list(folder.glob("*.started"))) == 2
+        time.sleep(0.01)
+    return TaskOutcome(source, None, f"{os.getpid()} {'met' if met else 'alone'}")
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_runs_two_sessions_at_once_on_two_workers(
+    tmp_path: Path, dask_scheduler: str, monkeypatch: pytest.MonkeyPatch
+):
+    """Two tasks that each wait for the other finish only if they run at the same time: a run
+    whose tasks go one after another (one worker, or the next submitted only when one is done)
+    reports "alone" after the timeout, however busy the machine is."""
+    import alsmotion.batch.runner as runner
+    from alsmotion.processing import ProcessingSettings
+
+    monkeypatch.setattr(runner, "run_task", _meet_partner)
+    pending = [SessionSource("native", tmp_path / name, "P", "baseline") for name in "ab"]
+    processor = runner.BatchProcessor(ProcessingSettings(), scheduler=dask_scheduler)
+    with open_executor(scheduler=dask_scheduler) as handle:
+        reasons = [outcome.reason.split() for outcome in processor._dispatch(handle, pending)]
+    assert [met for _, met in reasons] == ["met", "met"]
+    assert len({pid for pid, _ in reasons}) == 2, "both tasks ran in one worker process"
+
+
+_PAGE_FAULTS_SCRIPT = textwrap.dedent(
+    """
+    import resource, numpy as np
+    from alsmotion.batch.allocator import task_allocation
+
+    def faults_of_allocations():
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        for _ in range(200):
+            np.ones(1 << 17)  # 1 MiB, allocated, written and freed
+        return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+
+    outside = faults_of_allocations()
+    with task_allocation():
+        inside = faults_of_allocations()
+    print(outside, inside, faults_of_allocations())
+    """
+)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc malloc settings")
+def test_a_task_reuses_freed_memory_where_a_dask_nanny_fixed_the_trim_threshold():
+    """With ``MALLOC_TRIM_THRESHOLD_`` set, as a Dask nanny sets it, glibc maps every 1 MiB
+    array afresh (256 page faults each); inside a task the freed memory is reused, and after it
+    the environment's setting is back. Page faults do not depend on machine load."""
+    environment = {**os.environ, "MALLOC_TRIM_THRESHOLD_": "65536"}
+    environment.pop("MALLOC_MMAP_THRESHOLD_", None)
+    printed = subprocess.run(
+        [sys.executable, "-c", _PAGE_FAULTS_SCRIPT],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    outside, inside, after = (int(word) for word in printed.split())
+    pages_per_array = (1 << 20) // os.sysconf("SC_PAGE_SIZE")
+    assert outside > 100 * pages_per_array  # the slow case this guards against
+    assert inside < 10 * pages_per_array
+    assert after > 100 * pages_per_array
 
 
 def test_an_unreachable_scheduler_is_reported(tmp_path: Path):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from alsmotion.batch.allocator import task_allocation
 from alsmotion.batch.foreign import process_foreign_recording
 from alsmotion.batch.home import HomeSettings, analyze_home_source
 from alsmotion.batch.sources import HOME_KINDS, SessionSource
@@ -59,8 +60,12 @@ def failure_reason(exc: BaseException) -> str:
 def run_task(
     source: SessionSource, settings: ProcessingSettings, home: HomeSettings
 ) -> TaskOutcome:
-    """Process one source; never raises for a bad one, so one corrupt file cannot stop a run."""
+    """Process one source; never raises for a bad one, so one corrupt file cannot stop a run.
+
+    Runs under :func:`alsmotion.batch.allocator.task_allocation` (a Dask worker's malloc
+    setting would otherwise double its CPU time)."""
     try:
-        return TaskOutcome(source, process_one(source, settings, home))
+        with task_allocation():
+            return TaskOutcome(source, process_one(source, settings, home))
     except Exception as exc:  # any failure of one session is reported in errors.csv, not raised
         return TaskOutcome(source, None, failure_reason(exc))
