@@ -226,21 +226,29 @@ _PAGE_FAULTS_SCRIPT = textwrap.dedent(
 def test_a_task_reuses_freed_memory_where_a_dask_nanny_fixed_the_trim_threshold():
     """With ``MALLOC_TRIM_THRESHOLD_`` set, as a Dask nanny sets it, glibc maps every 1 MiB
     array afresh (256 page faults each); inside a task the freed memory is reused, and after it
-    the environment's setting is back. Page faults do not depend on machine load."""
+    the environment's setting is back. Page faults do not depend on machine load, but about one
+    process in three starts with its large allocations already reused (no fault in any of the
+    three phases: nothing to show), so up to five processes are tried for one that shows the
+    slow case; with the task's setting switched off none passes."""
     environment = {**os.environ, "MALLOC_TRIM_THRESHOLD_": "65536"}
     environment.pop("MALLOC_MMAP_THRESHOLD_", None)
-    printed = subprocess.run(
-        [sys.executable, "-c", _PAGE_FAULTS_SCRIPT],
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    outside, inside, after = (int(word) for word in printed.split())
     pages_per_array = (1 << 20) // os.sysconf("SC_PAGE_SIZE")
-    assert outside > 100 * pages_per_array  # the slow case this guards against
-    assert inside < 10 * pages_per_array
-    assert after > 100 * pages_per_array
+    seen = []
+    for _ in range(5):
+        printed = subprocess.run(
+            [sys.executable, "-c", _PAGE_FAULTS_SCRIPT],
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        outside, inside, after = (int(word) for word in printed.split())
+        seen.append((outside, inside, after))
+        if outside > 100 * pages_per_array:  # the slow case this guards against
+            break
+    assert outside > 100 * pages_per_array, seen
+    assert inside < 10 * pages_per_array, seen
+    assert after > 100 * pages_per_array, seen
 
 
 def test_an_unreachable_scheduler_is_reported(tmp_path: Path):
