@@ -114,7 +114,7 @@ def _home_rows(path: Path) -> pd.DataFrame:
     return table[table["domain"] == "home_gait"].reset_index(drop=True)
 
 
-def test_process_on_the_demo_raw_rebuilds_its_home_rows(demo, tmp_path):
+def test_process_on_the_demo_raw_rebuilds_its_visit_measures(demo, tmp_path):
     out, _trial, _ = demo
     home = [s for s in discover_sessions(out / "raw") if s.kind == "home"]
     assert sorted((s.participant_id, s.visit) for s in home) == [
@@ -125,13 +125,18 @@ def test_process_on_the_demo_raw_rebuilds_its_home_rows(demo, tmp_path):
         assert session.metadata.extra["simulated"] and verify_session(source.path).ok
         assert (source.path / "manifest.json").is_file() and (source.path / "audit.jsonl").is_file()
     again = tmp_path / "again"
-    command = ["process", str(out / "raw"), "--out", str(again), "--workers", "1"]
-    assert main([*command, "--no-reports"]) == 0
+    settings = out / "processing-settings.json"  # the demo's own, as its closing lines say
+    command = ["process", str(out / "raw"), "--settings", str(settings), "--out", str(again)]
+    assert main([*command, "--workers", "1", "--no-reports"]) == 0
     for name in ("daily.csv", "bouts.csv"):
         assert (again / "home" / name).read_bytes() == (out / "home" / name).read_bytes()
     rows = _home_rows(out / "exports" / "visit_measures.csv")
     assert len(rows) == 3 * 4 * 29 and (rows["value"] != "").sum() > 3 * 2 * 20
     pd.testing.assert_frame_equal(_home_rows(again / "visit_measures.csv"), rows)
+    # One analysis path: every clinic row too, from the same raw sessions and settings.
+    pd.testing.assert_frame_equal(
+        _csv(again / "visit_measures.csv"), _csv(out / "exports" / "visit_measures.csv")
+    )
 
 
 def test_reports_show_missing_and_cannot_perform(demo):

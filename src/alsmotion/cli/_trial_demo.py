@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from alsmotion.simulate.trial import SimulatedTrial
 
 DEMO_TRIAL_SEED = 7
+#: The demo's processing settings, written beside its outputs for ``alsmotion process --settings``.
+DEMO_SETTINGS_FILE = "processing-settings.json"
 
 #: Flags shown in the summary (about the visit or the test, not the analysis details).
 _VISIT_FLAGS = (
@@ -99,6 +101,9 @@ def run_trial_demo(out: Path, *, n_participants: int) -> SimulatedTrial:
     # Body mass, age, sex and lever arms are in each session's metadata; % predicted uses the
     # Harbo 2012 example equations, the megascore the cohort's baseline visits.
     settings = ProcessingSettings(strength_normative=HARBO_2012)
+    out.mkdir(parents=True, exist_ok=True)
+    settings_file = out / DEMO_SETTINGS_FILE
+    settings_file.write_text(settings.to_json() + "\n", encoding="utf-8")
     sessions = tqdm(trial.session_paths, desc="processing", unit="session")
     results = [process_session(path, settings) for path in sessions]
     print(
@@ -144,8 +149,9 @@ def run_trial_demo(out: Path, *, n_participants: int) -> SimulatedTrial:
     print("                    validation report with a Bland-Altman plot)")
     print(f"BIDS motion:        {out / 'bids'}/ ({len(bids)} files)")
     print(f"home days:          {home_files[0]}, bouts.csv, plots/ (home_gait rows in the exports)")
-    print(f"reprocess it all:   alsmotion process {raw} --out DIR (the same home_gait rows,")
-    print("                    home/daily.csv and bouts.csv, from the raw sessions)")
+    print(f"reprocess it all:   alsmotion process {raw} --settings {settings_file} --out DIR")
+    print("                    (the same visit_measures.csv, home/daily.csv and bouts.csv,")
+    print("                    from the raw sessions)")
     print(f"verify a session:   alsmotion verify {trial.session_paths[0]}")
     return trial
 
