@@ -9,6 +9,7 @@
 """
 
 from alsmotion.validation.gait import (
+    CLOSING_IMPACT_RATIO,
     DATA_FITTED_SETTINGS,
     IC_TOLERANCE_S,
     MAX_STRIDE_TIME_DEVIATION,
@@ -22,6 +23,8 @@ from alsmotion.validation.gait import (
     evaluate_runs,
     fit_pendulum_correction,
     fit_turn_felt_fraction,
+    initial_contact_error_loss,
+    initial_contact_match,
     records_frame,
     run_recording,
     stride_time_cv_loss,
@@ -55,6 +58,7 @@ from alsmotion.validation.reference_data import (
 )
 
 __all__ = [
+    "CLOSING_IMPACT_RATIO",
     "DATA_FITTED_SETTINGS",
     "IC_TOLERANCE_S",
     "MAX_STRIDE_TIME_DEVIATION",
@@ -77,6 +81,8 @@ __all__ = [
     "fit_pendulum_correction",
     "fit_turn_felt_fraction",
     "foot_label_accuracy",
+    "initial_contact_error_loss",
+    "initial_contact_match",
     "ipol_trial_names",
     "iter_reference_recordings",
     "kept_speed_bias_pct",
