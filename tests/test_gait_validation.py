@@ -16,9 +16,11 @@ from alsmotion.gait import GaitSettings
 from alsmotion.validation import (
     CLOSING_IMPACT_RATIO,
     DATA_FITTED_SETTINGS,
+    FALSE_CONTACT_MARGIN_S,
     PENDULUM_CORRECTION,
     REFERENCE_STRIDE_COLUMNS,
     bout_speed_errors,
+    evaluate_runs,
     fit_turn_felt_fraction,
     foot_label_accuracy,
     kept_speed_bias_pct,
@@ -258,16 +260,22 @@ IPOL = "ipol-healthy-L5/walk_turn_walk"
 def test_ipol_events_at_the_heel_strike(records):
     # Acceptance target met: IC timing within 20 ms.
     assert abs(_figure(records, IPOL, "initial_contacts", "timing_bias_s")) <= 0.02
-    # Acceptance target 20 ms NOT met left-out: 20.01 ms. Every fold chooses a closing-step
-    # impact ratio of 0.15, whose extra strides include one closed by a false contact (1-3,
-    # 0.26 s off); the shipped 0.2, chosen on IPOL itself, gives 19.4 ms in-sample. A guard.
-    assert _figure(records, IPOL, "stride_time", "mae_s") <= 0.0205
-    assert _figure(records, IPOL, "stride_time", "mae_s", evaluation="in-sample") <= 0.02
-    # Acceptance target met (left-out 0.956, the closing steps that end walks found; 0.954
-    # in-sample).
+    # Acceptance target met (0.956, the closing steps that end walks found).
     assert _figure(records, IPOL, "initial_contacts", "recall") >= 0.95
-    # Acceptance target 0.95 met (0.968 left-out).
+    # Acceptance target 0.95 met (0.961; false contacts up to 0.4 s outside the trial counted).
     assert _figure(records, IPOL, "initial_contacts", "precision") >= 0.96
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="acceptance target 20 ms missed: IPOL straight-stride time MAE 20.01 ms left-out (and "
+    "in-sample) over 1573 strides. The 0.15 closing-step impact ratio chosen by every fold adds "
+    "two strides far off: one closed by a false contact 0.26 s after trial 1-3's last heel "
+    "strike (0.26 s off), one across trial 2-3's pause (0.61 s off); 19.4 ms at the 0.2 shipped "
+    "before. Not tuned away",
+)
+def test_ipol_stride_time_mae_target(records):
+    assert _figure(records, IPOL, "stride_time", "mae_s") <= 0.02
 
 
 @pytest.mark.parametrize("sensors", ["accel+gyro", "accel"])
@@ -284,8 +292,7 @@ def test_ipol_turns_are_kept_out_of_variability(records, sensors):
 
 def test_fitted_steady_rules_are_refitted_without_the_participant(records):
     # The constants of DATA_FITTED_SETTINGS are re-fitted per fold: the left-out CVs are not all
-    # the in-sample ones (the fold without IPOL subject 10 chose a 0.2 stride-time deviation, and
-    # every fold a 0.15 closing-step impact ratio).
+    # the in-sample ones (the fold without IPOL subject 10 chose a 0.2 stride-time deviation).
     chosen = records[
         records["recording"].str.startswith("ipol-healthy-L5/")
         & (records["participant"] != "all")
@@ -298,7 +305,7 @@ def test_fitted_steady_rules_are_refitted_without_the_participant(records):
 
 
 def test_closing_impact_ratio_is_fitted_on_missed_and_false_contacts(shared_data):
-    # The ratio was chosen on IPOL in-sample; it must stay re-fitted per fold.
+    # The ratio is chosen on these recordings; it must stay re-fitted per fold.
     assert CLOSING_IMPACT_RATIO in DATA_FITTED_SETTINGS
     assert GaitSettings().closing_impact_ratio in CLOSING_IMPACT_RATIO.candidates
     run = run_recording(load_ha001(shared_data, "Test5_Trial1"), GaitSettings(), sensors="accel")
@@ -314,13 +321,39 @@ def test_closing_impact_ratio_is_fitted_on_missed_and_false_contacts(shared_data
 
     assert loss(reference + 0.1) == 0  # matched within the 0.15 s tolerance
     assert loss(reference[:-1]) == pytest.approx(1 / 9)  # a missed closing contact
-    # A false closing contact half a step after the walk's last one counts (the scores' 0.15 s
-    # span margin would not see it), as does a false contact inside the walk.
+    # A false closing contact half a step after the walk's last one counts (the 0.15 s tolerance
+    # alone as span margin would not see it), as does a false contact inside the walk.
     assert loss(np.append(reference, reference[-1] + 0.3)) == pytest.approx(1 / 9)
     middle = (reference[3] + reference[4]) / 2
     assert loss(np.sort(np.append(reference[:-1], middle))) == pytest.approx(2 / 9)
     # GaitPy's contacts (another algorithm's) are no truth to fit to.
     assert loss(reference, truth=False) == float("inf")
+
+
+def test_false_contacts_outside_a_true_reference_span_count_for_precision(shared_data):
+    run = run_recording(load_ha001(shared_data, "Test5_Trial1"), GaitSettings(), sensors="accel")
+    reference = run.recording.initial_contacts_s
+    start_s, end_s = run.recording.evaluation_spans_s[0]
+    assert (start_s, end_s) == (reference[0], reference[-1])  # the INDIP bout's first and last IC
+
+    def precision(detected_s, *, truth=True):
+        result = dataclasses.replace(run.result, initial_contacts_s=np.asarray(detected_s))
+        recording = dataclasses.replace(run.recording, reference_is_truth=truth)
+        records = records_frame(
+            evaluate_runs(
+                [dataclasses.replace(run, recording=recording, result=result)],
+                evaluation="left-out",
+            )
+        )
+        return _figure(records, recording.name, "initial_contacts", "precision", sensors="accel")
+
+    margin_s = FALSE_CONTACT_MARGIN_S
+    # False contacts up to the margin before the first and after the last reference contact count.
+    early, late = reference[0] - 0.9 * margin_s, reference[-1] + 0.9 * margin_s
+    assert precision(np.concatenate(([early], reference, [late]))) == pytest.approx(9 / 11)
+    assert precision(np.append(reference, reference[-1] + 1.1 * margin_s)) == 1.0
+    # GaitPy's bout spans are no heel strikes: only the matching tolerance widens them.
+    assert precision(np.append(reference, late), truth=False) == 1.0
 
 
 def test_turn_felt_fraction_fit_does_not_depend_on_its_start(shared_data):

@@ -11,6 +11,7 @@
 from alsmotion.validation.gait import (
     CLOSING_IMPACT_RATIO,
     DATA_FITTED_SETTINGS,
+    FALSE_CONTACT_MARGIN_S,
     IC_TOLERANCE_S,
     MAX_STRIDE_TIME_DEVIATION,
     PENDULUM_CORRECTION,
@@ -60,6 +61,7 @@ from alsmotion.validation.reference_data import (
 __all__ = [
     "CLOSING_IMPACT_RATIO",
     "DATA_FITTED_SETTINGS",
+    "FALSE_CONTACT_MARGIN_S",
     "IC_TOLERANCE_S",
     "MAX_STRIDE_TIME_DEVIATION",
     "PENDULUM_CORRECTION",
