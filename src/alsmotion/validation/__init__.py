@@ -9,7 +9,9 @@
 """
 
 from alsmotion.validation.gait import (
+    CLOSING_IMPACT_RATIO,
     DATA_FITTED_SETTINGS,
+    FALSE_CONTACT_MARGIN_S,
     IC_TOLERANCE_S,
     MAX_STRIDE_TIME_DEVIATION,
     PENDULUM_CORRECTION,
@@ -22,6 +24,8 @@ from alsmotion.validation.gait import (
     evaluate_runs,
     fit_pendulum_correction,
     fit_turn_felt_fraction,
+    initial_contact_error_loss,
+    initial_contact_match,
     records_frame,
     run_recording,
     stride_time_cv_loss,
@@ -55,7 +59,9 @@ from alsmotion.validation.reference_data import (
 )
 
 __all__ = [
+    "CLOSING_IMPACT_RATIO",
     "DATA_FITTED_SETTINGS",
+    "FALSE_CONTACT_MARGIN_S",
     "IC_TOLERANCE_S",
     "MAX_STRIDE_TIME_DEVIATION",
     "PENDULUM_CORRECTION",
@@ -77,6 +83,8 @@ __all__ = [
     "fit_pendulum_correction",
     "fit_turn_felt_fraction",
     "foot_label_accuracy",
+    "initial_contact_error_loss",
+    "initial_contact_match",
     "ipol_trial_names",
     "iter_reference_recordings",
     "kept_speed_bias_pct",

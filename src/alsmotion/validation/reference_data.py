@@ -90,7 +90,8 @@ class ReferenceRecording:
     bouts : reference walking bouts, columns :data:`REFERENCE_BOUT_COLUMNS` (HA001, GaitPy demo).
     turn_spans_s : (k, 2) start and end (s) of reference turns.
     evaluation_spans_s : (m, 2) spans (s) in which every event was annotated; detected events
-        outside them are not counted for precision.
+        further outside them than a margin are not counted for precision (see
+        :func:`~alsmotion.validation.gait.initial_contact_match`).
     walkway_m : the distance (m) the protocol walks between the first and the last reference
         contact (IPOL: 10 m, U-turn, 10 m back), None without one. A loose check of the length
         level, not a length truth: where the lower back is at the start, at the stop and through
